@@ -1,0 +1,72 @@
+#pragma once
+// The built-in demo server: a small SMTP server on loopback with STARTTLS, implicit TLS, AUTH
+// PLAIN/LOGIN and scriptable misbehaviour. It gives a first run something real to talk to and is the
+// base of the fault tests; it is no substitute for real servers in the test suite.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace smtpwb {
+
+enum class DemoFault {
+  None,
+  NoBanner,           // accept, then say nothing
+  CloseOnConnect,     // accept and close at once
+  Greet421,           // "421 4.3.2 Service not available" and close
+  NoStartTls,         // STARTTLS not advertised
+  StartTls454,        // STARTTLS advertised but answered 454
+  StartTlsInjection,  // an extra reply right after "220" to STARTTLS, before the handshake
+  PlaintextOnImplicit // the implicit-TLS port speaks plain SMTP
+};
+std::optional<DemoFault> parse_demo_fault(std::string_view name);
+std::string_view to_string(DemoFault f);
+
+struct DemoServerConfig {
+  std::string username = "demo";
+  std::string password = "demo-password";
+  DemoFault fault = DemoFault::None;
+  std::string hostname = "demo.smtp-workbench.test";
+};
+
+struct DemoMessage {
+  std::string mail_from;
+  std::vector<std::string> rcpt_to;
+  std::string data;  // un-stuffed, CRLF line ends, without the final dot
+};
+
+class DemoServer {
+ public:
+  explicit DemoServer(DemoServerConfig config = {});
+  ~DemoServer();
+  DemoServer(const DemoServer&) = delete;
+  DemoServer& operator=(const DemoServer&) = delete;
+
+  void start();  // binds 127.0.0.1 on two free ports; throws on failure
+  void stop();   // closes everything and joins every thread
+
+  int port() const { return port_; }                  // plain, with STARTTLS
+  int implicit_port() const { return implicit_port_; }  // TLS from the first byte
+  const std::string& ca_file() const { return ca_file_; }  // PEM of the demo CA (for --ca-file)
+  const DemoServerConfig& config() const { return config_; }
+  std::vector<DemoMessage> messages() const;
+
+  struct Impl;
+
+ private:
+  void accept_loop();
+
+  DemoServerConfig config_;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> stop_{false};
+  int port_ = 0;
+  int implicit_port_ = 0;
+  std::string ca_file_;
+  std::thread acceptor_;
+};
+
+}  // namespace smtpwb

@@ -1,0 +1,67 @@
+#pragma once
+// A connected byte stream, plain or inside TLS (mbedTLS 3.6), with bounded, cancellable I/O.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "smtpwb/net/io.hpp"
+#include "smtpwb/result.hpp"
+#include "smtpwb/settings.hpp"
+
+namespace smtpwb::net {
+
+struct TlsClientConfig {
+  std::string server_name;  // SNI and the name the certificate must match
+  TlsVersionSet versions = TlsVersionSet::modern();
+  bool verify = true;
+  std::string ca_file;        // empty: the system CA store
+  std::string extra_ca_file;  // added to the trust anchors (demo server)
+};
+
+struct TlsServerIdentity {
+  std::string chain_pem;  // leaf first
+  std::string key_pem;
+};
+
+struct TlsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+  bool no_common_version = false;
+  bool peer_spoke_plaintext = false;  // the first bytes back looked like an SMTP reply, not a TLS record
+  std::string plaintext_sample;
+};
+struct CertificateError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Called once per process before any TLS use (psa_crypto_init); safe to call repeatedly.
+void init_crypto();
+
+class Stream {
+ public:
+  Stream(Fd fd, const CancelFlag& cancel);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  void write_all(std::string_view data, Deadline deadline);
+  // Up to n bytes; 0 when the peer closed the connection. Throws TimedOut / Cancelled / NetError.
+  std::size_t read_some(char* buf, std::size_t n, Deadline deadline);
+
+  // Client handshake. facts gets version, cipher, group, chain and verification results, also when
+  // the handshake fails. Throws TlsError, or CertificateError when verification fails.
+  void start_tls_client(const TlsClientConfig& config, Deadline deadline, TlsFacts& facts);
+  void start_tls_server(const TlsServerIdentity& identity, TlsVersionSet versions, Deadline deadline);
+  bool tls() const { return tls_ != nullptr; }
+  void close_notify();  // best effort, never blocks
+  int fd() const { return fd_.get(); }
+
+  struct Tls;  // mbedTLS state, private to the implementation
+
+ private:
+  Fd fd_;
+  const CancelFlag& cancel_;
+  std::unique_ptr<Tls> tls_;
+};
+
+}  // namespace smtpwb::net

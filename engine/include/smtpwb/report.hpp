@@ -1,0 +1,29 @@
+#pragma once
+// The JSON report of a session (the `check --json` format) and the profile format (settings as JSON,
+// the same files the GUI saves). Both never contain a secret.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtpwb/result.hpp"
+#include "smtpwb/settings.hpp"
+
+namespace smtpwb {
+
+nlohmann::ordered_json report_json(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result);
+
+// Profiles. profile_json leaves out every secret (passwords, client secret, proxy password).
+nlohmann::ordered_json profile_json(const ConnectionSettings& settings);
+
+struct ProfileError {
+  std::string message;  // names the field, and the line for syntax errors
+};
+// Reads a profile over `base` (fields not in the file keep base's values). Unknown fields and wrong
+// types are errors naming the field.
+std::optional<ProfileError> apply_profile(const nlohmann::ordered_json& profile, ConnectionSettings& settings);
+std::optional<ProfileError> load_profile_file(const std::string& path, ConnectionSettings& settings);
+// Writes atomically (temporary file + rename); returns an error message or empty.
+std::string save_profile_file(const std::string& path, const ConnectionSettings& settings);
+
+}  // namespace smtpwb

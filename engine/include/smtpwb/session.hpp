@@ -1,0 +1,54 @@
+#pragma once
+// A session runs one test on its own thread and reports through an EventQueue.
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "smtpwb/event_queue.hpp"
+#include "smtpwb/result.hpp"
+#include "smtpwb/settings.hpp"
+
+namespace smtpwb {
+
+struct SessionOptions {
+  // Extra trust anchors (PEM file) in addition to settings.ca_file; used by the demo server.
+  std::string extra_ca_file;
+};
+
+class Session {
+ public:
+  Session(ConnectionSettings settings, TestRequest request, std::shared_ptr<EventQueue> events,
+          SessionOptions options = {});
+  ~Session();  // cancels and joins
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();
+  void cancel() { cancel_.store(true); }
+  bool finished() const { return finished_.load(); }
+  void wait();
+  // Valid once finished() is true (or after wait()).
+  const SessionResult& result() const { return result_; }
+
+  // Live values for progress display.
+  Phase current_phase() const { return phase_.load(); }
+
+ private:
+  void run();
+
+  ConnectionSettings settings_;
+  TestRequest request_;
+  std::shared_ptr<EventQueue> events_;
+  SessionOptions options_;
+  std::atomic<bool> cancel_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<Phase> phase_{Phase::Resolve};
+  SessionResult result_;
+  std::thread thread_;
+};
+
+// Runs a session to completion on the calling thread's behalf (blocking); for tests and tools.
+SessionResult run_session(const ConnectionSettings& settings, const TestRequest& request,
+                          SessionOptions options = {});
+
+}  // namespace smtpwb

@@ -1,0 +1,124 @@
+#pragma once
+// ConnectionSettings: every field of the classic SMTP connection dialog, as a plain value.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smtpwb {
+
+enum class AuthType { Default, GmailOAuth };
+enum class CryptoProtocol { None, Ssl, Tls };  // "No encryption", "SSL", "TLS"
+enum class SecurityMode { Explicit, Implicit };  // STARTTLS, or TLS from the first byte
+enum class ProxyType { None, Socks4, Socks4a, Socks5, Http };
+
+enum class TlsVersion : std::uint8_t { Ssl2, Ssl3, Tls10, Tls11, Tls12, Tls13 };
+inline constexpr TlsVersion kAllTlsVersions[] = {TlsVersion::Ssl2,  TlsVersion::Ssl3,  TlsVersion::Tls10,
+                                                 TlsVersion::Tls11, TlsVersion::Tls12, TlsVersion::Tls13};
+
+// A set of TLS versions, one bit per TlsVersion.
+class TlsVersionSet {
+ public:
+  constexpr TlsVersionSet() = default;
+  static constexpr TlsVersionSet modern() { return TlsVersionSet{}.with(TlsVersion::Tls12).with(TlsVersion::Tls13); }
+  constexpr TlsVersionSet with(TlsVersion v) const { return TlsVersionSet(bits_ | bit(v)); }
+  constexpr TlsVersionSet without(TlsVersion v) const { return TlsVersionSet(bits_ & ~bit(v)); }
+  constexpr bool contains(TlsVersion v) const { return (bits_ & bit(v)) != 0; }
+  constexpr bool empty() const { return bits_ == 0; }
+  constexpr bool operator==(const TlsVersionSet&) const = default;
+  std::vector<TlsVersion> list() const;
+
+ private:
+  constexpr explicit TlsVersionSet(std::uint8_t bits) : bits_(bits) {}
+  static constexpr std::uint8_t bit(TlsVersion v) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(v)); }
+  std::uint8_t bits_ = 0;
+};
+
+// The versions this build can negotiate itself (mbedTLS 3.6: TLS 1.2 and 1.3).
+bool can_negotiate(TlsVersion v);
+
+struct ProxySettings {
+  ProxyType type = ProxyType::None;
+  std::string address;
+  int port = 1080;
+  bool use_credentials = false;
+  std::string domain;
+  std::string username;
+  std::string password;  // secret
+};
+
+struct ConnectionSettings {
+  // Common
+  std::string name;
+  std::string group;
+  int timeout_s = 30;
+  std::string code_page = "UTF-8";
+  // Connection
+  std::string address;
+  int port = 25;
+  std::string ehlo_name;  // empty: the machine's FQDN, or an address literal
+  AuthType auth_type = AuthType::Default;
+  bool anonymous = true;
+  std::string username;
+  std::string password;  // secret (Client secret for Gmail OAuth)
+  // Encryption
+  CryptoProtocol crypto = CryptoProtocol::Tls;
+  SecurityMode mode = SecurityMode::Explicit;
+  TlsVersionSet tls_versions = TlsVersionSet::modern();
+  std::vector<std::string> sasl_mechanisms;  // permitted, in order of preference; empty: all supported
+  bool verify_certificate = true;
+  std::string ca_file;  // empty: the system CA store
+  bool allow_plaintext_auth = false;
+  // Proxy
+  ProxySettings proxy;
+
+  bool encrypted() const { return crypto != CryptoProtocol::None; }
+  bool operator==(const ConnectionSettings&) const = default;
+};
+
+struct FieldError {
+  std::string field;    // the label users see, e.g. "Port"
+  std::string message;  // "Port: 70000 is not a TCP port"
+};
+
+// Pure: every problem with the settings, one entry per field problem; empty when valid.
+std::vector<FieldError> validate(const ConnectionSettings& s);
+
+// Syntax checks shared by validation and the command line.
+bool is_valid_hostname(std::string_view name);
+bool is_ip_literal(std::string_view text);
+bool is_valid_ehlo_name(std::string_view name);  // domain or [address literal]
+bool is_supported_code_page(const std::string& name);
+
+// Names used on the command line and in profiles.
+std::string_view to_string(TlsVersion v);        // "tls1.2"
+std::string_view display_name(TlsVersion v);     // "TLS 1.2"
+std::optional<TlsVersion> parse_tls_version(std::string_view text);
+std::string_view to_string(CryptoProtocol c);    // "none" | "ssl" | "tls"
+std::string_view to_string(SecurityMode m);      // "explicit" | "implicit"
+std::string_view to_string(AuthType a);          // "default" | "gmail-oauth"
+std::string_view to_string(ProxyType p);         // "none" | "socks4" | ...
+std::optional<CryptoProtocol> parse_crypto_protocol(std::string_view text);
+std::optional<SecurityMode> parse_security_mode(std::string_view text);
+std::optional<AuthType> parse_auth_type(std::string_view text);
+std::optional<ProxyType> parse_proxy_type(std::string_view text);
+
+// What a test does beyond connecting.
+enum class StopAfter { Connect, Tls, Auth, Rcpt, Quit };
+std::string_view to_string(StopAfter s);
+std::optional<StopAfter> parse_stop_after(std::string_view text);
+
+struct MessageSpec {
+  std::string from;
+  std::vector<std::string> to;
+  std::string subject = "SMTP Workbench test message";
+  std::string body_utf8;  // converted to the connection's code page when sent
+};
+
+struct TestRequest {
+  StopAfter stop_after = StopAfter::Quit;
+  std::optional<MessageSpec> message;  // "Test email"
+};
+
+}  // namespace smtpwb

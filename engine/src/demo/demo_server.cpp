@@ -1,0 +1,413 @@
+#include "smtpwb/demo_server.hpp"
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <list>
+
+#include "smtpwb/base64.hpp"
+#include "smtpwb/net/io.hpp"
+#include "smtpwb/net/stream.hpp"
+
+namespace smtpwb {
+
+namespace {
+
+constexpr std::pair<std::string_view, DemoFault> kFaults[] = {
+    {"none", DemoFault::None},
+    {"no-banner", DemoFault::NoBanner},
+    {"close-on-connect", DemoFault::CloseOnConnect},
+    {"greet-421", DemoFault::Greet421},
+    {"no-starttls", DemoFault::NoStartTls},
+    {"starttls-454", DemoFault::StartTls454},
+    {"starttls-injection", DemoFault::StartTlsInjection},
+    {"plaintext-on-implicit", DemoFault::PlaintextOnImplicit},
+};
+
+// A demo CA and a leaf for localhost / 127.0.0.1, made fresh at every start (EC P-256).
+struct Pki {
+  std::string ca_pem;
+  std::string chain_pem;  // leaf + CA
+  std::string key_pem;
+};
+
+struct Drbg {
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context ctr;
+  Drbg() {
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&ctr);
+    if (mbedtls_ctr_drbg_seed(&ctr, mbedtls_entropy_func, &entropy, nullptr, 0) != 0) throw std::runtime_error("demo: seeding failed");
+  }
+  ~Drbg() {
+    mbedtls_ctr_drbg_free(&ctr);
+    mbedtls_entropy_free(&entropy);
+  }
+};
+
+struct Key {
+  mbedtls_pk_context pk;
+  explicit Key(Drbg& rng) {
+    mbedtls_pk_init(&pk);
+    if (mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
+        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mbedtls_ctr_drbg_random, &rng.ctr) != 0)
+      throw std::runtime_error("demo: key generation failed");
+  }
+  ~Key() { mbedtls_pk_free(&pk); }
+  std::string pem() {
+    unsigned char buf[4096] = {};
+    if (mbedtls_pk_write_key_pem(&pk, buf, sizeof buf) != 0) throw std::runtime_error("demo: key export failed");
+    return reinterpret_cast<char*>(buf);
+  }
+};
+
+std::string validity_time(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
+  return buf;
+}
+
+std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char* subject, const char* issuer, bool ca,
+                       unsigned char serial) {
+  mbedtls_x509write_cert crt;
+  mbedtls_x509write_crt_init(&crt);
+  std::time_t now = std::time(nullptr);
+  unsigned char serial_bytes[1] = {serial};
+  mbedtls_x509_san_list ip{}, dns{};
+  unsigned char loopback[4] = {127, 0, 0, 1};
+  ip.node.type = MBEDTLS_X509_SAN_IP_ADDRESS;
+  ip.node.san.unstructured_name.p = loopback;
+  ip.node.san.unstructured_name.len = 4;
+  dns.node.type = MBEDTLS_X509_SAN_DNS_NAME;
+  const char* localhost = "localhost";
+  dns.node.san.unstructured_name.p = reinterpret_cast<unsigned char*>(const_cast<char*>(localhost));
+  dns.node.san.unstructured_name.len = std::strlen(localhost);
+  dns.next = &ip;
+
+  mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
+  mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
+  mbedtls_x509write_crt_set_subject_key(&crt, &subject_key.pk);
+  mbedtls_x509write_crt_set_issuer_key(&crt, &issuer_key.pk);
+  int rc = mbedtls_x509write_crt_set_serial_raw(&crt, serial_bytes, 1);
+  rc = rc ? rc : mbedtls_x509write_crt_set_subject_name(&crt, subject);
+  rc = rc ? rc : mbedtls_x509write_crt_set_issuer_name(&crt, issuer);
+  rc = rc ? rc : mbedtls_x509write_crt_set_validity(&crt, validity_time(now - 86400).c_str(), validity_time(now + 30 * 86400).c_str());
+  rc = rc ? rc : mbedtls_x509write_crt_set_basic_constraints(&crt, ca ? 1 : 0, ca ? 0 : -1);
+  rc = rc ? rc : mbedtls_x509write_crt_set_key_usage(&crt, ca ? (MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN)
+                                                             : MBEDTLS_X509_KU_DIGITAL_SIGNATURE);
+  if (!ca) rc = rc ? rc : mbedtls_x509write_crt_set_subject_alternative_name(&crt, &dns);
+  unsigned char buf[4096] = {};
+  rc = rc ? rc : mbedtls_x509write_crt_pem(&crt, buf, sizeof buf, mbedtls_ctr_drbg_random, &rng.ctr);
+  mbedtls_x509write_crt_free(&crt);
+  if (rc != 0) throw std::runtime_error("demo: certificate creation failed (" + std::to_string(rc) + ")");
+  return reinterpret_cast<char*>(buf);
+}
+
+Pki make_pki() {
+  net::init_crypto();
+  Drbg rng;
+  Key ca_key(rng), leaf_key(rng);
+  const char* ca_name = "CN=SMTP Workbench Demo CA,O=SMTP Workbench";
+  Pki pki;
+  pki.ca_pem = write_cert(rng, ca_key, ca_key, ca_name, ca_name, true, 1);
+  pki.chain_pem = write_cert(rng, leaf_key, ca_key, "CN=localhost,O=SMTP Workbench demo", ca_name, false, 2) + pki.ca_pem;
+  pki.key_pem = leaf_key.pem();
+  return pki;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// One client connection, handled on its own thread.
+class Conversation {
+ public:
+  Conversation(net::Fd fd, bool implicit, const DemoServerConfig& config, const Pki& pki, const std::atomic<bool>& stop,
+               std::mutex& mutex, std::vector<DemoMessage>& messages)
+      : stream_(std::move(fd), stop), implicit_(implicit), config_(config), pki_(pki), mutex_(mutex), messages_(messages) {}
+
+  void run() {
+    try {
+      serve();
+    } catch (const std::exception&) {
+      // A client that goes away, or a stop, ends the conversation; the demo server keeps serving.
+    }
+  }
+
+ private:
+  static net::Deadline idle() { return net::Deadline::in(std::chrono::seconds(60)); }
+
+  void send(const std::string& text) { stream_.write_all(text, idle()); }
+
+  bool read_line(std::string& line) {
+    while (true) {
+      auto nl = buffer_.find('\n');
+      if (nl != std::string::npos) {
+        line = buffer_.substr(0, nl);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        buffer_.erase(0, nl + 1);
+        return true;
+      }
+      if (buffer_.size() > 65536) return false;
+      char buf[4096];
+      auto n = stream_.read_some(buf, sizeof buf, idle());
+      if (n == 0) return false;
+      buffer_.append(buf, n);
+    }
+  }
+
+  void serve() {
+    const auto fault = config_.fault;
+    if (fault == DemoFault::CloseOnConnect) return;
+    if (fault == DemoFault::NoBanner) {
+      std::string ignored;
+      while (read_line(ignored)) {}
+      return;
+    }
+    if (implicit_ && fault != DemoFault::PlaintextOnImplicit)
+      stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
+    if (fault == DemoFault::Greet421) return send("421 4.3.2 " + config_.hostname + " Service not available, closing\r\n");
+    send("220 " + config_.hostname + " ESMTP SMTP Workbench demo server\r\n");
+
+    std::string line;
+    while (read_line(line)) {
+      std::string verb = upper(line.substr(0, line.find(' ')));
+      std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+      if (verb == "EHLO") ehlo(arg);
+      else if (verb == "HELO") send("250 " + config_.hostname + "\r\n");
+      else if (verb == "STARTTLS") { if (!starttls()) return; }
+      else if (verb == "AUTH") auth(arg);
+      else if (verb == "MAIL") mail(arg);
+      else if (verb == "RCPT") rcpt(arg);
+      else if (verb == "DATA") data();
+      else if (verb == "RSET") { current_ = {}; send("250 2.0.0 Ok\r\n"); }
+      else if (verb == "NOOP") send("250 2.0.0 Ok\r\n");
+      else if (verb == "QUIT") return send("221 2.0.0 Bye\r\n");
+      else send("502 5.5.2 Error: command not recognized\r\n");
+    }
+  }
+
+  bool secure() const { return stream_.tls(); }
+
+  void ehlo(const std::string& name) {
+    if (name.empty()) return send("501 5.5.4 Syntax: EHLO hostname\r\n");
+    std::string r = "250-" + config_.hostname + " greets " + name + "\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n";
+    if (!secure() && config_.fault != DemoFault::NoStartTls) r += "250-STARTTLS\r\n";
+    if (secure()) r += "250-AUTH PLAIN LOGIN\r\n";
+    r += "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
+    send(r);
+  }
+
+  bool starttls() {
+    if (secure() || config_.fault == DemoFault::NoStartTls) {
+      send("502 5.5.1 STARTTLS not available\r\n");
+      return true;
+    }
+    if (config_.fault == DemoFault::StartTls454) {
+      send("454 4.7.0 TLS not available due to local problem\r\n");
+      return true;
+    }
+    std::string ready = "220 2.0.0 Ready to start TLS\r\n";
+    if (config_.fault == DemoFault::StartTlsInjection) ready += "250 2.0.0 injected reply\r\n";
+    send(ready);
+    buffer_.clear();  // a real server must not act on plaintext pipelined after STARTTLS either
+    stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
+    return true;
+  }
+
+  void auth(const std::string& arg) {
+    if (!secure()) return send("538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+    if (authenticated_) return send("503 5.5.1 Error: already authenticated\r\n");
+    std::string mech = upper(arg.substr(0, arg.find(' ')));
+    std::string initial = arg.find(' ') == std::string::npos ? "" : arg.substr(arg.find(' ') + 1);
+    std::string user, pass;
+    if (mech == "PLAIN") {
+      std::string b64 = initial;
+      if (b64.empty()) {
+        send("334 \r\n");
+        if (!read_line(b64)) return;
+      }
+      if (b64 == "*") return send("501 5.7.0 Authentication aborted\r\n");
+      auto decoded = base64_decode(b64 == "=" ? "" : b64);
+      if (!decoded) return send("501 5.5.2 Cannot decode response\r\n");
+      auto first = decoded->find('\0'), second = decoded->find('\0', first + 1);
+      if (first == std::string::npos || second == std::string::npos) return send("501 5.5.2 Invalid PLAIN response\r\n");
+      user = decoded->substr(first + 1, second - first - 1);
+      pass = decoded->substr(second + 1);
+    } else if (mech == "LOGIN") {
+      std::string u = initial, p;
+      if (u.empty()) {
+        send("334 " + base64_encode("Username:") + "\r\n");
+        if (!read_line(u)) return;
+      }
+      send("334 " + base64_encode("Password:") + "\r\n");
+      if (!read_line(p)) return;
+      auto du = base64_decode(u), dp = base64_decode(p);
+      if (!du || !dp) return send("501 5.5.2 Cannot decode response\r\n");
+      user = *du;
+      pass = *dp;
+    } else {
+      return send("504 5.5.4 Unrecognized authentication type\r\n");
+    }
+    if (user == config_.username && pass == config_.password) {
+      authenticated_ = true;
+      return send("235 2.7.0 Authentication successful\r\n");
+    }
+    send("535 5.7.8 Error: authentication failed: bad user name or password\r\n");
+  }
+
+  static std::string path_of(const std::string& arg, const char* prefix) {
+    if (upper(arg.substr(0, std::strlen(prefix))) != prefix) return "\x01";
+    auto open = arg.find('<'), close = arg.find('>');
+    if (open == std::string::npos || close == std::string::npos || close < open) return "\x01";
+    return arg.substr(open + 1, close - open - 1);
+  }
+
+  void mail(const std::string& arg) {
+    auto from = path_of(arg, "FROM:");
+    if (from == "\x01") return send("501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
+    if (!authenticated_) return send("530 5.7.0 Authentication required\r\n");
+    current_ = {};
+    current_.mail_from = from;
+    in_transaction_ = true;
+    send("250 2.1.0 Ok\r\n");
+  }
+
+  void rcpt(const std::string& arg) {
+    auto to = path_of(arg, "TO:");
+    if (to == "\x01") return send("501 5.5.4 Syntax: RCPT TO:<address>\r\n");
+    if (!in_transaction_) return send("503 5.5.1 Error: need MAIL command\r\n");
+    current_.rcpt_to.push_back(to);
+    send("250 2.1.5 Ok\r\n");
+  }
+
+  void data() {
+    if (current_.rcpt_to.empty()) return send("503 5.5.1 Error: need RCPT command\r\n");
+    send("354 End data with <CR><LF>.<CR><LF>\r\n");
+    std::string line;
+    while (read_line(line)) {
+      if (line == ".") {
+        std::size_t count;
+        {
+          std::lock_guard lock(mutex_);
+          messages_.push_back(current_);
+          count = messages_.size();
+        }
+        current_ = {};
+        in_transaction_ = false;
+        return send("250 2.0.0 Ok: queued as DEMO" + std::to_string(count) + "\r\n");
+      }
+      if (!line.empty() && line.front() == '.') line.erase(0, 1);
+      current_.data += line + "\r\n";
+    }
+  }
+
+  net::Stream stream_;
+  bool implicit_;
+  const DemoServerConfig& config_;
+  const Pki& pki_;
+  std::mutex& mutex_;
+  std::vector<DemoMessage>& messages_;
+  std::string buffer_;
+  bool authenticated_ = false;
+  bool in_transaction_ = false;
+  DemoMessage current_;
+};
+
+}  // namespace
+
+std::optional<DemoFault> parse_demo_fault(std::string_view name) {
+  for (const auto& [n, f] : kFaults)
+    if (n == name) return f;
+  return std::nullopt;
+}
+
+std::string_view to_string(DemoFault f) {
+  for (const auto& [n, v] : kFaults)
+    if (v == f) return n;
+  return "?";
+}
+
+struct DemoServer::Impl {
+  Pki pki;
+  net::Fd plain, implicit;
+  std::string dir;
+  mutable std::mutex mutex;
+  std::vector<DemoMessage> messages;
+  std::list<std::thread> workers;
+};
+
+DemoServer::DemoServer(DemoServerConfig config) : config_(std::move(config)), impl_(std::make_unique<Impl>()) {}
+
+DemoServer::~DemoServer() { stop(); }
+
+void DemoServer::start() {
+  impl_->pki = make_pki();
+  char tmpl[] = "/tmp/smtpwb-demo-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("demo: cannot create a temporary directory");
+  impl_->dir = tmpl;
+  ca_file_ = impl_->dir + "/demo-ca.pem";
+  std::ofstream(ca_file_) << impl_->pki.ca_pem;
+  impl_->plain = net::listen_loopback(port_);
+  impl_->implicit = net::listen_loopback(implicit_port_);
+  stop_ = false;
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+void DemoServer::accept_loop() {
+  while (!stop_.load()) {
+    pollfd fds[2] = {{impl_->plain.get(), POLLIN, 0}, {impl_->implicit.get(), POLLIN, 0}};
+    if (::poll(fds, 2, static_cast<int>(net::kSlice.count())) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (c < 0) continue;
+      int one = 1;  // TLS writes several records per flight: without this, Nagle delays them ~40 ms
+      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      bool implicit = i == 1;
+      impl_->workers.emplace_back([this, c, implicit] {
+        Conversation conv(net::Fd(c), implicit, config_, impl_->pki, stop_, impl_->mutex, impl_->messages);
+        conv.run();
+      });
+    }
+  }
+}
+
+void DemoServer::stop() {
+  stop_ = true;
+  if (acceptor_.joinable()) acceptor_.join();
+  for (auto& w : impl_->workers)
+    if (w.joinable()) w.join();
+  impl_->workers.clear();
+  impl_->plain.reset();
+  impl_->implicit.reset();
+  if (!impl_->dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(impl_->dir, ec);
+    impl_->dir.clear();
+  }
+}
+
+std::vector<DemoMessage> DemoServer::messages() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->messages;
+}
+
+}  // namespace smtpwb

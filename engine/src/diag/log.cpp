@@ -1,0 +1,51 @@
+#include "smtpwb/log.hpp"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace smtpwb::log {
+
+namespace {
+std::mutex g_mutex;
+std::shared_ptr<spdlog::logger> g_logger;
+
+std::shared_ptr<spdlog::logger> current() {
+  std::lock_guard lock(g_mutex);
+  return g_logger;
+}
+}  // namespace
+
+std::string open_file(const std::string& path) {
+  try {
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
+    auto logger = std::make_shared<spdlog::logger>("smtpwb", sink);
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %v");
+    logger->flush_on(spdlog::level::info);
+    std::lock_guard lock(g_mutex);
+    g_logger = std::move(logger);
+    return {};
+  } catch (const spdlog::spdlog_ex& e) {
+    return std::string("log file ") + path + ": " + e.what();
+  }
+}
+
+void close() {
+  std::lock_guard lock(g_mutex);
+  if (g_logger) g_logger->flush();
+  g_logger.reset();
+}
+
+void event(const std::string& session, const Event& e) {
+  if (auto l = current())
+    l->info("[{}] {:>9.3f} {:<8} {} {}", session, e.t_us / 1000.0, to_string(e.phase), marker(e), e.text);
+}
+
+void note(const std::string& text) {
+  if (auto l = current()) l->info("{}", text);
+}
+
+}  // namespace smtpwb::log

@@ -1,0 +1,53 @@
+#include "smtpwb/event.hpp"
+
+#include "smtpwb/result.hpp"
+
+namespace smtpwb {
+
+std::string_view to_string(Dir d) {
+  static constexpr std::string_view kNames[] = {"client", "server", "tls", "info", "error"};
+  return kNames[static_cast<int>(d)];
+}
+
+std::string_view to_string(Phase p) {
+  static constexpr std::string_view kNames[] = {"dns",  "connect", "proxy", "banner", "ehlo", "starttls", "tls",
+                                                "auth", "mail",    "rcpt",  "data",   "quit", "done"};
+  return kNames[static_cast<int>(p)];
+}
+
+std::string_view marker(const Event& e) {
+  switch (e.dir) {
+    case Dir::Client: return e.in_tls ? " ~>" : " ->";
+    case Dir::Server: return e.in_tls ? "<~ " : "<- ";
+    case Dir::Error: return "***";
+    case Dir::Tls:
+    case Dir::Info: break;
+  }
+  return "===";
+}
+
+std::string_view to_string(FailureCategory c) {
+  static constexpr std::string_view kNames[] = {"config", "dns",  "connect", "timeout",   "proxy",   "tls",
+                                                "certificate", "auth", "smtp", "cancelled", "internal"};
+  return kNames[static_cast<int>(c)];
+}
+
+int exit_code(FailureCategory c) {
+  // 1 is left for unexpected errors and 2 for usage errors, as most command-line tools do.
+  switch (c) {
+    case FailureCategory::Config: return 2;
+    case FailureCategory::Dns: return 3;
+    case FailureCategory::Connect: return 4;
+    case FailureCategory::Timeout: return 5;
+    case FailureCategory::Proxy: return 6;
+    case FailureCategory::Tls: return 7;
+    case FailureCategory::Certificate: return 8;
+    case FailureCategory::Auth: return 9;
+    case FailureCategory::Smtp: return 10;
+    case FailureCategory::Cancelled: return 11;
+    case FailureCategory::Internal: return 1;
+  }
+  return 1;
+}
+
+}  // namespace smtpwb

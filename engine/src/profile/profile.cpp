@@ -1,0 +1,261 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "smtpwb/report.hpp"
+
+namespace smtpwb {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+constexpr const char* kFormat = "smtp-workbench-connection";
+constexpr int kVersion = 1;
+
+std::vector<std::string> version_names(TlsVersionSet set) {
+  std::vector<std::string> out;
+  for (auto v : set.list()) out.emplace_back(to_string(v));
+  return out;
+}
+
+std::string type_name(const json& j) { return j.type_name(); }
+
+// Reads fields of one JSON object, remembering which keys were known, so that unknown ones are errors.
+class ObjectReader {
+ public:
+  ObjectReader(const json& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+  std::optional<ProfileError> check_object() const {
+    if (!obj_.is_object()) return ProfileError{where("") + "expected an object, found " + type_name(obj_)};
+    return std::nullopt;
+  }
+  std::optional<ProfileError> string(const char* key, std::string& out) {
+    return read(key, [&](const json& v) -> std::optional<ProfileError> {
+      if (!v.is_string()) return wrong(key, "a string", v);
+      out = v.get<std::string>();
+      return std::nullopt;
+    });
+  }
+  std::optional<ProfileError> boolean(const char* key, bool& out) {
+    return read(key, [&](const json& v) -> std::optional<ProfileError> {
+      if (!v.is_boolean()) return wrong(key, "true or false", v);
+      out = v.get<bool>();
+      return std::nullopt;
+    });
+  }
+  std::optional<ProfileError> integer(const char* key, int& out, long long min, long long max) {
+    return read(key, [&](const json& v) -> std::optional<ProfileError> {
+      if (!v.is_number_integer()) return wrong(key, "a whole number", v);
+      auto n = v.get<long long>();
+      if (n < min || n > max)
+        return ProfileError{where(key) + std::to_string(n) + " is out of range (" + std::to_string(min) + "-" +
+                            std::to_string(max) + ")"};
+      out = static_cast<int>(n);
+      return std::nullopt;
+    });
+  }
+  template <typename E, typename Parse>
+  std::optional<ProfileError> enumeration(const char* key, E& out, Parse parse, const char* choices) {
+    return read(key, [&](const json& v) -> std::optional<ProfileError> {
+      if (!v.is_string()) return wrong(key, "a string", v);
+      auto parsed = parse(v.get<std::string>());
+      if (!parsed) return ProfileError{where(key) + "\"" + v.get<std::string>() + "\" is not one of " + choices};
+      out = *parsed;
+      return std::nullopt;
+    });
+  }
+  std::optional<ProfileError> strings(const char* key, std::vector<std::string>& out) {
+    return read(key, [&](const json& v) -> std::optional<ProfileError> {
+      if (!v.is_array()) return wrong(key, "a list of strings", v);
+      std::vector<std::string> items;
+      for (const auto& item : v) {
+        if (!item.is_string()) return wrong(key, "a list of strings", item);
+        items.push_back(item.get<std::string>());
+      }
+      out = std::move(items);
+      return std::nullopt;
+    });
+  }
+  const json* object(const char* key) {
+    known_.push_back(key);
+    auto it = obj_.find(key);
+    return it == obj_.end() ? nullptr : &*it;
+  }
+  std::optional<ProfileError> unknown_fields() const {
+    for (auto it = obj_.begin(); it != obj_.end(); ++it) {
+      if (std::find(known_.begin(), known_.end(), it.key()) != known_.end()) continue;
+      if (it.key() == "password" || it.key() == "client_secret")
+        return ProfileError{where(it.key().c_str()) + "secrets are never stored in profiles; pass them with "
+                                                      "--password-env, --password-file or --password-stdin"};
+      return ProfileError{where(it.key().c_str()) + "unknown field"};
+    }
+    return std::nullopt;
+  }
+  std::string where(const char* key) const {
+    std::string p = path_.empty() ? key : (*key ? path_ + "." + key : path_);
+    return p.empty() ? "" : p + ": ";
+  }
+
+ private:
+  template <typename F>
+  std::optional<ProfileError> read(const char* key, F f) {
+    known_.push_back(key);
+    auto it = obj_.find(key);
+    if (it == obj_.end()) return std::nullopt;
+    return f(*it);
+  }
+  std::optional<ProfileError> wrong(const char* key, const char* expected, const json& v) const {
+    return ProfileError{where(key) + "expected " + expected + ", found " + type_name(v)};
+  }
+
+  const json& obj_;
+  std::string path_;
+  std::vector<std::string> known_;
+};
+
+#define SMTPWB_TRY(expr) \
+  if (auto err_ = (expr)) return err_
+
+std::optional<ProfileError> read_auth(const json& j, ConnectionSettings& s) {
+  ObjectReader r(j, "auth");
+  SMTPWB_TRY(r.check_object());
+  SMTPWB_TRY(r.enumeration("type", s.auth_type, parse_auth_type, "default, gmail-oauth"));
+  SMTPWB_TRY(r.boolean("anonymous", s.anonymous));
+  SMTPWB_TRY(r.string("username", s.username));
+  return r.unknown_fields();
+}
+
+std::optional<ProfileError> read_encryption(const json& j, ConnectionSettings& s) {
+  ObjectReader r(j, "encryption");
+  SMTPWB_TRY(r.check_object());
+  SMTPWB_TRY(r.enumeration("protocol", s.crypto, parse_crypto_protocol, "none, ssl, tls"));
+  SMTPWB_TRY(r.enumeration("mode", s.mode, parse_security_mode, "explicit, implicit"));
+  std::vector<std::string> versions;
+  bool had_versions = j.contains("versions");
+  SMTPWB_TRY(r.strings("versions", versions));
+  if (had_versions) {
+    TlsVersionSet set;
+    for (const auto& v : versions) {
+      auto parsed = parse_tls_version(v);
+      if (!parsed) return ProfileError{"encryption.versions: \"" + v + "\" is not one of ssl2, ssl3, tls1.0, tls1.1, tls1.2, tls1.3"};
+      set = set.with(*parsed);
+    }
+    s.tls_versions = set;
+  }
+  SMTPWB_TRY(r.strings("sasl_mechanisms", s.sasl_mechanisms));
+  SMTPWB_TRY(r.boolean("verify_certificate", s.verify_certificate));
+  SMTPWB_TRY(r.string("ca_file", s.ca_file));
+  SMTPWB_TRY(r.boolean("allow_plaintext_auth", s.allow_plaintext_auth));
+  return r.unknown_fields();
+}
+
+std::optional<ProfileError> read_proxy(const json& j, ConnectionSettings& s) {
+  ObjectReader r(j, "proxy");
+  SMTPWB_TRY(r.check_object());
+  SMTPWB_TRY(r.enumeration("type", s.proxy.type, parse_proxy_type, "none, socks4, socks4a, socks5, http"));
+  SMTPWB_TRY(r.string("address", s.proxy.address));
+  SMTPWB_TRY(r.integer("port", s.proxy.port, 0, 65535));
+  SMTPWB_TRY(r.boolean("use_credentials", s.proxy.use_credentials));
+  SMTPWB_TRY(r.string("domain", s.proxy.domain));
+  SMTPWB_TRY(r.string("username", s.proxy.username));
+  return r.unknown_fields();
+}
+
+}  // namespace
+
+json profile_json(const ConnectionSettings& s) {
+  return {{"format", kFormat},
+          {"version", kVersion},
+          {"name", s.name},
+          {"group", s.group},
+          {"timeout_s", s.timeout_s},
+          {"code_page", s.code_page},
+          {"address", s.address},
+          {"port", s.port},
+          {"ehlo_name", s.ehlo_name},
+          {"auth", {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}}},
+          {"encryption",
+           {{"protocol", to_string(s.crypto)},
+            {"mode", to_string(s.mode)},
+            {"versions", version_names(s.tls_versions)},
+            {"sasl_mechanisms", s.sasl_mechanisms},
+            {"verify_certificate", s.verify_certificate},
+            {"ca_file", s.ca_file},
+            {"allow_plaintext_auth", s.allow_plaintext_auth}}},
+          {"proxy",
+           {{"type", to_string(s.proxy.type)},
+            {"address", s.proxy.address},
+            {"port", s.proxy.port},
+            {"use_credentials", s.proxy.use_credentials},
+            {"domain", s.proxy.domain},
+            {"username", s.proxy.username}}}};
+}
+
+std::optional<ProfileError> apply_profile(const json& j, ConnectionSettings& settings) {
+  ConnectionSettings s = settings;  // all or nothing: settings change only when the whole profile is valid
+  ObjectReader r(j, "");
+  if (!j.is_object()) return ProfileError{"the profile must be a JSON object, found " + type_name(j)};
+  std::string format;
+  SMTPWB_TRY(r.string("format", format));
+  if (!format.empty() && format != kFormat) return ProfileError{"format: \"" + format + "\" is not " + kFormat};
+  int version = kVersion;
+  SMTPWB_TRY(r.integer("version", version, 1, 1000000));
+  if (version > kVersion)
+    return ProfileError{"version: " + std::to_string(version) + " is newer than this build understands (" + std::to_string(kVersion) + ")"};
+  SMTPWB_TRY(r.string("name", s.name));
+  SMTPWB_TRY(r.string("group", s.group));
+  SMTPWB_TRY(r.integer("timeout_s", s.timeout_s, 0, 1000000));
+  SMTPWB_TRY(r.string("code_page", s.code_page));
+  SMTPWB_TRY(r.string("address", s.address));
+  SMTPWB_TRY(r.integer("port", s.port, 0, 1000000));
+  SMTPWB_TRY(r.string("ehlo_name", s.ehlo_name));
+  if (const json* a = r.object("auth")) SMTPWB_TRY(read_auth(*a, s));
+  if (const json* e = r.object("encryption")) SMTPWB_TRY(read_encryption(*e, s));
+  if (const json* p = r.object("proxy")) SMTPWB_TRY(read_proxy(*p, s));
+  SMTPWB_TRY(r.unknown_fields());
+  settings = std::move(s);
+  return std::nullopt;
+}
+
+std::optional<ProfileError> load_profile_file(const std::string& path, ConnectionSettings& settings) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ProfileError{path + ": cannot be read"};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string text = buf.str();
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::size_t byte = std::min<std::size_t>(e.byte, text.size());
+    std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(byte ? byte - 1 : 0), '\n'));
+    std::string what = e.what();
+    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    return ProfileError{path + ":" + std::to_string(line) + ": not valid JSON (" + what + ")"};
+  }
+  if (auto err = apply_profile(j, settings)) return ProfileError{path + ": " + err->message};
+  return std::nullopt;
+}
+
+std::string save_profile_file(const std::string& path, const ConnectionSettings& settings) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return path + ": cannot write " + tmp;
+    out << profile_json(settings).dump(2) << '\n';
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      return path + ": write failed";
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return path + ": cannot replace the file";
+  }
+  return {};
+}
+
+}  // namespace smtpwb

@@ -1,0 +1,90 @@
+#include "smtpwb/report.hpp"
+
+namespace smtpwb {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+double round3(double v) { return static_cast<double>(static_cast<long long>(v * 1000.0 + 0.5)) / 1000.0; }
+
+json certificate_json(const CertificateInfo& c) {
+  return {{"depth", c.depth},
+          {"subject", c.subject},
+          {"issuer", c.issuer},
+          {"subject_alt_names", c.subject_alt_names},
+          {"not_before", c.not_before},
+          {"not_after", c.not_after},
+          {"key_type", c.key_type},
+          {"key_bits", c.key_bits},
+          {"signature_algorithm", c.signature_algorithm},
+          {"sha256_fingerprint", c.sha256_fingerprint}};
+}
+}  // namespace
+
+json report_json(const ConnectionSettings& s, const TestRequest& request, const SessionResult& r) {
+  json out;
+  out["result"] = r.ok ? "ok" : "failed";
+  if (r.failure) {
+    out["failure"] = {{"category", to_string(r.failure->category)},
+                      {"message", r.failure->message},
+                      {"phase", to_string(r.failure->phase)},
+                      {"reply_code", r.failure->reply_code},
+                      {"enhanced_code", r.failure->enhanced_code}};
+  } else {
+    out["failure"] = nullptr;
+  }
+  out["total_ms"] = round3(r.total_ms);
+  json phases = json::array();
+  for (const auto& p : r.phases)
+    phases.push_back({{"name", to_string(p.phase)}, {"start_ms", round3(p.start_ms)}, {"duration_ms", round3(p.duration_ms)}});
+  out["phases"] = phases;
+  out["settings"] = profile_json(s);
+  out["stop_after"] = to_string(request.stop_after);
+  out["server"] = {{"host", r.server.host},
+                   {"port", r.server.port},
+                   {"address", r.server.connected_address},
+                   {"resolved", r.server.resolved},
+                   {"banner", r.server.banner},
+                   {"ehlo_name", r.server.ehlo_name},
+                   {"capabilities", {{"before_tls", r.server.capabilities_before_tls},
+                                     {"after_tls", r.server.capabilities_after_tls}}}};
+  json chain = json::array();
+  for (const auto& c : r.tls.chain) chain.push_back(certificate_json(c));
+  if (r.tls.used) {
+    out["tls"] = {{"version", r.tls.version},
+                  {"cipher", r.tls.cipher},
+                  {"group", r.tls.group},
+                  {"sni", r.tls.sni},
+                  {"verification_enabled", r.tls.verification_enabled},
+                  {"verified", r.tls.verified},
+                  {"verify_errors", r.tls.verify_errors},
+                  {"chain", chain},
+                  {"starttls_injection", r.tls.starttls_injection}};
+  } else {
+    out["tls"] = nullptr;
+  }
+  out["auth"] = {{"mechanism", r.auth.mechanism.empty() ? json(nullptr) : json(r.auth.mechanism)},
+                 {"result", r.auth.result},
+                 {"offered", r.auth.offered},
+                 {"permitted", r.auth.permitted}};
+  if (r.message.attempted || request.message) {
+    out["message"] = {{"attempted", r.message.attempted},
+                      {"accepted", r.message.accepted},
+                      {"charset", r.message.charset},
+                      {"transfer_encoding", r.message.transfer_encoding},
+                      {"size_bytes", r.message.size_bytes},
+                      {"server_reply", r.message.server_reply}};
+  }
+  out["hints"] = json::array();  // filled by the diagnostics matcher
+  json transcript = json::array();
+  for (const auto& e : r.transcript)
+    transcript.push_back({{"t_ms", round3(e.t_us / 1000.0)},
+                          {"dir", to_string(e.dir)},
+                          {"phase", to_string(e.phase)},
+                          {"tls", e.in_tls},
+                          {"text", e.text}});
+  out["transcript"] = transcript;
+  return out;
+}
+
+}  // namespace smtpwb

@@ -1,0 +1,206 @@
+#include "smtpwb/settings.hpp"
+
+#include <arpa/inet.h>
+#include <iconv.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace smtpwb {
+
+std::vector<TlsVersion> TlsVersionSet::list() const {
+  std::vector<TlsVersion> out;
+  for (auto v : kAllTlsVersions)
+    if (contains(v)) out.push_back(v);
+  return out;
+}
+
+bool can_negotiate(TlsVersion v) { return v == TlsVersion::Tls12 || v == TlsVersion::Tls13; }
+
+namespace {
+
+template <typename E, std::size_t N>
+std::optional<E> lookup(const std::array<std::pair<std::string_view, E>, N>& table, std::string_view text) {
+  std::string lower(text);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& [name, value] : table)
+    if (name == lower) return value;
+  return std::nullopt;
+}
+template <typename E, std::size_t N>
+std::string_view name_of(const std::array<std::pair<std::string_view, E>, N>& table, E value) {
+  for (const auto& [name, v] : table)
+    if (v == value) return name;
+  return "?";
+}
+
+constexpr std::array<std::pair<std::string_view, TlsVersion>, 6> kTlsNames{{
+    {"ssl2", TlsVersion::Ssl2}, {"ssl3", TlsVersion::Ssl3}, {"tls1.0", TlsVersion::Tls10},
+    {"tls1.1", TlsVersion::Tls11}, {"tls1.2", TlsVersion::Tls12}, {"tls1.3", TlsVersion::Tls13}}};
+constexpr std::array<std::pair<std::string_view, CryptoProtocol>, 3> kCryptoNames{
+    {{"none", CryptoProtocol::None}, {"ssl", CryptoProtocol::Ssl}, {"tls", CryptoProtocol::Tls}}};
+constexpr std::array<std::pair<std::string_view, SecurityMode>, 2> kModeNames{
+    {{"explicit", SecurityMode::Explicit}, {"implicit", SecurityMode::Implicit}}};
+constexpr std::array<std::pair<std::string_view, AuthType>, 2> kAuthNames{
+    {{"default", AuthType::Default}, {"gmail-oauth", AuthType::GmailOAuth}}};
+constexpr std::array<std::pair<std::string_view, ProxyType>, 5> kProxyNames{{{"none", ProxyType::None},
+                                                                            {"socks4", ProxyType::Socks4},
+                                                                            {"socks4a", ProxyType::Socks4a},
+                                                                            {"socks5", ProxyType::Socks5},
+                                                                            {"http", ProxyType::Http}}};
+constexpr std::array<std::pair<std::string_view, StopAfter>, 5> kStopNames{{{"connect", StopAfter::Connect},
+                                                                           {"tls", StopAfter::Tls},
+                                                                           {"auth", StopAfter::Auth},
+                                                                           {"rcpt", StopAfter::Rcpt},
+                                                                           {"quit", StopAfter::Quit}}};
+
+bool is_ldh_label(std::string_view label) {
+  if (label.empty() || label.size() > 63) return false;
+  if (label.front() == '-' || label.back() == '-') return false;
+  return std::all_of(label.begin(), label.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+std::string_view to_string(TlsVersion v) { return name_of(kTlsNames, v); }
+std::string_view display_name(TlsVersion v) {
+  static constexpr std::string_view kNames[] = {"SSL 2", "SSL 3", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"};
+  return kNames[static_cast<int>(v)];
+}
+std::optional<TlsVersion> parse_tls_version(std::string_view t) { return lookup(kTlsNames, t); }
+std::string_view to_string(CryptoProtocol c) { return name_of(kCryptoNames, c); }
+std::string_view to_string(SecurityMode m) { return name_of(kModeNames, m); }
+std::string_view to_string(AuthType a) { return name_of(kAuthNames, a); }
+std::string_view to_string(ProxyType p) { return name_of(kProxyNames, p); }
+std::string_view to_string(StopAfter s) { return name_of(kStopNames, s); }
+std::optional<CryptoProtocol> parse_crypto_protocol(std::string_view t) { return lookup(kCryptoNames, t); }
+std::optional<SecurityMode> parse_security_mode(std::string_view t) { return lookup(kModeNames, t); }
+std::optional<AuthType> parse_auth_type(std::string_view t) { return lookup(kAuthNames, t); }
+std::optional<ProxyType> parse_proxy_type(std::string_view t) { return lookup(kProxyNames, t); }
+std::optional<StopAfter> parse_stop_after(std::string_view t) { return lookup(kStopNames, t); }
+
+bool is_ip_literal(std::string_view text) {
+  std::string s(text);
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool is_valid_hostname(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  if (name.back() == '.') name.remove_suffix(1);  // an absolute name
+  std::size_t start = 0;
+  while (true) {
+    auto dot = name.find('.', start);
+    if (!is_ldh_label(name.substr(start, dot - start))) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+bool is_valid_ehlo_name(std::string_view name) {
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+    auto inner = name.substr(1, name.size() - 2);
+    if (inner.rfind("IPv6:", 0) == 0) {
+      std::string v6(inner.substr(5));
+      unsigned char buf[16];
+      return inet_pton(AF_INET6, v6.c_str(), buf) == 1;
+    }
+    std::string v4(inner);
+    unsigned char buf[4];
+    return inet_pton(AF_INET, v4.c_str(), buf) == 1;
+  }
+  return is_valid_hostname(name) && name.find('_') == std::string_view::npos;
+}
+
+bool is_supported_code_page(const std::string& name) {
+  if (name.empty()) return false;
+  iconv_t cd = iconv_open(name.c_str(), "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  iconv_close(cd);
+  return true;
+}
+
+namespace {
+
+void check_address(std::vector<FieldError>& errors, const std::string& field, const std::string& address) {
+  auto add = [&](std::string msg) { errors.push_back({field, field + ": " + msg}); };
+  if (address.empty()) return add("is empty; enter the server's DNS name or IP address");
+  if (address.find("://") != std::string::npos)
+    return add("\"" + address + "\" contains a URL scheme; enter just the host name, e.g. smtp.example.com");
+  if (std::any_of(address.begin(), address.end(), [](unsigned char c) { return std::isspace(c); }))
+    return add("\"" + address + "\" contains white space");
+  if (is_ip_literal(address)) return;
+  auto colon = address.rfind(':');
+  if (colon != std::string::npos && address.find(':') == colon) {
+    return add("\"" + address + "\" contains a port; put the host in Address and " + address.substr(colon + 1) +
+               " in Port");
+  }
+  if (address.front() == '[' && address.back() == ']')
+    return add("\"" + address + "\": write an IPv6 address without brackets");
+  if (!is_valid_hostname(address))
+    add("\"" + address + "\" is not a valid host name (letters, digits, '-' and '.' only) or IP address");
+}
+
+void check_port(std::vector<FieldError>& errors, const std::string& field, int port) {
+  if (port < 1 || port > 65535)
+    errors.push_back({field, field + ": " + std::to_string(port) + " is not a TCP port (1-65535)"});
+}
+
+}  // namespace
+
+std::vector<FieldError> validate(const ConnectionSettings& s) {
+  std::vector<FieldError> errors;
+  auto add = [&](const std::string& field, const std::string& msg) { errors.push_back({field, field + ": " + msg}); };
+
+  if (s.name.size() > 200) add("Name", "is longer than 200 characters");
+  if (s.group.size() > 200) add("Group", "is longer than 200 characters");
+  if (s.timeout_s < 1 || s.timeout_s > 3600)
+    add("Timeout", std::to_string(s.timeout_s) + " s is out of range (1-3600 seconds)");
+  if (!is_supported_code_page(s.code_page)) add("Code page", "\"" + s.code_page + "\" is not an encoding iconv knows");
+
+  check_address(errors, "Address", s.address);
+  check_port(errors, "Port", s.port);
+  if (!s.ehlo_name.empty() && !is_valid_ehlo_name(s.ehlo_name))
+    add("EHLO name", "\"" + s.ehlo_name + "\" is neither a domain name nor an address literal like [192.0.2.1]");
+
+  const bool oauth = s.auth_type == AuthType::GmailOAuth;
+  if (oauth) {
+    if (s.username.empty()) add("Application Id", "is empty; enter the OAuth client id");
+  } else if (!s.anonymous) {
+    if (s.username.empty()) add("Username", "is empty; enter a user name or choose Anonymous");
+    if (s.password.empty()) add("Password", "is empty");
+  }
+  for (const auto& field_value : {std::pair{"Username", &s.username}, std::pair{"Password", &s.password}}) {
+    const auto& v = *field_value.second;
+    if (v.find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos)
+      add(field_value.first, "contains a line break or NUL character");
+  }
+
+  if (s.encrypted() && s.tls_versions.empty())
+    add("Allowed versions", "none selected; allow at least TLS 1.2 or TLS 1.3, or choose No encryption");
+  for (const auto& m : s.sasl_mechanisms) {
+    bool ok = !m.empty() && m.size() <= 20 && std::all_of(m.begin(), m.end(), [](unsigned char c) {
+      return std::isupper(c) || std::isdigit(c) || c == '-' || c == '_';
+    });
+    if (!ok) add("SASL mechanisms", "\"" + m + "\" is not a SASL mechanism name (RFC 4422: A-Z, 0-9, '-', '_')");
+  }
+
+  if (s.proxy.type != ProxyType::None) {
+    check_address(errors, "Proxy address", s.proxy.address);
+    check_port(errors, "Proxy port", s.proxy.port);
+    if (s.proxy.use_credentials) {
+      if (s.proxy.username.empty()) add("Proxy username", "is empty while Use credentials is on");
+      if (s.proxy.type == ProxyType::Socks4 || s.proxy.type == ProxyType::Socks4a) {
+        // SOCKS4 carries only a user id, no password.
+      } else if (s.proxy.password.empty()) {
+        add("Proxy password", "is empty while Use credentials is on");
+      }
+    }
+  }
+  return errors;
+}
+
+}  // namespace smtpwb

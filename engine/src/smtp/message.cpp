@@ -1,0 +1,251 @@
+#include "smtpwb/smtp/message.hpp"
+
+#include <iconv.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+#include "smtpwb/base64.hpp"
+
+namespace smtpwb::smtp {
+
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid UTF-8.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i, char32_t* cp = nullptr) {
+  auto b = static_cast<unsigned char>(s[i]);
+  std::size_t len;
+  char32_t v;
+  if (b < 0x80) { len = 1; v = b; }
+  else if ((b & 0xE0) == 0xC0) { len = 2; v = b & 0x1F; }
+  else if ((b & 0xF0) == 0xE0) { len = 3; v = b & 0x0F; }
+  else if ((b & 0xF8) == 0xF0) { len = 4; v = b & 0x07; }
+  else return 0;
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (c & 0x3F);
+  }
+  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  if (cp) *cp = v;
+  return len;
+}
+
+std::string describe_codepoint(char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
+}
+
+bool is_utf8(const std::string& code_page) {
+  auto u = upper(code_page);
+  return u == "UTF-8" || u == "UTF8";
+}
+
+}  // namespace
+
+bool is_ascii(std::string_view text) {
+  for (unsigned char c : text)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+std::string convert_from_utf8(std::string_view utf8, const std::string& code_page) {
+  for (std::size_t i = 0; i < utf8.size();) {
+    auto len = utf8_sequence_length(utf8, i);
+    if (len == 0) throw ConversionError("the text is not valid UTF-8 at byte " + std::to_string(i));
+    i += len;
+  }
+  if (is_utf8(code_page)) return std::string(utf8);
+
+  iconv_t cd = iconv_open(code_page.c_str(), "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) throw ConversionError("Code page: \"" + code_page + "\" is not known to iconv");
+  std::string out;
+  out.resize(utf8.size() * 4 + 16);
+  char* in_ptr = const_cast<char*>(utf8.data());
+  std::size_t in_left = utf8.size();
+  char* out_ptr = out.data();
+  std::size_t out_left = out.size();
+  while (in_left > 0) {
+    if (iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left) != static_cast<std::size_t>(-1)) continue;
+    if (errno == E2BIG) {
+      auto used = static_cast<std::size_t>(out_ptr - out.data());
+      out.resize(out.size() * 2);
+      out_ptr = out.data() + used;
+      out_left = out.size() - used;
+      continue;
+    }
+    iconv_close(cd);
+    char32_t cp = 0;
+    utf8_sequence_length(utf8, static_cast<std::size_t>(in_ptr - utf8.data()), &cp);
+    throw ConversionError("Code page: " + code_page + " cannot represent " + describe_codepoint(cp));
+  }
+  // Flush any shift state (stateful encodings such as ISO-2022-JP).
+  if (iconv(cd, nullptr, nullptr, &out_ptr, &out_left) == static_cast<std::size_t>(-1)) {
+    iconv_close(cd);
+    throw ConversionError("Code page: " + code_page + " could not finish the conversion");
+  }
+  out.resize(static_cast<std::size_t>(out_ptr - out.data()));
+  iconv_close(cd);
+  return out;
+}
+
+std::string mime_charset(const std::string& code_page) {
+  std::string u = upper(code_page);
+  std::string compact;
+  for (char c : u)
+    if (c != '-' && c != '_' && c != ' ') compact += c;
+  if (compact == "UTF8") return "UTF-8";
+  if (compact == "ASCII" || compact == "USASCII" || compact == "ANSIX3.41968") return "US-ASCII";
+  if (compact == "LATIN1" || compact == "L1") return "ISO-8859-1";
+  if (compact.rfind("ISO8859", 0) == 0 && compact.size() > 7) return "ISO-8859-" + compact.substr(7);
+  if (compact.rfind("CP125", 0) == 0 || compact.rfind("WINDOWS125", 0) == 0)
+    return "windows-" + compact.substr(compact.size() - 4);
+  if (compact == "SJIS" || compact == "SHIFTJIS") return "Shift_JIS";
+  if (compact == "BIG5") return "Big5";
+  if (compact == "KOI8R") return "KOI8-R";
+  if (compact == "KOI8U") return "KOI8-U";
+  if (compact == "EUCJP") return "EUC-JP";
+  if (compact == "EUCKR") return "EUC-KR";
+  return code_page;
+}
+
+std::string normalize_crlf(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 32 + 2);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\r') {
+      out += "\r\n";
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else if (c == '\n') {
+      out += "\r\n";
+    } else {
+      out += c;
+    }
+  }
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";
+  return out;
+}
+
+std::string dot_stuff(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  bool line_start = true;
+  for (char c : text) {
+    if (line_start && c == '.') out += '.';
+    out += c;
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+std::string quoted_printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  std::size_t col = 0;
+  auto emit = [&](std::string_view piece) {
+    if (col + piece.size() > 75) {
+      out += "=\r\n";
+      col = 0;
+    }
+    out += piece;
+    col += piece.size();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      out += "\r\n";
+      col = 0;
+      ++i;
+      continue;
+    }
+    bool at_line_end = i + 1 == text.size() || text[i + 1] == '\r';
+    bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_line_end);
+    // A leading "." is encoded so that no line of the body is ever a lone dot, whatever the relay does.
+    if (c == '.' && col == 0) literal = false;
+    if (literal) {
+      char ch = static_cast<char>(c);
+      emit(std::string_view(&ch, 1));
+    } else {
+      char enc[3] = {'=', kHex[c >> 4], kHex[c & 15]};
+      emit(std::string_view(enc, 3));
+    }
+  }
+  return out;
+}
+
+std::string encode_header_value(std::string_view raw, const std::string& charset) {
+  if (is_ascii(raw)) return std::string(raw);
+  const bool utf8 = charset == "UTF-8";
+  std::string out;
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    std::size_t end = std::min(raw.size(), i + 45);  // 45 bytes -> 60 base64 chars, within 75 per word
+    if (utf8) {
+      while (end < raw.size() && end > i && (static_cast<unsigned char>(raw[end]) & 0xC0) == 0x80) --end;
+    }
+    if (!out.empty()) out += "\r\n ";
+    out += "=?" + charset + "?B?" + base64_encode(raw.substr(i, end - i)) + "?=";
+    i = end;
+  }
+  return out;
+}
+
+BuiltMessage build_message(const MessageSpec& spec, const std::string& code_page, std::string_view ehlo_domain,
+                           bool use_8bit) {
+  BuiltMessage msg;
+  msg.charset = mime_charset(code_page);
+  std::string body = convert_from_utf8(normalize_crlf(spec.body_utf8), code_page);
+  std::string subject = convert_from_utf8(spec.subject, code_page);
+
+  if (is_ascii(body)) {
+    msg.transfer_encoding = "7bit";
+  } else if (use_8bit) {
+    msg.transfer_encoding = "8bit";
+    msg.needs_8bitmime = true;
+  } else {
+    msg.transfer_encoding = "quoted-printable";
+    body = quoted_printable(body);
+  }
+
+  char date[64];
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  std::string id_domain(ehlo_domain);
+  if (id_domain.empty() || id_domain.front() == '[') id_domain = "smtp-workbench.invalid";
+  std::random_device rd;
+  char id[40];
+  std::snprintf(id, sizeof id, "%08x%08x.%lld", rd(), rd(), static_cast<long long>(now));
+
+  std::string to_list;
+  for (const auto& t : spec.to) to_list += (to_list.empty() ? "" : ", ") + t;
+  std::string& d = msg.data;
+  d += "Date: " + std::string(date) + "\r\n";
+  d += "From: " + spec.from + "\r\n";
+  d += "To: " + to_list + "\r\n";
+  d += "Subject: " + encode_header_value(subject, msg.charset) + "\r\n";
+  d += "Message-ID: <" + std::string(id) + "@" + id_domain + ">\r\n";
+  d += "MIME-Version: 1.0\r\n";
+  d += "Content-Type: text/plain; charset=" + msg.charset + "\r\n";
+  d += "Content-Transfer-Encoding: " + msg.transfer_encoding + "\r\n";
+  d += "X-Mailer: SMTP Workbench\r\n";
+  d += "\r\n";
+  d += body;
+  return msg;
+}
+
+}  // namespace smtpwb::smtp

@@ -1,0 +1,551 @@
+#include "smtpwb/session.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "smtpwb/base64.hpp"
+#include "smtpwb/log.hpp"
+#include "smtpwb/net/stream.hpp"
+#include "smtpwb/sasl/mechanism.hpp"
+#include "smtpwb/smtp/capabilities.hpp"
+#include "smtpwb/smtp/message.hpp"
+#include "smtpwb/smtp/reply.hpp"
+
+namespace smtpwb {
+
+namespace {
+
+using net::Clock;
+using smtp::Reply;
+
+struct Failed {
+  Failure failure;
+};
+
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : std::string(sep)) + i;
+  return out.empty() ? "none" : out;
+}
+
+std::string versions_text(TlsVersionSet set) {
+  std::vector<std::string> names;
+  for (auto v : set.list()) names.emplace_back(display_name(v));
+  return join(names);
+}
+
+class Runner {
+ public:
+  Runner(const ConnectionSettings& s, const TestRequest& r, const SessionOptions& o, EventQueue& q,
+         const net::CancelFlag& cancel, std::atomic<Phase>& phase, SessionResult& result)
+      : s_(s), req_(r), opt_(o), queue_(q), cancel_(cancel), live_phase_(phase), res_(result),
+        t0_(Clock::now()), log_id_(s.name.empty() ? s.address : s.name) {}
+
+  void run() {
+    try {
+      steps();
+      res_.ok = true;
+    } catch (const Failed& f) {
+      res_.failure = f.failure;
+    } catch (const net::Cancelled&) {
+      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_};
+    } catch (const std::exception& e) {
+      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_};
+    }
+    if (stream_) stream_->close_notify();
+    stream_.reset();
+    end_phase();
+    res_.total_ms = elapsed_ms();
+    phase_ = Phase::Done;
+    if (res_.ok) {
+      emit(Dir::Info, "Test succeeded in " + format_ms(res_.total_ms));
+    } else {
+      emit(Dir::Error, "Test failed (" + std::string(to_string(res_.failure->category)) + "): " + res_.failure->message);
+    }
+  }
+
+ private:
+  // ---- events and phases ----
+  double elapsed_ms() const { return std::chrono::duration<double, std::milli>(Clock::now() - t0_).count(); }
+  static std::string format_ms(double ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+    return buf;
+  }
+
+  void emit(Dir dir, std::string text, bool in_tls = false) {
+    Event e;
+    e.t_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
+    e.dir = dir;
+    e.phase = phase_;
+    e.in_tls = in_tls;
+    e.text = std::move(text);
+    log::event(log_id_, e);
+    res_.transcript.push_back(e);
+    queue_.push(std::move(e));
+  }
+  void info(std::string text) { emit(Dir::Info, std::move(text)); }
+  void tls_info(std::string text) { emit(Dir::Tls, std::move(text)); }
+
+  void begin_phase(Phase p) {
+    end_phase();
+    phase_ = p;
+    live_phase_.store(p);
+    phase_start_ = elapsed_ms();
+    in_phase_ = true;
+  }
+  void end_phase() {
+    if (!in_phase_) return;
+    res_.phases.push_back({phase_, phase_start_, elapsed_ms() - phase_start_});
+    in_phase_ = false;
+  }
+
+  [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) {
+    Failure f{c, std::move(message), phase_};
+    if (reply) {
+      f.reply_code = reply->code;
+      f.enhanced_code = reply->enhanced;
+    }
+    throw Failed{std::move(f)};
+  }
+
+  net::Deadline deadline() const { return net::Deadline::in(std::chrono::seconds(s_.timeout_s)); }
+
+  // ---- the dialogue ----
+  void steps() {
+    if (auto errors = validate(s_); !errors.empty()) {
+      std::vector<std::string> messages;
+      for (const auto& e : errors) messages.push_back(e.message);
+      fail(FailureCategory::Config, join(messages, "; "));
+    }
+    check_tls_versions();
+    connect();
+    read_banner();
+    ehlo();
+    if (s_.encrypted() && s_.mode == SecurityMode::Explicit) {
+      starttls();
+      ehlo();
+    }
+    if (req_.stop_after == StopAfter::Connect || req_.stop_after == StopAfter::Tls) return quit();
+    authenticate();
+    if (req_.stop_after == StopAfter::Auth) return quit();
+    if (req_.message || req_.stop_after == StopAfter::Rcpt) send_message();
+    quit();
+  }
+
+  void check_tls_versions() {
+    if (!s_.encrypted()) return;
+    std::vector<std::string> unsupported;
+    for (auto v : s_.tls_versions.list())
+      if (!can_negotiate(v)) unsupported.emplace_back(display_name(v));
+    bool usable = s_.tls_versions.contains(TlsVersion::Tls12) || s_.tls_versions.contains(TlsVersion::Tls13);
+    if (!usable)
+      fail(FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3 (mbedTLS 3.6), and the allowed versions (" +
+                                     versions_text(s_.tls_versions) +
+                                     ") include neither. Allow TLS 1.2 or 1.3; the range is never widened silently.");
+    if (!unsupported.empty())
+      info("Allowed " + join(unsupported) + " cannot be negotiated by this build; offering only " +
+           versions_text(s_.tls_versions.without(TlsVersion::Ssl2).without(TlsVersion::Ssl3)
+                             .without(TlsVersion::Tls10).without(TlsVersion::Tls11)));
+  }
+
+  void connect() {
+    begin_phase(Phase::Resolve);
+    res_.server.host = s_.address;
+    res_.server.port = s_.port;
+    std::vector<net::Address> addresses;
+    try {
+      addresses = net::resolve(s_.address, s_.port, deadline(), cancel_);
+    } catch (const net::ResolveError& e) {
+      bool bare = s_.address.find('.') == std::string::npos && s_.address.find(':') == std::string::npos;
+      fail(FailureCategory::Dns, "Cannot resolve \"" + s_.address + "\": " + e.what() +
+                                     (bare ? " (a bare host name: use the full DNS name or the IP address)" : ""));
+    } catch (const net::TimedOut&) {
+      fail(FailureCategory::Timeout, "DNS lookup of \"" + s_.address + "\" took longer than " +
+                                         std::to_string(s_.timeout_s) + " s");
+    }
+    if (addresses.empty()) fail(FailureCategory::Dns, "\"" + s_.address + "\" has no A or AAAA record");
+    for (const auto& a : addresses) res_.server.resolved.push_back(a.text);
+    if (!is_ip_literal(s_.address)) info("Resolved " + s_.address + " to " + join(res_.server.resolved));
+
+    begin_phase(Phase::Connect);
+    auto until = deadline();  // one budget for all addresses
+    std::string last_error;
+    for (const auto& a : addresses) {
+      info("Trying " + a.text + ":" + std::to_string(s_.port) + "...");
+      try {
+        auto fd = net::connect_tcp(a, until, cancel_);
+        local_address_ = net::local_address(fd.get());
+        stream_ = std::make_unique<net::Stream>(std::move(fd), cancel_);
+        res_.server.connected_address = a.text;
+        info("Connected to " + a.text + ":" + std::to_string(s_.port));
+        return;
+      } catch (const net::NetError& e) {
+        last_error = a.text + ": " + e.what();
+        emit(Dir::Error, "Connection to " + last_error);
+      } catch (const net::TimedOut&) {
+        fail(FailureCategory::Timeout, "Connecting to " + s_.address + ":" + std::to_string(s_.port) + " timed out after " +
+                                           std::to_string(s_.timeout_s) + " s (no answer: a firewall, or port blocked)");
+      }
+    }
+    fail(FailureCategory::Connect, "Cannot connect to " + s_.address + ":" + std::to_string(s_.port) + " (" + last_error + ")");
+  }
+
+  void read_banner() {
+    if (s_.encrypted() && s_.mode == SecurityMode::Implicit) handshake();
+    begin_phase(Phase::Banner);
+    Reply r = read_reply();
+    res_.server.banner = r.text();
+    if (r.code == 554 || r.kind() != 2) fail(FailureCategory::Smtp, "The server refused the session: " + r.first_line(), &r);
+    if (r.code != 220) fail(FailureCategory::Smtp, "Unexpected greeting: " + r.first_line(), &r);
+  }
+
+  std::string ehlo_name() {
+    if (!s_.ehlo_name.empty()) return s_.ehlo_name;
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0 && std::string_view(host).find('.') != std::string_view::npos &&
+        is_valid_ehlo_name(host))
+      return host;
+    return "[" + local_address_ + "]";
+  }
+
+  void ehlo() {
+    begin_phase(Phase::Ehlo);
+    res_.server.ehlo_name = ehlo_name();
+    Reply r = command("EHLO " + res_.server.ehlo_name);
+    if (r.code == 250) {
+      caps_ = smtp::Capabilities::from_ehlo(r);
+    } else if (r.code == 500 || r.code == 502 || r.code == 504 || r.code == 550) {
+      info("The server does not understand EHLO; falling back to HELO (no extensions: no STARTTLS, no AUTH)");
+      Reply h = command("HELO " + res_.server.ehlo_name);
+      if (h.code != 250) fail(FailureCategory::Smtp, "The server rejected HELO: " + h.first_line(), &h);
+      caps_ = {};
+    } else {
+      fail(FailureCategory::Smtp, "The server rejected EHLO " + res_.server.ehlo_name + ": " + r.first_line(), &r);
+    }
+    (stream_->tls() ? res_.server.capabilities_after_tls : res_.server.capabilities_before_tls) = caps_.lines();
+  }
+
+  void starttls() {
+    begin_phase(Phase::StartTls);
+    if (!caps_.has("STARTTLS"))
+      fail(FailureCategory::Tls,
+           "The server does not offer STARTTLS, and explicit TLS is configured: stopping rather than continuing "
+           "unencrypted. Choose implicit TLS if this port expects TLS from the first byte, or No encryption.");
+    Reply r = command("STARTTLS");
+    if (r.code != 220) fail(FailureCategory::Tls, "The server refused STARTTLS: " + r.first_line(), &r);
+    if (parser_.buffered() > 0) {
+      auto injected = parser_.take_buffered();
+      res_.tls.starttls_injection = true;
+      emit(Dir::Error, "The server sent " + std::to_string(injected.size()) +
+                           " bytes after \"220\" to STARTTLS, before the TLS handshake; they were discarded (the "
+                           "STARTTLS command-injection pattern, CVE-2011-0411)");
+    }
+    handshake();
+  }
+
+  void handshake() {
+    begin_phase(Phase::TlsHandshake);
+    net::TlsClientConfig config;
+    config.server_name = s_.address;
+    config.versions = s_.tls_versions;
+    config.verify = s_.verify_certificate;
+    config.ca_file = s_.ca_file;
+    config.extra_ca_file = opt_.extra_ca_file;
+    tls_info("Starting TLS (" + versions_text(s_.tls_versions) + "), server name " + config.server_name +
+             (config.verify ? "" : ", certificate verification OFF"));
+    try {
+      stream_->start_tls_client(config, deadline(), res_.tls);
+    } catch (const net::CertificateError&) {
+      report_chain();
+      fail(FailureCategory::Certificate,
+           "The server's certificate is not trusted: " + join(res_.tls.verify_errors, "; "));
+    } catch (const net::TlsError& e) {
+      report_chain();
+      std::string message = e.what();
+      if (e.peer_spoke_plaintext)
+        message = "The server answered in plain text (\"" + e.plaintext_sample +
+                  "\") instead of TLS: this port does not use implicit TLS; use STARTTLS (explicit) or No encryption";
+      else if (e.no_common_version)
+        message += ". The server and this client share no TLS version (this client allows " + versions_text(s_.tls_versions) + ")";
+      fail(FailureCategory::Tls, message);
+    } catch (const net::NetError& e) {
+      fail(FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
+    } catch (const net::TimedOut&) {
+      fail(FailureCategory::Timeout, "The TLS handshake did not finish within " + std::to_string(s_.timeout_s) +
+                                         " s (does this port speak TLS? port 465 uses implicit TLS, 587 and 25 STARTTLS)");
+    }
+    tls_info("TLS established: " + res_.tls.version + ", cipher " + res_.tls.cipher +
+             (res_.tls.group.empty() ? "" : ", group " + res_.tls.group));
+    report_chain();
+  }
+
+  void report_chain() {
+    for (const auto& c : res_.tls.chain)
+      tls_info("Certificate " + std::to_string(c.depth) + ": " + c.subject + " (issuer: " + c.issuer + ", " + c.key_type +
+               " " + std::to_string(c.key_bits) + " bits, valid " + c.not_before + " to " + c.not_after + ")");
+    if (res_.tls.verified) tls_info("Certificate verified for " + res_.tls.sni);
+    else if (!res_.tls.verify_errors.empty())
+      emit(res_.tls.verification_enabled ? Dir::Error : Dir::Tls,
+           "Certificate NOT verified: " + join(res_.tls.verify_errors, "; "));
+  }
+
+  void authenticate() {
+    begin_phase(Phase::Auth);
+    res_.auth.offered = caps_.auth_mechanisms();
+    if (s_.auth_type == AuthType::Default && s_.anonymous) {
+      res_.auth.result = "skipped";
+      info("Anonymous: not authenticating");
+      return;
+    }
+    if (s_.auth_type == AuthType::GmailOAuth)
+      fail(FailureCategory::Auth, "Gmail OAuth sign-in is not available in this build yet; use an app password with Default authentication");
+    if (!stream_->tls() && !s_.allow_plaintext_auth)
+      fail(FailureCategory::Auth,
+           "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
+           "plaintext AUTH explicitly if you accept the risk.");
+
+    const auto& supported = sasl::supported_mechanisms();
+    std::vector<std::string> permitted;
+    for (const auto& m : s_.sasl_mechanisms.empty() ? supported : s_.sasl_mechanisms) {
+      if (std::find(supported.begin(), supported.end(), m) != supported.end()) permitted.push_back(m);
+      else info("SASL mechanism " + m + " is not implemented in this build; skipping it");
+    }
+    res_.auth.permitted = permitted;
+    if (res_.auth.offered.empty())
+      fail(FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply" +
+                                      std::string(stream_->tls() ? "" : ", and many servers offer AUTH only after STARTTLS") +
+                                      "). Choose Anonymous if the server accepts mail without it.");
+    std::string chosen;
+    for (const auto& m : permitted)
+      if (std::find(res_.auth.offered.begin(), res_.auth.offered.end(), m) != res_.auth.offered.end()) {
+        chosen = m;
+        break;
+      }
+    if (chosen.empty())
+      fail(FailureCategory::Auth, "No authentication method enabled from those supported by the server (server offers: " +
+                                      join(res_.auth.offered) + "; enabled here: " + join(permitted) + ")");
+    res_.auth.mechanism = chosen;
+    res_.auth.result = "failed";
+    auto mech = sasl::make_mechanism(chosen, {s_.username, s_.password, {}});
+
+    Reply r;
+    if (auto first = mech->initial_response()) {
+      // RFC 4954: a zero-length initial response is sent as "=".
+      std::string wire = first->response.empty() ? "=" : base64_encode(first->response);
+      r = command("AUTH " + chosen + " " + wire, "AUTH " + chosen + " " + sasl::mask() + " (" + first->display + ")");
+    } else {
+      r = command("AUTH " + chosen);
+    }
+    for (int round = 0; r.code == 334; ++round) {
+      if (round > 8) fail(FailureCategory::Auth, "The server kept sending challenges; giving up after 8 rounds");
+      std::string text = r.lines.empty() ? std::string() : r.lines.front();
+      auto challenge = base64_decode(text);
+      if (!challenge) fail(FailureCategory::Auth, "The server's SASL challenge is not valid base64: \"" + text.substr(0, 60) + "\"", &r);
+      if (!challenge->empty()) info("Challenge decoded: \"" + printable(*challenge) + "\"");
+      sasl::Step step;
+      try {
+        step = mech->respond(*challenge);
+      } catch (const sasl::SaslError& e) {
+        send_line("*", "*");
+        read_reply();
+        fail(FailureCategory::Auth, std::string("Authentication aborted: ") + e.what());
+      }
+      bool secret = step.display.find(sasl::mask()) != std::string::npos;
+      std::string wire = base64_encode(step.response);
+      r = command(wire, (secret ? sasl::mask() : wire) + " (" + step.display + ")");
+    }
+    if (r.code != 235) {
+      FailureCategory c = r.code == 530 && contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
+      fail(c, "Authentication failed: " + r.first_line(), &r);
+    }
+    res_.auth.result = "ok";
+  }
+
+  void send_message() {
+    MessageSpec spec;
+    if (req_.message) spec = *req_.message;
+    if (spec.from.empty() || spec.to.empty())
+      fail(FailureCategory::Config, "Sender and recipient are needed to check RCPT or to send a message (From, To)");
+    if (spec.body_utf8.empty())
+      spec.body_utf8 = "This is a test message from SMTP Workbench.\nIf you can read it, the connection settings work.\n";
+
+    smtp::BuiltMessage msg;
+    try {
+      msg = smtp::build_message(spec, s_.code_page, res_.server.ehlo_name, caps_.has("8BITMIME"));
+    } catch (const smtp::ConversionError& e) {
+      fail(FailureCategory::Config, e.what());
+    }
+    std::string stuffed = smtp::dot_stuff(msg.data);
+    res_.message.charset = msg.charset;
+    res_.message.transfer_encoding = msg.transfer_encoding;
+    res_.message.size_bytes = msg.data.size();
+    if (auto limit = caps_.size_limit(); limit && *limit > 0 && msg.data.size() > *limit)
+      fail(FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) + " bytes) exceeds the server's SIZE limit of " +
+                                      std::to_string(*limit));
+
+    begin_phase(Phase::Mail);
+    std::string mail = "MAIL FROM:<" + spec.from + ">";
+    if (msg.needs_8bitmime) mail += " BODY=8BITMIME";
+    if (caps_.has("SIZE")) mail += " SIZE=" + std::to_string(stuffed.size());
+    expect(command(mail), {250}, "The server rejected the sender " + spec.from);
+
+    begin_phase(Phase::Rcpt);
+    for (const auto& to : spec.to) expect(command("RCPT TO:<" + to + ">"), {250, 251}, "The server rejected the recipient " + to);
+    if (req_.stop_after == StopAfter::Rcpt) return;
+
+    begin_phase(Phase::Data);
+    res_.message.attempted = true;
+    expect(command("DATA"), {354}, "The server refused DATA");
+    info("Sending the message: " + std::to_string(msg.data.size()) + " bytes, charset " + msg.charset + ", " +
+         msg.transfer_encoding);
+    send_raw(stuffed + ".\r\n", "<message body, " + std::to_string(stuffed.size()) + " bytes>");
+    emit(Dir::Client, ".", stream_->tls());
+    Reply done = read_reply();
+    res_.message.server_reply = done.first_line();
+    expect(done, {250}, "The server did not accept the message");
+    res_.message.accepted = true;
+  }
+
+  void quit() {
+    begin_phase(Phase::Quit);
+    try {
+      send_line("QUIT", "QUIT");
+      auto until = net::Deadline::in(std::min<std::chrono::milliseconds>(std::chrono::seconds(s_.timeout_s), std::chrono::seconds(5)));
+      Reply r = read_reply(until);
+      if (r.code != 221) info("Unexpected reply to QUIT: " + r.first_line());
+    } catch (const Failed& f) {
+      info("No proper answer to QUIT (" + f.failure.message + "); closing");
+    }
+  }
+
+  // ---- I/O helpers ----
+  void expect(const Reply& r, std::initializer_list<int> ok, const std::string& what) {
+    if (std::find(ok.begin(), ok.end(), r.code) != ok.end()) return;
+    FailureCategory c = FailureCategory::Smtp;
+    if (r.code == 530) c = contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
+    fail(c, what + ": " + r.first_line(), &r);
+  }
+
+  static bool contains_ci(const std::string& text, std::string_view word) {
+    auto it = std::search(text.begin(), text.end(), word.begin(), word.end(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+    return it != text.end();
+  }
+
+  static std::string printable(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (c >= 32 && c < 127) out += static_cast<char>(c);
+      else {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      }
+    }
+    return out;
+  }
+
+  Reply command(const std::string& line, const std::string& display = {}) {
+    send_line(line, display.empty() ? line : display);
+    return read_reply();
+  }
+
+  void send_line(const std::string& line, const std::string& display) { send_raw(line + "\r\n", display); }
+
+  void send_raw(const std::string& bytes, const std::string& display) {
+    emit(Dir::Client, display, stream_->tls());
+    try {
+      stream_->write_all(bytes, deadline());
+    } catch (const net::TimedOut&) {
+      fail(FailureCategory::Timeout, "Sending to the server did not finish within " + std::to_string(s_.timeout_s) + " s");
+    } catch (const net::NetError& e) {
+      fail(FailureCategory::Smtp, std::string("The connection was lost while sending: ") + e.what());
+    }
+  }
+
+  Reply read_reply() { return read_reply(deadline()); }
+
+  // The deadline bounds the whole reply, not each byte, so a trickling server cannot hold us forever.
+  Reply read_reply(net::Deadline until) {
+    Reply reply;
+    while (true) {
+      auto status = parser_.next(reply);
+      if (status == smtp::ReplyParser::Status::Complete) {
+        for (const auto& line : parser_.raw_lines()) emit(Dir::Server, line, stream_->tls());
+        return reply;
+      }
+      if (status == smtp::ReplyParser::Status::Malformed)
+        fail(FailureCategory::Smtp, "The server sent a malformed reply: " + parser_.error());
+      char buf[16384];
+      std::size_t n = 0;
+      try {
+        n = stream_->read_some(buf, sizeof buf, until);
+      } catch (const net::TimedOut&) {
+        fail(FailureCategory::Timeout, "No complete reply from the server within " + std::to_string(s_.timeout_s) + " s" +
+                                           (phase_ == Phase::Banner ? " (no greeting: if this port uses implicit TLS, e.g. 465, choose Implicit)" : ""));
+      } catch (const net::NetError& e) {
+        fail(phase_ == Phase::Banner ? FailureCategory::Connect : FailureCategory::Smtp,
+             std::string("The connection was lost: ") + e.what());
+      }
+      if (n == 0)
+        fail(phase_ == Phase::Banner ? FailureCategory::Connect : FailureCategory::Smtp,
+             std::string("The server closed the connection") + (parser_.buffered() ? " in the middle of a reply" : ""));
+      parser_.feed(std::string_view(buf, n));
+    }
+  }
+
+  const ConnectionSettings& s_;
+  const TestRequest& req_;
+  const SessionOptions& opt_;
+  EventQueue& queue_;
+  const net::CancelFlag& cancel_;
+  std::atomic<Phase>& live_phase_;
+  SessionResult& res_;
+  Clock::time_point t0_;
+  std::string log_id_;
+  Phase phase_ = Phase::Resolve;
+  double phase_start_ = 0;
+  bool in_phase_ = false;
+  std::unique_ptr<net::Stream> stream_;
+  std::string local_address_;
+  smtp::ReplyParser parser_;
+  smtp::Capabilities caps_;
+};
+
+}  // namespace
+
+Session::Session(ConnectionSettings settings, TestRequest request, std::shared_ptr<EventQueue> events, SessionOptions options)
+    : settings_(std::move(settings)), request_(std::move(request)), events_(std::move(events)), options_(std::move(options)) {
+  if (!events_) events_ = std::make_shared<EventQueue>();
+}
+
+Session::~Session() {
+  cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Session::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Session::wait() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Session::run() {
+  Runner runner(settings_, request_, options_, *events_, cancel_, phase_, result_);
+  runner.run();
+  finished_.store(true);
+}
+
+SessionResult run_session(const ConnectionSettings& settings, const TestRequest& request, SessionOptions options) {
+  Session session(settings, request, std::make_shared<EventQueue>(), std::move(options));
+  session.start();
+  session.wait();
+  return session.result();
+}
+
+}  // namespace smtpwb

@@ -1,0 +1,384 @@
+#include "smtpwb/net/stream.hpp"
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <poll.h>
+#include <psa/crypto.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "tls/handshake_sniffer.hpp"
+
+namespace smtpwb::net {
+
+namespace {
+
+std::string mbedtls_message(int code) {
+  char buf[200];
+  mbedtls_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+// One DRBG for the process: with MBEDTLS_THREADING_C (on in Debian's build) it locks internally.
+struct Rng {
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context drbg;
+  Rng() {
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+    const char* pers = "smtp-workbench";
+    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, reinterpret_cast<const unsigned char*>(pers),
+                              std::strlen(pers)) != 0)
+      throw std::runtime_error("could not seed the random number generator");
+  }
+};
+Rng& rng() {
+  static Rng r;
+  return r;
+}
+
+struct CertChain {
+  mbedtls_x509_crt crt;
+  CertChain() { mbedtls_x509_crt_init(&crt); }
+  ~CertChain() { mbedtls_x509_crt_free(&crt); }
+  CertChain(const CertChain&) = delete;
+  CertChain& operator=(const CertChain&) = delete;
+};
+
+// Parsing the system bundle costs milliseconds; parse each set of trust anchors once per process.
+// The parsed chains are only read afterwards, which mbedTLS allows from several threads.
+std::shared_ptr<CertChain> trust_anchors(const std::string& ca_file, const std::string& extra) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<CertChain>> cache;
+  std::string primary = ca_file.empty() ? "/etc/ssl/certs/ca-certificates.crt" : ca_file;
+  std::string key = primary + '\n' + extra;
+  std::lock_guard lock(mutex);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  auto chain = std::make_shared<CertChain>();
+  int rc = mbedtls_x509_crt_parse_file(&chain->crt, primary.c_str());
+  if (rc < 0 && !ca_file.empty()) throw TlsError("CA file " + primary + ": " + mbedtls_message(rc));
+  if (!extra.empty()) {
+    rc = mbedtls_x509_crt_parse_file(&chain->crt, extra.c_str());
+    if (rc < 0) throw TlsError("CA file " + extra + ": " + mbedtls_message(rc));
+  }
+  cache[key] = chain;
+  return chain;
+}
+
+std::string x509_time(const mbedtls_x509_time& t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.mon, t.day, t.hour, t.min, t.sec);
+  return buf;
+}
+
+std::string hex_colon(const unsigned char* p, std::size_t n) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += ':';
+    out += kHex[p[i] >> 4];
+    out += kHex[p[i] & 15];
+  }
+  return out;
+}
+
+CertificateInfo describe(const mbedtls_x509_crt& crt, int depth, std::uint32_t flags) {
+  CertificateInfo info;
+  info.depth = depth;
+  info.verify_flags = flags;
+  char buf[1024];
+  if (mbedtls_x509_dn_gets(buf, sizeof buf, &crt.subject) > 0) info.subject = buf;
+  if (mbedtls_x509_dn_gets(buf, sizeof buf, &crt.issuer) > 0) info.issuer = buf;
+  info.not_before = x509_time(crt.valid_from);
+  info.not_after = x509_time(crt.valid_to);
+  info.key_type = mbedtls_pk_get_name(&crt.pk);
+  info.key_bits = static_cast<int>(mbedtls_pk_get_bitlen(&crt.pk));
+  const char* sig = nullptr;
+  if (mbedtls_oid_get_sig_alg_desc(&crt.sig_oid, &sig) == 0 && sig) info.signature_algorithm = sig;
+  unsigned char digest[32];
+  mbedtls_sha256(crt.raw.p, crt.raw.len, digest, 0);
+  info.sha256_fingerprint = hex_colon(digest, sizeof digest);
+  for (const mbedtls_x509_sequence* cur = &crt.subject_alt_names; cur && cur->buf.p; cur = cur->next) {
+    mbedtls_x509_subject_alternative_name san{};
+    if (mbedtls_x509_parse_subject_alt_name(&cur->buf, &san) != 0) continue;
+    if (san.type == MBEDTLS_X509_SAN_DNS_NAME) {
+      info.subject_alt_names.emplace_back("DNS:" + std::string(reinterpret_cast<const char*>(san.san.unstructured_name.p),
+                                                               san.san.unstructured_name.len));
+    } else if (san.type == MBEDTLS_X509_SAN_IP_ADDRESS) {
+      const auto& ip = san.san.unstructured_name;
+      char text[64] = {};
+      if (ip.len == 4) std::snprintf(text, sizeof text, "%u.%u.%u.%u", ip.p[0], ip.p[1], ip.p[2], ip.p[3]);
+      else std::snprintf(text, sizeof text, "%s", hex_colon(ip.p, ip.len).c_str());
+      info.subject_alt_names.emplace_back(std::string("IP:") + text);
+    } else if (san.type == MBEDTLS_X509_SAN_RFC822_NAME) {
+      info.subject_alt_names.emplace_back("email:" + std::string(reinterpret_cast<const char*>(san.san.unstructured_name.p),
+                                                                 san.san.unstructured_name.len));
+    }
+    mbedtls_x509_free_subject_alt_name(&san);
+  }
+  return info;
+}
+
+std::vector<std::string> verify_messages(std::uint32_t flags) {
+  std::vector<std::string> out;
+  if (flags == 0) return out;
+  char buf[2048];
+  mbedtls_x509_crt_verify_info(buf, sizeof buf, "", flags);
+  std::string_view text(buf);
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    auto line = text.substr(0, nl);
+    if (!line.empty()) out.emplace_back(line);
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+void init_crypto() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (psa_crypto_init() != PSA_SUCCESS) throw std::runtime_error("psa_crypto_init failed");
+    rng();
+  });
+}
+
+struct Stream::Tls {
+  mbedtls_ssl_context ssl;
+  mbedtls_ssl_config conf;
+  std::shared_ptr<CertChain> anchors;
+  CertChain own_chain;
+  mbedtls_pk_context own_key;
+  int fd = -1;
+  HandshakeSniffer sniffer;
+  bool sniffing = true;
+  std::vector<CertificateInfo> chain;  // filled by the verify callback
+
+  Tls() {
+    mbedtls_ssl_init(&ssl);
+    mbedtls_ssl_config_init(&conf);
+    mbedtls_pk_init(&own_key);
+  }
+  ~Tls() {
+    mbedtls_ssl_free(&ssl);
+    mbedtls_ssl_config_free(&conf);
+    mbedtls_pk_free(&own_key);
+  }
+
+  static int send_cb(void* ctx, const unsigned char* buf, size_t len) {
+    auto* self = static_cast<Tls*>(ctx);
+    ssize_t n = ::send(self->fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0) return static_cast<int>(n);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return MBEDTLS_ERR_SSL_WANT_WRITE;
+    return MBEDTLS_ERR_NET_SEND_FAILED;
+  }
+  static int recv_cb(void* ctx, unsigned char* buf, size_t len) {
+    auto* self = static_cast<Tls*>(ctx);
+    ssize_t n = ::recv(self->fd, buf, len, 0);
+    if (n > 0) {
+      if (self->sniffing) self->sniffer.feed(std::string_view(reinterpret_cast<char*>(buf), static_cast<size_t>(n)));
+      return static_cast<int>(n);
+    }
+    if (n == 0) return MBEDTLS_ERR_SSL_CONN_EOF;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return MBEDTLS_ERR_SSL_WANT_READ;
+    return MBEDTLS_ERR_NET_RECV_FAILED;
+  }
+  static int verify_cb(void* ctx, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
+    auto* self = static_cast<Tls*>(ctx);
+    auto info = describe(*crt, depth, *flags);
+    auto it = std::find_if(self->chain.begin(), self->chain.end(), [&](const CertificateInfo& c) { return c.depth == depth; });
+    if (it != self->chain.end()) *it = std::move(info);
+    else self->chain.push_back(std::move(info));
+    return 0;
+  }
+
+  void configure_versions(TlsVersionSet versions) {
+    bool v12 = versions.contains(TlsVersion::Tls12), v13 = versions.contains(TlsVersion::Tls13);
+    if (!v12 && !v13) throw TlsError("none of the allowed versions can be negotiated by this build (TLS 1.2, TLS 1.3)");
+    mbedtls_ssl_conf_min_tls_version(&conf, v12 ? MBEDTLS_SSL_VERSION_TLS1_2 : MBEDTLS_SSL_VERSION_TLS1_3);
+    mbedtls_ssl_conf_max_tls_version(&conf, v13 ? MBEDTLS_SSL_VERSION_TLS1_3 : MBEDTLS_SSL_VERSION_TLS1_2);
+  }
+};
+
+Stream::Stream(Fd fd, const CancelFlag& cancel) : fd_(std::move(fd)), cancel_(cancel) {}
+Stream::~Stream() = default;
+
+void Stream::write_all(std::string_view data, Deadline deadline) {
+  while (!data.empty()) {
+    ssize_t n;
+    if (tls_) {
+      int rc = mbedtls_ssl_write(&tls_->ssl, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+      if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ) {
+        wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_WRITE ? POLLOUT : POLLIN, deadline, cancel_, "sending");
+        continue;
+      }
+      if (rc < 0) throw NetError("TLS write failed: " + mbedtls_message(rc));
+      n = rc;
+    } else {
+      n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+          wait_ready(fd_.get(), POLLOUT, deadline, cancel_, "sending");
+          continue;
+        }
+        NetError e(std::string("send failed: ") + std::strerror(errno));
+        e.err = errno;
+        throw e;
+      }
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
+  while (true) {
+    if (cancel_.load(std::memory_order_relaxed)) throw Cancelled();
+    if (tls_) {
+      int rc = mbedtls_ssl_read(&tls_->ssl, reinterpret_cast<unsigned char*>(buf), n);
+      if (rc > 0) return static_cast<std::size_t>(rc);
+      if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF) return 0;
+      if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+      if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, cancel_, "waiting for the server");
+        continue;
+      }
+      NetError e("TLS read failed: " + mbedtls_message(rc));
+      throw e;
+    }
+    ssize_t got = ::recv(fd_.get(), buf, n, 0);
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      wait_ready(fd_.get(), POLLIN, deadline, cancel_, "waiting for the server");
+      continue;
+    }
+    NetError e(std::strerror(errno));
+    e.err = errno;
+    throw e;
+  }
+}
+
+namespace {
+void run_handshake(mbedtls_ssl_context& ssl, int fd, Deadline deadline, const CancelFlag& cancel, int& rc_out) {
+  while (true) {
+    int rc = mbedtls_ssl_handshake(&ssl);
+    if (rc == 0 || (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE &&
+                    rc != MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)) {
+      rc_out = rc;
+      return;
+    }
+    if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+    wait_ready(fd, rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, cancel, "during the TLS handshake");
+  }
+}
+}  // namespace
+
+void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, TlsFacts& facts) {
+  init_crypto();
+  auto t = std::make_unique<Tls>();
+  t->fd = fd_.get();
+  facts.used = true;
+  facts.sni = config.server_name;
+  facts.verification_enabled = config.verify;
+  if (int rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                           MBEDTLS_SSL_PRESET_DEFAULT))
+    throw TlsError("TLS setup failed: " + mbedtls_message(rc));
+  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &rng().drbg);
+  t->configure_versions(config.versions);
+  t->anchors = trust_anchors(config.ca_file, config.extra_ca_file);
+  mbedtls_ssl_conf_ca_chain(&t->conf, &t->anchors->crt, nullptr);
+  // REQUIRED aborts the handshake on a bad certificate as early as possible; without verification we
+  // still check (OPTIONAL) so that the report says what is wrong with the certificate.
+  mbedtls_ssl_conf_authmode(&t->conf, config.verify ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_OPTIONAL);
+  mbedtls_ssl_conf_verify(&t->conf, &Tls::verify_cb, t.get());
+  if (int rc = mbedtls_ssl_setup(&t->ssl, &t->conf)) throw TlsError("TLS setup failed: " + mbedtls_message(rc));
+  if (int rc = mbedtls_ssl_set_hostname(&t->ssl, config.server_name.c_str()))
+    throw TlsError("TLS server name: " + mbedtls_message(rc));
+  mbedtls_ssl_set_bio(&t->ssl, t.get(), &Tls::send_cb, &Tls::recv_cb, nullptr);
+
+  int rc = 0;
+  try {
+    run_handshake(t->ssl, fd_.get(), deadline, cancel_, rc);
+  } catch (...) {
+    std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
+    facts.chain = t->chain;
+    throw;
+  }
+  std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
+  facts.chain = t->chain;
+  facts.group = t->sniffer.group_name();
+  std::uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
+  if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (rc == 0 && flags != 0 && flags != static_cast<std::uint32_t>(-1))) {
+    // The verify result lives in the session; fold in what the callback saw per certificate.
+    std::uint32_t all = rc == 0 ? flags : 0;
+    for (const auto& c : t->chain) all |= c.verify_flags;
+    if (rc != 0) all |= flags == static_cast<std::uint32_t>(-1) ? 0 : flags;
+    facts.verified = false;
+    facts.verify_errors = verify_messages(all);
+    if (facts.verify_errors.empty()) facts.verify_errors.push_back("the certificate chain could not be verified");
+  } else if (rc == 0) {
+    facts.verified = true;
+  }
+  if (rc != 0) {
+    if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) throw CertificateError("certificate verification failed: " +
+                                                                          (facts.verify_errors.empty() ? std::string("?") : facts.verify_errors.front()));
+    std::string message = "TLS handshake failed: " + mbedtls_message(rc);
+    if (t->sniffer.alert() >= 0) message += " (the server sent the alert \"" + t->sniffer.alert_name() + "\")";
+    TlsError e(message);
+    e.no_common_version = rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION || t->sniffer.alert() == 70;  // protocol_version
+    if (t->sniffer.looks_like_plaintext()) {
+      e.peer_spoke_plaintext = true;
+      e.plaintext_sample = t->sniffer.plaintext_sample();
+    }
+    throw e;
+  }
+  facts.version = mbedtls_ssl_get_version(&t->ssl);
+  facts.cipher = mbedtls_ssl_get_ciphersuite(&t->ssl);
+  t->sniffing = false;
+  tls_ = std::move(t);
+  if (!facts.verified && config.verify) throw CertificateError("certificate verification failed");
+}
+
+void Stream::start_tls_server(const TlsServerIdentity& identity, TlsVersionSet versions, Deadline deadline) {
+  init_crypto();
+  auto t = std::make_unique<Tls>();
+  t->fd = fd_.get();
+  t->sniffing = false;
+  if (int rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                           MBEDTLS_SSL_PRESET_DEFAULT))
+    throw TlsError("TLS setup failed: " + mbedtls_message(rc));
+  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &rng().drbg);
+  t->configure_versions(versions);
+  int rc = mbedtls_x509_crt_parse(&t->own_chain.crt, reinterpret_cast<const unsigned char*>(identity.chain_pem.c_str()),
+                                  identity.chain_pem.size() + 1);
+  if (rc != 0) throw TlsError("server certificate: " + mbedtls_message(rc));
+  rc = mbedtls_pk_parse_key(&t->own_key, reinterpret_cast<const unsigned char*>(identity.key_pem.c_str()),
+                            identity.key_pem.size() + 1, nullptr, 0, mbedtls_ctr_drbg_random, &rng().drbg);
+  if (rc != 0) throw TlsError("server key: " + mbedtls_message(rc));
+  if ((rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->own_chain.crt, &t->own_key)))
+    throw TlsError("server certificate: " + mbedtls_message(rc));
+  if ((rc = mbedtls_ssl_setup(&t->ssl, &t->conf))) throw TlsError("TLS setup failed: " + mbedtls_message(rc));
+  mbedtls_ssl_set_bio(&t->ssl, t.get(), &Tls::send_cb, &Tls::recv_cb, nullptr);
+  run_handshake(t->ssl, fd_.get(), deadline, cancel_, rc);
+  if (rc != 0) throw TlsError("TLS handshake failed: " + mbedtls_message(rc));
+  tls_ = std::move(t);
+}
+
+void Stream::close_notify() {
+  if (tls_) mbedtls_ssl_close_notify(&tls_->ssl);  // non-blocking BIO: one attempt only
+}
+
+}  // namespace smtpwb::net
