@@ -1,0 +1,235 @@
+#include "check/check_args.hpp"
+
+#include <charconv>
+#include <cctype>
+#include <functional>
+#include <map>
+
+namespace smtpwb::app {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::optional<int> to_int(const std::string& s) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+const char* check_usage() {
+  return R"(usage: smtp-workbench check --host H [--port P] [--security none|starttls|implicit] [options]
+
+Connection
+  --host H                 server name or IP address
+  --port P                 TCP port (default: 587 starttls, 465 implicit, 25 none)
+  --security MODE          none | starttls | implicit (default starttls)
+  --tls-versions LIST      allowed versions: ssl2,ssl3,tls1.0,tls1.1,tls1.2,tls1.3 (default tls1.2,tls1.3)
+  --ca-file F              trust this CA bundle instead of the system store
+  --no-verify              do not require a valid certificate (still reported)
+  --ehlo NAME              EHLO name (default: the machine's FQDN or an address literal)
+  --timeout S              seconds for each step (default 30)
+  --code-page NAME         message encoding, any iconv name (default UTF-8)
+  --name N, --group G      connection name and group (reports, profiles)
+Authentication
+  --user U                 authenticate as U (otherwise anonymous)
+  --password-env VAR       read the password from environment variable VAR
+  --password-file F        read the password from the first line of file F
+  --password-stdin         read the password from the first line of standard input
+  --anonymous              do not authenticate
+  --sasl LIST              permitted mechanisms in order of preference, e.g. PLAIN,LOGIN
+  --allow-plaintext-auth   allow credentials over an unencrypted connection
+Message
+  --from A --to B[,C]      send a test message (--to may be repeated)
+  --subject S              subject (default "SMTP Workbench test message")
+  --body-file F            body text, UTF-8 (converted to the code page)
+  --stop-after STEP        connect | tls | auth | rcpt
+Output
+  --json FILE              write the JSON report to FILE ("-" for stdout; the transcript then goes to stderr)
+  --color WHEN             auto | always | never
+  --timestamps             show the time of each transcript line
+  --quiet                  no transcript, only the result line
+  --log-file F             append the engine's diagnostic log to F
+Profiles
+  --profile FILE           start from the settings in FILE (JSON)
+  --save-profile FILE      write the resulting settings to FILE (no secrets)
+Demo
+  --demo                   start the built-in demo server and test against it
+  --demo-fault NAME        make the demo server misbehave (no-banner, greet-421, starttls-injection, ...)
+
+Exit status: 0 ok, 1 internal error, 2 usage or settings error, 3 dns, 4 connect, 5 timeout, 6 proxy,
+7 tls, 8 certificate, 9 auth, 10 smtp, 11 cancelled.
+)";
+}
+
+std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv, CheckArgs& a) {
+  using Setter = std::function<std::optional<UsageError>(const std::string&)>;
+  auto str = [](std::optional<std::string>& dst) {
+    return Setter([&dst](const std::string& v) -> std::optional<UsageError> { dst = v; return std::nullopt; });
+  };
+  auto plain = [](std::string& dst) {
+    return Setter([&dst](const std::string& v) -> std::optional<UsageError> { dst = v; return std::nullopt; });
+  };
+  auto number = [](const char* flag, std::optional<int>& dst) {
+    return Setter([flag, &dst](const std::string& v) -> std::optional<UsageError> {
+      auto n = to_int(v);
+      if (!n) return UsageError{std::string(flag) + ": \"" + v + "\" is not a whole number"};
+      dst = *n;
+      return std::nullopt;
+    });
+  };
+  auto password = [&a](PasswordSource src) {
+    return Setter([&a, src](const std::string& v) -> std::optional<UsageError> {
+      if (a.password_source != PasswordSource::None)
+        return UsageError{"give only one of --password-env, --password-file, --password-stdin"};
+      a.password_source = src;
+      a.password_ref = v;
+      return std::nullopt;
+    });
+  };
+  std::map<std::string, Setter> with_value = {
+      {"--host", str(a.host)},
+      {"--port", number("--port", a.port)},
+      {"--security", str(a.security)},
+      {"--tls-versions", str(a.tls_versions)},
+      {"--user", str(a.user)},
+      {"--password-env", password(PasswordSource::Env)},
+      {"--password-file", password(PasswordSource::File)},
+      {"--sasl", str(a.sasl)},
+      {"--ca-file", str(a.ca_file)},
+      {"--ehlo", str(a.ehlo)},
+      {"--timeout", number("--timeout", a.timeout)},
+      {"--code-page", str(a.code_page)},
+      {"--name", str(a.name)},
+      {"--group", str(a.group)},
+      {"--from", str(a.from)},
+      {"--to", Setter([&a](const std::string& v) -> std::optional<UsageError> {
+         for (auto& t : split_list(v)) a.to.push_back(t);
+         return std::nullopt;
+       })},
+      {"--subject", str(a.subject)},
+      {"--body-file", str(a.body_file)},
+      {"--stop-after", Setter([&a](const std::string& v) -> std::optional<UsageError> {
+         auto s = parse_stop_after(v);
+         if (!s || *s == StopAfter::Quit) return UsageError{"--stop-after: \"" + v + "\" is not one of connect, tls, auth, rcpt"};
+         a.stop_after = s;
+         return std::nullopt;
+       })},
+      {"--json", plain(a.json_file)},
+      {"--color", Setter([&a](const std::string& v) -> std::optional<UsageError> {
+         if (v == "auto") a.color = ColorMode::Auto;
+         else if (v == "always") a.color = ColorMode::Always;
+         else if (v == "never") a.color = ColorMode::Never;
+         else return UsageError{"--color: \"" + v + "\" is not one of auto, always, never"};
+         return std::nullopt;
+       })},
+      {"--profile", plain(a.profile)},
+      {"--save-profile", plain(a.save_profile)},
+      {"--log-file", plain(a.log_file)},
+      {"--demo-fault", str(a.demo_fault)},
+  };
+  std::map<std::string, bool*> switches = {
+      {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
+      {"--no-verify", &a.no_verify},   {"--demo", &a.demo},
+      {"--quiet", &a.quiet},           {"--help", &a.help},
+      {"-h", &a.help},                 {"--timestamps", &a.timestamps},
+  };
+
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    std::string arg = argv[i], value;
+    bool inline_value = false;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      inline_value = true;
+    }
+    if (auto s = switches.find(arg); s != switches.end()) {
+      if (inline_value) return UsageError{arg + " takes no value"};
+      *s->second = true;
+      continue;
+    }
+    if (arg == "--password-stdin") {
+      if (auto e = password(PasswordSource::Stdin)("")) return e;
+      continue;
+    }
+    if (arg == "--password") return UsageError{"--password is not accepted (it would show in the process list); use --password-env, --password-file or --password-stdin"};
+    auto w = with_value.find(arg);
+    if (w == with_value.end()) return UsageError{"unknown option \"" + arg + "\" (see smtp-workbench check --help)"};
+    if (!inline_value) {
+      if (i + 1 >= argv.size()) return UsageError{arg + " needs a value"};
+      value = argv[++i];
+    }
+    if (auto e = w->second(value)) return e;
+  }
+  if (a.help) return std::nullopt;
+  if (a.anonymous && a.user) return UsageError{"--anonymous and --user contradict each other"};
+  if (a.from.has_value() != !a.to.empty()) return UsageError{"--from and --to go together"};
+  if ((a.subject || a.body_file) && !a.from) return UsageError{"--subject and --body-file need --from and --to"};
+  if (a.stop_after == StopAfter::Rcpt && !a.from) return UsageError{"--stop-after rcpt needs --from and --to"};
+  if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
+  if (a.demo && a.host) return UsageError{"--demo chooses the host itself; leave out --host"};
+  if (!a.demo && !a.host && a.profile.empty()) return UsageError{"--host is required (or --profile, or --demo)"};
+  return std::nullopt;
+}
+
+std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSettings& s) {
+  if (a.name) s.name = *a.name;
+  if (a.group) s.group = *a.group;
+  if (a.host) s.address = *a.host;
+  if (a.security) {
+    if (*a.security == "none") s.crypto = CryptoProtocol::None;
+    else if (*a.security == "starttls") s.crypto = CryptoProtocol::Tls, s.mode = SecurityMode::Explicit;
+    else if (*a.security == "implicit") s.crypto = CryptoProtocol::Tls, s.mode = SecurityMode::Implicit;
+    else return UsageError{"--security: \"" + *a.security + "\" is not one of none, starttls, implicit"};
+  }
+  if (a.port) s.port = *a.port;
+  else if (a.security && a.profile.empty())
+    s.port = !s.encrypted() ? 25 : (s.mode == SecurityMode::Implicit ? 465 : 587);
+  if (a.tls_versions) {
+    TlsVersionSet set;
+    for (const auto& v : split_list(*a.tls_versions)) {
+      auto parsed = parse_tls_version(v);
+      if (!parsed) return UsageError{"--tls-versions: \"" + v + "\" is not one of ssl2, ssl3, tls1.0, tls1.1, tls1.2, tls1.3"};
+      set = set.with(*parsed);
+    }
+    if (set.empty()) return UsageError{"--tls-versions: no version given"};
+    s.tls_versions = set;
+  }
+  if (a.user) {
+    s.username = *a.user;
+    s.anonymous = false;
+  }
+  if (a.anonymous) s.anonymous = true;
+  if (a.sasl) {
+    s.sasl_mechanisms.clear();
+    for (auto m : split_list(*a.sasl)) {
+      for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      s.sasl_mechanisms.push_back(m);
+    }
+  }
+  if (a.allow_plaintext_auth) s.allow_plaintext_auth = true;
+  if (a.ca_file) s.ca_file = *a.ca_file;
+  if (a.no_verify) s.verify_certificate = false;
+  if (a.ehlo) s.ehlo_name = *a.ehlo;
+  if (a.timeout) s.timeout_s = *a.timeout;
+  if (a.code_page) s.code_page = *a.code_page;
+  return std::nullopt;
+}
+
+}  // namespace smtpwb::app

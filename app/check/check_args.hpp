@@ -1,0 +1,44 @@
+#pragma once
+// `smtp-workbench check` command line: parsed into a plain value, validated, never executed here.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtpwb/settings.hpp"
+
+namespace smtpwb::app {
+
+enum class ColorMode { Auto, Always, Never };
+enum class PasswordSource { None, Env, File, Stdin };
+
+struct CheckArgs {
+  // Flags as given; std::nullopt when absent, so that a profile's values survive.
+  std::optional<std::string> host, security, tls_versions, user, sasl, ca_file, ehlo, code_page, name, group;
+  std::optional<int> port, timeout;
+  bool anonymous = false, allow_plaintext_auth = false, no_verify = false;
+  PasswordSource password_source = PasswordSource::None;
+  std::string password_ref;  // variable name or file path
+  std::optional<std::string> from, subject, body_file;
+  std::vector<std::string> to;
+  std::optional<StopAfter> stop_after;
+  std::string json_file, profile, save_profile, log_file;
+  ColorMode color = ColorMode::Auto;
+  bool demo = false;
+  std::optional<std::string> demo_fault;
+  bool quiet = false, help = false, timestamps = false;
+};
+
+struct UsageError {
+  std::string message;  // one line, names the flag
+};
+
+// Parses argv after "check". Returns the arguments, or the first usage error.
+std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv, CheckArgs& out);
+
+// Applies the flags over settings (which may come from a profile). Returns a usage error for values
+// that are wrong in themselves (unknown TLS version, bad --security...).
+std::optional<UsageError> apply_check_args(const CheckArgs& args, ConnectionSettings& settings);
+
+const char* check_usage();
+
+}  // namespace smtpwb::app

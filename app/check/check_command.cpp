@@ -1,0 +1,259 @@
+#include "check/check_command.hpp"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "check/check_args.hpp"
+#include "smtpwb/demo_server.hpp"
+#include "smtpwb/log.hpp"
+#include "smtpwb/report.hpp"
+#include "smtpwb/session.hpp"
+
+namespace smtpwb::app {
+
+namespace {
+
+constexpr int kUsageExit = 2;
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "smtp-workbench check: %s\n", message.c_str());
+  return kUsageExit;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+std::string first_line(std::string text) {
+  auto nl = text.find_first_of("\r\n");
+  if (nl != std::string::npos) text.resize(nl);
+  return text;
+}
+
+// The password comes from the environment, a file or stdin, never from argv.
+std::optional<std::string> read_password(const CheckArgs& a, std::string& error) {
+  switch (a.password_source) {
+    case PasswordSource::None: return std::nullopt;
+    case PasswordSource::Env: {
+      const char* v = std::getenv(a.password_ref.c_str());
+      if (!v) {
+        error = "--password-env: the environment variable " + a.password_ref + " is not set";
+        return std::nullopt;
+      }
+      return std::string(v);
+    }
+    case PasswordSource::File: {
+      auto text = read_file(a.password_ref);
+      if (!text) {
+        error = "--password-file: cannot read " + a.password_ref;
+        return std::nullopt;
+      }
+      return first_line(*text);
+    }
+    case PasswordSource::Stdin: {
+      std::string line;
+      if (!std::getline(std::cin, line)) {
+        error = "--password-stdin: nothing to read on standard input";
+        return std::nullopt;
+      }
+      return first_line(line);
+    }
+  }
+  return std::nullopt;
+}
+
+struct Palette {
+  const char *client = "", *server = "", *tls_client = "", *tls_server = "", *tls = "", *info = "", *error = "",
+             *reset = "", *bold = "";
+  static Palette colored() {
+    Palette p;
+    p.client = "\033[36m";        // cyan
+    p.server = "\033[32m";        // green
+    p.tls_client = "\033[96m";    // bright cyan
+    p.tls_server = "\033[92m";    // bright green
+    p.tls = "\033[35m";           // magenta
+    p.info = "\033[2m";           // dim
+    p.error = "\033[1;31m";       // bold red
+    p.reset = "\033[0m";
+    p.bold = "\033[1m";
+    return p;
+  }
+  const char* of(const Event& e) const {
+    switch (e.dir) {
+      case Dir::Client: return e.in_tls ? tls_client : client;
+      case Dir::Server: return e.in_tls ? tls_server : server;
+      case Dir::Tls: return tls;
+      case Dir::Info: return info;
+      case Dir::Error: return error;
+    }
+    return "";
+  }
+};
+
+bool use_color(ColorMode mode, FILE* stream) {
+  if (mode == ColorMode::Always) return true;
+  if (mode == ColorMode::Never) return false;
+  const char* term = std::getenv("TERM");
+  return ::isatty(::fileno(stream)) && !std::getenv("NO_COLOR") && term && std::string(term) != "dumb";
+}
+
+void print_event(FILE* out, const Palette& p, const Event& e, bool timestamps) {
+  if (e.text.empty()) return;
+  if (timestamps) std::fprintf(out, "%s[%9.3f]%s ", p.info, e.t_us / 1000.0, p.reset);
+  std::fprintf(out, "%s%.*s %s%s\n", p.of(e), static_cast<int>(marker(e).size()), marker(e).data(), e.text.c_str(), p.reset);
+}
+
+void print_summary(FILE* out, const Palette& p, const SessionResult& r) {
+  std::string timeline;
+  for (const auto& ph : r.phases) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s %.1f", timeline.empty() ? "" : ", ", std::string(to_string(ph.phase)).c_str(), ph.duration_ms);
+    timeline += buf;
+  }
+  std::fprintf(out, "%s=== Timeline (ms): %s%s\n", p.info, timeline.c_str(), p.reset);
+  if (r.tls.used && !r.tls.version.empty())
+    std::fprintf(out, "%s=== TLS: %s, %s%s%s, certificate %s%s\n", p.tls, r.tls.version.c_str(), r.tls.cipher.c_str(),
+                 r.tls.group.empty() ? "" : ", ", r.tls.group.c_str(), r.tls.verified ? "verified" : "NOT verified", p.reset);
+  if (r.ok) std::fprintf(out, "%sResult: ok (%.1f ms)%s\n", p.bold, r.total_ms, p.reset);
+  else
+    std::fprintf(out, "%sResult: failed, %s: %s%s\n", p.error, std::string(to_string(r.failure->category)).c_str(),
+                 r.failure->message.c_str(), p.reset);
+}
+
+}  // namespace
+
+int run_check(const std::vector<std::string>& argv) {
+  CheckArgs args;
+  if (auto err = parse_check_args(argv, args)) return usage_error(err->message);
+  if (args.help) {
+    std::fputs(check_usage(), stdout);
+    return 0;
+  }
+
+  ConnectionSettings settings;
+  if (!args.profile.empty()) {
+    if (auto err = load_profile_file(args.profile, settings)) return usage_error("--profile " + err->message);
+  }
+  if (auto err = apply_check_args(args, settings)) return usage_error(err->message);
+
+  std::string error;
+  if (auto pw = read_password(args, error)) settings.password = *pw;
+  if (!error.empty()) return usage_error(error);
+
+  TestRequest request;
+  if (args.stop_after) request.stop_after = *args.stop_after;
+  if (args.from) {
+    MessageSpec m;
+    m.from = *args.from;
+    m.to = args.to;
+    if (args.subject) m.subject = *args.subject;
+    if (args.body_file) {
+      auto body = read_file(*args.body_file);
+      if (!body) return usage_error("--body-file: cannot read " + *args.body_file);
+      m.body_utf8 = *body;
+    }
+    request.message = m;
+  }
+
+  std::unique_ptr<DemoServer> demo;
+  SessionOptions options;
+  if (args.demo) {
+    DemoServerConfig config;
+    if (args.demo_fault) {
+      auto fault = parse_demo_fault(*args.demo_fault);
+      if (!fault) return usage_error("--demo-fault: unknown fault \"" + *args.demo_fault + "\"");
+      config.fault = *fault;
+    }
+    demo = std::make_unique<DemoServer>(config);
+    try {
+      demo->start();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "smtp-workbench check: the demo server could not start: %s\n", e.what());
+      return 1;
+    }
+    settings.address = "localhost";
+    if (!args.port) settings.port = settings.encrypted() && settings.mode == SecurityMode::Implicit ? demo->implicit_port() : demo->port();
+    if (settings.name.empty()) settings.name = "Demo server";
+    if (!args.user && !args.anonymous) {
+      settings.anonymous = false;
+      settings.username = config.username;
+      if (settings.password.empty()) settings.password = config.password;
+    }
+    options.extra_ca_file = demo->ca_file();
+  }
+
+  if (auto errors = validate(settings); !errors.empty()) {
+    for (const auto& e : errors) std::fprintf(stderr, "smtp-workbench check: %s\n", e.message.c_str());
+    return kUsageExit;
+  }
+  if (!args.save_profile.empty()) {
+    if (auto err = save_profile_file(args.save_profile, settings); !err.empty()) return usage_error("--save-profile " + err);
+  }
+  if (!args.log_file.empty()) {
+    if (auto err = log::open_file(args.log_file); !err.empty()) return usage_error("--log-file: " + err);
+  }
+
+  const bool json_to_stdout = args.json_file == "-";
+  FILE* out = json_to_stdout ? stderr : stdout;
+  Palette palette = use_color(args.color, out) ? Palette::colored() : Palette{};
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool woken = false;
+  auto queue = std::make_shared<EventQueue>([&] {
+    std::lock_guard lock(mutex);
+    woken = true;
+    wake.notify_one();
+  });
+  Session session(settings, request, queue, options);
+  session.start();
+  std::vector<Event> batch;
+  auto drain = [&] {
+    queue->drain(batch);
+    if (!args.quiet)
+      for (const auto& e : batch) print_event(out, palette, e, args.timestamps);
+    std::fflush(out);
+  };
+  while (!session.finished()) {
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, std::chrono::milliseconds(100), [&] { return woken; });
+    woken = false;
+    lock.unlock();
+    drain();
+  }
+  session.wait();
+  drain();
+  const SessionResult& result = session.result();
+  print_summary(out, palette, result);
+
+  if (!args.json_file.empty()) {
+    std::string text = report_json(settings, request, result).dump(2) + "\n";
+    if (json_to_stdout) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+      std::string tmp = args.json_file + ".tmp";
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      f << text;
+      f.close();
+      if (!f || std::rename(tmp.c_str(), args.json_file.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        std::fprintf(stderr, "smtp-workbench check: --json: cannot write %s\n", args.json_file.c_str());
+        return 1;
+      }
+    }
+  }
+  log::close();
+  return result.ok ? 0 : exit_code(result.failure->category);
+}
+
+}  // namespace smtpwb::app
