@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -342,6 +343,11 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     if (t->sniffer.looks_like_plaintext()) {
       e.peer_spoke_plaintext = true;
       e.plaintext_sample = t->sniffer.plaintext_sample();
+      // mbedTLS reads a 5-byte record header first; fetch what else already arrived to show the line.
+      char more[200];
+      ssize_t n = ::recv(fd_.get(), more, sizeof more, MSG_DONTWAIT);
+      for (ssize_t i = 0; i < n && more[i] != '\r' && more[i] != '\n'; ++i)
+        e.plaintext_sample += std::isprint(static_cast<unsigned char>(more[i])) ? more[i] : '?';
     }
     throw e;
   }
