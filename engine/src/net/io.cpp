@@ -120,6 +120,11 @@ Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& canc
   return fd;
 }
 
+void quick_ack(int fd) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
 std::string local_address(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;

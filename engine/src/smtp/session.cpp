@@ -50,9 +50,9 @@ class Runner {
     } catch (const Failed& f) {
       res_.failure = f.failure;
     } catch (const net::Cancelled&) {
-      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_};
+      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_, 0, {}};
     } catch (const std::exception& e) {
-      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_};
+      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}};
     }
     if (stream_) stream_->close_notify();
     stream_.reset();
@@ -103,7 +103,7 @@ class Runner {
   }
 
   [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) {
-    Failure f{c, std::move(message), phase_};
+    Failure f{c, std::move(message), phase_, 0, {}};
     if (reply) {
       f.reply_code = reply->code;
       f.enhanced_code = reply->enhanced;

@@ -191,6 +191,7 @@ struct Stream::Tls {
     auto* self = static_cast<Tls*>(ctx);
     ssize_t n = ::recv(self->fd, buf, len, 0);
     if (n > 0) {
+      quick_ack(self->fd);
       if (self->sniffing) self->sniffer.feed(std::string_view(reinterpret_cast<char*>(buf), static_cast<size_t>(n)));
       return static_cast<int>(n);
     }
@@ -261,6 +262,7 @@ std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
       throw e;
     }
     ssize_t got = ::recv(fd_.get(), buf, n, 0);
+    if (got > 0) quick_ack(fd_.get());
     if (got >= 0) return static_cast<std::size_t>(got);
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
       wait_ready(fd_.get(), POLLIN, deadline, cancel_, "waiting for the server");

@@ -71,7 +71,11 @@ class Fd {
 
 // Non-blocking TCP connect to one address. Throws NetError (err = errno) / TimedOut / Cancelled.
 Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel);
-std::string local_address(int fd);  // for the EHLO address literal
+std::string local_address(int fd);
+// Acknowledge received data at once instead of up to 40 ms later. Servers that write a reply in
+// several small pieces under Nagle (Postfix after a TLS 1.3 handshake: tickets, then the reply)
+// otherwise stall until our delayed ACK. Linux clears the flag again, so it is set after each read.
+void quick_ack(int fd);  // for the EHLO address literal
 
 // A listening loopback socket on any free port (for the demo server and tests).
 Fd listen_loopback(int& port_out);
