@@ -236,8 +236,9 @@ class Runner {
            "unencrypted. Choose implicit TLS if this port expects TLS from the first byte, or No encryption.");
     Reply r = command("STARTTLS");
     if (r.code != 220) fail(FailureCategory::Tls, "The server refused STARTTLS: " + r.first_line(), &r);
-    if (parser_.buffered() > 0) {
-      auto injected = parser_.take_buffered();
+    // Nothing may come before our ClientHello: what is buffered or already waiting was injected.
+    auto injected = parser_.take_buffered() + stream_->take_pending();
+    if (!injected.empty()) {
       res_.tls.starttls_injection = true;
       emit(Dir::Error, "The server sent " + std::to_string(injected.size()) +
                            " bytes after \"220\" to STARTTLS, before the TLS handshake; they were discarded (the "

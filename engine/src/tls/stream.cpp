@@ -385,6 +385,14 @@ void Stream::start_tls_server(const TlsServerIdentity& identity, TlsVersionSet v
   tls_ = std::move(t);
 }
 
+std::string Stream::take_pending() {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while (!tls_ && out.size() < 65536 && (n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
 void Stream::close_notify() {
   if (tls_) mbedtls_ssl_close_notify(&tls_->ssl);  // non-blocking BIO: one attempt only
 }

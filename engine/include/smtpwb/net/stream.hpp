@@ -53,6 +53,8 @@ class Stream {
   void start_tls_client(const TlsClientConfig& config, Deadline deadline, TlsFacts& facts);
   void start_tls_server(const TlsServerIdentity& identity, TlsVersionSet versions, Deadline deadline);
   bool tls() const { return tls_ != nullptr; }
+  // Bytes that already arrived and wait to be read (plain stream only); never blocks.
+  std::string take_pending();
   void close_notify();  // best effort, never blocks
   int fd() const { return fd_.get(); }
 
