@@ -199,7 +199,7 @@ std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSetting
     else return UsageError{"--security: \"" + *a.security + "\" is not one of none, starttls, implicit"};
   }
   if (a.port) s.port = *a.port;
-  else if (a.security && a.profile.empty())
+  else if (a.profile.empty())
     s.port = !s.encrypted() ? 25 : (s.mode == SecurityMode::Implicit ? 465 : 587);
   if (a.tls_versions) {
     TlsVersionSet set;

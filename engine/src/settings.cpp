@@ -125,7 +125,8 @@ bool is_supported_code_page(const std::string& name) {
 
 namespace {
 
-void check_address(std::vector<FieldError>& errors, const std::string& field, const std::string& address) {
+void check_address(std::vector<FieldError>& errors, const std::string& field, const std::string& port_field,
+                   const std::string& address) {
   auto add = [&](std::string msg) { errors.push_back({field, field + ": " + msg}); };
   if (address.empty()) return add("is empty; enter the server's DNS name or IP address");
   if (address.find("://") != std::string::npos)
@@ -135,8 +136,8 @@ void check_address(std::vector<FieldError>& errors, const std::string& field, co
   if (is_ip_literal(address)) return;
   auto colon = address.rfind(':');
   if (colon != std::string::npos && address.find(':') == colon) {
-    return add("\"" + address + "\" contains a port; put the host in Address and " + address.substr(colon + 1) +
-               " in Port");
+    return add("\"" + address + "\" contains a port; put the host in " + field + " and " + address.substr(colon + 1) +
+               " in " + port_field);
   }
   if (address.front() == '[' && address.back() == ']')
     return add("\"" + address + "\": write an IPv6 address without brackets");
@@ -161,7 +162,7 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
     add("Timeout", std::to_string(s.timeout_s) + " s is out of range (1-3600 seconds)");
   if (!is_supported_code_page(s.code_page)) add("Code page", "\"" + s.code_page + "\" is not an encoding iconv knows");
 
-  check_address(errors, "Address", s.address);
+  check_address(errors, "Address", "Port", s.address);
   check_port(errors, "Port", s.port);
   if (!s.ehlo_name.empty() && !is_valid_ehlo_name(s.ehlo_name))
     add("EHLO name", "\"" + s.ehlo_name + "\" is neither a domain name nor an address literal like [192.0.2.1]");
@@ -189,7 +190,7 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
   }
 
   if (s.proxy.type != ProxyType::None) {
-    check_address(errors, "Proxy address", s.proxy.address);
+    check_address(errors, "Proxy address", "Proxy port", s.proxy.address);
     check_port(errors, "Proxy port", s.proxy.port);
     if (s.proxy.use_credentials) {
       if (s.proxy.username.empty()) add("Proxy username", "is empty while Use credentials is on");

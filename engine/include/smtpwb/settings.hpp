@@ -46,6 +46,7 @@ struct ProxySettings {
   std::string domain;
   std::string username;
   std::string password;  // secret
+  bool operator==(const ProxySettings&) const = default;
 };
 
 struct ConnectionSettings {

@@ -38,7 +38,7 @@ class Login final : public Mechanism {
     std::string lower(challenge);
     for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     bool wants_password = lower.find("pass") != std::string::npos || (lower.find("user") == std::string::npos && step_ > 0);
-    if (step_++ > 2) throw SaslError("the server sent more LOGIN challenges than user name and password");
+    if (step_++ >= 2) throw SaslError("the server sent more LOGIN challenges than user name and password");
     if (wants_password) return Step{c_.password, "password=" + mask()};
     return Step{c_.username, "user=\"" + c_.username + "\""};
   }

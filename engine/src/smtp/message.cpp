@@ -155,14 +155,7 @@ std::string quoted_printable(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   std::size_t col = 0;
-  auto emit = [&](std::string_view piece) {
-    if (col + piece.size() > 75) {
-      out += "=\r\n";
-      col = 0;
-    }
-    out += piece;
-    col += piece.size();
-  };
+  auto encoded = [](unsigned char c) { return std::string{'=', kHex[c >> 4], kHex[c & 15]}; };
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
@@ -173,15 +166,15 @@ std::string quoted_printable(std::string_view text) {
     }
     bool at_line_end = i + 1 == text.size() || text[i + 1] == '\r';
     bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_line_end);
-    // A leading "." is encoded so that no line of the body is ever a lone dot, whatever the relay does.
-    if (c == '.' && col == 0) literal = false;
-    if (literal) {
-      char ch = static_cast<char>(c);
-      emit(std::string_view(&ch, 1));
-    } else {
-      char enc[3] = {'=', kHex[c >> 4], kHex[c & 15]};
-      emit(std::string_view(enc, 3));
+    std::string piece = literal ? std::string(1, static_cast<char>(c)) : encoded(c);
+    if (col + piece.size() > 75) {  // soft line break first, so the rule below sees the real column
+      out += "=\r\n";
+      col = 0;
     }
+    // A leading "." is encoded so that no line of the body is ever a lone dot, whatever the relay does.
+    if (c == '.' && col == 0) piece = encoded(c);
+    out += piece;
+    col += piece.size();
   }
   return out;
 }
@@ -191,8 +184,10 @@ std::string encode_header_value(std::string_view raw, const std::string& charset
   const bool utf8 = charset == "UTF-8";
   std::string out;
   std::size_t i = 0;
+  // RFC 2047: an encoded word is at most 75 characters, "=?" charset "?B?" base64 "?=".
+  const std::size_t chunk = std::max<std::size_t>(3, (75 - 7 - std::min<std::size_t>(charset.size(), 60)) / 4 * 3);
   while (i < raw.size()) {
-    std::size_t end = std::min(raw.size(), i + 45);  // 45 bytes -> 60 base64 chars, within 75 per word
+    std::size_t end = std::min(raw.size(), i + chunk);
     if (utf8) {
       while (end < raw.size() && end > i && (static_cast<unsigned char>(raw[end]) & 0xC0) == 0x80) --end;
     }

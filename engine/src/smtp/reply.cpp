@@ -61,7 +61,9 @@ ReplyParser::Status ReplyParser::next(Reply& out) {
   while (true) {
     auto nl = buffer_.find('\n', pos);
     if (nl == std::string::npos) {
-      if (buffer_.size() - pos > kMaxLineBytes)
+      std::size_t pending = buffer_.size() - pos;
+      if (pending > 0 && buffer_.back() == '\r') --pending;  // the LF may simply be in the next read
+      if (pending > kMaxLineBytes)
         return fail("reply line longer than " + std::to_string(kMaxLineBytes) + " bytes without a line end");
       return Status::Incomplete;
     }

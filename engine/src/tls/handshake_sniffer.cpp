@@ -131,6 +131,7 @@ void HandshakeSniffer::on_handshake(std::uint8_t type, std::string_view m) {
     p += 2;
     while (p + 4 <= end && end <= m.size()) {
       unsigned ext = u16(m, p), len = u16(m, p + 2);
+      if (p + 4 + len > end) break;  // truncated extension: read nothing beyond it
       if (ext == 0x0033 && len >= 2) group_ = static_cast<int>(u16(m, p + 4));  // key_share (also in HelloRetryRequest)
       p += 4 + len;
     }

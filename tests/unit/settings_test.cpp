@@ -1,0 +1,369 @@
+// settings.hpp: validate(), syntax helpers, enum names, TlsVersionSet.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <algorithm>
+#include <concepts>
+#include <string>
+#include <vector>
+
+#include "smtpwb/settings.hpp"
+
+using namespace smtpwb;
+using Catch::Matchers::ContainsSubstring;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+ConnectionSettings valid_settings() {
+  ConnectionSettings s;
+  s.address = "smtp.example.com";
+  s.port = 587;
+  s.anonymous = true;
+  return s;
+}
+
+std::vector<std::string> fields(const std::vector<FieldError>& errors) {
+  std::vector<std::string> out;
+  for (const auto& e : errors) out.push_back(e.field);
+  return out;
+}
+
+// Exactly one error, for `field`; returns its message.
+std::string single_error(const ConnectionSettings& s, const std::string& field) {
+  auto errors = validate(s);
+  CAPTURE(fields(errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].field == field);
+  CHECK_THAT(errors[0].message, StartsWith(field + ": "));
+  return errors[0].message;
+}
+
+}  // namespace
+
+TEST_CASE("validate: a valid default-ish connection has no errors", "[settings][validate]") {
+  auto s = valid_settings();
+  CHECK(validate(s).empty());
+  s.crypto = CryptoProtocol::None;
+  CHECK(validate(s).empty());
+  s.crypto = CryptoProtocol::Tls;
+  s.mode = SecurityMode::Implicit;
+  s.port = 465;
+  CHECK(validate(s).empty());
+  // With credentials.
+  s.anonymous = false;
+  s.username = "user@example.com";
+  s.password = "s3cret";
+  CHECK(validate(s).empty());
+}
+
+TEST_CASE("validate: Port", "[settings][validate]") {
+  auto s = valid_settings();
+  s.port = 70000;
+  CHECK(single_error(s, "Port") == "Port: 70000 is not a TCP port (1-65535)");
+  s.port = 0;
+  CHECK(single_error(s, "Port") == "Port: 0 is not a TCP port (1-65535)");
+  s.port = -1;
+  CHECK(single_error(s, "Port") == "Port: -1 is not a TCP port (1-65535)");
+  s.port = 1;
+  CHECK(validate(s).empty());
+  s.port = 65535;
+  CHECK(validate(s).empty());
+}
+
+TEST_CASE("validate: Address", "[settings][validate]") {
+  auto s = valid_settings();
+  SECTION("empty") {
+    s.address = "";
+    CHECK_THAT(single_error(s, "Address"), ContainsSubstring("empty"));
+  }
+  SECTION("URL") {
+    s.address = "smtp://x";
+    auto msg = single_error(s, "Address");
+    CHECK_THAT(msg, ContainsSubstring("smtp://x"));
+    CHECK_THAT(msg, ContainsSubstring("scheme"));
+  }
+  SECTION("host:port suggests the Port field") {
+    s.address = "host:25";
+    auto msg = single_error(s, "Address");
+    CHECK_THAT(msg, ContainsSubstring("port"));
+    CHECK_THAT(msg, ContainsSubstring("Port"));
+    CHECK_THAT(msg, ContainsSubstring("25"));
+  }
+  SECTION("white space") {
+    s.address = "bad host";
+    CHECK_THAT(single_error(s, "Address"), ContainsSubstring("white space"));
+  }
+  SECTION("leading hyphen") {
+    s.address = "-bad.example";
+    CHECK_THAT(single_error(s, "Address"), ContainsSubstring("not a valid host name"));
+  }
+  SECTION("bracketed IPv6") {
+    s.address = "[2001:db8::1]";
+    CHECK_THAT(single_error(s, "Address"), ContainsSubstring("without brackets"));
+  }
+  SECTION("empty label") {
+    s.address = "smtp..example.com";
+    single_error(s, "Address");
+  }
+  SECTION("IP literals and absolute names are valid") {
+    for (const char* a : {"192.0.2.10", "2001:db8::1", "::1", "smtp.example.com.", "localhost", "mx-1.example.org"}) {
+      s.address = a;
+      CAPTURE(a);
+      CHECK(validate(s).empty());
+    }
+  }
+}
+
+TEST_CASE("validate: Timeout", "[settings][validate]") {
+  auto s = valid_settings();
+  s.timeout_s = 0;
+  CHECK_THAT(single_error(s, "Timeout"), ContainsSubstring("0 s"));
+  s.timeout_s = 5000;
+  CHECK_THAT(single_error(s, "Timeout"), ContainsSubstring("5000"));
+  s.timeout_s = 1;
+  CHECK(validate(s).empty());
+  s.timeout_s = 3600;
+  CHECK(validate(s).empty());
+}
+
+TEST_CASE("validate: Code page", "[settings][validate]") {
+  auto s = valid_settings();
+  s.code_page = "NOPE-1";
+  CHECK_THAT(single_error(s, "Code page"), ContainsSubstring("NOPE-1"));
+  s.code_page = "";
+  single_error(s, "Code page");
+  for (const char* cp : {"ISO-8859-1", "UTF-8", "WINDOWS-1252", "KOI8-R"}) {
+    s.code_page = cp;
+    CAPTURE(cp);
+    CHECK(validate(s).empty());
+  }
+  CHECK(is_supported_code_page("ISO-8859-1"));
+  CHECK_FALSE(is_supported_code_page("NOPE-1"));
+}
+
+TEST_CASE("validate: EHLO name", "[settings][validate]") {
+  auto s = valid_settings();
+  for (const char* ok : {"[192.0.2.1]", "[IPv6:2001:db8::1]", "mail.example.com", "client"}) {
+    s.ehlo_name = ok;
+    CAPTURE(ok);
+    CHECK(validate(s).empty());
+    CHECK(is_valid_ehlo_name(ok));
+  }
+  for (const char* bad : {"bad name", "[999.1.1.1]", "[2001:db8::1]", "[IPv6:192.0.2.1]", "under_score.example", "[]"}) {
+    s.ehlo_name = bad;
+    CAPTURE(bad);
+    CHECK_THAT(single_error(s, "EHLO name"), ContainsSubstring(bad));
+  }
+  s.ehlo_name = "";  // empty: chosen automatically
+  CHECK(validate(s).empty());
+}
+
+TEST_CASE("validate: credentials", "[settings][validate]") {
+  auto s = valid_settings();
+  s.anonymous = false;
+  SECTION("neither username nor password") {
+    auto errors = validate(s);
+    CHECK(fields(errors) == std::vector<std::string>{"Username", "Password"});
+  }
+  SECTION("no password") {
+    s.username = "u";
+    CHECK_THAT(single_error(s, "Password"), ContainsSubstring("empty"));
+  }
+  SECTION("line break in the username") {
+    s.username = "user\r\nRCPT TO:<x@example.com>";
+    s.password = "p";
+    CHECK_THAT(single_error(s, "Username"), ContainsSubstring("line break"));
+  }
+  SECTION("NUL in the password") {
+    s.username = "u";
+    s.password = std::string("p\0q", 3);
+    CHECK_THAT(single_error(s, "Password"), ContainsSubstring("NUL"));
+  }
+  SECTION("anonymous ignores empty credentials") {
+    s.anonymous = true;
+    CHECK(validate(s).empty());
+  }
+}
+
+TEST_CASE("validate: TLS versions and SASL mechanisms", "[settings][validate]") {
+  auto s = valid_settings();
+  SECTION("encryption with no version") {
+    s.tls_versions = TlsVersionSet{};
+    CHECK_THAT(single_error(s, "Allowed versions"), ContainsSubstring("none selected"));
+    s.crypto = CryptoProtocol::None;  // no encryption: the set does not matter
+    CHECK(validate(s).empty());
+  }
+  SECTION("mechanism names") {
+    s.sasl_mechanisms = {"plain"};
+    CHECK_THAT(single_error(s, "SASL mechanisms"), ContainsSubstring("\"plain\""));
+    s.sasl_mechanisms = {"SCRAM-SHA-256", "PLAIN", "LOGIN", "GS2-KRB5", "X_TOKEN"};
+    CHECK(validate(s).empty());
+    s.sasl_mechanisms = {"PLAIN", "", "CRAM MD5", std::string(21, 'A')};
+    CHECK(fields(validate(s)) == std::vector<std::string>{"SASL mechanisms", "SASL mechanisms", "SASL mechanisms"});
+  }
+}
+
+TEST_CASE("validate: proxy", "[settings][validate]") {
+  auto s = valid_settings();
+  s.proxy.type = ProxyType::Socks5;
+  s.proxy.address = "proxy.example.com";
+  s.proxy.port = 1080;
+  CHECK(validate(s).empty());
+
+  SECTION("address and port") {
+    s.proxy.address = "";
+    s.proxy.port = 0;
+    CHECK(fields(validate(s)) == std::vector<std::string>{"Proxy address", "Proxy port"});
+    s.proxy.address = "proxy:3128";
+    s.proxy.port = 3128;
+    CHECK_THAT(single_error(s, "Proxy address"), ContainsSubstring("in Proxy port"));
+  }
+  SECTION("credentials need username and password") {
+    s.proxy.use_credentials = true;
+    CHECK(fields(validate(s)) == std::vector<std::string>{"Proxy username", "Proxy password"});
+    s.proxy.username = "pu";
+    single_error(s, "Proxy password");
+    s.proxy.password = "pp";
+    CHECK(validate(s).empty());
+  }
+  SECTION("SOCKS4 carries no password") {
+    s.proxy.type = ProxyType::Socks4;
+    s.proxy.use_credentials = true;
+    s.proxy.username = "userid";
+    CHECK(validate(s).empty());
+    s.proxy.type = ProxyType::Socks4a;
+    CHECK(validate(s).empty());
+    s.proxy.username = "";
+    single_error(s, "Proxy username");
+  }
+  SECTION("HTTP proxy needs a password with credentials") {
+    s.proxy.type = ProxyType::Http;
+    s.proxy.use_credentials = true;
+    s.proxy.username = "pu";
+    single_error(s, "Proxy password");
+  }
+  SECTION("no proxy: its fields are not checked") {
+    s.proxy.type = ProxyType::None;
+    s.proxy.address = "not valid";
+    s.proxy.port = 0;
+    s.proxy.use_credentials = true;
+    CHECK(validate(s).empty());
+  }
+}
+
+TEST_CASE("validate: Gmail OAuth needs an Application Id", "[settings][validate]") {
+  auto s = valid_settings();
+  s.auth_type = AuthType::GmailOAuth;
+  s.anonymous = false;
+  CHECK_THAT(single_error(s, "Application Id"), ContainsSubstring("empty"));
+  s.username = "1234-abc.apps.googleusercontent.com";
+  CHECK(validate(s).empty());
+}
+
+TEST_CASE("validate: several problems are all reported", "[settings][validate]") {
+  ConnectionSettings s;
+  s.address = "";
+  s.port = 0;
+  s.timeout_s = 0;
+  s.code_page = "NOPE-1";
+  auto got = fields(validate(s));
+  for (const char* f : {"Address", "Port", "Timeout", "Code page"}) {
+    CAPTURE(f);
+    CHECK(std::count(got.begin(), got.end(), std::string(f)) == 1);
+  }
+  CHECK(got.size() == 4);
+}
+
+TEST_CASE("is_ip_literal and is_valid_hostname", "[settings]") {
+  CHECK(is_ip_literal("192.0.2.1"));
+  CHECK(is_ip_literal("2001:db8::1"));
+  CHECK_FALSE(is_ip_literal("999.1.1.1"));
+  CHECK_FALSE(is_ip_literal("example.com"));
+  CHECK(is_valid_hostname("a.b-c.example"));
+  CHECK_FALSE(is_valid_hostname("a.-b.example"));
+  CHECK_FALSE(is_valid_hostname("a.b-.example"));
+  CHECK_FALSE(is_valid_hostname(std::string(64, 'a') + ".example"));
+  CHECK(is_valid_hostname(std::string(63, 'a') + ".example"));
+  CHECK_FALSE(is_valid_hostname(""));
+  CHECK_FALSE(is_valid_hostname("."));
+}
+
+TEST_CASE("enum names round trip", "[settings][names]") {
+  for (auto v : kAllTlsVersions) {
+    auto name = to_string(v);
+    CAPTURE(name);
+    CHECK(parse_tls_version(name) == v);
+  }
+  CHECK(to_string(TlsVersion::Tls12) == "tls1.2");
+  CHECK(display_name(TlsVersion::Tls13) == "TLS 1.3");
+  CHECK(display_name(TlsVersion::Ssl3) == "SSL 3");
+  CHECK(parse_tls_version("TLS1.3") == TlsVersion::Tls13);  // case-insensitive
+  CHECK_FALSE(parse_tls_version("tls9").has_value());
+  CHECK_FALSE(parse_tls_version("").has_value());
+
+  for (auto c : {CryptoProtocol::None, CryptoProtocol::Ssl, CryptoProtocol::Tls}) CHECK(parse_crypto_protocol(to_string(c)) == c);
+  CHECK(to_string(CryptoProtocol::Ssl) == "ssl");
+  CHECK_FALSE(parse_crypto_protocol("starttls").has_value());
+
+  for (auto m : {SecurityMode::Explicit, SecurityMode::Implicit}) CHECK(parse_security_mode(to_string(m)) == m);
+  CHECK(to_string(SecurityMode::Implicit) == "implicit");
+  CHECK_FALSE(parse_security_mode("sideways").has_value());
+
+  for (auto a : {AuthType::Default, AuthType::GmailOAuth}) CHECK(parse_auth_type(to_string(a)) == a);
+  CHECK(to_string(AuthType::GmailOAuth) == "gmail-oauth");
+
+  for (auto s : {StopAfter::Connect, StopAfter::Tls, StopAfter::Auth, StopAfter::Rcpt, StopAfter::Quit})
+    CHECK(parse_stop_after(to_string(s)) == s);
+  CHECK(to_string(StopAfter::Rcpt) == "rcpt");
+  CHECK_FALSE(parse_stop_after("data").has_value());
+
+  for (auto p : {ProxyType::None, ProxyType::Socks4, ProxyType::Socks4a, ProxyType::Socks5, ProxyType::Http})
+    CHECK(parse_proxy_type(to_string(p)) == p);
+  CHECK(to_string(ProxyType::Socks4a) == "socks4a");
+  CHECK(parse_proxy_type("HTTP") == ProxyType::Http);
+  CHECK_FALSE(parse_proxy_type("socks6").has_value());
+}
+
+TEST_CASE("TlsVersionSet", "[settings][tls]") {
+  constexpr auto modern = TlsVersionSet::modern();
+  static_assert(modern.contains(TlsVersion::Tls12) && modern.contains(TlsVersion::Tls13));
+  CHECK(modern.list() == std::vector<TlsVersion>{TlsVersion::Tls12, TlsVersion::Tls13});
+  CHECK_FALSE(modern.contains(TlsVersion::Tls11));
+  CHECK_FALSE(modern.empty());
+
+  TlsVersionSet none;
+  CHECK(none.empty());
+  CHECK(none.list().empty());
+
+  auto s = none.with(TlsVersion::Tls13).with(TlsVersion::Ssl2);
+  CHECK(s.list() == std::vector<TlsVersion>{TlsVersion::Ssl2, TlsVersion::Tls13});  // in version order
+  CHECK(s.with(TlsVersion::Tls13) == s);  // idempotent
+  CHECK(s.without(TlsVersion::Ssl2) == none.with(TlsVersion::Tls13));
+  CHECK(s.without(TlsVersion::Tls11) == s);  // removing an absent version changes nothing
+  CHECK(s.without(TlsVersion::Ssl2).without(TlsVersion::Tls13).empty());
+  CHECK_FALSE(s == modern);
+
+  TlsVersionSet all;
+  for (auto v : kAllTlsVersions) all = all.with(v);
+  CHECK(all.list().size() == 6);
+  for (auto v : kAllTlsVersions) CHECK(all.contains(v));
+}
+
+TEST_CASE("can_negotiate: only TLS 1.2 and 1.3", "[settings][tls]") {
+  CHECK(can_negotiate(TlsVersion::Tls12));
+  CHECK(can_negotiate(TlsVersion::Tls13));
+  CHECK_FALSE(can_negotiate(TlsVersion::Tls11));
+  CHECK_FALSE(can_negotiate(TlsVersion::Tls10));
+  CHECK_FALSE(can_negotiate(TlsVersion::Ssl3));
+  CHECK_FALSE(can_negotiate(TlsVersion::Ssl2));
+}
+
+// Regression test; the bug was in (engine/include/smtpwb/settings.hpp:74): ConnectionSettings declares
+// `bool operator==(const ConnectionSettings&) const = default;`, but its member ProxySettings (line 48)
+// has no operator==, so the defaulted operator is implicitly deleted: any `a == b` on settings fails
+// to compile. Fix: add `bool operator==(const ProxySettings&) const = default;` to ProxySettings.
+TEST_CASE("ConnectionSettings and ProxySettings are equality comparable", "[settings]") {
+  CHECK(std::equality_comparable<ProxySettings>);
+  CHECK(std::equality_comparable<ConnectionSettings>);
+}
