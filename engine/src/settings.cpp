@@ -1,5 +1,7 @@
 #include "smtpwb/settings.hpp"
 
+#include "text.hpp"
+
 #include <arpa/inet.h>
 #include <iconv.h>
 
@@ -22,8 +24,7 @@ namespace {
 
 template <typename E, std::size_t N>
 std::optional<E> lookup(const std::array<std::pair<std::string_view, E>, N>& table, std::string_view text) {
-  std::string lower(text);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = text::lower(text);
   for (const auto& [name, value] : table)
     if (name == lower) return value;
   return std::nullopt;

@@ -22,6 +22,8 @@
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/net/stream.hpp"
 
+#include "text.hpp"
+
 namespace smtpwb {
 
 namespace {
@@ -130,11 +132,7 @@ Pki make_pki() {
   return pki;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::upper;
 
 // One client connection, handled on its own thread.
 class Conversation {

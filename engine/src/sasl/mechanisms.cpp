@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "smtpwb/sasl/mechanism.hpp"
+#include "text.hpp"
 
 namespace smtpwb::sasl {
 
@@ -35,8 +36,7 @@ class Login final : public Mechanism {
   Step respond(std::string_view challenge) override {
     // The challenges are conventionally "Username:" and "Password:"; go by their order, since some
     // servers send other words (or nothing), but also honour the words when they are present.
-    std::string lower(challenge);
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string lower = text::lower(challenge);
     bool wants_password = lower.find("pass") != std::string::npos || (lower.find("user") == std::string::npos && step_ > 0);
     if (step_++ >= 2) throw SaslError("the server sent more LOGIN challenges than user name and password");
     if (wants_password) return Step{c_.password, "password=" + mask()};

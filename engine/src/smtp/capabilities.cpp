@@ -4,14 +4,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "text.hpp"
+
 namespace smtpwb::smtp {
 
 namespace {
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::upper;
 std::vector<std::string> split_words(std::string_view s) {
   std::vector<std::string> words;
   std::size_t i = 0;

@@ -10,15 +10,13 @@
 
 #include "smtpwb/base64.hpp"
 
+#include "text.hpp"
+
 namespace smtpwb::smtp {
 
 namespace {
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::upper;
 
 // Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid UTF-8.
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i, char32_t* cp = nullptr) {

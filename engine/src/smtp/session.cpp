@@ -12,6 +12,7 @@
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "smtpwb/smtp/reply.hpp"
+#include "text.hpp"
 
 namespace smtpwb {
 
@@ -359,7 +360,7 @@ class Runner {
       r = command(wire, (secret ? sasl::mask() : wire) + " (" + step.display + ")");
     }
     if (r.code != 235) {
-      FailureCategory c = r.code == 530 && contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
+      FailureCategory c = r.code == 530 && text::contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
       fail(c, "Authentication failed: " + r.first_line(), &r);
     }
     res_.auth.result = "ok";
@@ -426,14 +427,8 @@ class Runner {
   void expect(const Reply& r, std::initializer_list<int> ok, const std::string& what) {
     if (std::find(ok.begin(), ok.end(), r.code) != ok.end()) return;
     FailureCategory c = FailureCategory::Smtp;
-    if (r.code == 530) c = contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
+    if (r.code == 530) c = text::contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
     fail(c, what + ": " + r.first_line(), &r);
-  }
-
-  static bool contains_ci(const std::string& text, std::string_view word) {
-    auto it = std::search(text.begin(), text.end(), word.begin(), word.end(),
-                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
-    return it != text.end();
   }
 
   static std::string printable(const std::string& s) {
