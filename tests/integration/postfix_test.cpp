@@ -214,3 +214,12 @@ TEST_CASE("A test message in ISO-8859-1 arrives byte-exact in the mailbox", "[po
 TEST_CASE("A test message in UTF-8 arrives byte-exact in the mailbox", "[postfix][message]") {
   send_and_compare("UTF-8", "Grüße 你好 😀 — ça va?\n.leading dot\n\nlast line without newline");
 }
+
+TEST_CASE("An unreadable CA file is a settings error, not a TLS or certificate failure", "[postfix][tls]") {
+  auto s = test::stack_settings("MAILSTACK_TLS13_PORT");
+  s.ca_file = "/nonexistent/ca.pem";
+  auto r = run_session(s, {});
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.failure->category == FailureCategory::Config);
+  CHECK(r.failure->message.find("/nonexistent/ca.pem") != std::string::npos);
+}

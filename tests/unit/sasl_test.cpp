@@ -151,3 +151,12 @@ TEST_CASE("LOGIN: challenges never go on forever", "[sasl][login]") {
 TEST_CASE("mask has a fixed length", "[sasl]") {
   CHECK(mask() == "********");
 }
+
+TEST_CASE("SASL steps declare which responses are secret", "[sasl]") {
+  auto login = smtpwb::sasl::make_mechanism("LOGIN", {"user@example.test", "pw-123", ""});
+  REQUIRE(login);
+  CHECK_FALSE(login->respond("Username:").secret);
+  CHECK(login->respond("Password:").secret);
+  auto plain = smtpwb::sasl::make_mechanism("PLAIN", {"user@example.test", "pw-123", ""});
+  CHECK(plain->initial_response()->secret);
+}

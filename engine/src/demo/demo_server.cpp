@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <system_error>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -349,7 +351,22 @@ struct DemoServer::Impl {
   std::string dir;
   mutable std::mutex mutex;
   std::vector<DemoMessage> messages;
-  std::list<std::thread> workers;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done = std::make_shared<std::atomic<bool>>(false);
+  };
+  std::list<Worker> workers;  // only the acceptor thread touches it while running
+
+  void reap_finished() {
+    for (auto it = workers.begin(); it != workers.end();) {
+      if (it->done->load()) {
+        it->thread.join();
+        it = workers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 };
 
 DemoServer::DemoServer(DemoServerConfig config) : config_(std::move(config)), impl_(std::make_unique<Impl>()) {}
@@ -376,15 +393,30 @@ void DemoServer::accept_loop() {
     for (int i = 0; i < 2; ++i) {
       if (!(fds[i].revents & POLLIN)) continue;
       int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (c < 0) continue;
+      if (c < 0) {
+        // Out of descriptors, say: the socket stays readable, so pause instead of spinning.
+        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) std::this_thread::sleep_for(net::kSlice);
+        continue;
+      }
+      net::Fd client(c);
       int one = 1;  // TLS writes several records per flight: without this, Nagle delays them ~40 ms
       ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       bool implicit = i == 1;
-      impl_->workers.emplace_back([this, c, implicit] {
-        Conversation conv(net::Fd(c), implicit, config_, impl_->pki, stop_, impl_->mutex, impl_->messages);
-        conv.run();
-      });
+      Impl::Worker worker;
+      auto done = worker.done;
+      auto shared_fd = std::make_shared<net::Fd>(std::move(client));
+      try {
+        worker.thread = std::thread([this, shared_fd, implicit, done] {
+          Conversation conv(std::move(*shared_fd), implicit, config_, impl_->pki, stop_, impl_->mutex, impl_->messages);
+          conv.run();
+          done->store(true);
+        });
+      } catch (const std::system_error&) {
+        continue;  // no thread to be had: the connection is closed (shared_fd) and we go on accepting
+      }
+      impl_->workers.push_back(std::move(worker));
     }
+    impl_->reap_finished();
   }
 }
 
@@ -392,7 +424,7 @@ void DemoServer::stop() {
   stop_ = true;
   if (acceptor_.joinable()) acceptor_.join();
   for (auto& w : impl_->workers)
-    if (w.joinable()) w.join();
+    if (w.thread.joinable()) w.thread.join();
   impl_->workers.clear();
   impl_->plain.reset();
   impl_->implicit.reset();

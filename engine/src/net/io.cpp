@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <thread>
 
 namespace smtpwb::net {
 
@@ -40,44 +42,61 @@ void wait_ready(int fd, short events, Deadline deadline, const CancelFlag& cance
   }
 }
 
-std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel) {
-  std::string service = std::to_string(port);
+namespace {
+// One asynchronous lookup. It lives on the heap because glibc's resolver thread may still use it after
+// we stop waiting (a lookup in progress cannot always be cancelled).
+struct Lookup {
+  std::string host, service;
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
   gaicb request{};
-  request.ar_name = host.c_str();
-  request.ar_service = service.c_str();
-  request.ar_request = &hints;
-  gaicb* list[1] = {&request};
+  ~Lookup() {
+    if (request.ar_result) freeaddrinfo(request.ar_result);
+  }
+  void wait(long nanoseconds) {
+    timespec ts{nanoseconds / 1'000'000'000, nanoseconds % 1'000'000'000};
+    const gaicb* list[1] = {&request};
+    gai_suspend(list, 1, &ts);
+  }
+  // Cancel and return at once; a lookup glibc cannot cancel is freed by a reaper when it ends.
+  static void abandon(std::unique_ptr<Lookup> lookup) {
+    if (gai_cancel(&lookup->request) != EAI_NOTCANCELED) return;
+    std::thread([l = std::move(lookup)] {
+      while (gai_error(&l->request) == EAI_INPROGRESS) l->wait(100'000'000);
+    }).detach();
+  }
+};
+}  // namespace
+
+std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel) {
+  auto lookup = std::make_unique<Lookup>();
+  lookup->host = host;
+  lookup->service = std::to_string(port);
+  lookup->hints.ai_family = AF_UNSPEC;
+  lookup->hints.ai_socktype = SOCK_STREAM;
+  lookup->hints.ai_flags = AI_ADDRCONFIG;
+  lookup->request.ar_name = lookup->host.c_str();
+  lookup->request.ar_service = lookup->service.c_str();
+  lookup->request.ar_request = &lookup->hints;
+  gaicb* list[1] = {&lookup->request};
   if (int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr); rc != 0) throw ResolveError(gai_strerror(rc));
 
   // gai_suspend in slices, so that cancel and the deadline are honoured while the resolver works.
-  while (gai_error(&request) == EAI_INPROGRESS) {
+  while (gai_error(&lookup->request) == EAI_INPROGRESS) {
     if (cancel.load() || deadline.passed()) {
-      if (gai_cancel(&request) != EAI_ALLDONE) {
-        // The lookup thread still references request; wait for it briefly so our stack stays valid.
-        while (gai_error(&request) == EAI_INPROGRESS) {
-          timespec ts{0, 10'000'000};
-          const gaicb* wait_list[1] = {&request};
-          gai_suspend(wait_list, 1, &ts);
-        }
-      }
-      if (request.ar_result) freeaddrinfo(request.ar_result);
+      Lookup::abandon(std::move(lookup));
       if (cancel.load()) throw Cancelled();
       throw TimedOut("timed out resolving " + host);
     }
-    timespec ts{0, static_cast<long>(kSlice.count()) * 1'000'000};
-    const gaicb* wait_list[1] = {&request};
-    gai_suspend(wait_list, 1, &ts);
+    lookup->wait(static_cast<long>(kSlice.count()) * 1'000'000);
   }
-  int rc = gai_error(&request);
+  int rc = gai_error(&lookup->request);
   if (rc != 0) {
-    ResolveError e(rc == EAI_SYSTEM ? std::string(std::strerror(errno)) : std::string(gai_strerror(rc)));
+    // errno of EAI_SYSTEM belongs to the resolver's thread, so it cannot be reported from here.
+    ResolveError e(rc == EAI_SYSTEM ? std::string("system error during the lookup") : std::string(gai_strerror(rc)));
     e.not_found = rc == EAI_NONAME || rc == EAI_NODATA;
     throw e;
   }
+  gaicb& request = lookup->request;
   std::vector<Address> out;
   for (addrinfo* ai = request.ar_result; ai; ai = ai->ai_next) {
     Address a;
@@ -90,7 +109,6 @@ std::vector<Address> resolve(const std::string& host, int port, Deadline deadlin
     a.text = buf;
     if (std::none_of(out.begin(), out.end(), [&](const Address& o) { return o.text == a.text; })) out.push_back(a);
   }
-  freeaddrinfo(request.ar_result);
   return out;
 }
 

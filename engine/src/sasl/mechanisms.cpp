@@ -39,8 +39,8 @@ class Login final : public Mechanism {
     std::string lower = text::lower(challenge);
     bool wants_password = lower.find("pass") != std::string::npos || (lower.find("user") == std::string::npos && step_ > 0);
     if (step_++ >= 2) throw SaslError("the server sent more LOGIN challenges than user name and password");
-    if (wants_password) return Step{c_.password, "password=" + mask()};
-    return Step{c_.username, "user=\"" + c_.username + "\""};
+    if (wants_password) return Step{c_.password, "password=" + mask(), true};
+    return Step{c_.username, "user=\"" + c_.username + "\"", false};
   }
 
  private:

@@ -172,25 +172,32 @@ class Runner {
     if (!is_ip_literal(s_.address)) info("Resolved " + s_.address + " to " + join(res_.server.resolved));
 
     begin_phase(Phase::Connect);
-    auto until = deadline();  // one budget for all addresses
+    auto until = deadline();  // one budget for all addresses, shared out among those left
     std::string last_error;
-    for (const auto& a : addresses) {
+    bool all_timed_out = true;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+      const auto& a = addresses[i];
       info("Trying " + a.text + ":" + std::to_string(s_.port) + "...");
+      auto share = std::chrono::milliseconds(until.remaining_ms() / static_cast<int>(addresses.size() - i));
       try {
-        auto fd = net::connect_tcp(a, until, cancel_);
+        auto fd = net::connect_tcp(a, net::Deadline::in(share), cancel_);
         local_address_ = net::local_address(fd.get());
         stream_ = std::make_unique<net::Stream>(std::move(fd), cancel_);
         res_.server.connected_address = a.text;
         info("Connected to " + a.text + ":" + std::to_string(s_.port));
         return;
       } catch (const net::NetError& e) {
+        all_timed_out = false;
         last_error = a.text + ": " + e.what();
         emit(Dir::Error, "Connection to " + last_error);
       } catch (const net::TimedOut&) {
-        fail(FailureCategory::Timeout, "Connecting to " + s_.address + ":" + std::to_string(s_.port) + " timed out after " +
-                                           std::to_string(s_.timeout_s) + " s (no answer: a firewall, or port blocked)");
+        last_error = a.text + ": no answer within " + std::to_string(share.count()) + " ms";
+        emit(Dir::Error, "Connection to " + last_error);
       }
     }
+    if (all_timed_out)
+      fail(FailureCategory::Timeout, "Connecting to " + s_.address + ":" + std::to_string(s_.port) + " timed out after " +
+                                         std::to_string(s_.timeout_s) + " s (no answer: a firewall, or the port is blocked)");
     fail(FailureCategory::Connect, "Cannot connect to " + s_.address + ":" + std::to_string(s_.port) + " (" + last_error + ")");
   }
 
@@ -260,6 +267,8 @@ class Runner {
              (config.verify ? "" : ", certificate verification OFF"));
     try {
       stream_->start_tls_client(config, deadline(), res_.tls);
+    } catch (const net::TrustStoreError& e) {
+      fail(FailureCategory::Config, e.what());
     } catch (const net::CertificateError&) {
       report_chain();
       fail(FailureCategory::Certificate,
@@ -355,9 +364,8 @@ class Runner {
         read_reply();
         fail(FailureCategory::Auth, std::string("Authentication aborted: ") + e.what());
       }
-      bool secret = step.display.find(sasl::mask()) != std::string::npos;
       std::string wire = base64_encode(step.response);
-      r = command(wire, (secret ? sasl::mask() : wire) + " (" + step.display + ")");
+      r = command(wire, (step.secret ? sasl::mask() : wire) + " (" + step.display + ")");
     }
     if (r.code != 235) {
       FailureCategory c = r.code == 530 && text::contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
@@ -475,6 +483,8 @@ class Runner {
       }
       if (status == smtp::ReplyParser::Status::Malformed)
         fail(FailureCategory::Smtp, "The server sent a malformed reply: " + parser_.error());
+      if (until.passed())  // also bounds a server that never stops sending
+        fail(FailureCategory::Timeout, "No complete reply from the server within " + std::to_string(s_.timeout_s) + " s");
       char buf[16384];
       std::size_t n = 0;
       try {

@@ -68,11 +68,14 @@ std::shared_ptr<CertChain> trust_anchors(const std::string& ca_file, const std::
   std::lock_guard lock(mutex);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   auto chain = std::make_shared<CertChain>();
+  // A positive result counts certificates that could not be parsed; a bundle where some parse is usable.
   int rc = mbedtls_x509_crt_parse_file(&chain->crt, primary.c_str());
-  if (rc < 0 && !ca_file.empty()) throw TlsError("CA file " + primary + ": " + mbedtls_message(rc));
+  if (rc < 0 || chain->crt.raw.p == nullptr)
+    throw TrustStoreError((ca_file.empty() ? "the system CA store " : "CA file ") + primary + " cannot be used: " +
+                          (rc < 0 ? mbedtls_message(rc) : std::string("no certificate in it")));
   if (!extra.empty()) {
     rc = mbedtls_x509_crt_parse_file(&chain->crt, extra.c_str());
-    if (rc < 0) throw TlsError("CA file " + extra + ": " + mbedtls_message(rc));
+    if (rc < 0) throw TrustStoreError("CA file " + extra + " cannot be used: " + mbedtls_message(rc));
   }
   cache[key] = chain;
   return chain;
@@ -253,6 +256,7 @@ std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
       int rc = mbedtls_ssl_read(&tls_->ssl, reinterpret_cast<unsigned char*>(buf), n);
       if (rc > 0) return static_cast<std::size_t>(rc);
       if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF) return 0;
+      if (deadline.passed()) throw TimedOut("timed out waiting for the server");
       if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
       if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
         wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, cancel_, "waiting for the server");
@@ -283,6 +287,7 @@ void run_handshake(mbedtls_ssl_context& ssl, int fd, Deadline deadline, const Ca
       rc_out = rc;
       return;
     }
+    if (deadline.passed()) throw TimedOut("timed out during the TLS handshake");
     if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
     wait_ready(fd, rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, cancel, "during the TLS handshake");
   }

@@ -30,6 +30,9 @@ struct TlsError : std::runtime_error {
   bool peer_spoke_plaintext = false;  // the first bytes back looked like an SMTP reply, not a TLS record
   std::string plaintext_sample;
 };
+struct TrustStoreError : std::runtime_error {  // the CA file or the system store cannot be loaded
+  using std::runtime_error::runtime_error;
+};
 struct CertificateError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

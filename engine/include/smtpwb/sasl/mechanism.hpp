@@ -19,6 +19,7 @@ struct Credentials {
 struct Step {
   std::string response;  // raw bytes, base64-encoded by the caller
   std::string display;   // what the transcript shows for it, secrets masked
+  bool secret = true;    // the response carries or derives from a secret: never show its wire form
 };
 
 struct SaslError : std::runtime_error {
