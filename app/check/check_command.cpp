@@ -11,6 +11,7 @@
 
 #include "check/check_args.hpp"
 #include "smtpwb/demo_server.hpp"
+#include "smtpwb/files.hpp"
 #include "smtpwb/log.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/session.hpp"
@@ -24,14 +25,6 @@ constexpr int kUsageExit = 2;
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "smtp-workbench check: %s\n", message.c_str());
   return kUsageExit;
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
 }
 
 std::string first_line(std::string text) {
@@ -241,13 +234,8 @@ int run_check(const std::vector<std::string>& argv) {
     if (json_to_stdout) {
       std::fwrite(text.data(), 1, text.size(), stdout);
     } else {
-      std::string tmp = args.json_file + ".tmp";
-      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f << text;
-      f.close();
-      if (!f || std::rename(tmp.c_str(), args.json_file.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        std::fprintf(stderr, "smtp-workbench check: --json: cannot write %s\n", args.json_file.c_str());
+      if (auto err = write_file_atomically(args.json_file, text); !err.empty()) {
+        std::fprintf(stderr, "smtp-workbench check: --json %s\n", err.c_str());
         return 1;
       }
     }

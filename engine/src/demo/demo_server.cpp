@@ -273,28 +273,29 @@ class Conversation {
     send("535 5.7.8 Error: authentication failed: bad user name or password\r\n");
   }
 
-  static std::string path_of(const std::string& arg, const char* prefix) {
-    if (upper(arg.substr(0, std::strlen(prefix))) != prefix) return "\x01";
+  // The address in "FROM:<a@b>" / "TO:<a@b>", or nothing when the syntax is wrong.
+  static std::optional<std::string> path_of(const std::string& arg, const char* prefix) {
+    if (upper(arg.substr(0, std::strlen(prefix))) != prefix) return std::nullopt;
     auto open = arg.find('<'), close = arg.find('>');
-    if (open == std::string::npos || close == std::string::npos || close < open) return "\x01";
+    if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
     return arg.substr(open + 1, close - open - 1);
   }
 
   void mail(const std::string& arg) {
     auto from = path_of(arg, "FROM:");
-    if (from == "\x01") return send("501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
+    if (!from) return send("501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
     if (!authenticated_) return send("530 5.7.0 Authentication required\r\n");
     current_ = {};
-    current_.mail_from = from;
+    current_.mail_from = *from;
     in_transaction_ = true;
     send("250 2.1.0 Ok\r\n");
   }
 
   void rcpt(const std::string& arg) {
     auto to = path_of(arg, "TO:");
-    if (to == "\x01") return send("501 5.5.4 Syntax: RCPT TO:<address>\r\n");
+    if (!to) return send("501 5.5.4 Syntax: RCPT TO:<address>\r\n");
     if (!in_transaction_) return send("503 5.5.1 Error: need MAIL command\r\n");
-    current_.rcpt_to.push_back(to);
+    current_.rcpt_to.push_back(*to);
     send("250 2.1.5 Ok\r\n");
   }
 

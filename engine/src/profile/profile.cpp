@@ -1,9 +1,4 @@
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
-#include <sstream>
-
+#include "smtpwb/files.hpp"
 #include "smtpwb/report.hpp"
 
 namespace smtpwb {
@@ -220,11 +215,9 @@ std::optional<ProfileError> apply_profile(const json& j, ConnectionSettings& set
 }
 
 std::optional<ProfileError> load_profile_file(const std::string& path, ConnectionSettings& settings) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ProfileError{path + ": cannot be read"};
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string text = buf.str();
+  auto contents = read_file(path);
+  if (!contents) return ProfileError{path + ": cannot be read"};
+  const std::string& text = *contents;
   json j;
   try {
     j = json::parse(text);
@@ -240,22 +233,7 @@ std::optional<ProfileError> load_profile_file(const std::string& path, Connectio
 }
 
 std::string save_profile_file(const std::string& path, const ConnectionSettings& settings) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return path + ": cannot write " + tmp;
-    out << profile_json(settings).dump(2) << '\n';
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return path + ": write failed";
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return path + ": cannot replace the file";
-  }
-  return {};
+  return write_file_atomically(path, profile_json(settings).dump(2) + "\n");
 }
 
 }  // namespace smtpwb

@@ -138,18 +138,18 @@ class Runner {
 
   void check_tls_versions() {
     if (!s_.encrypted()) return;
+    TlsVersionSet offered;
     std::vector<std::string> unsupported;
-    for (auto v : s_.tls_versions.list())
-      if (!can_negotiate(v)) unsupported.emplace_back(display_name(v));
-    bool usable = s_.tls_versions.contains(TlsVersion::Tls12) || s_.tls_versions.contains(TlsVersion::Tls13);
-    if (!usable)
+    for (auto v : s_.tls_versions.list()) {
+      if (can_negotiate(v)) offered = offered.with(v);
+      else unsupported.emplace_back(display_name(v));
+    }
+    if (offered.empty())
       fail(FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3 (mbedTLS 3.6), and the allowed versions (" +
                                      versions_text(s_.tls_versions) +
                                      ") include neither. Allow TLS 1.2 or 1.3; the range is never widened silently.");
     if (!unsupported.empty())
-      info("Allowed " + join(unsupported) + " cannot be negotiated by this build; offering only " +
-           versions_text(s_.tls_versions.without(TlsVersion::Ssl2).without(TlsVersion::Ssl3)
-                             .without(TlsVersion::Tls10).without(TlsVersion::Tls11)));
+      info("Allowed " + join(unsupported) + " cannot be negotiated by this build; offering only " + versions_text(offered));
   }
 
   void connect() {

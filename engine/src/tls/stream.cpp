@@ -317,25 +317,26 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     throw TlsError("TLS server name: " + mbedtls_message(rc));
   mbedtls_ssl_set_bio(&t->ssl, t.get(), &Tls::send_cb, &Tls::recv_cb, nullptr);
 
+  auto publish_chain = [&] {  // leaf first, also when the handshake fails
+    std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
+    facts.chain = t->chain;
+  };
   int rc = 0;
   try {
     run_handshake(t->ssl, fd_.get(), deadline, cancel_, rc);
   } catch (...) {
-    std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
-    facts.chain = t->chain;
+    publish_chain();
     throw;
   }
-  std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
-  facts.chain = t->chain;
+  publish_chain();
   facts.group = t->sniffer.group_name();
+  // The session's verify result (-1: none yet) together with what the callback saw per certificate.
   std::uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
-  if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (rc == 0 && flags != 0 && flags != static_cast<std::uint32_t>(-1))) {
-    // The verify result lives in the session; fold in what the callback saw per certificate.
-    std::uint32_t all = rc == 0 ? flags : 0;
-    for (const auto& c : t->chain) all |= c.verify_flags;
-    if (rc != 0) all |= flags == static_cast<std::uint32_t>(-1) ? 0 : flags;
+  if (flags == static_cast<std::uint32_t>(-1)) flags = 0;
+  for (const auto& c : t->chain) flags |= c.verify_flags;
+  if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (rc == 0 && flags != 0)) {
     facts.verified = false;
-    facts.verify_errors = verify_messages(all);
+    facts.verify_errors = verify_messages(flags);
     if (facts.verify_errors.empty()) facts.verify_errors.push_back("the certificate chain could not be verified");
   } else if (rc == 0) {
     facts.verified = true;

@@ -1,0 +1,13 @@
+#pragma once
+// Whole-file I/O shared by profiles, reports and the command line.
+#include <optional>
+#include <string>
+
+namespace smtpwb {
+
+std::optional<std::string> read_file(const std::string& path);
+// Writes a temporary file beside path and renames it over path, so a reader or a crash never sees a
+// half-written file. Returns an error message naming the path, or empty on success.
+std::string write_file_atomically(const std::string& path, const std::string& contents);
+
+}  // namespace smtpwb
