@@ -7,4 +7,4 @@ bash scripts/setup-deps.sh
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 [[ -f build/CMakeCache.txt ]] || cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build -j "$(nproc)"
+cmake --build build -j "${SMTPWB_JOBS:-$(nproc)}"
