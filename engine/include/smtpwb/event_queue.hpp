@@ -30,6 +30,11 @@ class EventQueue {
     if (was_empty && wake_) wake_();
   }
 
+  // Wakes the consumer without an event, e.g. when a session starts waiting for the user.
+  void wake() const {
+    if (wake_) wake_();
+  }
+
   // Moves every pending event into out (cleared first); returns how many were dropped since last time.
   std::size_t drain(std::vector<Event>& out) {
     out.clear();

@@ -7,12 +7,15 @@
 #include "smtpwb/event_queue.hpp"
 #include "smtpwb/result.hpp"
 #include "smtpwb/settings.hpp"
+#include "smtpwb/step_gate.hpp"
 
 namespace smtpwb {
 
 struct SessionOptions {
   // Extra trust anchors (PEM file) in addition to settings.ca_file; used by the demo server.
   std::string extra_ca_file;
+  // Step mode: when set, the session pauses before every client command (see StepGate).
+  std::shared_ptr<StepGate> step_gate;
 };
 
 class Session {

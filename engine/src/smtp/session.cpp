@@ -411,7 +411,7 @@ class Runner {
     expect(command("DATA"), {354}, "The server refused DATA");
     info("Sending the message: " + std::to_string(msg.data.size()) + " bytes, charset " + msg.charset + ", " +
          msg.transfer_encoding);
-    send_raw(stuffed + ".\r\n", "<message body, " + std::to_string(stuffed.size()) + " bytes>");
+    send_raw(stuffed + ".\r\n", "<message body, " + std::to_string(stuffed.size()) + " bytes>", false);
     emit(Dir::Client, ".", stream_->tls());
     Reply done = read_reply();
     res_.message.server_reply = done.first_line();
@@ -459,7 +459,26 @@ class Runner {
 
   void send_line(const std::string& line, const std::string& display) { send_raw(line + "\r\n", display); }
 
-  void send_raw(const std::string& bytes, const std::string& display) {
+  void send_raw(const std::string& bytes, const std::string& display, bool commands_allowed = true) {
+    pause_before(display, commands_allowed);
+    write_now(bytes, display);
+  }
+
+  // Step mode: wait for Step/Continue; run any command the user types meanwhile through the same stream.
+  void pause_before(const std::string& display, bool commands_allowed) {
+    if (!opt_.step_gate) return;
+    while (auto typed = opt_.step_gate->wait(display, [this] { return cancel_.load(); }, [this] { queue_.wake(); })) {
+      if (!commands_allowed) {
+        emit(Dir::Error, "A command cannot be sent while the message body is pending; Step sends the body");
+        continue;
+      }
+      write_now(*typed + "\r\n", *typed);
+      read_reply();
+    }
+    if (cancel_.load()) throw net::Cancelled();
+  }
+
+  void write_now(const std::string& bytes, const std::string& display) {
     emit(Dir::Client, display, stream_->tls());
     try {
       stream_->write_all(bytes, deadline());
