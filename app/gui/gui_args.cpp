@@ -1,0 +1,37 @@
+#include "gui_args.hpp"
+
+namespace smtpwb::gui {
+
+const char* kGuiUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAME [--screenshot FILE]]
+  --config-dir DIR    keep connections (DIR/connections/*.json) and window settings in DIR
+                      instead of $XDG_CONFIG_HOME/smtp-workbench
+  --run-test NAME     open the window, run the Test of the connection NAME, and exit with its status
+  --screenshot FILE   with --run-test: save a PNG of the window when the test ends
+)";
+
+std::variant<GuiArgs, GuiUsageError> parse_gui_args(const std::vector<std::string>& args) {
+  GuiArgs out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* flag) -> std::optional<std::string> {
+      if (i + 1 >= args.size() || args[i + 1].empty()) return std::nullopt;
+      (void)flag;
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      out.help = true;
+    } else if (a == "--config-dir" || a == "--run-test" || a == "--screenshot") {
+      auto v = value(a.c_str());
+      if (!v) return GuiUsageError{a + ": needs a value"};
+      if (a == "--config-dir") out.config_dir = *v;
+      else if (a == "--run-test") out.run_test = *v;
+      else out.screenshot = *v;
+    } else {
+      return GuiUsageError{"unknown option \"" + a + "\""};
+    }
+  }
+  if (out.screenshot && !out.run_test) return GuiUsageError{"--screenshot needs --run-test"};
+  return out;
+}
+
+}  // namespace smtpwb::gui

@@ -1,0 +1,24 @@
+#pragma once
+// `smtp-workbench [--config-dir DIR] [--run-test NAME] [--screenshot FILE]`
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace smtpwb::gui {
+
+struct GuiArgs {
+  std::string config_dir;  // empty: the XDG config directory
+  std::optional<std::string> run_test;
+  std::optional<std::string> screenshot;
+  bool help = false;
+};
+
+struct GuiUsageError {
+  std::string message;
+};
+
+std::variant<GuiArgs, GuiUsageError> parse_gui_args(const std::vector<std::string>& args);
+extern const char* kGuiUsage;
+
+}  // namespace smtpwb::gui

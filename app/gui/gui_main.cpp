@@ -1,0 +1,219 @@
+// The workbench window: GLFW + OpenGL 3 + Dear ImGui, rendering only when there is input or engine
+// activity (glfwWaitEventsTimeout, woken by glfwPostEmptyEvent from session threads).
+#include "gui_main.hpp"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <stb_image_write.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "gui_args.hpp"
+#include "model/workbench.hpp"
+#include "smtpwb/files.hpp"
+#include "views/views.hpp"
+
+namespace fs = std::filesystem;
+
+namespace smtpwb::gui {
+
+namespace {
+struct WindowPrefs {
+  int width = 1280, height = 820;
+  bool dark = true;
+  float left_width = 280;
+};
+
+WindowPrefs load_prefs(const fs::path& dir) {
+  WindowPrefs p;
+  auto text = read_file((dir / "window.json").string());
+  if (!text) return p;
+  try {
+    auto j = nlohmann::json::parse(*text);
+    p.width = std::clamp(j.value("width", p.width), 400, 10000);
+    p.height = std::clamp(j.value("height", p.height), 300, 10000);
+    p.dark = j.value("dark", p.dark);
+    p.left_width = std::clamp(j.value("left_width", p.left_width), 150.0f, 900.0f);
+  } catch (const std::exception&) {
+    // Window geometry only: a damaged file falls back to defaults and is rewritten on exit.
+  }
+  return p;
+}
+
+void save_prefs(const fs::path& dir, GLFWwindow* window, const ViewState& vs, float scale) {
+  int w = 0, h = 0;
+  glfwGetWindowSize(window, &w, &h);
+  nlohmann::json j{{"width", w}, {"height", h}, {"dark", vs.dark}, {"left_width", vs.left_width / scale}};
+  write_file_atomically((dir / "window.json").string(), j.dump(2) + "\n");
+}
+
+float content_scale(GLFWwindow* window) {
+  float x = 1, y = 1;
+  glfwGetWindowContentScale(window, &x, &y);
+  return std::clamp(std::max(x, y), 1.0f, 4.0f);
+}
+
+void load_fonts(ViewState& vs, float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  const char* sans = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+  const char* mono = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+  std::error_code ec;
+  if (fs::exists(sans, ec)) io.Fonts->AddFontFromFileTTF(sans, 15.0f * scale);
+  else {
+    ImFontConfig config;
+    config.SizePixels = 13.0f * scale;
+    io.Fonts->AddFontDefault(&config);
+  }
+  vs.mono = fs::exists(mono, ec) ? io.Fonts->AddFontFromFileTTF(mono, 14.0f * scale) : nullptr;
+}
+
+bool write_screenshot(GLFWwindow* window, const std::string& path) {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(w) * h * 4);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+  stbi_flip_vertically_on_write(1);
+  return stbi_write_png(path.c_str(), w, h, 4, pixels.data(), w * 4) != 0;
+}
+
+int run_exit_code(const Run& run) { return run.result.ok ? 0 : exit_code(run.result.failure->category); }
+}  // namespace
+
+int run_gui(const std::vector<std::string>& argv) {
+  auto parsed = parse_gui_args(argv);
+  if (auto* err = std::get_if<GuiUsageError>(&parsed)) {
+    std::fprintf(stderr, "smtp-workbench: %s\n%s", err->message.c_str(), kGuiUsage);
+    return 2;
+  }
+  const GuiArgs& args = std::get<GuiArgs>(parsed);
+  if (args.help) {
+    std::fputs(kGuiUsage, stdout);
+    return 0;
+  }
+  if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
+    std::fputs("smtp-workbench: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.\n"
+               "To test a server without a window, use: smtp-workbench check --host HOST ... (see smtp-workbench check --help)\n",
+               stderr);
+    return 2;
+  }
+  glfwSetErrorCallback([](int, const char* text) { std::fprintf(stderr, "smtp-workbench: GLFW: %s\n", text); });
+  if (!glfwInit()) {
+    std::fputs("smtp-workbench: the display could not be opened. For a headless test use: smtp-workbench check --help\n", stderr);
+    return 2;
+  }
+  const fs::path config_dir = args.config_dir.empty() ? default_config_dir() : fs::path(args.config_dir);
+  std::error_code ec;
+  fs::create_directories(config_dir, ec);
+  WindowPrefs prefs = load_prefs(config_dir);
+
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  GLFWwindow* window = glfwCreateWindow(prefs.width, prefs.height, "SMTP Workbench", nullptr, nullptr);
+  if (!window) {
+    glfwTerminate();
+    std::fputs("smtp-workbench: no OpenGL 3 window could be created. For a headless test use: smtp-workbench check --help\n", stderr);
+    return 2;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  const std::string ini = (config_dir / "imgui.ini").string();
+  ImGui::GetIO().IniFilename = ini.c_str();
+  ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  const float scale = content_scale(window);
+  ViewState vs;
+  vs.dark = prefs.dark;
+  vs.left_width = prefs.left_width * scale;
+  load_fonts(vs, scale);
+  apply_style(vs.dark, scale);
+  bool style_dark = vs.dark;
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  auto workbench = std::make_unique<Workbench>(config_dir, open_secret_store(), [] { glfwPostEmptyEvent(); });
+  Workbench& wb = *workbench;
+  wb.load();
+  int exit_status = 0;
+  Run* automated = nullptr;
+  if (args.run_test) {
+    Connection* c = wb.find_by_name(*args.run_test);
+    if (!c) {
+      std::fprintf(stderr, "smtp-workbench: --run-test: no connection named \"%s\" in %s\n", args.run_test->c_str(),
+                   (config_dir / "connections").string().c_str());
+      exit_status = 2;
+      glfwSetWindowShouldClose(window, GLFW_TRUE);
+    } else {
+      wb.apply({CommandKind::Select, c->id});
+      wb.apply({CommandKind::RunTest, c->id, {}, {}, TestRequest{}});
+      automated = c->current_run();
+      if (!automated) {
+        std::fprintf(stderr, "smtp-workbench: --run-test: %s\n", wb.status().c_str());
+        exit_status = 2;
+        glfwSetWindowShouldClose(window, GLFW_TRUE);
+      }
+    }
+  }
+
+  int frames_after_finish = 0;
+  int busy_frames = 2;  // a few frames after any activity let hover and layout settle
+  std::vector<Command> commands;
+  while (!glfwWindowShouldClose(window)) {
+    if (busy_frames > 0) glfwPollEvents();
+    else glfwWaitEventsTimeout(wb.any_running() ? 0.5 : 30.0);
+    busy_frames = std::max(busy_frames - 1, 0);
+    if (wb.poll()) busy_frames = 2;
+    if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);
+
+    if (style_dark != vs.dark) {
+      apply_style(vs.dark, scale);
+      style_dark = vs.dark;
+    }
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    commands.clear();
+    draw_workbench(wb, vs, commands);
+    ImGui::Render();
+    for (const auto& cmd : commands) wb.apply(cmd);
+    if (!commands.empty()) busy_frames = 2;
+
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window, &w, &h);
+    glViewport(0, 0, w, h);
+    glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+    if (automated && automated->finished && ++frames_after_finish >= 3) {
+      exit_status = run_exit_code(*automated);
+      if (args.screenshot && !write_screenshot(window, *args.screenshot)) {
+        std::fprintf(stderr, "smtp-workbench: --screenshot: %s could not be written\n", args.screenshot->c_str());
+        exit_status = 1;
+      }
+      glfwSetWindowShouldClose(window, GLFW_TRUE);
+    }
+    if (automated && automated->finished) busy_frames = std::max(busy_frames, 1);
+    glfwSwapBuffers(window);
+  }
+
+  save_prefs(config_dir, window, vs, scale);
+  workbench.reset();  // joins session threads while GLFW can still take their wake-ups
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return exit_status;
+}
+
+}  // namespace smtpwb::gui

@@ -1,0 +1,107 @@
+#include "model/connection_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "smtpwb/files.hpp"
+#include "smtpwb/report.hpp"
+
+namespace fs = std::filesystem;
+
+namespace smtpwb::gui {
+
+fs::path default_config_dir() {
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return fs::path(xdg) / "smtp-workbench";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".config" / "smtp-workbench";
+  return fs::current_path() / ".smtp-workbench";
+}
+
+std::string unique_name(const std::string& wanted, const std::vector<std::string>& names) {
+  auto taken = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  if (!taken(wanted)) return wanted;
+  for (int i = 2;; ++i) {
+    std::string candidate = wanted + " (" + std::to_string(i) + ")";
+    if (!taken(candidate)) return candidate;
+  }
+}
+
+ConnectionStore::ConnectionStore(fs::path config_dir) : dir_(std::move(config_dir) / "connections") {}
+
+namespace {
+fs::path free_path(const fs::path& wanted) {
+  if (!fs::exists(wanted)) return wanted;
+  for (int i = 1;; ++i) {
+    fs::path candidate = wanted;
+    candidate += "." + std::to_string(i);
+    if (!fs::exists(candidate)) return candidate;
+  }
+}
+}  // namespace
+
+std::vector<StoredConnection> ConnectionStore::load(std::vector<LoadProblem>& problems) const {
+  std::vector<StoredConnection> out;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir_, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    ConnectionSettings settings;
+    if (auto err = load_profile_file(file.string(), settings)) {
+      fs::path aside = free_path(fs::path(file.string() + ".broken"));
+      std::error_code move_error;
+      fs::rename(file, aside, move_error);
+      problems.push_back({file, move_error ? fs::path() : aside, err->message});
+      continue;
+    }
+    if (settings.name.empty()) settings.name = file.stem().string();
+    out.push_back({std::move(settings), file});
+  }
+  return out;
+}
+
+fs::path ConnectionStore::file_name_for(const std::string& name, const std::vector<fs::path>& taken,
+                                        const std::optional<fs::path>& own) {
+  std::string slug;
+  for (unsigned char c : name) {
+    if (std::isalnum(c)) slug += static_cast<char>(std::tolower(c));
+    else if (!slug.empty() && slug.back() != '-') slug += '-';
+  }
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  if (slug.empty()) slug = "connection";
+  if (slug.size() > 80) slug.resize(80);
+  auto used = [&](const fs::path& p) {
+    if (own && own->filename() == p) return false;
+    return std::any_of(taken.begin(), taken.end(), [&](const fs::path& t) { return t.filename() == p; });
+  };
+  fs::path candidate = slug + ".json";
+  for (int i = 2; used(candidate); ++i) candidate = slug + "-" + std::to_string(i) + ".json";
+  return candidate;
+}
+
+ConnectionStore::SaveResult ConnectionStore::save(const ConnectionSettings& settings, const std::optional<fs::path>& previous,
+                                                  const std::vector<fs::path>& taken) const {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return {{}, dir_.string() + ": cannot be created: " + ec.message()};
+  ConnectionSettings without_secrets = settings;
+  without_secrets.password.clear();
+  without_secrets.proxy.password.clear();
+  fs::path file = dir_ / file_name_for(settings.name, taken, previous);
+  if (fs::exists(file)) {  // keep the previous version next to it
+    fs::copy_file(file, fs::path(file.string() + ".bak"), fs::copy_options::overwrite_existing, ec);
+    if (ec) return {{}, file.string() + ": the backup could not be written: " + ec.message()};
+  }
+  if (auto err = save_profile_file(file.string(), without_secrets); !err.empty()) return {{}, err};
+  if (previous && *previous != file) fs::remove(*previous, ec);  // renamed: the new file is in place first
+  return {file, {}};
+}
+
+std::string ConnectionStore::remove(const fs::path& file) const {
+  std::error_code ec;
+  fs::remove(file, ec);
+  return ec ? file.string() + ": " + ec.message() : std::string();
+}
+
+}  // namespace smtpwb::gui

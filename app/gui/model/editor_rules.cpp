@@ -1,0 +1,123 @@
+#include "model/editor_rules.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace smtpwb::gui {
+
+EditorRules editor_rules(const ConnectionSettings& s) {
+  EditorRules r;
+  const bool oauth = s.auth_type == AuthType::GmailOAuth;
+  r.anonymous_visible = !oauth;
+  r.credentials_enabled = oauth || !s.anonymous;
+  r.username_label = oauth ? "Application Id" : "Username";
+  r.password_label = oauth ? "Client secret" : "Password";
+  r.oauth_links_visible = oauth;
+  r.encryption_enabled = s.encrypted();
+  r.proxy_enabled = s.proxy.type != ProxyType::None;
+  r.proxy_credentials_enabled = r.proxy_enabled && s.proxy.use_credentials;
+  return r;
+}
+
+std::optional<std::string> port_mode_warning(const ConnectionSettings& s) {
+  const bool implicit = s.encrypted() && s.mode == SecurityMode::Implicit;
+  if (s.port == 465 && !implicit)
+    return std::string("Port 465 expects TLS from the first byte: choose TLS with Implicit mode, or port 587 for STARTTLS");
+  if ((s.port == 25 || s.port == 587 || s.port == 2525) && implicit)
+    return "Port " + std::to_string(s.port) + " speaks plain SMTP first (then STARTTLS): choose Explicit mode, or port 465 for Implicit";
+  if (s.port == 990)
+    return std::string("Port 990 is FTPS, not SMTP: Implicit TLS for SMTP is port 465");
+  return std::nullopt;
+}
+
+void set_security_mode(ConnectionSettings& s, SecurityMode mode) {
+  if (mode == SecurityMode::Implicit && (s.port == 25 || s.port == 587 || s.port == 2525 || s.port == 990)) s.port = 465;
+  if (mode == SecurityMode::Explicit && s.port == 465) s.port = 587;
+  s.mode = mode;
+}
+
+void set_crypto_protocol(ConnectionSettings& s, CryptoProtocol crypto) {
+  if (crypto == CryptoProtocol::None && s.port == 465) s.port = 25;
+  s.crypto = crypto;
+}
+
+std::string version_label(TlsVersion v) {
+  std::string label(display_name(v));
+  if (!can_negotiate(v)) label += " (this build cannot negotiate it)";
+  return label;
+}
+
+std::map<std::string, std::string> field_errors(const ConnectionSettings& s) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : validate(s)) out.emplace(e.field, e.message);
+  return out;
+}
+
+std::optional<std::string> test_refusal(const ConnectionSettings& s) {
+  auto errors = validate(s);
+  if (errors.empty()) return std::nullopt;
+  std::string text = "Fix first: ";
+  for (std::size_t i = 0; i < errors.size(); ++i) text += (i ? "; " : "") + errors[i].message;
+  return text;
+}
+
+namespace {
+// glibc's gconv module lists ("alias FROM// TO//" and "module FROM// TO// file cost") name every encoding.
+void read_gconv_list(const std::filesystem::path& file, std::set<std::string>& names) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string kind, a, b;
+    if (!(words >> kind >> a >> b) || (kind != "alias" && kind != "module")) continue;
+    for (auto* name : {&a, &b}) {
+      if (name->size() < 3 || name->substr(name->size() - 2) != "//") continue;
+      std::string n = name->substr(0, name->size() - 2);
+      if (n != "INTERNAL" && n.find('/') == std::string::npos) names.insert(n);
+    }
+  }
+}
+
+std::vector<std::filesystem::path> gconv_dirs() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("GCONV_PATH")) dirs.emplace_back(env);
+  for (const char* d : {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib/aarch64-linux-gnu/gconv", "/usr/lib/gconv", "/usr/lib64/gconv"})
+    dirs.emplace_back(d);
+  return dirs;
+}
+}  // namespace
+
+const std::vector<std::string>& iconv_encodings() {
+  static const std::vector<std::string> all = [] {
+    std::set<std::string> names{"UTF-8", "ISO-8859-1", "ISO-8859-15", "WINDOWS-1252", "US-ASCII"};
+    std::error_code ec;
+    for (const auto& dir : gconv_dirs()) {
+      read_gconv_list(dir / "gconv-modules", names);
+      for (const auto& entry : std::filesystem::directory_iterator(dir / "gconv-modules.d", ec))
+        if (entry.path().extension() == ".conf") read_gconv_list(entry.path(), names);
+    }
+    std::vector<std::string> out;
+    for (const auto& n : names)
+      if (is_supported_code_page(n)) out.push_back(n);
+    return out;
+  }();
+  return all;
+}
+
+std::vector<std::string> filter_encodings(const std::vector<std::string>& all, const std::string& filter) {
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+  };
+  const std::string f = lower(filter);
+  std::vector<std::string> out;
+  for (const auto& name : all)
+    if (f.empty() || lower(name).find(f) != std::string::npos) out.push_back(name);
+  return out;
+}
+
+}  // namespace smtpwb::gui

@@ -1,0 +1,45 @@
+#pragma once
+// The connection editor's rules, as pure functions: which fields are enabled or visible, their labels,
+// and the warnings and automatic changes users expect.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtpwb/settings.hpp"
+
+namespace smtpwb::gui {
+
+struct EditorRules {
+  bool anonymous_visible = true;        // hidden for Gmail OAuth
+  bool credentials_enabled = false;     // Username/Password: off when Anonymous
+  std::string username_label = "Username";
+  std::string password_label = "Password";
+  bool oauth_links_visible = false;     // "Setup app" / "Authenticate"
+  bool encryption_enabled = true;       // mode, versions: off for "No encryption"
+  bool proxy_enabled = false;           // address/port/credentials: off for proxy type None
+  bool proxy_credentials_enabled = false;
+};
+EditorRules editor_rules(const ConnectionSettings& s);
+
+// "Port 465 expects Implicit TLS" style warnings; empty when port and mode agree or the port is unusual.
+std::optional<std::string> port_mode_warning(const ConnectionSettings& s);
+
+// Mode changes move a well-known port with them (Implicit → 465, Explicit → 587), as users expect;
+// an unusual port is left alone (the warning above then speaks if needed).
+void set_security_mode(ConnectionSettings& s, SecurityMode mode);
+void set_crypto_protocol(ConnectionSettings& s, CryptoProtocol crypto);
+
+// "TLS 1.0 (this build cannot negotiate it)" for versions mbedTLS 3.6 does not implement.
+std::string version_label(TlsVersion v);
+
+// validate() keyed by field label, for showing each message next to its field.
+std::map<std::string, std::string> field_errors(const ConnectionSettings& s);
+// One line for a refused Test: "Fix first: Port: ...; Address: ...".
+std::optional<std::string> test_refusal(const ConnectionSettings& s);
+
+// The encodings iconv offers (read from glibc's gconv module lists), sorted; filtered by `filter`.
+const std::vector<std::string>& iconv_encodings();
+std::vector<std::string> filter_encodings(const std::vector<std::string>& all, const std::string& filter);
+
+}  // namespace smtpwb::gui

@@ -1,0 +1,112 @@
+#include "model/transcript.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+#include "smtpwb/base64.hpp"
+
+namespace smtpwb::gui {
+
+void TranscriptStore::append(const Event& e) {
+  LineMeta m;
+  m.offset = buffer_.size();
+  m.length = static_cast<std::uint32_t>(e.text.size());
+  m.t_us = e.t_us;
+  m.dir = e.dir;
+  m.phase = e.phase;
+  m.in_tls = e.in_tls;
+  buffer_ += e.text;
+  lines_.push_back(m);
+}
+
+void TranscriptStore::clear() {
+  buffer_.clear();
+  lines_.clear();
+}
+
+Event TranscriptStore::event(std::size_t i) const {
+  const auto& m = lines_[i];
+  return Event{m.t_us, m.dir, m.phase, m.in_tls, std::string(text(i))};
+}
+
+std::string format_relative(std::int64_t t_us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%8.3f s", static_cast<double>(t_us) / 1e6);
+  return buf;
+}
+
+std::string format_absolute(std::int64_t start_unix_ms, std::int64_t t_us) {
+  std::int64_t ms = start_unix_ms + t_us / 1000;
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string format_line(const Event& e, bool with_time) {
+  std::string line;
+  if (with_time) line = format_relative(e.t_us) + "  ";
+  line += marker(e);
+  line += ' ';
+  line += e.text;
+  return line;
+}
+
+std::string decoded_sasl_challenge(std::string_view text) {
+  if (text.size() < 5 || text.substr(0, 4) != "334 ") return {};
+  auto decoded = base64_decode(text.substr(4));
+  if (!decoded) return {};
+  std::string out;
+  for (unsigned char c : *decoded) {
+    if (c >= 32 && c < 127) out += static_cast<char>(c);
+    else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+namespace {
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+}  // namespace
+
+void FilterIndex::set_filter(std::string filter) {
+  if (filter == filter_) return;
+  filter_ = std::move(filter);
+  filter_lower_ = lower(filter_);
+  reset();
+}
+
+bool FilterIndex::matches(std::string_view text) const {
+  auto it = std::search(text.begin(), text.end(), filter_lower_.begin(), filter_lower_.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+  return it != text.end();
+}
+
+std::size_t FilterIndex::update(const TranscriptStore& store) {
+  if (store.size() < scanned_) reset();  // the store was cleared
+  const std::size_t from = scanned_;
+  if (active())
+    for (std::size_t i = from; i < store.size(); ++i)
+      if (matches(store.text(i))) rows_.push_back(static_cast<std::uint32_t>(i));
+  scanned_ = store.size();
+  return scanned_ - from;
+}
+
+std::size_t FilterIndex::row_of(std::size_t line) const {
+  if (!active()) return line;
+  return static_cast<std::size_t>(std::lower_bound(rows_.begin(), rows_.end(), line) - rows_.begin());
+}
+
+}  // namespace smtpwb::gui

@@ -1,0 +1,331 @@
+#include "model/workbench.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "model/editor_rules.hpp"
+#include "model/presets.hpp"
+#include "smtpwb/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace smtpwb::gui {
+
+namespace {
+constexpr std::size_t kRunsKept = 20;
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+std::string Run::label() const {
+  std::string text = "#" + std::to_string(number) + " " + format_absolute(start_unix_ms, 0).substr(0, 8);
+  if (!finished) return text + " running";
+  if (result.ok) return text + " ok";
+  return text + " " + std::string(to_string(result.failure->category));
+}
+
+Workbench::Workbench(fs::path config_dir, std::unique_ptr<SecretStore> secrets, std::function<void()> wake)
+    : config_dir_(std::move(config_dir)), store_(config_dir_), secrets_(std::move(secrets)), wake_(std::move(wake)) {}
+
+Workbench::~Workbench() {
+  for (auto& c : connections_)
+    for (auto& r : c->runs) r->session->cancel();
+}
+
+void Workbench::load() {
+  problems_.clear();
+  for (auto& stored : store_.load(problems_)) {
+    load_secrets(stored.settings);
+    add(std::move(stored.settings), stored.file);
+  }
+  if (connections_.empty() && problems_.empty() && !fs::exists(store_.directory())) {
+    new_from_preset("demo", {});
+    save(*selected());
+  }
+  if (!problems_.empty())
+    set_status(std::to_string(problems_.size()) + " connection file(s) could not be read and were kept aside: " +
+                   problems_.front().message, true);
+  if (selected_ < 0 && !connections_.empty()) select(connections_.front()->id);
+  load_message_defaults();
+}
+
+Connection* Workbench::find(int id) {
+  for (auto& c : connections_)
+    if (c->id == id) return c.get();
+  return nullptr;
+}
+
+Connection* Workbench::find_by_name(const std::string& name) {
+  for (auto& c : connections_)
+    if (c->saved.name == name || c->draft.name == name) return c.get();
+  return nullptr;
+}
+
+std::vector<std::string> Workbench::names(int except_id) const {
+  std::vector<std::string> out;
+  for (const auto& c : connections_)
+    if (c->id != except_id) out.push_back(c->draft.name);
+  return out;
+}
+
+std::optional<std::string> Workbench::name_clash(const std::string& name, int except_id) const {
+  if (name.empty()) return "Name: is empty";
+  for (const auto& c : connections_)
+    if (c->id != except_id && (c->draft.name == name || c->saved.name == name))
+      return "Name: \"" + name + "\" is already used by another connection";
+  return std::nullopt;
+}
+
+bool Workbench::any_running() const {
+  for (const auto& c : connections_)
+    for (const auto& r : c->runs)
+      if (!r->finished) return true;
+  return false;
+}
+
+Connection& Workbench::add(ConnectionSettings settings, std::optional<fs::path> file) {
+  auto c = std::make_unique<Connection>();
+  c->id = next_id_++;
+  c->saved = settings;
+  c->draft = std::move(settings);
+  c->file = std::move(file);
+  connections_.push_back(std::move(c));
+  return *connections_.back();
+}
+
+void Workbench::set_status(std::string text, bool error) {
+  status_ = std::move(text);
+  status_error_ = error;
+}
+
+void Workbench::apply(const Command& cmd) {
+  Connection* c = find(cmd.connection);
+  switch (cmd.kind) {
+    case CommandKind::Select: return select(cmd.connection);
+    case CommandKind::NewFromPreset: return new_from_preset(cmd.text, cmd.text2);
+    case CommandKind::UndoDelete: return undo_delete();
+    default: break;
+  }
+  if (!c) return set_status("That connection no longer exists", true);
+  switch (cmd.kind) {
+    case CommandKind::Duplicate: return duplicate(*c);
+    case CommandKind::Rename: return rename(*c, cmd.text);
+    case CommandKind::Delete: return remove(*c);
+    case CommandKind::Save: save(*c); return;
+    case CommandKind::Revert: c->draft = c->saved; return set_status("Changes to \"" + c->saved.name + "\" discarded");
+    case CommandKind::RunTest: return run_test(*c, cmd.request, cmd.step_mode);
+    case CommandKind::Cancel:
+      if (auto* r = c->current_run()) r->session->cancel();
+      return;
+    case CommandKind::Step:
+      if (auto* r = c->current_run(); r && r->gate) r->gate->step();
+      return;
+    case CommandKind::Continue:
+      if (auto* r = c->current_run(); r && r->gate) r->gate->continue_all();
+      return;
+    case CommandKind::SendLine:
+      if (auto* r = c->current_run(); r && r->gate && r->gate->waiting()) r->gate->send_line(cmd.text);
+      return;
+    case CommandKind::ShowRun:
+      if (cmd.index >= 0 && cmd.index < static_cast<int>(c->runs.size())) c->shown_run = cmd.index;
+      return;
+    default: return;
+  }
+}
+
+void Workbench::select(int id) {
+  if (find(id)) selected_ = id;
+}
+
+void Workbench::new_from_preset(const std::string& preset_id, const std::string& region) {
+  const Preset* preset = find_preset(preset_id);
+  ConnectionSettings s;
+  if (preset) s = make_from_preset(*preset, region);
+  else s.name = "New connection";
+  if (s.name.empty()) s.name = "New connection";
+  s.name = unique_name(s.name, names());
+  if (is_demo(s)) s.password = std::string(kDemoPassword);
+  Connection& c = add(std::move(s), std::nullopt);
+  c.saved = ConnectionSettings{};  // not on disk yet: dirty until saved
+  select(c.id);
+  set_status("New connection \"" + c.draft.name + "\": edit it, then Save");
+}
+
+void Workbench::duplicate(Connection& c) {
+  ConnectionSettings s = c.draft;
+  s.name = unique_name(s.name + " copy", names());
+  Connection& copy = add(std::move(s), std::nullopt);
+  copy.saved = ConnectionSettings{};
+  select(copy.id);
+  set_status("Duplicated as \"" + copy.draft.name + "\" (not saved yet)");
+}
+
+void Workbench::rename(Connection& c, const std::string& name) {
+  if (auto clash = name_clash(name, c.id)) return set_status(*clash, true);
+  c.draft.name = name;
+  if (c.file) save(c);
+}
+
+void Workbench::remove(Connection& c) {
+  if (c.file) {
+    if (auto err = store_.remove(*c.file); !err.empty()) return set_status("Delete failed: " + err, true);
+  }
+  forget_secrets(c.saved.name);
+  auto it = std::find_if(connections_.begin(), connections_.end(), [&](const auto& p) { return p.get() == &c; });
+  std::string name = c.draft.name;
+  last_deleted_ = std::move(*it);
+  for (auto& r : last_deleted_->runs) r->session->cancel();
+  connections_.erase(it);
+  selected_ = connections_.empty() ? -1 : connections_.front()->id;
+  set_status("Deleted \"" + name + "\" (Undo restores it)");
+}
+
+void Workbench::undo_delete() {
+  if (!last_deleted_) return;
+  std::unique_ptr<Connection> c = std::move(last_deleted_);
+  c->draft.name = unique_name(c->draft.name, names());
+  bool was_saved = c->file.has_value();
+  c->file.reset();
+  int id = c->id;
+  connections_.push_back(std::move(c));
+  select(id);
+  if (was_saved && !save(*find(id))) return;
+  set_status("Restored \"" + find(id)->draft.name + "\"");
+}
+
+bool Workbench::save(Connection& c) {
+  if (auto clash = name_clash(c.draft.name, c.id)) {
+    set_status(*clash, true);
+    return false;
+  }
+  std::vector<fs::path> taken;
+  for (const auto& other : connections_)
+    if (other.get() != &c && other->file) taken.push_back(*other->file);
+  auto result = store_.save(c.draft, c.file, taken);
+  if (!result.error.empty()) {
+    set_status("Not saved: " + result.error, true);
+    return false;
+  }
+  if (c.file && c.saved.name != c.draft.name) forget_secrets(c.saved.name);
+  store_secrets(c.draft);
+  c.file = result.file;
+  c.saved = c.draft;
+  bool has_secret = !c.draft.password.empty() || !c.draft.proxy.password.empty();
+  set_status("Saved \"" + c.draft.name + "\" to " + result.file.string() +
+             (has_secret && !secrets_->persistent() ? ". " + secrets_->description() : ""));
+  return true;
+}
+
+void Workbench::store_secrets(const ConnectionSettings& s) {
+  auto keep = [&](const char* kind, const std::string& secret) {
+    if (secret.empty()) secrets_->remove(secret_key(s.name, kind));
+    else secrets_->set(secret_key(s.name, kind), secret);
+  };
+  keep("password", s.password);
+  keep("proxy-password", s.proxy.password);
+}
+
+void Workbench::load_secrets(ConnectionSettings& s) {
+  if (auto p = secrets_->get(secret_key(s.name, "password"))) s.password = *p;
+  if (auto p = secrets_->get(secret_key(s.name, "proxy-password"))) s.proxy.password = *p;
+  if (is_demo(s) && s.password.empty() && s.username == kDemoUser) s.password = std::string(kDemoPassword);
+}
+
+void Workbench::forget_secrets(const std::string& name) {
+  secrets_->remove(secret_key(name, "password"));
+  secrets_->remove(secret_key(name, "proxy-password"));
+}
+
+ConnectionSettings Workbench::settings_for_run(const Connection& c, SessionOptions& options) {
+  ConnectionSettings s = c.draft;
+  if (!is_demo(s)) return s;
+  if (!demo_) {
+    demo_ = std::make_unique<DemoServer>(DemoServerConfig{std::string(kDemoUser), std::string(kDemoPassword), DemoFault::None});
+    demo_->start();
+  }
+  s.address = "localhost";
+  s.port = s.encrypted() && s.mode == SecurityMode::Implicit ? demo_->implicit_port() : demo_->port();
+  options.extra_ca_file = demo_->ca_file();
+  return s;
+}
+
+void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mode) {
+  if (auto refusal = test_refusal(c.draft)) return set_status(*refusal, true);
+  if (request.message) {
+    message_defaults_.from = request.message->from;
+    message_defaults_.to.clear();
+    for (const auto& to : request.message->to) message_defaults_.to += (message_defaults_.to.empty() ? "" : ", ") + to;
+    message_defaults_.subject = request.message->subject;
+    save_message_defaults();
+  }
+  auto run = std::make_unique<Run>();
+  run->number = c.runs.empty() ? 1 : c.runs.back()->number + 1;
+  run->request = request;
+  run->step_mode = step_mode;
+  run->queue = std::make_shared<EventQueue>(wake_);
+  SessionOptions options;
+  try {
+    run->settings = settings_for_run(c, options);
+  } catch (const std::exception& e) {
+    return set_status(std::string("The demo server could not start: ") + e.what(), true);
+  }
+  if (step_mode) {
+    run->gate = std::make_shared<StepGate>();
+    options.step_gate = run->gate;
+  }
+  run->start_unix_ms = unix_ms_now();
+  run->session = std::make_unique<Session>(run->settings, request, run->queue, options);
+  run->session->start();
+  c.runs.push_back(std::move(run));
+  while (c.runs.size() > kRunsKept && c.runs.front()->finished) c.runs.erase(c.runs.begin());
+  c.shown_run = static_cast<int>(c.runs.size()) - 1;
+  set_status("Testing \"" + c.draft.name + "\"" + (step_mode ? " step by step" : ""));
+}
+
+bool Workbench::poll() {
+  bool changed = false;
+  for (auto& c : connections_) {
+    for (auto& r : c->runs) {
+      if (r->finished) continue;
+      bool done = r->session->finished();  // read before draining, so no event is left behind
+      r->dropped += r->queue->drain(batch_);
+      for (const auto& e : batch_) r->transcript.append(e);
+      changed |= !batch_.empty();
+      if (!done) continue;
+      r->result = r->session->result();
+      if (r->dropped) {  // the queue overflowed: the session's own transcript has every line
+        r->transcript.clear();
+        for (const auto& e : r->result.transcript) r->transcript.append(e);
+      }
+      r->finished = true;
+      changed = true;
+      set_status("\"" + c->draft.name + "\": " + (r->result.ok ? "test succeeded" : r->result.failure->message),
+                 !r->result.ok);
+    }
+  }
+  return changed;
+}
+
+void Workbench::save_message_defaults() {
+  nlohmann::json j{{"from", message_defaults_.from}, {"to", message_defaults_.to}, {"subject", message_defaults_.subject}};
+  std::error_code ec;
+  fs::create_directories(config_dir_, ec);
+  write_file_atomically((config_dir_ / "test-email.json").string(), j.dump(2) + "\n");
+}
+
+void Workbench::load_message_defaults() {
+  auto text = read_file((config_dir_ / "test-email.json").string());
+  if (!text) return;
+  try {
+    auto j = nlohmann::json::parse(*text);
+    message_defaults_.from = j.value("from", "");
+    message_defaults_.to = j.value("to", "");
+    message_defaults_.subject = j.value("subject", message_defaults_.subject);
+  } catch (const std::exception&) {
+    // Only remembered form values: a damaged file is ignored and rewritten on the next Test email.
+  }
+}
+
+}  // namespace smtpwb::gui

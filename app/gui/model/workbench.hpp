@@ -1,0 +1,133 @@
+#pragma once
+// The workbench's model: saved connections with their edited drafts, and each connection's runs
+// (sessions on their own threads, streamed into transcripts). Views read it and emit Commands; the
+// main loop applies them. Nothing here calls ImGui.
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/connection_store.hpp"
+#include "model/secret_store.hpp"
+#include "model/transcript.hpp"
+#include "smtpwb/demo_server.hpp"
+#include "smtpwb/session.hpp"
+
+namespace smtpwb::gui {
+
+struct Run {
+  int number = 0;
+  ConnectionSettings settings;  // as tested (with secrets: memory only)
+  TestRequest request;
+  bool step_mode = false;
+  std::shared_ptr<EventQueue> queue;
+  std::shared_ptr<StepGate> gate;
+  std::unique_ptr<Session> session;
+  TranscriptStore transcript;
+  FilterIndex filter;
+  bool finished = false;
+  SessionResult result;  // valid once finished
+  std::int64_t start_unix_ms = 0;
+  std::size_t dropped = 0;
+  std::optional<std::size_t> scroll_to_line;  // set by the hints view, consumed by the transcript view
+  std::optional<std::size_t> selection_begin, selection_end;
+
+  Phase phase() const { return finished ? Phase::Done : session->current_phase(); }
+  std::string label() const;
+};
+
+struct Connection {
+  int id = 0;
+  ConnectionSettings saved;  // on disk, plus secrets from the store
+  ConnectionSettings draft;  // what the editor changes
+  std::optional<std::filesystem::path> file;
+  std::vector<std::unique_ptr<Run>> runs;
+  int shown_run = -1;  // index into runs
+  bool dirty() const { return !file || !(saved == draft); }
+  Run* current_run() { return shown_run >= 0 && shown_run < static_cast<int>(runs.size()) ? runs[shown_run].get() : nullptr; }
+};
+
+enum class CommandKind {
+  Select, NewFromPreset, Duplicate, Rename, Delete, UndoDelete, Save, Revert,
+  RunTest, Cancel, Step, Continue, SendLine, ShowRun
+};
+
+struct Command {
+  CommandKind kind = CommandKind::Select;
+  int connection = -1;
+  std::string text;   // preset id, new name, typed command line
+  std::string text2;  // preset region
+  TestRequest request;
+  bool step_mode = false;
+  int index = -1;     // run index
+};
+
+struct MessageDefaults {  // "Test email" fields, remembered between runs and restarts
+  std::string from, to, subject = "SMTP Workbench test message";
+};
+
+class Workbench {
+ public:
+  Workbench(std::filesystem::path config_dir, std::unique_ptr<SecretStore> secrets, std::function<void()> wake);
+  ~Workbench();
+
+  void load();  // connections from disk; creates the demo connection on first start
+  void apply(const Command& c);
+  bool poll();  // drains every running session's events; true if anything changed
+
+  std::vector<std::unique_ptr<Connection>>& connections() { return connections_; }
+  Connection* find(int id);
+  Connection* find_by_name(const std::string& name);
+  Connection* selected() { return find(selected_); }
+  int selected_id() const { return selected_; }
+  bool any_running() const;
+
+  const std::string& status() const { return status_; }
+  bool status_is_error() const { return status_error_; }
+  const std::vector<LoadProblem>& load_problems() const { return problems_; }
+  bool can_undo_delete() const { return last_deleted_ != nullptr; }
+  const SecretStore& secrets() const { return *secrets_; }
+  MessageDefaults& message_defaults() { return message_defaults_; }
+  const std::filesystem::path& config_dir() const { return config_dir_; }
+  std::vector<std::string> names(int except_id = -1) const;
+  std::optional<std::string> name_clash(const std::string& name, int except_id) const;
+
+ private:
+  void select(int id);
+  void new_from_preset(const std::string& preset_id, const std::string& region);
+  void duplicate(Connection& c);
+  void rename(Connection& c, const std::string& name);
+  void remove(Connection& c);
+  void undo_delete();
+  bool save(Connection& c);
+  void run_test(Connection& c, const TestRequest& request, bool step_mode);
+  ConnectionSettings settings_for_run(const Connection& c, SessionOptions& options);
+  Connection& add(ConnectionSettings settings, std::optional<std::filesystem::path> file);
+  void store_secrets(const ConnectionSettings& s);
+  void load_secrets(ConnectionSettings& s);
+  void forget_secrets(const std::string& name);
+  void set_status(std::string text, bool error = false);
+  void save_message_defaults();
+  void load_message_defaults();
+
+  std::filesystem::path config_dir_;
+  ConnectionStore store_;
+  std::unique_ptr<SecretStore> secrets_;
+  std::function<void()> wake_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::unique_ptr<Connection> last_deleted_;
+  std::unique_ptr<DemoServer> demo_;
+  std::vector<LoadProblem> problems_;
+  MessageDefaults message_defaults_;
+  int selected_ = -1;
+  int next_id_ = 1;
+  std::string status_;
+  bool status_error_ = false;
+  std::vector<Event> batch_;
+};
+
+}  // namespace smtpwb::gui

@@ -1,0 +1,222 @@
+// The connection editor: the tabs users know (Common settings; Connection settings with the
+// Encryption and Proxy sub-tabs), with the enable/relabel rules from editor_rules.hpp.
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+
+#include "model/editor_rules.hpp"
+#include "model/presets.hpp"
+#include "smtpwb/sasl/mechanism.hpp"
+#include "views/ui_probe.hpp"
+#include "views/views.hpp"
+
+namespace smtpwb::gui {
+
+namespace {
+using Errors = std::map<std::string, std::string>;
+
+const ImVec4 kErrorColour(1.0f, 0.45f, 0.4f, 1.0f);
+const ImVec4 kWarningColour(0.95f, 0.7f, 0.3f, 1.0f);
+
+void show_error(const Errors& errors, const char* field) {
+  if (auto it = errors.find(field); it != errors.end()) ImGui::TextColored(kErrorColour, "%s", it->second.c_str());
+}
+
+bool text_field(const char* label, std::string& value, const Errors& errors, const char* field = nullptr,
+                ImGuiInputTextFlags flags = 0) {
+  bool changed = ImGui::InputText(label, &value, flags);
+  probe::note(std::string("field:") + (field ? field : label));
+  show_error(errors, field ? field : label);
+  return changed;
+}
+
+void int_field(const char* label, int& value, const Errors& errors, const char* field) {
+  ImGui::InputInt(label, &value, 0, 0);
+  probe::note(std::string("field:") + field);
+  show_error(errors, field);
+}
+
+template <typename E>
+bool combo(const char* label, E& value, std::initializer_list<std::pair<E, const char*>> choices) {
+  const char* current = "";
+  for (const auto& [v, name] : choices)
+    if (v == value) current = name;
+  bool changed = false;
+  if (ImGui::BeginCombo(label, current)) {
+    for (const auto& [v, name] : choices) {
+      if (ImGui::Selectable(name, v == value)) {
+        value = v;
+        changed = true;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  probe::note(std::string("combo:") + label);
+  return changed;
+}
+
+void password_field(const char* label, std::string& value, bool& shown, const Errors& errors, const char* field) {
+  ImGui::InputText(label, &value, shown ? 0 : ImGuiInputTextFlags_Password);
+  probe::note(std::string("field:") + field);
+  ImGui::SameLine();
+  ImGui::PushID(label);
+  ImGui::Checkbox("Show", &shown);
+  ImGui::PopID();
+  show_error(errors, field);
+}
+
+void code_page_combo(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
+  if (ImGui::BeginCombo("Code page", s.code_page.c_str(), ImGuiComboFlags_HeightLarge)) {
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    ImGui::InputTextWithHint("##cp-filter", "Search encodings", &vs.code_page_filter);
+    for (const auto& name : filter_encodings(iconv_encodings(), vs.code_page_filter))
+      if (ImGui::Selectable(name.c_str(), name == s.code_page)) s.code_page = name;
+    ImGui::EndCombo();
+  }
+  show_error(errors, "Code page");
+}
+
+void common_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
+  text_field("Name", s.name, errors);
+  text_field("Group", s.group, errors);
+  ImGui::InputInt("Timeout (s)", &s.timeout_s, 1, 10);
+  probe::note("field:Timeout");
+  show_error(errors, "Timeout");
+  code_page_combo(s, vs, errors);
+}
+
+void encryption_tab(ConnectionSettings& s, const Errors& errors) {
+  CryptoProtocol crypto = s.crypto;
+  if (combo("Cryptographic protocol", crypto, {{CryptoProtocol::None, "No encryption"}, {CryptoProtocol::Ssl, "SSL"}, {CryptoProtocol::Tls, "TLS"}}))
+    set_crypto_protocol(s, crypto);
+  EditorRules rules = editor_rules(s);
+  ImGui::BeginDisabled(!rules.encryption_enabled);
+  SecurityMode mode = s.mode;
+  if (combo("Security mode", mode, {{SecurityMode::Explicit, "Explicit (STARTTLS)"}, {SecurityMode::Implicit, "Implicit (TLS from the start)"}}))
+    set_security_mode(s, mode);
+  ImGui::TextUnformatted("Allowed SSL/TLS versions");
+  for (TlsVersion v : kAllTlsVersions) {
+    bool on = s.tls_versions.contains(v);
+    if (ImGui::Checkbox(version_label(v).c_str(), &on)) s.tls_versions = on ? s.tls_versions.with(v) : s.tls_versions.without(v);
+    probe::note(std::string("version:") + std::string(to_string(v)));
+  }
+  show_error(errors, "Allowed versions");
+  ImGui::EndDisabled();
+
+  ImGui::TextUnformatted("SASL mechanisms (none ticked: every mechanism this build supports)");
+  for (const auto& m : sasl::supported_mechanisms()) {
+    auto it = std::find(s.sasl_mechanisms.begin(), s.sasl_mechanisms.end(), m);
+    bool on = it != s.sasl_mechanisms.end();
+    ImGui::SameLine();
+    if (ImGui::Checkbox(m.c_str(), &on)) {
+      if (on) s.sasl_mechanisms.push_back(m);
+      else s.sasl_mechanisms.erase(it);
+    }
+  }
+  show_error(errors, "SASL mechanisms");
+  ImGui::BeginDisabled(!rules.encryption_enabled);
+  ImGui::Checkbox("Verify the server certificate", &s.verify_certificate);
+  text_field("CA file (empty: system store)", s.ca_file, errors, "CA file");
+  ImGui::EndDisabled();
+  ImGui::Checkbox("Allow credentials without encryption", &s.allow_plaintext_auth);
+}
+
+void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
+  combo("Proxy type", s.proxy.type, {{ProxyType::None, "None"}, {ProxyType::Socks4, "SOCKS4"}, {ProxyType::Socks4a, "SOCKS4a"},
+                                     {ProxyType::Socks5, "SOCKS5"}, {ProxyType::Http, "HTTP CONNECT"}});
+  EditorRules rules = editor_rules(s);
+  ImGui::BeginDisabled(!rules.proxy_enabled);
+  text_field("Proxy address", s.proxy.address, errors);
+  int_field("Proxy port", s.proxy.port, errors, "Proxy port");
+  ImGui::Checkbox("Use credentials", &s.proxy.use_credentials);
+  probe::note("check:Use credentials");
+  ImGui::BeginDisabled(!rules.proxy_credentials_enabled);
+  text_field("Domain", s.proxy.domain, errors, "Proxy domain");
+  text_field("Proxy username", s.proxy.username, errors);
+  password_field("Proxy password", s.proxy.password, vs.show_proxy_password, errors, "Proxy password");
+  ImGui::EndDisabled();
+  ImGui::EndDisabled();
+}
+
+void connection_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
+  text_field("Address", s.address, errors);
+  if (is_demo(s)) ImGui::TextDisabled("\"%s\" is the built-in demo server, started on a free local port", s.address.c_str());
+  int_field("Port", s.port, errors, "Port");
+  if (auto warning = port_mode_warning(s)) ImGui::TextColored(kWarningColour, "%s", warning->c_str());
+  text_field("EHLO name (empty: automatic)", s.ehlo_name, errors, "EHLO name");
+
+  combo("Authentication type", s.auth_type, {{AuthType::Default, "Default"}, {AuthType::GmailOAuth, "Gmail OAuth"}});
+  EditorRules rules = editor_rules(s);
+  if (rules.anonymous_visible) {
+    ImGui::Checkbox("Anonymous", &s.anonymous);
+    probe::note("check:Anonymous");
+  }
+  ImGui::BeginDisabled(!rules.credentials_enabled);
+  text_field((rules.username_label + "##user").c_str(), s.username, errors, rules.username_label.c_str());
+  password_field((rules.password_label + "##password").c_str(), s.password, vs.show_password, errors, rules.password_label.c_str());
+  ImGui::EndDisabled();
+  if (rules.oauth_links_visible) {
+    if (ImGui::SmallButton("Setup app")) {
+      vs.opened_url = "https://console.cloud.google.com/apis/credentials";
+      open_in_browser(*vs.opened_url);
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Opens Google Cloud Console: create an OAuth client of type Desktop app");
+  }
+
+  if (ImGui::BeginTabBar("connection-subtabs")) {
+    if (ImGui::BeginTabItem("Encryption")) {
+      encryption_tab(s, errors);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Proxy")) {
+      proxy_tab(s, vs, errors);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+}
+}  // namespace
+
+void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
+  Connection* c = wb.selected();
+  if (!c) {
+    ImGui::TextDisabled("No connection selected. New creates one from a preset.");
+    return;
+  }
+  ConnectionSettings& s = c->draft;
+  Errors errors = field_errors(s);
+  if (auto clash = wb.name_clash(s.name, c->id)) errors.emplace("Name", *clash);
+
+  ImGui::BeginDisabled(!c->dirty());
+  if (ImGui::Button("Save")) out.push_back({CommandKind::Save, c->id});
+  probe::note("save");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!c->file);
+  if (ImGui::Button("Revert")) out.push_back({CommandKind::Revert, c->id});
+  ImGui::EndDisabled();
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::TextDisabled(c->dirty() ? "unsaved changes" : "saved");
+  if (const Preset* preset = preset_for(s); preset && !preset->notice.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(kWarningColour, "%s", preset->notice.c_str());
+    ImGui::PopTextWrapPos();
+  }
+
+  ImGui::PushItemWidth(ImGui::GetFontSize() * 18);
+  if (ImGui::BeginTabBar("editor-tabs")) {
+    if (ImGui::BeginTabItem("Common settings")) {
+      common_tab(s, vs, errors);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Connection settings")) {
+      connection_tab(s, vs, errors);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::PopItemWidth();
+}
+
+}  // namespace smtpwb::gui

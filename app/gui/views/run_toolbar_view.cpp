@@ -1,0 +1,154 @@
+// Test / Test email / Stop after / Step mode / Cancel, the step bar, and the run history.
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <thread>
+
+#include "model/editor_rules.hpp"
+#include "views/ui_probe.hpp"
+#include "views/views.hpp"
+
+extern char** environ;
+
+namespace smtpwb::gui {
+
+TestRequest test_request(StopAfter stop_after) {
+  TestRequest r;
+  r.stop_after = stop_after == StopAfter::Rcpt ? StopAfter::Quit : stop_after;  // RCPT needs a message: Test email
+  return r;
+}
+
+std::vector<std::string> split_addresses(const std::string& text) {
+  std::vector<std::string> out;
+  std::string current;
+  auto flush = [&] {
+    auto b = current.find_first_not_of(" \t");
+    auto e = current.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(current.substr(b, e - b + 1));
+    current.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || c == ';') flush();
+    else current += c;
+  }
+  flush();
+  return out;
+}
+
+bool open_in_browser(const std::string& url) {
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return false;
+  pid_t pid = 0;
+  char* const argv[] = {const_cast<char*>("xdg-open"), const_cast<char*>(url.c_str()), nullptr};
+  if (posix_spawnp(&pid, "xdg-open", nullptr, nullptr, argv, environ) != 0) return false;
+  // Reaped without blocking the UI: xdg-open returns at once after handing the URL to the browser.
+  std::thread([pid] { waitpid(pid, nullptr, 0); }).detach();
+  return true;
+}
+
+namespace {
+void test_email_popup(Workbench& wb, ViewState& vs, std::vector<Command>& out, int connection) {
+  if (!ImGui::BeginPopupModal("Test email", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  if (ImGui::IsWindowAppearing()) {
+    auto& d = wb.message_defaults();
+    vs.email_from = d.from;
+    vs.email_to = d.to;
+    vs.email_subject = d.subject;
+  }
+  ImGui::InputText("From", &vs.email_from);
+  probe::note("email:from");
+  ImGui::InputText("To (comma-separated)", &vs.email_to);
+  probe::note("email:to");
+  ImGui::InputText("Subject", &vs.email_subject);
+  auto to = split_addresses(vs.email_to);
+  bool ready = !vs.email_from.empty() && !to.empty();
+  if (!ready) ImGui::TextDisabled("From and To are needed");
+  ImGui::BeginDisabled(!ready);
+  if (ImGui::Button("Send")) {
+    Command cmd{CommandKind::RunTest, connection};
+    cmd.request.stop_after = vs.stop_after;
+    cmd.request.message = MessageSpec{vs.email_from, to, vs.email_subject, {}};
+    cmd.step_mode = vs.step_mode;
+    out.push_back(std::move(cmd));
+    ImGui::CloseCurrentPopup();
+  }
+  probe::note("email:send");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGuiKey_Escape)) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+}
+
+void step_bar(Run& run, ViewState& vs, std::vector<Command>& out, int connection) {
+  if (!run.gate || run.finished) return;
+  if (!run.gate->waiting()) {
+    ImGui::TextDisabled("Step mode: waiting for the server...");
+    return;
+  }
+  ImGui::Text("Next: %s", run.gate->pending().c_str());
+  ImGui::SameLine();
+  if (ImGui::Button("Step")) out.push_back({CommandKind::Step, connection});
+  probe::note("step");
+  ImGui::SameLine();
+  if (ImGui::Button("Continue")) out.push_back({CommandKind::Continue, connection});
+  probe::note("continue");
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 20);
+  bool enter = ImGui::InputTextWithHint("##command", "type a command, e.g. NOOP, VRFY user, HELP", &vs.command_line,
+                                        ImGuiInputTextFlags_EnterReturnsTrue);
+  probe::note("command-line");
+  ImGui::SameLine();
+  if ((ImGui::Button("Send line") || enter) && !vs.command_line.empty()) {
+    out.push_back({CommandKind::SendLine, connection, vs.command_line});
+    vs.command_line.clear();
+  }
+}
+}  // namespace
+
+void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
+  Connection* c = wb.selected();
+  if (!c) return;
+  Run* run = c->current_run();
+  const bool running = run && !run->finished;
+  auto refusal = test_refusal(c->draft);
+
+  ImGui::BeginDisabled(refusal.has_value());
+  bool shortcut = ImGui::IsKeyDown(ImGuiMod_Ctrl) && ImGui::IsKeyPressed(ImGuiKey_Enter, false);
+  if (ImGui::Button("Test") || (shortcut && !refusal)) {
+    out.push_back({CommandKind::RunTest, c->id, {}, {}, test_request(vs.stop_after), vs.step_mode});
+  }
+  probe::note("test");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Connect, TLS, EHLO, AUTH, QUIT (Ctrl+Enter)");
+  ImGui::SameLine();
+  if (ImGui::Button("Test email...")) ImGui::OpenPopup("Test email");
+  probe::note("test-email");
+  ImGui::EndDisabled();
+  test_email_popup(wb, vs, out, c->id);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+  const char* stop_names[] = {"connect", "TLS", "AUTH", "RCPT", "QUIT (all)"};
+  int stop = static_cast<int>(vs.stop_after);
+  if (ImGui::Combo("Stop after", &stop, stop_names, 5)) vs.stop_after = static_cast<StopAfter>(stop);
+  ImGui::SameLine();
+  ImGui::Checkbox("Step mode", &vs.step_mode);
+  probe::note("step-mode");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!running);
+  if (ImGui::Button("Cancel")) out.push_back({CommandKind::Cancel, c->id});
+  probe::note("cancel");
+  ImGui::EndDisabled();
+  if (!c->runs.empty()) {
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+    if (ImGui::BeginCombo("Run", run ? run->label().c_str() : "")) {
+      for (int i = static_cast<int>(c->runs.size()) - 1; i >= 0; --i)
+        if (ImGui::Selectable(c->runs[i]->label().c_str(), i == c->shown_run)) out.push_back({CommandKind::ShowRun, c->id, {}, {}, {}, false, i});
+      ImGui::EndCombo();
+    }
+  }
+  if (refusal) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", refusal->c_str());
+  if (run) step_bar(*run, vs, out, c->id);
+}
+
+}  // namespace smtpwb::gui

@@ -1,0 +1,33 @@
+#include "views/ui_probe.hpp"
+
+#include <imgui.h>
+
+#include <map>
+
+namespace smtpwb::gui::probe {
+namespace {
+bool enabled = false;
+std::map<std::string, Rect>& rects() {
+  static std::map<std::string, Rect> r;
+  return r;
+}
+}  // namespace
+
+void enable(bool on) {
+  enabled = on;
+  rects().clear();
+}
+
+void note(const std::string& key) {
+  if (!enabled) return;
+  ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  rects()[key] = {a.x, a.y, b.x, b.y};
+}
+
+std::optional<Rect> find(const std::string& key) {
+  auto it = rects().find(key);
+  if (it == rects().end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace smtpwb::gui::probe

@@ -1,0 +1,19 @@
+#pragma once
+// Where the last frame drew selected widgets, so tests can click them through ImGui's input events.
+// Off unless a test enables it; then each note() costs one map insert.
+#include <optional>
+#include <string>
+
+namespace smtpwb::gui::probe {
+
+struct Rect {
+  float x0, y0, x1, y1;
+  float cx() const { return (x0 + x1) / 2; }
+  float cy() const { return (y0 + y1) / 2; }
+};
+
+void enable(bool on);
+void note(const std::string& key);  // records ImGui's last item rectangle under `key`
+std::optional<Rect> find(const std::string& key);
+
+}  // namespace smtpwb::gui::probe

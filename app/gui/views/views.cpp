@@ -1,0 +1,86 @@
+// The one list of views and how they share the window: connections on the left; the editor, the run
+// toolbar and the run's tabs (Transcript, TLS, Timeline) on the right; a status line at the bottom.
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "views/ui_probe.hpp"
+#include "views/views.hpp"
+
+namespace smtpwb::gui {
+
+namespace {
+void menu_bar(Workbench& wb, ViewState& vs) {
+  if (!ImGui::BeginMenuBar()) return;
+  if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Dark theme", nullptr, vs.dark)) vs.dark = true;
+    if (ImGui::MenuItem("Light theme", nullptr, !vs.dark)) vs.dark = false;
+    ImGui::EndMenu();
+  }
+  ImGui::TextDisabled("%s", wb.secrets().description().c_str());
+  ImGui::EndMenuBar();
+}
+
+void splitter(ViewState& vs) {
+  ImGui::SameLine(0, 0);
+  ImGui::InvisibleButton("splitter", ImVec2(ImGui::GetFontSize() * 0.4f, -1));
+  if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
+  if (ImGui::IsItemActive()) vs.left_width = std::clamp(vs.left_width + ImGui::GetIO().MouseDelta.x, 150.0f, 900.0f);
+  ImGui::SameLine(0, 0);
+}
+
+void run_tabs(Connection& c, ViewState& vs, const Palette& p) {
+  Run* run = c.current_run();
+  if (!run) {
+    ImGui::TextDisabled("Press Test (Ctrl+Enter) to run connect, TLS, EHLO, AUTH and QUIT against this server.");
+    return;
+  }
+  if (!ImGui::BeginTabBar("run-tabs")) return;
+  if (ImGui::BeginTabItem("Transcript")) {
+    draw_transcript(*run, vs, p);
+    ImGui::EndTabItem();
+  }
+  if (ImGui::BeginTabItem("TLS")) {
+    draw_tls(*run, p);
+    ImGui::EndTabItem();
+  }
+  if (ImGui::BeginTabItem("Timeline")) {
+    draw_timeline(*run, p);
+    ImGui::EndTabItem();
+  }
+  ImGui::EndTabBar();
+}
+
+void status_line(Workbench& wb, const Palette& p) {
+  ImGui::Separator();
+  if (wb.status().empty()) ImGui::TextDisabled("Ready");
+  else ImGui::TextColored(wb.status_is_error() ? p.error : p.info, "%s", wb.status().c_str());
+}
+}  // namespace
+
+void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
+  const Palette& p = palette(vs.dark);
+  const ImGuiViewport* viewport = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(viewport->WorkPos);
+  ImGui::SetNextWindowSize(viewport->WorkSize);
+  ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                           ImGuiWindowFlags_MenuBar | ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::Begin("SMTP Workbench", nullptr, flags);
+  menu_bar(wb, vs);
+  const float status_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  ImGui::BeginChild("left", ImVec2(vs.left_width, -status_height), true);
+  draw_connection_list(wb, vs, out);
+  ImGui::EndChild();
+  splitter(vs);
+  ImGui::BeginChild("right", ImVec2(0, -status_height), false);
+  ImGui::BeginChild("editor", ImVec2(0, ImGui::GetContentRegionAvail().y * 0.45f), true);
+  draw_connection_editor(wb, vs, out);
+  ImGui::EndChild();
+  draw_run_toolbar(wb, vs, out);
+  if (Connection* c = wb.selected()) run_tabs(*c, vs, p);
+  ImGui::EndChild();
+  status_line(wb, p);
+  ImGui::End();
+}
+
+}  // namespace smtpwb::gui

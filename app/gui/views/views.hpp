@@ -1,0 +1,54 @@
+#pragma once
+// Every view of the workbench window. Each draws the model and emits Commands; what a view computes
+// lives in pure functions declared here, testable without a window.
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "model/workbench.hpp"
+#include "views/theme.hpp"
+#include "views/view_state.hpp"
+
+namespace smtpwb::gui {
+
+// The whole window: the one list of views and their layout (views.cpp).
+void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out);
+
+void draw_connection_list(Workbench& wb, ViewState& vs, std::vector<Command>& out);
+void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& out);
+void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out);
+void draw_transcript(Run& run, ViewState& vs, const Palette& p);
+void draw_tls(const Run& run, const Palette& p);
+void draw_timeline(const Run& run, const Palette& p);
+
+// ---- pure helpers ----
+// Connections grouped by Group (sorted, "" last as "Ungrouped"), filtered by name/group/address.
+struct ListGroup {
+  std::string group;
+  std::vector<int> connection_ids;
+};
+std::vector<ListGroup> group_connections(const std::vector<std::unique_ptr<Connection>>& connections, const std::string& filter);
+
+// Lines [first, last] of the filtered view as text, one per line, with markers (and times).
+std::string transcript_text(const TranscriptStore& store, const FilterIndex& index, std::size_t first_row,
+                            std::size_t last_row, bool with_time);
+
+// Days from `now` until an ISO 8601 UTC time ("2027-01-31T12:00:00Z"); nullopt if it does not parse.
+std::optional<double> days_until(const std::string& iso_utc, std::time_t now);
+
+struct TimelineBar {
+  Phase phase;
+  float x = 0, width = 0;  // in [0, 1] of the total
+  double duration_ms = 0;
+  bool slowest = false;
+};
+std::vector<TimelineBar> timeline_bars(const std::vector<PhaseTiming>& phases);
+
+// Test from the toolbar: the request for Test / Test email with the chosen stop-after.
+TestRequest test_request(StopAfter stop_after);
+// "a@x, b@y" → ["a@x", "b@y"]
+std::vector<std::string> split_addresses(const std::string& text);
+// Opens an http(s) URL in the user's browser without waiting (xdg-open); false if it cannot start.
+bool open_in_browser(const std::string& url);
+
+}  // namespace smtpwb::gui
