@@ -11,6 +11,7 @@ struct GuiArgs {
   std::string config_dir;  // empty: the XDG config directory
   std::optional<std::string> run_test;
   std::optional<std::string> screenshot;
+  std::optional<std::string> password_env;  // with --run-test: the password, from this environment variable
   bool help = false;
 };
 

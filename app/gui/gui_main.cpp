@@ -98,6 +98,15 @@ int run_gui(const std::vector<std::string>& argv) {
     std::fputs(kGuiUsage, stdout);
     return 0;
   }
+  std::optional<std::string> run_password;
+  if (args.password_env) {
+    const char* password = std::getenv(args.password_env->c_str());
+    if (!password) {
+      std::fprintf(stderr, "smtp-workbench: --password-env: %s is not set\n", args.password_env->c_str());
+      return 2;
+    }
+    run_password = password;
+  }
   if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
     std::fputs("smtp-workbench: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.\n"
                "To test a server without a window, use: smtp-workbench check --host HOST ... (see smtp-workbench check --help)\n",
@@ -153,6 +162,7 @@ int run_gui(const std::vector<std::string>& argv) {
       exit_status = 2;
       glfwSetWindowShouldClose(window, GLFW_TRUE);
     } else {
+      if (run_password) c->saved.password = c->draft.password = *run_password;
       wb.apply({CommandKind::Select, c->id});
       wb.apply({CommandKind::RunTest, c->id, {}, {}, TestRequest{}});
       automated = c->current_run();

@@ -22,7 +22,11 @@ struct Demo {
     s.timeout_s = 5;
     return s;
   }
-  SessionOptions options() const { return {server.ca_file()}; }
+  SessionOptions options() const {
+    SessionOptions o;
+    o.extra_ca_file = server.ca_file();
+    return o;
+  }
 };
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 }  // namespace

@@ -165,11 +165,11 @@ void connection_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) 
   }
 
   if (ImGui::BeginTabBar("connection-subtabs")) {
-    if (ImGui::BeginTabItem("Encryption")) {
+    if (probe::tab_item("Encryption")) {
       encryption_tab(s, errors);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Proxy")) {
+    if (probe::tab_item("Proxy")) {
       proxy_tab(s, vs, errors);
       ImGui::EndTabItem();
     }
@@ -206,11 +206,11 @@ void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& 
 
   ImGui::PushItemWidth(ImGui::GetFontSize() * 18);
   if (ImGui::BeginTabBar("editor-tabs")) {
-    if (ImGui::BeginTabItem("Common settings")) {
+    if (probe::tab_item("Common settings")) {
       common_tab(s, vs, errors);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Connection settings")) {
+    if (probe::tab_item("Connection settings")) {
       connection_tab(s, vs, errors);
       ImGui::EndTabItem();
     }

@@ -30,4 +30,10 @@ std::optional<Rect> find(const std::string& key) {
   return it->second;
 }
 
+bool tab_item(const char* label) {
+  bool open = ImGui::BeginTabItem(label);
+  note(std::string("tab:") + label);
+  return open;
+}
+
 }  // namespace smtpwb::gui::probe

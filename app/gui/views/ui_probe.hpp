@@ -15,5 +15,7 @@ struct Rect {
 void enable(bool on);
 void note(const std::string& key);  // records ImGui's last item rectangle under `key`
 std::optional<Rect> find(const std::string& key);
+// ImGui::BeginTabItem, noting the tab as "tab:<label>".
+bool tab_item(const char* label);
 
 }  // namespace smtpwb::gui::probe

@@ -21,9 +21,9 @@ void menu_bar(Workbench& wb, ViewState& vs) {
   ImGui::EndMenuBar();
 }
 
-void splitter(ViewState& vs) {
+void splitter(ViewState& vs, float height) {
   ImGui::SameLine(0, 0);
-  ImGui::InvisibleButton("splitter", ImVec2(ImGui::GetFontSize() * 0.4f, -1));
+  ImGui::InvisibleButton("splitter", ImVec2(ImGui::GetFontSize() * 0.4f, height));
   if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
   if (ImGui::IsItemActive()) vs.left_width = std::clamp(vs.left_width + ImGui::GetIO().MouseDelta.x, 150.0f, 900.0f);
   ImGui::SameLine(0, 0);
@@ -36,15 +36,15 @@ void run_tabs(Connection& c, ViewState& vs, const Palette& p) {
     return;
   }
   if (!ImGui::BeginTabBar("run-tabs")) return;
-  if (ImGui::BeginTabItem("Transcript")) {
+  if (probe::tab_item("Transcript")) {
     draw_transcript(*run, vs, p);
     ImGui::EndTabItem();
   }
-  if (ImGui::BeginTabItem("TLS")) {
+  if (probe::tab_item("TLS")) {
     draw_tls(*run, p);
     ImGui::EndTabItem();
   }
-  if (ImGui::BeginTabItem("Timeline")) {
+  if (probe::tab_item("Timeline")) {
     draw_timeline(*run, p);
     ImGui::EndTabItem();
   }
@@ -71,7 +71,7 @@ void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   ImGui::BeginChild("left", ImVec2(vs.left_width, -status_height), true);
   draw_connection_list(wb, vs, out);
   ImGui::EndChild();
-  splitter(vs);
+  splitter(vs, ImGui::GetItemRectSize().y);
   ImGui::BeginChild("right", ImVec2(0, -status_height), false);
   ImGui::BeginChild("editor", ImVec2(0, ImGui::GetContentRegionAvail().y * 0.45f), true);
   draw_connection_editor(wb, vs, out);

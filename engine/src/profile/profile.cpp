@@ -222,8 +222,9 @@ std::optional<ProfileError> load_profile_file(const std::string& path, Connectio
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
+    // e.byte counts the characters read, the offending one included (a final newline moves to the next line).
     std::size_t byte = std::min<std::size_t>(e.byte, text.size());
-    std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(byte ? byte - 1 : 0), '\n'));
+    std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(byte), '\n'));
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
     return ProfileError{path + ":" + std::to_string(line) + ": not valid JSON (" + what + ")"};

@@ -1,0 +1,171 @@
+// The real views in an ImGui context with no renderer, driven through io input events.
+#include <catch2/catch_test_macros.hpp>
+
+#include "gui_harness.hpp"
+#include "model/presets.hpp"
+
+using namespace smtpwb;
+using namespace smtpwb::gui;
+using guitest::Harness;
+
+namespace {
+Connection& select_new(Harness& h, const char* preset) {
+  h.wb.apply({CommandKind::NewFromPreset, -1, preset});
+  h.frames(2);
+  return *h.wb.selected();
+}
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("Clicking Anonymous disables the credentials; Gmail OAuth relabels them", "[gui][views]") {
+  Harness h;
+  h.wb.load();
+  Connection& c = select_new(h, "gmail");
+  REQUIRE(h.click("tab:Connection settings"));
+  REQUIRE_FALSE(c.draft.anonymous);
+  REQUIRE(h.click("check:Anonymous"));
+  CHECK(c.draft.anonymous);
+  REQUIRE(h.click("field:Username"));
+  h.type("typed");
+  CHECK(c.draft.username.empty());  // disabled: typing does nothing
+  REQUIRE(h.click("check:Anonymous"));
+  CHECK_FALSE(c.draft.anonymous);
+  REQUIRE(h.click("field:Username"));
+  h.type("me@gmail.com");
+  CHECK(c.draft.username == "me@gmail.com");
+
+  c.draft.auth_type = AuthType::GmailOAuth;
+  h.frames(2);
+  CHECK_FALSE(probe::find("check:Anonymous"));
+  CHECK(probe::find("field:Application Id"));
+  CHECK(probe::find("field:Client secret"));
+}
+
+TEST_CASE("An invalid port is shown next to the field and Test is refused with the reason", "[gui][views]") {
+  Harness h;
+  h.wb.load();
+  Connection& c = select_new(h, "office365");
+  c.draft.anonymous = true;
+  h.frames(2);
+  REQUIRE(h.click("tab:Connection settings"));
+  REQUIRE(h.click("field:Port"));
+  h.key(ImGuiKey_A, true);
+  h.type("70000");
+  h.key(ImGuiKey_Enter);
+  CHECK(c.draft.port == 70000);
+  h.click("test");
+  CHECK(h.count(CommandKind::RunTest) == 0);
+  CHECK(h.wb.status().find("Testing") == std::string::npos);
+  h.key(ImGuiKey_Enter, true);  // Ctrl+Enter is refused too
+  CHECK(h.count(CommandKind::RunTest) == 0);
+}
+
+TEST_CASE("Ctrl+Enter runs Test; the run streams into the transcript and ends ok", "[gui][views]") {
+  Harness h;
+  h.wb.load();
+  h.frames(2);
+  h.key(ImGuiKey_Enter, true);
+  REQUIRE(h.count(CommandKind::RunTest) == 1);
+  Connection& demo = *h.wb.selected();
+  REQUIRE(h.frames_until([&] { return demo.current_run() && demo.current_run()->finished; }));
+  Run& run = *demo.current_run();
+  INFO((run.result.failure ? run.result.failure->message : ""));
+  CHECK(run.result.ok);
+  CHECK(run.transcript.size() == run.result.transcript.size());
+  CHECK(run.result.tls.used);
+
+  h.vs.transcript.filter = "AUTH";
+  h.frames(2);
+  CHECK(run.filter.size(run.transcript) >= 2);
+  for (std::size_t r = 0; r < run.filter.size(run.transcript); ++r)
+    CHECK(lower(run.transcript.text(run.filter.line_at(r))).find("auth") != std::string::npos);
+  REQUIRE(h.click("tab:TLS"));
+  REQUIRE(h.click("tab:Timeline"));
+}
+
+TEST_CASE("Step mode from the window: step, type a command, continue", "[gui][views][step]") {
+  Harness h;
+  h.wb.load();
+  h.frames(2);
+  REQUIRE(h.click("step-mode"));
+  REQUIRE(h.vs.step_mode);
+  REQUIRE(h.click("test"));
+  Connection& demo = *h.wb.selected();
+  REQUIRE(demo.current_run());
+  Run& run = *demo.current_run();
+  REQUIRE(h.frames_until([&] { return run.gate->waiting(); }));
+  CHECK(run.gate->pending().rfind("EHLO", 0) == 0);
+  REQUIRE(h.click("command-line"));
+  h.type("NOOP");
+  h.key(ImGuiKey_Enter);
+  REQUIRE(h.count(CommandKind::SendLine) == 1);
+  REQUIRE(h.frames_until([&] { return run.gate->waiting(); }));
+  REQUIRE(h.click("step"));
+  REQUIRE(h.frames_until([&] { return run.gate->waiting() && run.gate->pending() == "STARTTLS"; }));
+  REQUIRE(h.click("continue"));
+  REQUIRE(h.frames_until([&] { return run.finished; }));
+  CHECK(run.result.ok);
+  bool noop = false;
+  for (std::size_t i = 0; i < run.transcript.size(); ++i) noop |= run.transcript.text(i) == "NOOP";
+  CHECK(noop);
+}
+
+TEST_CASE("Delete asks first, and Undo brings the connection back", "[gui][views]") {
+  Harness h;
+  h.wb.load();
+  h.frames(2);
+  REQUIRE(h.click("delete"));
+  CHECK(h.count(CommandKind::Delete) == 0);  // only the confirmation so far
+  REQUIRE(h.click("confirm-delete"));
+  CHECK(h.count(CommandKind::Delete) == 1);
+  CHECK(h.wb.connections().empty());
+  REQUIRE(h.click("undo-delete"));
+  CHECK(h.wb.connections().size() == 1);
+}
+
+TEST_CASE("The list filter narrows the connections as the user types", "[gui][views]") {
+  Harness h;
+  h.wb.load();
+  select_new(h, "gmail");
+  select_new(h, "office365");
+  CHECK(probe::find("connection:Gmail"));
+  REQUIRE(h.click("list-filter"));
+  h.type("office");
+  CHECK(h.vs.list_filter == "office");
+  CHECK_FALSE(probe::find("connection:Gmail"));
+  CHECK(probe::find("connection:Office 365"));
+  auto groups = group_connections(h.wb.connections(), "gmail");
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].group == "Google");
+}
+
+TEST_CASE("New from a preset through the menu", "[gui][views]") {
+  Harness h;
+  h.wb.load();
+  h.frames(2);
+  REQUIRE(h.click("new"));
+  REQUIRE(h.click("preset:gmail"));
+  REQUIRE(h.count(CommandKind::NewFromPreset) == 1);
+  CHECK(h.wb.selected()->draft.address == "smtp.gmail.com");
+  CHECK(h.wb.selected()->dirty());
+}
+
+TEST_CASE("Timeline bars and certificate expiry are computed for drawing", "[gui][views]") {
+  std::vector<PhaseTiming> phases{{Phase::Resolve, 0, 10}, {Phase::Connect, 10, 5}, {Phase::TlsHandshake, 15, 85}};
+  auto bars = timeline_bars(phases);
+  REQUIRE(bars.size() == 3);
+  CHECK(bars[2].slowest);
+  CHECK(bars[2].x == 0.15f);
+  CHECK(bars[2].width == 0.85f);
+  std::time_t now = 1'800'000'000;  // 2027-01-15
+  auto days = days_until("2027-02-14T08:00:00Z", now);
+  REQUIRE(days);
+  CHECK(*days > 29.0);
+  CHECK(*days < 31.0);
+  CHECK_FALSE(days_until("not a date", now));
+  CHECK(split_addresses(" a@x.test, b@y.test;c@z.test ,") == std::vector<std::string>{"a@x.test", "b@y.test", "c@z.test"});
+}
