@@ -10,19 +10,24 @@
 namespace smtpwb::gui {
 
 void TranscriptStore::append(const Event& e) {
+  if (chunks_.empty() || chunks_.back().capacity() - chunks_.back().size() < e.text.size()) {
+    chunks_.emplace_back();
+    chunks_.back().reserve(std::max(kChunkBytes, e.text.size()));
+  }
+  std::string& chunk = chunks_.back();
   LineMeta m;
-  m.offset = buffer_.size();
-  m.length = static_cast<std::uint32_t>(e.text.size());
+  m.offset = (static_cast<std::uint64_t>(chunks_.size() - 1) << kChunkShift) | chunk.size();
   m.t_us = e.t_us;
+  m.length = static_cast<std::uint32_t>(e.text.size());
   m.dir = e.dir;
   m.phase = e.phase;
   m.in_tls = e.in_tls;
-  buffer_ += e.text;
+  chunk += e.text;
   lines_.push_back(m);
 }
 
 void TranscriptStore::clear() {
-  buffer_.clear();
+  chunks_.clear();
   lines_.clear();
 }
 

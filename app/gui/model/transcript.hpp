@@ -10,27 +10,36 @@
 
 namespace smtpwb::gui {
 
-struct LineMeta {
+struct LineMeta {  // 24 bytes: a million lines cost 24 MB of facts beside their text
   std::uint64_t offset = 0;
-  std::uint32_t length = 0;
   std::int64_t t_us = 0;
+  std::uint32_t length = 0;
   Dir dir = Dir::Info;
   Phase phase = Phase::Resolve;
   bool in_tls = false;
 };
+
+static_assert(sizeof(LineMeta) == 24, "keep the per-line facts small");
 
 class TranscriptStore {
  public:
   void append(const Event& e);
   void clear();
   std::size_t size() const { return lines_.size(); }
-  std::string_view text(std::size_t i) const { return {buffer_.data() + lines_[i].offset, lines_[i].length}; }
+  std::string_view text(std::size_t i) const {
+    const auto& m = lines_[i];
+    return {chunks_[m.offset >> kChunkShift].data() + (m.offset & kPositionMask), m.length};
+  }
   const LineMeta& meta(std::size_t i) const { return lines_[i]; }
   Event event(std::size_t i) const;
-  std::size_t bytes() const { return buffer_.capacity() + lines_.capacity() * sizeof(LineMeta); }
 
  private:
-  std::string buffer_;
+  // Text lives in chunks of at least 1 MiB that never move or grow past what was reserved, so memory
+  // is what the lines need (no doubling of one huge buffer); offset = chunk << 40 | position.
+  static constexpr unsigned kChunkShift = 40;
+  static constexpr std::uint64_t kPositionMask = (std::uint64_t{1} << kChunkShift) - 1;
+  static constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  std::vector<std::string> chunks_;
   std::vector<LineMeta> lines_;
 };
 

@@ -31,7 +31,8 @@ Workbench::Workbench(fs::path config_dir, std::unique_ptr<SecretStore> secrets, 
 
 Workbench::~Workbench() {
   for (auto& c : connections_)
-    for (auto& r : c->runs) r->session->cancel();
+    for (auto& r : c->runs)
+      if (r->session) r->session->cancel();
 }
 
 void Workbench::load() {
