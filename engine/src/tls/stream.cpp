@@ -348,6 +348,9 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     if (t->sniffer.alert() >= 0) message += " (the server sent the alert \"" + t->sniffer.alert_name() + "\")";
     TlsError e(message);
     e.no_common_version = rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION || t->sniffer.alert() == 70;  // protocol_version
+    e.alert = t->sniffer.alert();
+    e.server_version = t->sniffer.server_version();
+    e.peer_closed = rc == MBEDTLS_ERR_SSL_CONN_EOF;
     if (t->sniffer.looks_like_plaintext()) {
       e.peer_spoke_plaintext = true;
       e.plaintext_sample = t->sniffer.plaintext_sample();
