@@ -1,6 +1,6 @@
 #include "check/probe_output.hpp"
 
-#include <cstdio>
+#include <algorithm>
 
 namespace smtpwb::app {
 
@@ -42,14 +42,22 @@ std::string format_tls_probe(const ProbeTarget& t, const std::vector<TlsProbeRow
 
 std::string format_find_settings(const FinderTarget& t, const std::vector<FinderRow>& rows,
                                  const std::optional<Recommendation>& rec) {
-  std::string out = "=== Find settings for " + t.host + "\n";
-  out += "    " + pad("port", 7) + pad("mode", 10) + pad("result", 8) + pad("STARTTLS", 10) + pad("AUTH before TLS", 20) +
-         pad("AUTH after TLS", 20) + pad("TLS", 9) + "banner / error\n";
+  std::vector<std::vector<std::string>> table = {
+      {"port", "mode", "result", "STARTTLS", "AUTH before TLS", "AUTH after TLS", "TLS", "banner / error"}};
   for (const auto& r : rows) {
-    out += "    " + pad(std::to_string(r.port), 7) + pad(std::string(to_string(r.mode)), 10) + pad(r.works() ? "ok" : "fails", 8) +
-           pad(r.mode == FinderMode::Implicit ? "-" : (r.starttls ? "yes" : "no"), 10) + pad(join(r.auth_before_tls), 20) +
-           pad(join(r.auth_after_tls), 20) + pad(r.tls_version.empty() ? "-" : r.tls_version, 9) +
-           (r.works() ? r.banner : r.error) + "\n";
+    bool greeted = !r.banner.empty();
+    table.push_back({std::to_string(r.port), std::string(to_string(r.mode)), r.works() ? "ok" : "fails",
+                     r.mode == FinderMode::Implicit || !greeted ? "-" : (r.starttls ? "yes" : "no"), join(r.auth_before_tls),
+                     join(r.auth_after_tls), r.tls_version.empty() ? "-" : r.tls_version, r.works() ? r.banner : r.error});
+  }
+  std::vector<std::size_t> width(table.front().size(), 0);
+  for (const auto& line : table)
+    for (std::size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
+  std::string out = "=== Find settings for " + t.host + "\n";
+  for (const auto& line : table) {
+    out += "    ";
+    for (std::size_t c = 0; c + 1 < line.size(); ++c) out += pad(line[c], width[c] + 2);
+    out += line.back() + "\n";
   }
   if (rec)
     out += "Recommended: port " + std::to_string(rec->port) + ", " + std::string(to_string(rec->mode)) + " (" + rec->reason + ")\n";

@@ -17,9 +17,11 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <mutex>
 
+#include "smtpwb/cert_facts.hpp"
 #include "tls/handshake_sniffer.hpp"
 
 namespace smtpwb::net {
@@ -107,6 +109,7 @@ CertificateInfo describe(const mbedtls_x509_crt& crt, int depth, std::uint32_t f
   if (mbedtls_x509_dn_gets(buf, sizeof buf, &crt.issuer) > 0) info.issuer = buf;
   info.not_before = x509_time(crt.valid_from);
   info.not_after = x509_time(crt.valid_to);
+  info.days_left = days_until(info.not_after, std::time(nullptr));
   info.key_type = mbedtls_pk_get_name(&crt.pk);
   info.key_bits = static_cast<int>(mbedtls_pk_get_bitlen(&crt.pk));
   const char* sig = nullptr;
@@ -320,6 +323,8 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
   auto publish_chain = [&] {  // leaf first, also when the handshake fails
     std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
     facts.chain = t->chain;
+    if (!facts.chain.empty() && facts.chain.front().depth == 0)
+      facts.san_match = matching_san(facts.chain.front().subject_alt_names, config.server_name);
   };
   int rc = 0;
   try {
