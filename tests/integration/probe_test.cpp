@@ -145,9 +145,11 @@ TEST_CASE("TLS probe: progress and cancel against a server that never answers", 
   CHECK(probe.progress().total == 6);
   CHECK(probe.progress().done == 0);
   probe.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  CHECK_FALSE(probe.finished());
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);  // a busy machine may start threads late
+  while (probe.state(TlsVersion::Tls12) != ProbeRowState::Running && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(probe.state(TlsVersion::Tls12) == ProbeRowState::Running);
+  CHECK_FALSE(probe.finished());
   auto t0 = std::chrono::steady_clock::now();
   probe.cancel();
   probe.wait();

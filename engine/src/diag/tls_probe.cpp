@@ -57,8 +57,6 @@ TlsProbeRow probe_with_mbedtls(const ProbeTarget& t, TlsVersion v, const net::Ca
     if (e.peer_closed) return row(v, Outcome::NotOffered, "connection closed");
     if (e.peer_spoke_plaintext) return row(v, Outcome::Error, "not TLS: the server answered \"" + e.plaintext_sample + "\"");
     return row(v, Outcome::Error, e.what());
-  } catch (const net::CertificateError&) {
-    // Not raised without verification; kept so a future change cannot turn it into "error".
   } catch (...) {
     diag::rethrow_as_probe_failure(std::current_exception());
   }
