@@ -19,6 +19,8 @@ TEST_CASE("matching_san: exact, case-insensitive, wildcard of one label", "[cert
   CHECK(matching_san(sans, "smtp.example.com").empty());
   CHECK(matching_san({"DNS:192.0.2.7"}, "192.0.2.7").empty());  // an address matches IP entries only
   CHECK(matching_san({}, "mail.example.com").empty());
+  CHECK(matching_san({"IP:2001:db8::1"}, "2001:DB8:0::1") == "IP:2001:db8::1");
+  CHECK(matching_san({"IP:2001:db8::1"}, "2001:db8::2").empty());
 }
 
 TEST_CASE("days_until: whole days, negative once passed", "[cert]") {

@@ -1,6 +1,9 @@
 #include "smtpwb/cert_facts.hpp"
 
+#include <arpa/inet.h>
+
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 
 #include "text.hpp"
@@ -19,6 +22,16 @@ bool dns_name_matches(std::string_view pattern, std::string_view name) {
   return text::equals_ci(pattern, name);
 }
 
+// Same address, whatever the spelling ("2001:DB8::1" and "2001:db8:0::1").
+bool same_address(std::string_view a, std::string_view b) {
+  unsigned char x[16], y[16];
+  std::string sa(a), sb(b);
+  for (int family : {AF_INET, AF_INET6})
+    if (inet_pton(family, sa.c_str(), x) == 1 && inet_pton(family, sb.c_str(), y) == 1)
+      return std::memcmp(x, y, family == AF_INET ? 4 : 16) == 0;
+  return false;
+}
+
 }  // namespace
 
 std::string matching_san(const std::vector<std::string>& sans, std::string_view name) {
@@ -27,7 +40,7 @@ std::string matching_san(const std::vector<std::string>& sans, std::string_view 
   for (const auto& san : sans) {
     std::string_view s(san);
     if (!literal && s.substr(0, 4) == "DNS:" && dns_name_matches(s.substr(4), name)) return san;
-    if (literal && s.substr(0, 3) == "IP:" && text::equals_ci(s.substr(3), name)) return san;
+    if (literal && s.substr(0, 3) == "IP:" && same_address(s.substr(3), name)) return san;
   }
   return {};
 }

@@ -9,6 +9,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <psa/crypto.h>
 #include <sys/socket.h>
@@ -127,7 +128,8 @@ CertificateInfo describe(const mbedtls_x509_crt& crt, int depth, std::uint32_t f
       const auto& ip = san.san.unstructured_name;
       char text[64] = {};
       if (ip.len == 4) std::snprintf(text, sizeof text, "%u.%u.%u.%u", ip.p[0], ip.p[1], ip.p[2], ip.p[3]);
-      else std::snprintf(text, sizeof text, "%s", hex_colon(ip.p, ip.len).c_str());
+      else if (ip.len != 16 || !inet_ntop(AF_INET6, ip.p, text, sizeof text))
+        std::snprintf(text, sizeof text, "%s", hex_colon(ip.p, ip.len).c_str());
       info.subject_alt_names.emplace_back(std::string("IP:") + text);
     } else if (san.type == MBEDTLS_X509_SAN_RFC822_NAME) {
       info.subject_alt_names.emplace_back("email:" + std::string(reinterpret_cast<const char*>(san.san.unstructured_name.p),
