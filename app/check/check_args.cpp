@@ -60,6 +60,12 @@ Message
   --subject S              subject (default "SMTP Workbench test message")
   --body-file F            body text, UTF-8 (converted to the code page)
   --stop-after STEP        connect | tls | auth | rcpt
+Probes
+  --probe-tls              after the test, probe SSL 2 ... TLS 1.3 on the same port and mode (each a fresh
+                           connection); with --stop-after connect the test before it is short
+  --find-settings          instead of a test: try ports 25, 465, 587, 2525 with plain, STARTTLS and implicit
+                           TLS in parallel (--timeout default 5 here) and recommend the best combination
+  --find-ports LIST        the ports for --find-settings, e.g. 465,587
 Output
   --json FILE              write the JSON report to FILE ("-" for stdout; the transcript then goes to stderr)
   --color WHEN             auto | always | never
@@ -143,12 +149,22 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--save-profile", plain(a.save_profile)},
       {"--log-file", plain(a.log_file)},
       {"--demo-fault", str(a.demo_fault)},
+      {"--find-ports", Setter([&a](const std::string& v) -> std::optional<UsageError> {
+         for (const auto& item : split_list(v)) {
+           auto n = to_int(item);
+           if (!n || *n < 1 || *n > 65535) return UsageError{"--find-ports: \"" + item + "\" is not a TCP port"};
+           a.find_ports.push_back(*n);
+         }
+         if (a.find_ports.empty()) return UsageError{"--find-ports: no port given"};
+         return std::nullopt;
+       })},
   };
   std::map<std::string, bool*> switches = {
       {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
       {"--no-verify", &a.no_verify},   {"--demo", &a.demo},
       {"--quiet", &a.quiet},           {"--help", &a.help},
       {"-h", &a.help},                 {"--timestamps", &a.timestamps},
+      {"--probe-tls", &a.probe_tls},   {"--find-settings", &a.find_settings},
   };
 
   for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -185,6 +201,9 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
   if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
   if (a.demo && a.host) return UsageError{"--demo chooses the host itself; leave out --host"};
   if (!a.demo && !a.host && a.profile.empty()) return UsageError{"--host is required (or --profile, or --demo)"};
+  if (!a.find_ports.empty() && !a.find_settings) return UsageError{"--find-ports needs --find-settings"};
+  if (a.find_settings && (a.probe_tls || a.demo || a.from))
+    return UsageError{"--find-settings runs alone: leave out --probe-tls, --demo and --from/--to"};
   return std::nullopt;
 }
 

@@ -26,6 +26,9 @@ struct CheckArgs {
   bool demo = false;
   std::optional<std::string> demo_fault;
   bool quiet = false, help = false, timestamps = false;
+  bool probe_tls = false;      // after the test, probe every TLS version (a grid; "tls_probe" in JSON)
+  bool find_settings = false;  // instead of a test, try ports x modes and recommend one
+  std::vector<int> find_ports; // --find-ports; empty: 25, 465, 587, 2525
 };
 
 struct UsageError {

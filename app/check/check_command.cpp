@@ -10,9 +10,11 @@
 #include <sstream>
 
 #include "check/check_args.hpp"
+#include "check/probe_output.hpp"
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/files.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/probe_report.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/session.hpp"
 
@@ -123,6 +125,39 @@ void print_summary(FILE* out, const Palette& p, const SessionResult& r) {
                  r.failure->message.c_str(), p.reset);
 }
 
+// Writes the JSON text to stdout ("-") or atomically to the file; returns false after printing an error.
+bool write_json(const std::string& target, const nlohmann::ordered_json& report) {
+  std::string text = report.dump(2) + "\n";
+  if (target == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return true;
+  }
+  if (auto err = write_file_atomically(target, text); !err.empty()) {
+    std::fprintf(stderr, "smtp-workbench check: --json %s\n", err.c_str());
+    return false;
+  }
+  return true;
+}
+
+// --find-settings: no test, only the port finder. Exit 0 when some combination works, else 4 (connect).
+int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings, FILE* out) {
+  FinderTarget target;
+  target.host = settings.address;
+  if (!args.find_ports.empty()) target.ports = args.find_ports;
+  if (args.timeout) target.timeout = std::chrono::seconds(*args.timeout);
+  target.ehlo_name = settings.ehlo_name;
+  auto rows = find_settings(target);
+  auto rec = recommend(rows);
+  if (!args.quiet) std::fputs(format_find_settings(target, rows, rec).c_str(), out);
+  if (!args.json_file.empty()) {
+    nlohmann::ordered_json report = {{"host", target.host},
+                                     {"find_settings", find_settings_json(rows)},
+                                     {"recommended", recommendation_json(rec)}};
+    if (!write_json(args.json_file, report)) return 1;
+  }
+  return rec ? 0 : exit_code(FailureCategory::Connect);
+}
+
 }  // namespace
 
 int run_check(const std::vector<std::string>& argv) {
@@ -185,6 +220,8 @@ int run_check(const std::vector<std::string>& argv) {
     options.extra_ca_file = demo->ca_file();
   }
 
+  if (args.probe_tls && !settings.encrypted())
+    return usage_error("--probe-tls needs --security starttls or implicit (the probe speaks the same mode)");
   if (auto errors = validate(settings); !errors.empty()) {
     for (const auto& e : errors) std::fprintf(stderr, "smtp-workbench check: %s\n", e.message.c_str());
     return kUsageExit;
@@ -199,6 +236,11 @@ int run_check(const std::vector<std::string>& argv) {
   const bool json_to_stdout = args.json_file == "-";
   FILE* out = json_to_stdout ? stderr : stdout;
   Palette palette = use_color(args.color, out) ? Palette::colored() : Palette{};
+  if (args.find_settings) {
+    int status = run_find_settings(args, settings, out);
+    log::close();
+    return status;
+  }
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -229,16 +271,18 @@ int run_check(const std::vector<std::string>& argv) {
   const SessionResult& result = session.result();
   print_summary(out, palette, result);
 
+  // The probe runs after the test, so the test's transcript stays that of one ordinary session.
+  std::optional<std::vector<TlsProbeRow>> probe_rows;
+  if (args.probe_tls) {
+    auto target = ProbeTarget::from(settings);
+    probe_rows = probe_tls(target);
+    if (!args.quiet) std::fputs(format_tls_probe(target, *probe_rows).c_str(), out);
+  }
+
   if (!args.json_file.empty()) {
-    std::string text = report_json(settings, request, result).dump(2) + "\n";
-    if (json_to_stdout) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-    } else {
-      if (auto err = write_file_atomically(args.json_file, text); !err.empty()) {
-        std::fprintf(stderr, "smtp-workbench check: --json %s\n", err.c_str());
-        return 1;
-      }
-    }
+    auto report = report_json(settings, request, result);
+    if (probe_rows) report["tls_probe"] = tls_probe_json(*probe_rows);
+    if (!write_json(args.json_file, report)) return 1;
   }
   log::close();
   return result.ok ? 0 : exit_code(result.failure->category);

@@ -19,6 +19,8 @@ inline std::string lower(std::string_view s) {
   return out;
 }
 
+inline bool equals_ci(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+
 inline bool contains_ci(std::string_view haystack, std::string_view needle) {
   return lower(haystack).find(lower(needle)) != std::string::npos;
 }

@@ -35,6 +35,7 @@ struct CertificateInfo {
   std::vector<std::string> subject_alt_names;
   std::string not_before;  // ISO 8601, UTC
   std::string not_after;
+  int days_left = 0;       // whole days until not_after when the chain was read; negative once expired
   std::string key_type;    // "RSA", "EC"
   int key_bits = 0;
   std::string signature_algorithm;
@@ -52,7 +53,13 @@ struct TlsFacts {
   bool verified = false;
   std::vector<std::string> verify_errors;  // plain words
   std::vector<CertificateInfo> chain;      // leaf first
+  std::string san_match;                   // the leaf's SAN that matches sni ("DNS:*.example.com"), "" for none
   bool starttls_injection = false;         // bytes after "220" to STARTTLS, before the handshake
+};
+
+struct MxRecord {
+  int preference = 0;
+  std::string exchange;  // "." for a null MX (RFC 7505: the domain accepts no mail)
 };
 
 struct ServerFacts {
@@ -60,6 +67,10 @@ struct ServerFacts {
   int port = 0;
   std::vector<std::string> resolved;  // every A/AAAA
   std::string connected_address;      // the one used
+  std::string reverse_dns;            // PTR of connected_address, empty when none or not looked up
+  std::string mail_domain;            // domain of the From address or user name, whose MX were looked up
+  std::vector<MxRecord> mx;           // its MX records, by preference
+  std::string mx_error;               // why the MX lookup gave no answer, empty when it did
   std::string banner;
   std::string ehlo_name;              // the name we sent
   std::vector<std::string> capabilities_before_tls;

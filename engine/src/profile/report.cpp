@@ -14,10 +14,17 @@ json certificate_json(const CertificateInfo& c) {
           {"subject_alt_names", c.subject_alt_names},
           {"not_before", c.not_before},
           {"not_after", c.not_after},
+          {"days_left", c.days_left},
           {"key_type", c.key_type},
           {"key_bits", c.key_bits},
           {"signature_algorithm", c.signature_algorithm},
           {"sha256_fingerprint", c.sha256_fingerprint}};
+}
+json mx_json(const ServerFacts& s) {
+  if (s.mail_domain.empty() || !s.mx_error.empty()) return nullptr;  // not looked up, or no answer
+  json out = json::array();
+  for (const auto& m : s.mx) out.push_back({{"preference", m.preference}, {"exchange", m.exchange}});
+  return out;
 }
 }  // namespace
 
@@ -44,6 +51,10 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                    {"port", r.server.port},
                    {"address", r.server.connected_address},
                    {"resolved", r.server.resolved},
+                   {"reverse_dns", r.server.reverse_dns.empty() ? json(nullptr) : json(r.server.reverse_dns)},
+                   {"mail_domain", r.server.mail_domain.empty() ? json(nullptr) : json(r.server.mail_domain)},
+                   {"mx", mx_json(r.server)},
+                   {"mx_error", r.server.mx_error.empty() ? json(nullptr) : json(r.server.mx_error)},
                    {"banner", r.server.banner},
                    {"ehlo_name", r.server.ehlo_name},
                    {"capabilities", {{"before_tls", r.server.capabilities_before_tls},
@@ -58,6 +69,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                   {"verification_enabled", r.tls.verification_enabled},
                   {"verified", r.tls.verified},
                   {"verify_errors", r.tls.verify_errors},
+                  {"san_match", r.tls.san_match.empty() ? json(nullptr) : json(r.tls.san_match)},
                   {"chain", chain},
                   {"starttls_injection", r.tls.starttls_injection}};
   } else {

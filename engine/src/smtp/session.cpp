@@ -7,6 +7,7 @@
 
 #include "smtpwb/base64.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/net/dns.hpp"
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
@@ -55,6 +56,9 @@ class Runner {
     } catch (const std::exception& e) {
       res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}};
     }
+    // Informational DNS facts (PTR, MX), looked up in the background; never a reason to fail.
+    auto grace = std::min<std::chrono::milliseconds>(std::chrono::seconds(s_.timeout_s), std::chrono::seconds(2));
+    for (auto& line : dns_.collect(res_.server, net::Deadline::in(grace), cancel_)) info(std::move(line));
     if (stream_) stream_->close_notify();
     stream_.reset();
     end_phase();
@@ -156,6 +160,7 @@ class Runner {
     begin_phase(Phase::Resolve);
     res_.server.host = s_.address;
     res_.server.port = s_.port;
+    dns_.start_mx(net::mail_domain(req_.message ? req_.message->from : std::string(), s_.username));
     std::vector<net::Address> addresses;
     try {
       addresses = net::resolve(s_.address, s_.port, deadline(), cancel_);
@@ -184,6 +189,7 @@ class Runner {
         local_address_ = net::local_address(fd.get());
         stream_ = std::make_unique<net::Stream>(std::move(fd), cancel_);
         res_.server.connected_address = a.text;
+        dns_.start_reverse(a);
         info("Connected to " + a.text + ":" + std::to_string(s_.port));
         return;
       } catch (const net::NetError& e) {
@@ -296,7 +302,11 @@ class Runner {
   void report_chain() {
     for (const auto& c : res_.tls.chain)
       tls_info("Certificate " + std::to_string(c.depth) + ": " + c.subject + " (issuer: " + c.issuer + ", " + c.key_type +
-               " " + std::to_string(c.key_bits) + " bits, valid " + c.not_before + " to " + c.not_after + ")");
+               " " + std::to_string(c.key_bits) + " bits, valid " + c.not_before + " to " + c.not_after +
+               (c.days_left < 0 ? ", EXPIRED" : ", " + std::to_string(c.days_left) + " days left") + ")");
+    if (!res_.tls.chain.empty())
+      tls_info(res_.tls.san_match.empty() ? "No subjectAltName of the certificate matches " + res_.tls.sni
+                                          : "The name " + res_.tls.sni + " matches the certificate's " + res_.tls.san_match);
     if (res_.tls.verified) tls_info("Certificate verified for " + res_.tls.sni);
     else if (!res_.tls.verify_errors.empty())
       emit(res_.tls.verification_enabled ? Dir::Error : Dir::Tls,
@@ -538,6 +548,7 @@ class Runner {
   std::string local_address_;
   smtp::ReplyParser parser_;
   smtp::Capabilities caps_;
+  net::DnsFactsLookup dns_;
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "smtpwb/tls_wire.hpp"
+
 namespace smtpwb::net {
 
 namespace {
@@ -43,30 +45,7 @@ std::string HandshakeSniffer::group_name() const {
   return group_ < 0 ? std::string() : tls_group_name(group_);
 }
 
-std::string HandshakeSniffer::alert_name() const {
-  switch (alert_) {
-    case 10: return "unexpected_message";
-    case 20: return "bad_record_mac";
-    case 40: return "handshake_failure";
-    case 42: return "bad_certificate";
-    case 43: return "unsupported_certificate";
-    case 44: return "certificate_revoked";
-    case 45: return "certificate_expired";
-    case 46: return "certificate_unknown";
-    case 47: return "illegal_parameter";
-    case 48: return "unknown_ca";
-    case 50: return "decode_error";
-    case 51: return "decrypt_error";
-    case 70: return "protocol_version";
-    case 71: return "insufficient_security";
-    case 80: return "internal_error";
-    case 86: return "inappropriate_fallback";
-    case 109: return "missing_extension";
-    case 112: return "unrecognized_name";
-    case 120: return "no_application_protocol";
-    default: return "alert " + std::to_string(alert_);
-  }
-}
+std::string HandshakeSniffer::alert_name() const { return tls_wire::alert_name(alert_); }
 
 void HandshakeSniffer::feed(std::string_view bytes) {
   if (done_) return;
@@ -121,19 +100,10 @@ void HandshakeSniffer::on_record(std::uint8_t type, std::string_view body) {
 }
 
 void HandshakeSniffer::on_handshake(std::uint8_t type, std::string_view m) {
-  if (type == 2) {  // ServerHello: version(2) random(32) session_id<1> cipher(2) compression(1) extensions<2>
-    std::size_t p = 34;
-    if (m.size() < p + 1) return;
-    p += 1 + static_cast<unsigned char>(m[p]);
-    p += 3;
-    if (m.size() < p + 2) return;
-    std::size_t end = p + 2 + u16(m, p);
-    p += 2;
-    while (p + 4 <= end && end <= m.size()) {
-      unsigned ext = u16(m, p), len = u16(m, p + 2);
-      if (p + 4 + len > end) break;  // truncated extension: read nothing beyond it
-      if (ext == 0x0033 && len >= 2) group_ = static_cast<int>(u16(m, p + 4));  // key_share (also in HelloRetryRequest)
-      p += 4 + len;
+  if (type == 2) {
+    if (auto hello = tls_wire::parse_server_hello(m)) {
+      version_ = hello->version;
+      if (hello->key_share_group >= 0) group_ = hello->key_share_group;  // also in a HelloRetryRequest
     }
   } else if (type == 12 && !m.empty()) {  // TLS 1.2 ServerKeyExchange
     if (static_cast<unsigned char>(m[0]) == 3 && m.size() >= 3) group_ = static_cast<int>(u16(m, 1));  // named_curve

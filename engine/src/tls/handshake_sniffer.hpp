@@ -14,6 +14,8 @@ class HandshakeSniffer {
   std::string group_name() const;  // "" when not seen
   int group() const { return group_; }
   int alert() const { return alert_; }  // alert description, -1 when none
+  // The version the ServerHello chose (wire number, supported_versions included); -1 when not seen.
+  int server_version() const { return version_; }
   std::string alert_name() const;
   bool looks_like_plaintext() const { return plaintext_; }
   std::string plaintext_sample() const { return sample_; }
@@ -30,6 +32,7 @@ class HandshakeSniffer {
   std::string sample_;
   int group_ = -1;
   int alert_ = -1;
+  int version_ = -1;
   std::size_t seen_ = 0;
 };
 

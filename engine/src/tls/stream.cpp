@@ -9,6 +9,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <psa/crypto.h>
 #include <sys/socket.h>
@@ -17,9 +18,11 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <mutex>
 
+#include "smtpwb/cert_facts.hpp"
 #include "tls/handshake_sniffer.hpp"
 
 namespace smtpwb::net {
@@ -107,6 +110,7 @@ CertificateInfo describe(const mbedtls_x509_crt& crt, int depth, std::uint32_t f
   if (mbedtls_x509_dn_gets(buf, sizeof buf, &crt.issuer) > 0) info.issuer = buf;
   info.not_before = x509_time(crt.valid_from);
   info.not_after = x509_time(crt.valid_to);
+  info.days_left = days_until(info.not_after, std::time(nullptr));
   info.key_type = mbedtls_pk_get_name(&crt.pk);
   info.key_bits = static_cast<int>(mbedtls_pk_get_bitlen(&crt.pk));
   const char* sig = nullptr;
@@ -124,7 +128,8 @@ CertificateInfo describe(const mbedtls_x509_crt& crt, int depth, std::uint32_t f
       const auto& ip = san.san.unstructured_name;
       char text[64] = {};
       if (ip.len == 4) std::snprintf(text, sizeof text, "%u.%u.%u.%u", ip.p[0], ip.p[1], ip.p[2], ip.p[3]);
-      else std::snprintf(text, sizeof text, "%s", hex_colon(ip.p, ip.len).c_str());
+      else if (ip.len != 16 || !inet_ntop(AF_INET6, ip.p, text, sizeof text))
+        std::snprintf(text, sizeof text, "%s", hex_colon(ip.p, ip.len).c_str());
       info.subject_alt_names.emplace_back(std::string("IP:") + text);
     } else if (san.type == MBEDTLS_X509_SAN_RFC822_NAME) {
       info.subject_alt_names.emplace_back("email:" + std::string(reinterpret_cast<const char*>(san.san.unstructured_name.p),
@@ -320,6 +325,8 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
   auto publish_chain = [&] {  // leaf first, also when the handshake fails
     std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
     facts.chain = t->chain;
+    if (!facts.chain.empty() && facts.chain.front().depth == 0)
+      facts.san_match = matching_san(facts.chain.front().subject_alt_names, config.server_name);
   };
   int rc = 0;
   try {
@@ -348,6 +355,9 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     if (t->sniffer.alert() >= 0) message += " (the server sent the alert \"" + t->sniffer.alert_name() + "\")";
     TlsError e(message);
     e.no_common_version = rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION || t->sniffer.alert() == 70;  // protocol_version
+    e.alert = t->sniffer.alert();
+    e.server_version = t->sniffer.server_version();
+    e.peer_closed = rc == MBEDTLS_ERR_SSL_CONN_EOF;
     if (t->sniffer.looks_like_plaintext()) {
       e.peer_spoke_plaintext = true;
       e.plaintext_sample = t->sniffer.plaintext_sample();

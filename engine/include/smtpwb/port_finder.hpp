@@ -1,0 +1,74 @@
+#pragma once
+// "Find settings": for one host, every port of a list with plain SMTP, STARTTLS and implicit TLS, each a
+// connection of its own, in parallel, with a short timeout. Each row says what the server answered;
+// recommend() picks the best working combination. Connections are direct (proxies are ignored) and
+// certificates are not verified here: the question is what the ports speak, the session checks trust.
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smtpwb/probe_runner.hpp"
+
+namespace smtpwb {
+
+enum class FinderMode { Plain, StartTls, Implicit };
+std::string_view to_string(FinderMode m);  // "plain" | "starttls" | "implicit"
+
+struct FinderTarget {
+  std::string host;
+  std::vector<int> ports = {25, 465, 587, 2525};
+  std::chrono::milliseconds timeout{5'000};  // per connection, all steps included
+  std::string ehlo_name;                      // empty: an address literal
+};
+
+struct FinderRow {
+  int port = 0;
+  FinderMode mode = FinderMode::Plain;
+  bool reachable = false;  // TCP connected
+  std::string banner;      // first line of the greeting
+  bool starttls = false;   // STARTTLS advertised in the plaintext EHLO
+  std::vector<std::string> auth_before_tls;
+  std::vector<std::string> auth_after_tls;
+  std::string tls_version;  // negotiated ("TLSv1.3"), for starttls and implicit rows
+  std::string error;        // empty when every step of the mode worked
+  bool works() const { return error.empty(); }
+};
+
+struct Recommendation {
+  int port = 0;
+  FinderMode mode = FinderMode::Plain;
+  std::string reason;
+};
+
+// Pure: the best working row. Encrypted with AUTH offered after TLS first, then encrypted without AUTH,
+// then plain; within a tier ports 465 and 587 before 2525 before 25 before the rest, implicit TLS before
+// STARTTLS (RFC 8314).
+std::optional<Recommendation> recommend(const std::vector<FinderRow>& rows);
+
+// Rows in port order, each port plain, starttls, implicit. The destructor cancels and joins.
+class PortFinder {
+ public:
+  explicit PortFinder(FinderTarget target);
+
+  void start() { runner_.start(); }
+  void cancel() { runner_.cancel(); }
+  bool finished() const { return runner_.finished(); }
+  void wait() { runner_.wait(); }
+  ProbeProgress progress() const { return runner_.progress(); }
+  ProbeRowState state(std::size_t row) const { return runner_.state(row); }
+  std::vector<FinderRow> results() const { return runner_.results(); }
+
+ private:
+  FinderTarget target_;
+  ProbeRunner<FinderRow> runner_;
+};
+
+// Runs every combination and waits for all of them.
+std::vector<FinderRow> find_settings(const FinderTarget& target);
+// Tries one combination on the calling thread.
+FinderRow try_port(const FinderTarget& target, int port, FinderMode mode, const std::atomic<bool>& cancel);
+
+}  // namespace smtpwb

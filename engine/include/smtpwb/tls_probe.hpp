@@ -1,0 +1,62 @@
+#pragma once
+// "Probe TLS": which of SSL 2, SSL 3, TLS 1.0, 1.1, 1.2 and 1.3 a server accepts, over STARTTLS or
+// implicit TLS, and the cipher suite it picks for each. TLS 1.2 and 1.3 are real mbedTLS handshakes
+// pinned to one version; the older versions, which mbedTLS does not implement, are hand-built
+// ClientHellos of which only the server's first answer is read (tls_wire.hpp). Every version is a fresh
+// connection (with banner, EHLO and STARTTLS when explicit) on its own thread, bounded by the timeout and
+// a cancel flag. Probes connect directly: proxy settings are ignored.
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "smtpwb/probe_runner.hpp"
+#include "smtpwb/settings.hpp"
+
+namespace smtpwb {
+
+struct ProbeTarget {
+  std::string host;
+  int port = 0;
+  SecurityMode mode = SecurityMode::Explicit;  // explicit: STARTTLS first
+  std::string ehlo_name;                        // empty: an address literal
+  std::chrono::milliseconds timeout{10'000};    // per probe connection, all steps included
+  static ProbeTarget from(const ConnectionSettings& settings);
+};
+
+struct TlsProbeRow {
+  enum class Outcome { Offered, NotOffered, Error };
+  TlsVersion version = TlsVersion::Tls12;
+  Outcome outcome = Outcome::Error;
+  std::string cipher;  // the suite the server picked when offered
+  std::string detail;  // why not offered, or what went wrong ("protocol_version alert", "connection closed"...)
+  bool offered() const { return outcome == Outcome::Offered; }
+  // SSL 2/3 and TLS 1.0/1.1 are deprecated (RFC 8996); offering them is a risk.
+  bool risk() const;
+};
+
+// One row per version, SSL 2 first (the order of kAllTlsVersions). The destructor cancels and joins.
+class TlsProbe {
+ public:
+  explicit TlsProbe(ProbeTarget target);
+
+  void start() { runner_.start(); }    // once
+  void cancel() { runner_.cancel(); }  // every probe stops within one poll slice
+  bool finished() const { return runner_.finished(); }
+  void wait() { runner_.wait(); }
+  ProbeProgress progress() const { return runner_.progress(); }
+  ProbeRowState state(TlsVersion v) const { return runner_.state(static_cast<std::size_t>(v)); }
+  // Rows not yet done say "not probed"; complete once finished().
+  std::vector<TlsProbeRow> results() const { return runner_.results(); }
+
+ private:
+  ProbeTarget target_;
+  ProbeRunner<TlsProbeRow> runner_;
+};
+
+// Runs every probe and waits for all of them.
+std::vector<TlsProbeRow> probe_tls(const ProbeTarget& target);
+// Probes one version on the calling thread.
+TlsProbeRow probe_tls_version(const ProbeTarget& target, TlsVersion version, const std::atomic<bool>& cancel);
+
+}  // namespace smtpwb

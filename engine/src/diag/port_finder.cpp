@@ -1,0 +1,141 @@
+#include "smtpwb/port_finder.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <tuple>
+
+#include "diag/probe_connection.hpp"
+
+namespace smtpwb {
+
+namespace {
+
+constexpr FinderMode kModes[] = {FinderMode::Plain, FinderMode::StartTls, FinderMode::Implicit};
+
+void handshake(diag::ProbeConnection& c, const FinderTarget& t, net::Deadline deadline, FinderRow& row) {
+  net::TlsClientConfig config;
+  config.server_name = t.host;
+  config.verify = false;
+  TlsFacts facts;
+  try {
+    c.stream().start_tls_client(config, deadline, facts);
+  } catch (const net::TlsError& e) {
+    if (e.peer_spoke_plaintext) throw diag::ProbeFailure("not TLS: the server answered \"" + e.plaintext_sample + "\"");
+    throw diag::ProbeFailure(e.what());
+  }
+  row.tls_version = facts.version;
+}
+
+void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row) {
+  diag::ProbeConnection c(t.host, row.port, deadline, cancel);
+  row.reachable = true;
+  if (row.mode == FinderMode::Implicit) handshake(c, t, deadline, row);
+  auto caps = c.greet(t.ehlo_name, deadline, &row.banner);
+  if (row.mode == FinderMode::Implicit) {
+    row.auth_after_tls = caps.auth_mechanisms();
+  } else {
+    row.starttls = caps.has("STARTTLS");
+    row.auth_before_tls = caps.auth_mechanisms();
+  }
+  if (row.mode == FinderMode::StartTls) {
+    c.starttls(caps, deadline);
+    handshake(c, t, deadline, row);
+    row.auth_after_tls = c.ehlo(t.ehlo_name, deadline).auth_mechanisms();
+  }
+  c.quit();
+}
+
+int port_rank(int port) {
+  switch (port) {
+    case 465: return 0;
+    case 587: return 1;
+    case 2525: return 2;
+    case 25: return 3;
+    default: return 4;
+  }
+}
+
+int tier(const FinderRow& r) {
+  if (r.mode == FinderMode::Plain) return 2;
+  return r.auth_after_tls.empty() ? 1 : 0;
+}
+
+std::vector<FinderRow> untried_rows(const FinderTarget& t) {
+  std::vector<FinderRow> rows;
+  for (int port : t.ports)
+    for (auto mode : kModes) {
+      FinderRow r;
+      r.port = port;
+      r.mode = mode;
+      r.error = "not tried";
+      rows.push_back(r);
+    }
+  return rows;
+}
+
+}  // namespace
+
+std::string_view to_string(FinderMode m) {
+  switch (m) {
+    case FinderMode::Plain: return "plain";
+    case FinderMode::StartTls: return "starttls";
+    case FinderMode::Implicit: return "implicit";
+  }
+  return "?";
+}
+
+FinderRow try_port(const FinderTarget& t, int port, FinderMode mode, const std::atomic<bool>& cancel) {
+  FinderRow row;
+  row.port = port;
+  row.mode = mode;
+  try {
+    run_mode(t, net::Deadline::in(t.timeout), cancel, row);
+  } catch (const diag::ProbeFailure& e) {
+    row.error = e.what();
+  } catch (const net::Cancelled&) {
+    row.error = "cancelled";
+  } catch (const std::exception& e) {
+    try {
+      diag::rethrow_as_probe_failure(std::current_exception());
+    } catch (const diag::ProbeFailure& f) {
+      row.error = f.what();
+    } catch (...) {
+      row.error = std::string("internal error: ") + e.what();
+    }
+  }
+  return row;
+}
+
+std::optional<Recommendation> recommend(const std::vector<FinderRow>& rows) {
+  const FinderRow* best = nullptr;
+  auto key = [](const FinderRow& r) { return std::tuple(tier(r), port_rank(r.port), r.mode == FinderMode::Implicit ? 0 : 1); };
+  for (const auto& r : rows)
+    if (r.works() && (!best || key(r) < key(*best))) best = &r;
+  if (!best) return std::nullopt;
+  Recommendation rec{best->port, best->mode, {}};
+  switch (tier(*best)) {
+    case 0:
+      rec.reason = std::string(best->mode == FinderMode::Implicit ? "implicit TLS" : "STARTTLS") + " works (" +
+                   best->tls_version + ") and AUTH is offered after TLS";
+      break;
+    case 1: rec.reason = "TLS works, but the server offers no AUTH (mail is accepted without login, or not at all)"; break;
+    default: rec.reason = "only unencrypted SMTP answers: credentials and mail would cross the network in clear"; break;
+  }
+  return rec;
+}
+
+PortFinder::PortFinder(FinderTarget target)
+    : target_(std::move(target)),
+      runner_(untried_rows(target_), [this](std::size_t i, const std::atomic<bool>& cancel) {
+        std::size_t modes = std::size(kModes);
+        return try_port(target_, target_.ports[i / modes], kModes[i % modes], cancel);
+      }) {}
+
+std::vector<FinderRow> find_settings(const FinderTarget& target) {
+  PortFinder finder(target);
+  finder.start();
+  finder.wait();
+  return finder.results();
+}
+
+}  // namespace smtpwb

@@ -1,0 +1,194 @@
+#include "smtpwb/net/dns.hpp"
+
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace smtpwb::net {
+
+namespace {
+
+// A blocking call on a detached worker thread. The caller waits in slices (deadline, cancel) and may
+// leave early; the shared state outlives it until the call returns (glibc cannot interrupt either lookup).
+template <class T>
+class Background {
+ public:
+  static Background start(std::function<T()> call) {
+    Background b;
+    b.shared_ = std::make_shared<Shared>();
+    std::thread([s = b.shared_, call = std::move(call)] {
+      std::optional<T> value;
+      std::exception_ptr error;
+      try {
+        value = call();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard lock(s->mutex);
+      s->value = std::move(value);
+      s->error = error;
+      s->done = true;
+      s->ready.notify_all();
+    }).detach();
+    return b;
+  }
+  bool started() const { return shared_ != nullptr; }
+  T get(Deadline deadline, const CancelFlag& cancel, const std::string& what) const {
+    std::unique_lock lock(shared_->mutex);
+    while (!shared_->ready.wait_for(lock, kSlice, [&] { return shared_->done; })) {
+      if (cancel.load()) throw Cancelled();
+      if (deadline.passed()) throw TimedOut(what.empty() ? "no answer in time" : "no answer in time " + what);
+    }
+    if (shared_->error) std::rethrow_exception(shared_->error);
+    return *shared_->value;
+  }
+
+ private:
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable ready;
+    bool done = false;
+    std::optional<T> value;
+    std::exception_ptr error;
+  };
+  std::shared_ptr<Shared> shared_;
+};
+
+std::vector<MxRecord> query_mx(const std::string& domain) {
+  struct __res_state state;
+  std::memset(&state, 0, sizeof state);
+  if (res_ninit(&state) != 0) throw ResolveError("the resolver could not be initialised");
+  state.retrans = 2;  // seconds per try; the caller's deadline is what counts
+  state.retry = 2;
+  std::vector<unsigned char> answer(NS_MAXMSG);
+  int n = res_nquery(&state, domain.c_str(), ns_c_in, ns_t_mx, answer.data(), static_cast<int>(answer.size()));
+  int error = state.res_h_errno;
+  res_nclose(&state);
+  if (n >= 0) return parse_mx_answer(answer.data(), static_cast<std::size_t>(n));
+  if (error == NO_DATA) return {};
+  ResolveError e(error == HOST_NOT_FOUND ? "the domain does not exist"
+                 : error == TRY_AGAIN   ? "no answer from the DNS server"
+                                        : "the lookup failed");
+  e.not_found = error == HOST_NOT_FOUND;
+  throw e;
+}
+
+std::string query_ptr(const Address& address) {
+  char host[NI_MAXHOST] = {};
+  int rc = ::getnameinfo(reinterpret_cast<const sockaddr*>(&address.storage), address.length, host, sizeof host, nullptr, 0,
+                         NI_NAMEREQD);
+  if (rc == 0) return host;
+  if (rc == EAI_NONAME) return {};
+  throw ResolveError(rc == EAI_AGAIN ? "no answer from the DNS server" : gai_strerror(rc));
+}
+
+std::string mx_list(const std::vector<MxRecord>& mx) {
+  std::string out;
+  for (const auto& r : mx) out += (out.empty() ? "" : ", ") + r.exchange + " (" + std::to_string(r.preference) + ")";
+  return out;
+}
+
+}  // namespace
+
+std::vector<MxRecord> parse_mx_answer(const unsigned char* message, std::size_t length) {
+  ns_msg handle;
+  if (length > NS_MAXMSG || ns_initparse(message, static_cast<int>(length), &handle) != 0)
+    throw ResolveError("the DNS answer cannot be parsed");
+  std::vector<MxRecord> out;
+  for (int i = 0; i < ns_msg_count(handle, ns_s_an); ++i) {
+    ns_rr rr;
+    if (ns_parserr(&handle, ns_s_an, i, &rr) != 0) throw ResolveError("the DNS answer cannot be parsed");
+    if (ns_rr_type(rr) != ns_t_mx || ns_rr_class(rr) != ns_c_in) continue;  // e.g. a CNAME before the MX
+    if (ns_rr_rdlen(rr) < 3) throw ResolveError("an MX record too short to hold a name");
+    char name[NS_MAXDNAME];
+    if (ns_name_uncompress(ns_msg_base(handle), ns_msg_end(handle), ns_rr_rdata(rr) + 2, name, sizeof name) < 0)
+      throw ResolveError("an MX record with an unreadable name");
+    out.push_back({static_cast<int>(ns_get16(ns_rr_rdata(rr))), *name ? name : "."});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const MxRecord& a, const MxRecord& b) { return a.preference < b.preference; });
+  return out;
+}
+
+std::string mail_domain(const std::string& from, const std::string& username) {
+  for (const auto* address : {&from, &username}) {
+    auto at = address->rfind('@');
+    if (at != std::string::npos && at + 1 < address->size()) return address->substr(at + 1);
+  }
+  return {};
+}
+
+std::vector<MxRecord> lookup_mx(const std::string& domain, Deadline deadline, const CancelFlag& cancel) {
+  return Background<std::vector<MxRecord>>::start([domain] { return query_mx(domain); })
+      .get(deadline, cancel, "looking up the MX of " + domain);
+}
+
+std::string reverse_dns(const Address& address, Deadline deadline, const CancelFlag& cancel) {
+  return Background<std::string>::start([address] { return query_ptr(address); })
+      .get(deadline, cancel, "looking up the PTR of " + address.text);
+}
+
+struct DnsFactsLookup::State {
+  std::string domain;
+  Background<std::vector<MxRecord>> mx;
+  std::string address;
+  Background<std::string> ptr;
+};
+
+DnsFactsLookup::DnsFactsLookup() : state_(std::make_unique<State>()) {}
+DnsFactsLookup::~DnsFactsLookup() = default;
+
+void DnsFactsLookup::start_mx(const std::string& domain) {
+  if (domain.empty() || state_->mx.started()) return;
+  state_->domain = domain;
+  state_->mx = Background<std::vector<MxRecord>>::start([domain] { return query_mx(domain); });
+}
+
+void DnsFactsLookup::start_reverse(const Address& address) {
+  if (state_->ptr.started()) return;
+  state_->address = address.text;
+  state_->ptr = Background<std::string>::start([address] { return query_ptr(address); });
+}
+
+std::vector<std::string> DnsFactsLookup::collect(ServerFacts& facts, Deadline deadline, const CancelFlag& cancel) {
+  std::vector<std::string> lines;
+  try {
+    if (state_->ptr.started()) {
+      std::string prefix = "Reverse DNS of " + state_->address + ": ";
+      try {
+        facts.reverse_dns = state_->ptr.get(deadline, cancel, "");
+        lines.push_back(prefix + (facts.reverse_dns.empty() ? "no PTR record" : facts.reverse_dns));
+      } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const Cancelled*>(&e)) throw;
+        lines.push_back(prefix + e.what());
+      }
+    }
+    if (state_->mx.started()) {
+      facts.mail_domain = state_->domain;
+      try {
+        facts.mx = state_->mx.get(deadline, cancel, "");
+        if (facts.mx.empty())
+          lines.push_back(state_->domain + " has no MX record (mail to it goes to its A/AAAA address, if any)");
+        else if (facts.mx.size() == 1 && facts.mx.front().exchange == ".")
+          lines.push_back(state_->domain + " accepts no mail (null MX record)");
+        else
+          lines.push_back("Your domain's mail (" + state_->domain + ") goes to " + mx_list(facts.mx));
+      } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const Cancelled*>(&e)) throw;
+        facts.mx_error = e.what();
+        lines.push_back("MX lookup for " + state_->domain + ": " + facts.mx_error);
+      }
+    }
+  } catch (const Cancelled&) {
+  }
+  return lines;
+}
+
+}  // namespace smtpwb::net
