@@ -50,7 +50,12 @@ std::optional<std::string> percent_decode(std::string_view text) {
 }  // namespace
 
 std::optional<UsageError> parse_proxy_url(const std::string& url, ProxyUrl& out) {
-  auto bad = [&](const std::string& why) { return UsageError{"--proxy: \"" + url + "\" " + why}; };
+  // Errors show the URL with its password masked: it must not be echoed.
+  std::string shown = url;
+  if (auto sep = url.find("://"), at = url.rfind('@'); sep != std::string::npos && at != std::string::npos && at > sep) {
+    if (auto colon = url.find(':', sep + 3); colon < at) shown = url.substr(0, colon + 1) + "********" + url.substr(at);
+  }
+  auto bad = [&](const std::string& why) { return UsageError{"--proxy: \"" + shown + "\" " + why}; };
   out = {};
   if (url == "none") return std::nullopt;
   auto sep = url.find("://");

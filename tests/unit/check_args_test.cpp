@@ -393,6 +393,8 @@ TEST_CASE("check args: bad --proxy URLs are one-line errors naming --proxy", "[c
   // Through the whole command line too, and the password is never echoed.
   auto msg = parse_error({"--host", "h", "--proxy", "ftp://user:TopSecret@p"});
   CHECK(msg.rfind("--proxy: ", 0) == 0);
+  CHECK(msg.find("TopSecret") == std::string::npos);
+  CHECK_THAT(proxy_error("http://u:TopSecret@bad host"), !ContainsSubstring("TopSecret"));
 }
 
 TEST_CASE("check args: --proxy and its credentials flags apply to the proxy settings", "[check_args][proxy]") {

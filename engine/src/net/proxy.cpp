@@ -147,7 +147,7 @@ class Handshake {
     log_(Dir::Server, response.status_line);
     for (const auto& [name, value] : response.headers) log_(Dir::Server, name + ": " + value);
     if (response.status >= 200 && response.status < 300) return {response.status, response.status_line, {}};
-    if (response.status == 407) throw credentials_refused(response);
+    if (response.status == 407 || response.status == 401) throw credentials_refused(response);  // tinyproxy: 401 for wrong ones
     std::string why;
     if (response.status == 403) why = " (forbidden: the proxy does not allow a tunnel to this host or port)";
     else if (response.status == 502 || response.status == 503 || response.status == 504)
