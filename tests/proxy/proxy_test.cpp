@@ -304,6 +304,27 @@ TEST_CASE("A proxy that never answers: proxy timeout within the step timeout", "
   }
 }
 
+TEST_CASE("Cancel during a proxy handshake that never ends takes effect at once", "[proxy][engine][cancel]") {
+  int port = 0;
+  auto silent = net::listen_loopback(port);
+  auto s = through(kKinds[7]);
+  s.proxy.port = port;
+  s.timeout_s = 30;
+  Session session(s, TestRequest{}, std::make_shared<EventQueue>());
+  session.start();
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (session.current_phase() != Phase::Proxy && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(session.current_phase() == Phase::Proxy);
+  auto start = std::chrono::steady_clock::now();
+  session.cancel();
+  session.wait();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+  REQUIRE(session.result().failure);
+  CHECK(session.result().failure->category == FailureCategory::Cancelled);
+  CHECK(session.result().failure->phase == Phase::Proxy);
+}
+
 TEST_CASE("HTTP proxy with a Domain (NTLM) is a clear configuration failure for now", "[proxy][engine][failure]") {
   auto s = through(kKinds[8]);
   s.proxy.domain = "ACME";

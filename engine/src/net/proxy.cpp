@@ -73,7 +73,7 @@ class Handshake {
     if (reply.code != kSocks4Granted)
       throw ProxyError(ProxyOutcome::TargetRefused,
                        std::string("The ") + version + " proxy refused the connection to " + target_ + ": reply " + text +
-                           (literal || reply.code != 91 ? "" : "; the proxy may not support SOCKS4a (names), try SOCKS4 or SOCKS5"),
+                           (literal || reply.code != 91 ? "" : " (a proxy without SOCKS4a answers 91 to every name: then try SOCKS4 or SOCKS5)"),
                        reply.code, std::string(socks4_reply_meaning(reply.code)));
     return {reply.code, std::string(socks4_reply_meaning(reply.code)), reply.address};
   }
@@ -203,8 +203,7 @@ class Handshake {
       try {
         n = stream_.read_some(chunk, std::min(p.need, sizeof chunk), deadline_);
       } catch (const TimedOut&) {
-        throw ProxyError(ProxyOutcome::Timeout, "The proxy did not answer " + what + " in time (it accepted the TCP connection; "
-                                                "is this the right port and proxy type?)");
+        throw ProxyError(ProxyOutcome::Timeout, "The proxy did not answer " + what + " in time");
       } catch (const NetError& e) {
         throw ProxyError(ProxyOutcome::Closed, "The connection to the proxy was lost waiting for its answer to " + what + ": " + e.what());
       }

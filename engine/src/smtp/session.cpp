@@ -265,7 +265,8 @@ class Runner {
       facts.reply = e.reply_code;
       facts.reply_text = e.reply_text;
       std::string message = e.what();
-      if (e.outcome == net::ProxyOutcome::Timeout) message += " (timeout " + std::to_string(s_.timeout_s) + " s)";
+      if (e.outcome == net::ProxyOutcome::Timeout)
+        message += " (" + std::to_string(s_.timeout_s) + " s; it accepted the TCP connection: is this the right port and proxy type?)";
       fail(e.outcome == net::ProxyOutcome::NotAvailable ? FailureCategory::Config : FailureCategory::Proxy, message);
     }
   }
