@@ -209,9 +209,10 @@ class Runner {
       }
     }
     std::string where = host + ":" + std::to_string(port);
-    if (proxy)
-      fail(FailureCategory::Proxy, "The proxy " + where + " is unreachable (" + last_error + ")" +
-                                       (all_timed_out ? ": no answer within " + std::to_string(s_.timeout_s) + " s" : ""));
+    if (proxy && all_timed_out)
+      fail(FailureCategory::Proxy, "The proxy " + where + " is unreachable: no answer to the TCP connection within " +
+                                       std::to_string(s_.timeout_s) + " s (a firewall, or the wrong address or port)");
+    if (proxy) fail(FailureCategory::Proxy, "The proxy " + where + " is unreachable (" + last_error + ")");
     if (all_timed_out)
       fail(FailureCategory::Timeout, "Connecting to " + where + " timed out after " + std::to_string(s_.timeout_s) +
                                          " s (no answer: a firewall, or the port is blocked)");
