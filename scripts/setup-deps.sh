@@ -20,11 +20,16 @@ SYSTEM_PACKAGES=(
   build-essential cmake pkg-config ninja-build
   libglfw3-dev libsecret-1-dev libspdlog-dev libfmt-dev libstb-dev libfreetype-dev libgl-dev nlohmann-json3-dev
   postfix dovecot-core swaks libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth libgl1-mesa-dri procps iproute2
+  dante-server tinyproxy libpam-pwdfile libio-socket-socks-perl
 )
+# Packages whose system service the suite never uses: it runs its own instances on loopback ports.
+UNUSED_SERVICES=(danted tinyproxy)
 TRIXIE_PACKAGES=(libmbedtls-dev libmbedtls21 libmbedcrypto16 libmbedx509-7 libimgui-dev)
 BACKPORTS_PACKAGES=(libcatch2-dev)
 
+prefix_ready=0
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_version" ]] && [[ "${1:-}" != "--force" ]]; then
+  prefix_ready=1
   missing=0
   for p in "${SYSTEM_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing=1; done
   [[ $missing == 0 ]] && { echo "setup-deps: already done (use --force to redo)"; exit 0; }
@@ -65,7 +70,17 @@ if ((${#need[@]})); then
   if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null; $SUDO chmod +x $policy; made_policy=1; fi
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { [[ $made_policy == 1 ]] && $SUDO rm -f $policy; die "apt-get install failed for: ${need[*]}"; }
   [[ $made_policy == 1 ]] && $SUDO rm -f $policy
+  # Installing may enable (and on a booted system start) the proxies' own services; stop and disable them.
+  for service in "${UNUSED_SERVICES[@]}"; do
+    if [[ -d /run/systemd/system ]]; then $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
+    elif [[ -x /etc/init.d/$service ]]; then
+      $SUDO /etc/init.d/"$service" stop >/dev/null 2>&1 || true
+      $SUDO update-rc.d "$service" disable >/dev/null 2>&1 || true
+    fi
+  done
 fi
+# Only system packages were missing: the shared prefix is complete, so leave it alone (other checkouts use it).
+if [[ $prefix_ready == 1 ]]; then step "dependencies ready"; exit 0; fi
 
 # Download packages of another suite into the prefix without touching the machine's apt state.
 fetch_suite() {

@@ -31,7 +31,86 @@ std::optional<int> to_int(const std::string& s) {
   return v;
 }
 
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
+      return std::nullopt;
+    out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<UsageError> parse_proxy_url(const std::string& url, ProxyUrl& out) {
+  // Errors show the URL with its password masked: it must not be echoed.
+  std::string shown = url;
+  if (auto sep = url.find("://"), at = url.rfind('@'); sep != std::string::npos && at != std::string::npos && at > sep) {
+    if (auto colon = url.find(':', sep + 3); colon < at) shown = url.substr(0, colon + 1) + "********" + url.substr(at);
+  }
+  auto bad = [&](const std::string& why) { return UsageError{"--proxy: \"" + shown + "\" " + why}; };
+  out = {};
+  if (url == "none") return std::nullopt;
+  auto sep = url.find("://");
+  if (sep == std::string::npos) return bad("is not a proxy URL like socks5://proxy.example.com:1080");
+  std::string scheme = url.substr(0, sep);
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "socks5h") {
+    out.type = ProxyType::Socks5;
+    out.resolve_via_proxy = true;
+  } else if (auto t = parse_proxy_type(scheme); t && *t != ProxyType::None) {
+    out.type = *t;
+  } else {
+    return bad("has the scheme \"" + scheme + "\"; use socks4://, socks4a://, socks5://, socks5h:// or http://");
+  }
+  std::string rest = url.substr(sep + 3);
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.find_first_of("/?#") != std::string::npos) return bad("has a path; give only [user[:password]@]host[:port]");
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    auto colon = userinfo.find(':');
+    out.user = percent_decode(userinfo.substr(0, colon));
+    if (colon != std::string::npos) out.password = percent_decode(userinfo.substr(colon + 1));
+    if (!out.user || (colon != std::string::npos && !out.password)) return bad("has a malformed %-escape in the user or password");
+    if (out.user->empty()) return bad("has an empty user name before '@'");
+  }
+  std::string port_text;
+  if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
+    auto close = rest.find(']');
+    if (close == std::string::npos) return bad("has an IPv6 address without its closing ']'");
+    out.host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') return bad("has text after the IPv6 address");
+      port_text = rest.substr(close + 2);
+      if (port_text.empty()) return bad("has an empty port after ':'");
+    }
+    if (!is_ip_literal(out.host) || out.host.find(':') == std::string::npos) return bad("has an invalid IPv6 address in brackets");
+  } else {
+    auto colon = rest.find(':');
+    out.host = rest.substr(0, colon);
+    if (colon != std::string::npos) {
+      port_text = rest.substr(colon + 1);
+      if (port_text.empty()) return bad("has an empty port after ':'");
+    }
+    if (out.host.empty()) return bad("has no host");
+    if (!is_ip_literal(out.host) && !is_valid_hostname(out.host)) return bad("has an invalid host name \"" + out.host + "\"");
+  }
+  out.port = out.type == ProxyType::Http ? 8080 : 1080;
+  if (!port_text.empty()) {
+    auto n = to_int(port_text);
+    if (!n || *n < 1 || *n > 65535) return bad("has the port \"" + port_text + "\", which is not a TCP port (1-65535)");
+    out.port = *n;
+  }
+  return std::nullopt;
+}
 
 const char* check_usage() {
   return R"(usage: smtp-workbench check --host H [--port P] [--security none|starttls|implicit] [options]
@@ -55,6 +134,13 @@ Authentication
   --anonymous              do not authenticate
   --sasl LIST              permitted mechanisms in order of preference, e.g. PLAIN,LOGIN
   --allow-plaintext-auth   allow credentials over an unencrypted connection
+Proxy
+  --proxy URL              socks4://, socks4a://, socks5:// (server name resolved here), socks5h:// (resolved by
+                           the proxy) or http:// (CONNECT), e.g. socks5h://proxy.example.com:1080; "none" for none
+                           (default ports: 1080, http 8080)
+  --proxy-user U           authenticate to the proxy as U (SOCKS4: the user id)
+  --proxy-password-env VAR read the proxy password from environment variable VAR
+  --proxy-domain D         domain for NTLM (not available yet)
 Message
   --from A --to B[,C]      send a test message (--to may be repeated)
   --subject S              subject (default "SMTP Workbench test message")
@@ -158,6 +244,15 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
          if (a.find_ports.empty()) return UsageError{"--find-ports: no port given"};
          return std::nullopt;
        })},
+      {"--proxy", Setter([&a](const std::string& v) -> std::optional<UsageError> {
+         ProxyUrl url;
+         if (auto e = parse_proxy_url(v, url)) return e;
+         a.proxy = url;
+         return std::nullopt;
+       })},
+      {"--proxy-user", str(a.proxy_user)},
+      {"--proxy-password-env", str(a.proxy_password_env)},
+      {"--proxy-domain", str(a.proxy_domain)},
   };
   std::map<std::string, bool*> switches = {
       {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
@@ -204,8 +299,40 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
   if (!a.find_ports.empty() && !a.find_settings) return UsageError{"--find-ports needs --find-settings"};
   if (a.find_settings && (a.probe_tls || a.demo || a.from))
     return UsageError{"--find-settings runs alone: leave out --probe-tls, --demo and --from/--to"};
+  if ((a.proxy_user || a.proxy_password_env || a.proxy_domain) && !a.proxy && a.profile.empty())
+    return UsageError{"--proxy-user, --proxy-password-env and --proxy-domain need --proxy"};
+  if (a.proxy && a.proxy->type == ProxyType::None && (a.proxy_user || a.proxy_password_env || a.proxy_domain))
+    return UsageError{"--proxy none takes no --proxy-user, --proxy-password-env or --proxy-domain"};
+  if (a.proxy_password_env && a.proxy && a.proxy->password)
+    return UsageError{"--proxy-password-env and a password inside the --proxy URL contradict each other"};
   return std::nullopt;
 }
+
+namespace {
+// The password from --proxy-password-env is read by the command itself (it touches the environment).
+void apply_proxy_args(const CheckArgs& a, ProxySettings& p) {
+  if (a.proxy) {
+    if (a.proxy->type == ProxyType::None) {
+      p = ProxySettings{};
+      return;
+    }
+    p.type = a.proxy->type;
+    p.resolve_via_proxy = a.proxy->resolve_via_proxy;
+    p.address = a.proxy->host;
+    p.port = a.proxy->port;
+    if (a.proxy->user) {
+      p.use_credentials = true;
+      p.username = *a.proxy->user;
+    }
+    if (a.proxy->password) p.password = *a.proxy->password;
+  }
+  if (a.proxy_user) {
+    p.use_credentials = true;
+    p.username = *a.proxy_user;
+  }
+  if (a.proxy_domain) p.domain = *a.proxy_domain;
+}
+}  // namespace
 
 std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSettings& s) {
   if (a.name) s.name = *a.name;
@@ -248,6 +375,7 @@ std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSetting
   if (a.ehlo) s.ehlo_name = *a.ehlo;
   if (a.timeout) s.timeout_s = *a.timeout;
   if (a.code_page) s.code_page = *a.code_page;
+  apply_proxy_args(a, s.proxy);
   return std::nullopt;
 }
 

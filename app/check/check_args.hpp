@@ -11,6 +11,15 @@ namespace smtpwb::app {
 enum class ColorMode { Auto, Always, Never };
 enum class PasswordSource { None, Env, File, Stdin };
 
+// --proxy URL: scheme://[user[:password]@]host[:port][/]
+struct ProxyUrl {
+  ProxyType type = ProxyType::None;  // "none" turns a profile's proxy off
+  bool resolve_via_proxy = false;    // socks5h
+  std::string host;
+  int port = 0;
+  std::optional<std::string> user, password;  // percent-decoded
+};
+
 struct CheckArgs {
   // Flags as given; std::nullopt when absent, so that a profile's values survive.
   std::optional<std::string> host, security, tls_versions, user, sasl, ca_file, ehlo, code_page, name, group;
@@ -29,11 +38,16 @@ struct CheckArgs {
   bool probe_tls = false;      // after the test, probe every TLS version (a grid; "tls_probe" in JSON)
   bool find_settings = false;  // instead of a test, try ports x modes and recommend one
   std::vector<int> find_ports; // --find-ports; empty: 25, 465, 587, 2525
+  std::optional<ProxyUrl> proxy;
+  std::optional<std::string> proxy_user, proxy_domain, proxy_password_env;
 };
 
 struct UsageError {
   std::string message;  // one line, names the flag
 };
+
+// Pure: the --proxy value; the error names --proxy.
+std::optional<UsageError> parse_proxy_url(const std::string& url, ProxyUrl& out);
 
 // Parses argv after "check". Returns the arguments, or the first usage error.
 std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv, CheckArgs& out);

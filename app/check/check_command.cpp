@@ -177,6 +177,14 @@ int run_check(const std::vector<std::string>& argv) {
   std::string error;
   if (auto pw = read_password(args, error)) settings.password = *pw;
   if (!error.empty()) return usage_error(error);
+  if (args.proxy && args.proxy->password)
+    std::fprintf(stderr, "smtp-workbench check: warning: --proxy: the password inside the URL is visible to other users "
+                         "in the process list; use --proxy-password-env VAR\n");
+  if (args.proxy_password_env) {
+    const char* v = std::getenv(args.proxy_password_env->c_str());
+    if (!v) return usage_error("--proxy-password-env: the environment variable " + *args.proxy_password_env + " is not set");
+    settings.proxy.password = v;
+  }
 
   TestRequest request;
   if (args.stop_after) request.stop_after = *args.stop_after;

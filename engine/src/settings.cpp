@@ -77,6 +77,9 @@ std::string_view to_string(SecurityMode m) { return name_of(kModeNames, m); }
 std::string_view to_string(AuthType a) { return name_of(kAuthNames, a); }
 std::string_view to_string(ProxyType p) { return name_of(kProxyNames, p); }
 std::string_view to_string(StopAfter s) { return name_of(kStopNames, s); }
+std::string_view proxy_scheme(const ProxySettings& p) {
+  return p.type == ProxyType::Socks5 && p.resolve_via_proxy ? "socks5h" : to_string(p.type);
+}
 std::optional<CryptoProtocol> parse_crypto_protocol(std::string_view t) { return lookup(kCryptoNames, t); }
 std::optional<SecurityMode> parse_security_mode(std::string_view t) { return lookup(kModeNames, t); }
 std::optional<AuthType> parse_auth_type(std::string_view t) { return lookup(kAuthNames, t); }
@@ -200,6 +203,17 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
       } else if (s.proxy.password.empty()) {
         add("Proxy password", "is empty while Use credentials is on");
       }
+      if (s.proxy.type == ProxyType::Http && s.proxy.username.find(':') != std::string::npos)
+        add("Proxy username", "contains ':', which HTTP Basic authentication cannot carry in a user name");
+      if (s.proxy.type == ProxyType::Socks5) {  // RFC 1929 carries each in at most 255 bytes
+        if (s.proxy.username.size() > 255) add("Proxy username", "is longer than 255 bytes (the SOCKS5 limit)");
+        if (s.proxy.password.size() > 255) add("Proxy password", "is longer than 255 bytes (the SOCKS5 limit)");
+      }
+    }
+    for (const auto& [field, value] : {std::pair{"Proxy username", &s.proxy.username}, std::pair{"Proxy password", &s.proxy.password},
+                                       std::pair{"Proxy domain", &s.proxy.domain}}) {
+      if (value->find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos)
+        add(field, "contains a line break or NUL character");
     }
   }
   return errors;

@@ -12,10 +12,13 @@
 using namespace smtpwb;
 
 namespace {
+// A display number of our own (from the shell's PID): parallel `xvfb-run -a` can race for the same one.
+const std::string kXvfb = "xvfb-run -a -n $((100 + $$ % 5000)) -s '-screen 0 1280x820x24'";
+
 test::Run run_window(const std::filesystem::path& config, const std::string& name, const std::filesystem::path& shot,
                      const std::string& env = {}) {
   return test::run_binary("--config-dir " + config.string() + " --run-test '" + name + "' --screenshot " + shot.string() + " 2>&1",
-                          env + " xvfb-run -a -s '-screen 0 1280x820x24'");
+                          env + " " + kXvfb);
 }
 
 // A blank or single-colour image has few distinct colours; a drawn window with text has hundreds.
@@ -55,7 +58,7 @@ TEST_CASE("Window: Test against the real Postfix, right and wrong password", "[g
   auto ok = test::run_binary("--config-dir " + (dir.path / "config").string() +
                                  " --run-test 'Postfix submission' --password-env SMTPWB_TEST_PW --screenshot " +
                                  (dir.path / "ok.png").string() + " 2>&1",
-                             "SMTPWB_TEST_PW='" + test::fact("MAILSTACK_PASSWORD") + "' xvfb-run -a -s '-screen 0 1280x820x24'");
+                             "SMTPWB_TEST_PW='" + test::fact("MAILSTACK_PASSWORD") + "' " + kXvfb);
   {
     INFO(ok.out);
     CHECK(ok.status == 0);
@@ -63,7 +66,7 @@ TEST_CASE("Window: Test against the real Postfix, right and wrong password", "[g
   auto bad = test::run_binary("--config-dir " + (dir.path / "config").string() +
                                   " --run-test 'Postfix submission' --password-env SMTPWB_TEST_PW --screenshot " +
                                   (dir.path / "bad.png").string() + " 2>&1",
-                              "SMTPWB_TEST_PW=wrong-password xvfb-run -a -s '-screen 0 1280x820x24'");
+                              "SMTPWB_TEST_PW=wrong-password " + kXvfb);
   INFO(bad.out);
   CHECK(bad.status == exit_code(FailureCategory::Auth));
   int w = 0, h = 0;

@@ -326,3 +326,107 @@ TEST_CASE("check usage text documents the contract flags", "[check_args]") {
     CHECK_THAT(usage, ContainsSubstring(flag));
   }
 }
+
+// ---- --proxy ----
+namespace {
+ProxyUrl proxy_ok(const std::string& url) {
+  ProxyUrl u;
+  auto err = parse_proxy_url(url, u);
+  if (err) FAIL("unexpected --proxy error: " << err->message);
+  return u;
+}
+std::string proxy_error(const std::string& url) {
+  ProxyUrl u;
+  auto err = parse_proxy_url(url, u);
+  REQUIRE(err.has_value());
+  CHECK(err->message.rfind("--proxy: ", 0) == 0);
+  CHECK(err->message.find('\n') == std::string::npos);
+  return err->message;
+}
+}  // namespace
+
+TEST_CASE("check args: --proxy schemes map onto the proxy type and who resolves the name", "[check_args][proxy]") {
+  auto s4 = proxy_ok("socks4://127.0.0.1:1080");
+  CHECK(s4.type == ProxyType::Socks4);
+  CHECK(s4.host == "127.0.0.1");
+  CHECK(s4.port == 1080);
+  CHECK(proxy_ok("socks4a://p.example").type == ProxyType::Socks4a);
+  auto s5 = proxy_ok("SOCKS5://p.example:9050/");
+  CHECK(s5.type == ProxyType::Socks5);
+  CHECK_FALSE(s5.resolve_via_proxy);
+  CHECK(s5.port == 9050);
+  auto s5h = proxy_ok("socks5h://p.example");
+  CHECK(s5h.type == ProxyType::Socks5);
+  CHECK(s5h.resolve_via_proxy);
+  CHECK(s5h.port == 1080);
+  auto http = proxy_ok("http://[::1]:3128");
+  CHECK(http.type == ProxyType::Http);
+  CHECK(http.host == "::1");
+  CHECK(http.port == 3128);
+  CHECK(proxy_ok("http://proxy.example").port == 8080);
+  CHECK(proxy_ok("none").type == ProxyType::None);
+}
+
+TEST_CASE("check args: --proxy user and password inside the URL, percent-decoded", "[check_args][proxy]") {
+  auto u = proxy_ok("socks5://us%40er:p%3Ass@p.example:1080");
+  CHECK(u.user == "us@er");
+  CHECK(u.password == "p:ss");
+  auto only_user = proxy_ok("socks4://uid@10.0.0.1");
+  CHECK(only_user.user == "uid");
+  CHECK_FALSE(only_user.password.has_value());
+}
+
+TEST_CASE("check args: bad --proxy URLs are one-line errors naming --proxy", "[check_args][proxy][errors]") {
+  CHECK_THAT(proxy_error("p.example:1080"), ContainsSubstring("not a proxy URL"));
+  CHECK_THAT(proxy_error("https://p.example"), ContainsSubstring("socks5h://"));
+  CHECK_THAT(proxy_error("socks6://p.example"), ContainsSubstring("\"socks6\""));
+  CHECK_THAT(proxy_error("socks5://p.example:0"), ContainsSubstring("not a TCP port"));
+  CHECK_THAT(proxy_error("socks5://p.example:99999"), ContainsSubstring("not a TCP port"));
+  CHECK_THAT(proxy_error("socks5://p.example:x"), ContainsSubstring("not a TCP port"));
+  CHECK_THAT(proxy_error("socks5://p.example:"), ContainsSubstring("empty port"));
+  CHECK_THAT(proxy_error("socks5://"), ContainsSubstring("no host"));
+  CHECK_THAT(proxy_error("socks5://bad_host!:1"), ContainsSubstring("invalid host"));
+  CHECK_THAT(proxy_error("http://p.example/path"), ContainsSubstring("path"));
+  CHECK_THAT(proxy_error("http://[::1:3128"), ContainsSubstring("']'"));
+  CHECK_THAT(proxy_error("http://u:%zz@p.example"), ContainsSubstring("%-escape"));
+  CHECK_THAT(proxy_error("http://:pw@p.example"), ContainsSubstring("empty user"));
+  // Through the whole command line too, and the password is never echoed.
+  auto msg = parse_error({"--host", "h", "--proxy", "ftp://user:TopSecret@p"});
+  CHECK(msg.rfind("--proxy: ", 0) == 0);
+  CHECK(msg.find("TopSecret") == std::string::npos);
+  CHECK_THAT(proxy_error("http://u:TopSecret@bad host"), !ContainsSubstring("TopSecret"));
+}
+
+TEST_CASE("check args: --proxy and its credentials flags apply to the proxy settings", "[check_args][proxy]") {
+  auto s = apply_ok({"--host", "h", "--proxy", "socks5h://p.example:1081", "--proxy-user", "pu", "--proxy-password-env",
+                     "PXPW", "--proxy-domain", "ACME"});
+  CHECK(s.proxy.type == ProxyType::Socks5);
+  CHECK(s.proxy.resolve_via_proxy);
+  CHECK(s.proxy.address == "p.example");
+  CHECK(s.proxy.port == 1081);
+  CHECK(s.proxy.use_credentials);
+  CHECK(s.proxy.username == "pu");
+  CHECK(s.proxy.domain == "ACME");
+  CHECK(s.proxy.password.empty());  // read from the environment by the command, not here
+
+  auto from_url = apply_ok({"--host", "h", "--proxy", "http://a:b@p.example:3128"});
+  CHECK(from_url.proxy.use_credentials);
+  CHECK(from_url.proxy.username == "a");
+  CHECK(from_url.proxy.password == "b");
+
+  ConnectionSettings profile;
+  profile.proxy.type = ProxyType::Http;
+  profile.proxy.address = "old.example";
+  auto off = apply_ok({"--host", "h", "--proxy", "none"}, profile);
+  CHECK(off.proxy.type == ProxyType::None);
+  auto kept = apply_ok({"--host", "h"}, profile);
+  CHECK(kept.proxy.address == "old.example");
+}
+
+TEST_CASE("check args: proxy credential flags need --proxy", "[check_args][proxy][errors]") {
+  CHECK_THAT(parse_error({"--host", "h", "--proxy-user", "u"}), ContainsSubstring("need --proxy"));
+  CHECK_THAT(parse_error({"--host", "h", "--proxy", "none", "--proxy-user", "u"}), ContainsSubstring("--proxy none"));
+  CHECK_THAT(parse_error({"--host", "h", "--proxy", "socks5://u:p@x", "--proxy-password-env", "V"}), ContainsSubstring("contradict"));
+  CHECK_THAT(check_usage(), ContainsSubstring("--proxy-password-env VAR"));
+  CHECK_THAT(check_usage(), ContainsSubstring("socks5h://"));
+}

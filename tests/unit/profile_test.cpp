@@ -51,6 +51,7 @@ ConnectionSettings sample_settings() {
   s.proxy.use_credentials = true;
   s.proxy.domain = "ACME";
   s.proxy.username = "proxyuser";
+  s.proxy.resolve_via_proxy = true;
   s.proxy.password = kProxySecret;
   return s;
 }
@@ -119,6 +120,7 @@ TEST_CASE("profile_json layout", "[profile]") {
   CHECK(j["encryption"]["mode"] == "implicit");
   CHECK(j["encryption"]["versions"] == json::array({"tls1.1", "tls1.3"}));
   CHECK(j["proxy"]["type"] == "socks5");
+  CHECK(j["proxy"]["resolve_via_proxy"] == true);
   CHECK(j["auth"]["anonymous"] == false);
 }
 
@@ -356,4 +358,15 @@ TEST_CASE("profile files", "[profile][file]") {
     CHECK_THAT(err->message, ContainsSubstring(path.string()));
     CHECK_THAT(err->message, ContainsSubstring("cannot be read"));
   }
+}
+
+TEST_CASE("apply_profile: a proxy password is refused and points to --proxy-password-env", "[profile][errors]") {
+  ConnectionSettings s;
+  auto err = apply_profile(json{{"proxy", {{"type", "socks5"}, {"password", "x"}}}}, s);
+  REQUIRE(err.has_value());
+  CHECK_THAT(err->message, ContainsSubstring("proxy.password"));
+  CHECK_THAT(err->message, ContainsSubstring("--proxy-password-env"));
+  auto wrong = apply_profile(json{{"proxy", {{"resolve_via_proxy", "yes"}}}}, s);
+  REQUIRE(wrong.has_value());
+  CHECK_THAT(wrong->message, ContainsSubstring("proxy.resolve_via_proxy"));
 }

@@ -37,6 +37,7 @@ inline std::string first_difference(const ConnectionSettings& a, const Connectio
   SMTPWB_CMP(proxy.domain);
   SMTPWB_CMP(proxy.username);
   SMTPWB_CMP(proxy.password);
+  SMTPWB_CMP(proxy.resolve_via_proxy);
 #undef SMTPWB_CMP
   return {};
 }

@@ -367,3 +367,31 @@ TEST_CASE("ConnectionSettings and ProxySettings are equality comparable", "[sett
   CHECK(std::equality_comparable<ProxySettings>);
   CHECK(std::equality_comparable<ConnectionSettings>);
 }
+
+TEST_CASE("validate: proxy credentials the protocols cannot carry", "[settings][validate][proxy]") {
+  ConnectionSettings s;
+  s.address = "smtp.example.com";
+  s.proxy.type = ProxyType::Socks5;
+  s.proxy.address = "proxy.example.com";
+  s.proxy.use_credentials = true;
+  s.proxy.username = std::string(256, 'u');
+  s.proxy.password = "pw";
+  CHECK(fields(validate(s)) == std::vector<std::string>{"Proxy username"});
+  s.proxy.username = "u";
+  s.proxy.password = "p\r\nw";
+  CHECK(fields(validate(s)) == std::vector<std::string>{"Proxy password"});
+  s.proxy.type = ProxyType::Http;
+  s.proxy.password = "pw";
+  s.proxy.username = "a:b";
+  CHECK(fields(validate(s)) == std::vector<std::string>{"Proxy username"});
+}
+
+TEST_CASE("proxy_scheme: socks5h is SOCKS5 with the name resolved by the proxy", "[settings][proxy]") {
+  ProxySettings p;
+  p.type = ProxyType::Socks5;
+  CHECK(proxy_scheme(p) == "socks5");
+  p.resolve_via_proxy = true;
+  CHECK(proxy_scheme(p) == "socks5h");
+  p.type = ProxyType::Socks4a;
+  CHECK(proxy_scheme(p) == "socks4a");
+}

@@ -93,11 +93,26 @@ struct MessageFacts {
   std::string server_reply;  // final reply to DATA, e.g. "250 2.0.0 Ok: queued as 4Xy..."
 };
 
+// The proxy of the session; `result` and `reply` are what the diagnostics read about a proxy failure.
+struct ProxyFacts {
+  bool used = false;
+  std::string type;                      // proxy_scheme(): "socks4" | "socks4a" | "socks5" | "socks5h" | "http"
+  std::string address;                   // as configured
+  int port = 0;
+  std::string connected_address;         // the proxy's IP address used
+  std::string target_resolved_by;        // "client" | "proxy"
+  std::string result = "not-attempted";  // "ok" | "unresolved" | "unreachable" | "timeout" | "credentials-refused" |
+                                         // "target-refused" | "closed" | "protocol-error" | "not-available"
+  int reply = -1;                        // the proxy's last reply code (SOCKS) or HTTP status; -1: none
+  std::string reply_text;                // its meaning, or the HTTP status line
+};
+
 struct SessionResult {
   bool ok = false;
   std::optional<Failure> failure;
   std::vector<PhaseTiming> phases;
   ServerFacts server;
+  ProxyFacts proxy;
   TlsFacts tls;
   AuthFacts auth;
   MessageFacts message;

@@ -46,6 +46,7 @@ struct ProxySettings {
   std::string domain;
   std::string username;
   std::string password;  // secret
+  bool resolve_via_proxy = false;  // SOCKS5 only: send the server's name for the proxy to resolve ("socks5h")
   bool operator==(const ProxySettings&) const = default;
 };
 
@@ -100,6 +101,8 @@ std::string_view to_string(CryptoProtocol c);    // "none" | "ssl" | "tls"
 std::string_view to_string(SecurityMode m);      // "explicit" | "implicit"
 std::string_view to_string(AuthType a);          // "default" | "gmail-oauth"
 std::string_view to_string(ProxyType p);         // "none" | "socks4" | ...
+// The URL scheme of a proxy: "socks4", "socks4a", "socks5", "socks5h" (SOCKS5, name resolved by the proxy), "http".
+std::string_view proxy_scheme(const ProxySettings& p);
 std::optional<CryptoProtocol> parse_crypto_protocol(std::string_view text);
 std::optional<SecurityMode> parse_security_mode(std::string_view text);
 std::optional<AuthType> parse_auth_type(std::string_view text);

@@ -82,8 +82,8 @@ class ObjectReader {
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
       if (std::find(known_.begin(), known_.end(), it.key()) != known_.end()) continue;
       if (it.key() == "password" || it.key() == "client_secret")
-        return ProfileError{where(it.key().c_str()) + "secrets are never stored in profiles; pass them with "
-                                                      "--password-env, --password-file or --password-stdin"};
+        return ProfileError{where(it.key().c_str()) + "secrets are never stored in profiles; pass them with " +
+                            (path_ == "proxy" ? "--proxy-password-env" : "--password-env, --password-file or --password-stdin")};
       return ProfileError{where(it.key().c_str()) + "unknown field"};
     }
     return std::nullopt;
@@ -155,6 +155,7 @@ std::optional<ProfileError> read_proxy(const json& j, ConnectionSettings& s) {
   SMTPWB_TRY(r.boolean("use_credentials", s.proxy.use_credentials));
   SMTPWB_TRY(r.string("domain", s.proxy.domain));
   SMTPWB_TRY(r.string("username", s.proxy.username));
+  SMTPWB_TRY(r.boolean("resolve_via_proxy", s.proxy.resolve_via_proxy));
   return r.unknown_fields();
 }
 
@@ -185,7 +186,8 @@ json profile_json(const ConnectionSettings& s) {
             {"port", s.proxy.port},
             {"use_credentials", s.proxy.use_credentials},
             {"domain", s.proxy.domain},
-            {"username", s.proxy.username}}}};
+            {"username", s.proxy.username},
+            {"resolve_via_proxy", s.proxy.resolve_via_proxy}}}};
 }
 
 std::optional<ProfileError> apply_profile(const json& j, ConnectionSettings& settings) {

@@ -59,6 +59,18 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                    {"ehlo_name", r.server.ehlo_name},
                    {"capabilities", {{"before_tls", r.server.capabilities_before_tls},
                                      {"after_tls", r.server.capabilities_after_tls}}}};
+  if (r.proxy.used) {
+    out["proxy"] = {{"type", r.proxy.type},
+                    {"address", r.proxy.address},
+                    {"port", r.proxy.port},
+                    {"connected_address", r.proxy.connected_address},
+                    {"target_resolved_by", r.proxy.target_resolved_by},
+                    {"result", r.proxy.result},
+                    {"reply", r.proxy.reply < 0 ? json(nullptr) : json(r.proxy.reply)},
+                    {"reply_text", r.proxy.reply_text}};
+  } else {
+    out["proxy"] = nullptr;
+  }
   json chain = json::array();
   for (const auto& c : r.tls.chain) chain.push_back(certificate_json(c));
   if (r.tls.used) {

@@ -1,10 +1,12 @@
 #include "smtpwb/session.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 
+#include "net/proxy.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/log.hpp"
 #include "smtpwb/net/dns.hpp"
@@ -161,37 +163,48 @@ class Runner {
     res_.server.host = s_.address;
     res_.server.port = s_.port;
     dns_.start_mx(net::mail_domain(req_.message ? req_.message->from : std::string(), s_.username));
-    std::vector<net::Address> addresses;
-    try {
-      addresses = net::resolve(s_.address, s_.port, deadline(), cancel_);
-    } catch (const net::ResolveError& e) {
-      bool bare = s_.address.find('.') == std::string::npos && s_.address.find(':') == std::string::npos;
-      fail(FailureCategory::Dns, "Cannot resolve \"" + s_.address + "\": " + e.what() +
-                                     (bare ? " (a bare host name: use the full DNS name or the IP address)" : ""));
-    } catch (const net::TimedOut&) {
-      fail(FailureCategory::Timeout, "DNS lookup of \"" + s_.address + "\" took longer than " +
-                                         std::to_string(s_.timeout_s) + " s");
-    }
-    if (addresses.empty()) fail(FailureCategory::Dns, "\"" + s_.address + "\" has no A or AAAA record");
+    if (s_.proxy.type != ProxyType::None) return connect_through_proxy();
+    auto addresses = resolve(s_.address, s_.port, "");
     for (const auto& a : addresses) res_.server.resolved.push_back(a.text);
     if (!is_ip_literal(s_.address)) info("Resolved " + s_.address + " to " + join(res_.server.resolved));
 
     begin_phase(Phase::Connect);
+    res_.server.connected_address = connect_first(addresses, s_.address, s_.port, false);
+  }
+
+  // whose: "" for the server, "the proxy " for the proxy.
+  std::vector<net::Address> resolve(const std::string& host, int port, const std::string& whose) {
+    std::vector<net::Address> addresses;
+    try {
+      addresses = net::resolve(host, port, deadline(), cancel_);
+    } catch (const net::ResolveError& e) {
+      bool bare = host.find('.') == std::string::npos && host.find(':') == std::string::npos;
+      fail(FailureCategory::Dns, "Cannot resolve " + whose + "\"" + host + "\": " + e.what() +
+                                     (bare ? " (a bare host name: use the full DNS name or the IP address)" : ""));
+    } catch (const net::TimedOut&) {
+      fail(FailureCategory::Timeout, "DNS lookup of " + whose + "\"" + host + "\" took longer than " +
+                                         std::to_string(s_.timeout_s) + " s");
+    }
+    if (addresses.empty()) fail(FailureCategory::Dns, whose + "\"" + host + "\" has no A or AAAA record");
+    return addresses;
+  }
+
+  // Connects to the first address that answers; returns it. A proxy that cannot be reached is a proxy failure.
+  std::string connect_first(const std::vector<net::Address>& addresses, const std::string& host, int port, bool proxy) {
     auto until = deadline();  // one budget for all addresses, shared out among those left
     std::string last_error;
     bool all_timed_out = true;
     for (std::size_t i = 0; i < addresses.size(); ++i) {
       const auto& a = addresses[i];
-      info("Trying " + a.text + ":" + std::to_string(s_.port) + "...");
+      info("Trying " + std::string(proxy ? "the proxy " : "") + a.text + ":" + std::to_string(port) + "...");
       auto share = std::chrono::milliseconds(until.remaining_ms() / static_cast<int>(addresses.size() - i));
       try {
         auto fd = net::connect_tcp(a, net::Deadline::in(share), cancel_);
         local_address_ = net::local_address(fd.get());
         stream_ = std::make_unique<net::Stream>(std::move(fd), cancel_);
-        res_.server.connected_address = a.text;
-        dns_.start_reverse(a);
-        info("Connected to " + a.text + ":" + std::to_string(s_.port));
-        return;
+        if (!proxy) dns_.start_reverse(a);
+        info("Connected to " + std::string(proxy ? "the proxy " : "") + a.text + ":" + std::to_string(port));
+        return a.text;
       } catch (const net::NetError& e) {
         all_timed_out = false;
         last_error = a.text + ": " + e.what();
@@ -201,10 +214,86 @@ class Runner {
         emit(Dir::Error, "Connection to " + last_error);
       }
     }
+    std::string where = host + ":" + std::to_string(port);
+    if (proxy && all_timed_out)
+      fail(FailureCategory::Proxy, "The proxy " + where + " is unreachable: no answer to the TCP connection within " +
+                                       std::to_string(s_.timeout_s) + " s (a firewall, or the wrong address or port)");
+    if (proxy) fail(FailureCategory::Proxy, "The proxy " + where + " is unreachable (" + last_error + ")");
     if (all_timed_out)
-      fail(FailureCategory::Timeout, "Connecting to " + s_.address + ":" + std::to_string(s_.port) + " timed out after " +
-                                         std::to_string(s_.timeout_s) + " s (no answer: a firewall, or the port is blocked)");
-    fail(FailureCategory::Connect, "Cannot connect to " + s_.address + ":" + std::to_string(s_.port) + " (" + last_error + ")");
+      fail(FailureCategory::Timeout, "Connecting to " + where + " timed out after " + std::to_string(s_.timeout_s) +
+                                         " s (no answer: a firewall, or the port is blocked)");
+    fail(FailureCategory::Connect, "Cannot connect to " + where + " (" + last_error + ")");
+  }
+
+  // Resolve (the proxy, and the server unless the proxy resolves it), connect to the proxy, then the
+  // proxy's own handshake as a phase of its own. TLS later still verifies the server's name.
+  void connect_through_proxy() {
+    const auto& p = s_.proxy;
+    auto& facts = res_.proxy;
+    facts.used = true;
+    facts.type = proxy_scheme(p);
+    facts.address = p.address;
+    facts.port = p.port;
+    const bool by_proxy = net::proxy_resolves_target(p);
+    facts.target_resolved_by = by_proxy ? "proxy" : "client";
+    if (net::wants_ntlm(p)) {
+      facts.result = "not-available";
+      fail(FailureCategory::Config, "NTLM proxy authentication is not available yet (an HTTP proxy with a Domain uses "
+                                    "NTLM); clear Domain to authenticate with Basic");
+    }
+    std::string target = by_proxy ? s_.address : resolve_target_locally();
+    if (by_proxy && !is_ip_literal(s_.address)) info("The proxy resolves " + s_.address);
+    facts.result = "unresolved";
+    auto proxy_addresses = resolve(p.address, p.port, "the proxy ");
+    if (!is_ip_literal(p.address)) {
+      std::vector<std::string> texts;
+      for (const auto& a : proxy_addresses) texts.push_back(a.text);
+      info("Resolved the proxy " + p.address + " to " + join(texts));
+    }
+
+    begin_phase(Phase::Connect);
+    facts.result = "unreachable";
+    facts.connected_address = connect_first(proxy_addresses, p.address, p.port, true);
+    facts.result = "connected";
+
+    begin_phase(Phase::Proxy);
+    try {
+      auto tunnel = net::proxy_handshake(*stream_, p, target, static_cast<std::uint16_t>(s_.port), deadline(),
+                                         [this](Dir dir, std::string text) { emit(dir, std::move(text)); });
+      facts.result = "ok";
+      facts.reply = tunnel.reply_code;
+      facts.reply_text = tunnel.reply_text;
+      // What the server sees as our address, for an EHLO address literal.
+      if (is_ip_literal(tunnel.bound_address) && tunnel.bound_address != "0.0.0.0" && tunnel.bound_address != "::")
+        local_address_ = (tunnel.bound_address.find(':') != std::string::npos ? "IPv6:" : "") + tunnel.bound_address;
+      info("Tunnel to " + s_.address + ":" + std::to_string(s_.port) + " open through the " + facts.type + " proxy");
+    } catch (const net::ProxyError& e) {
+      facts.result = net::to_string(e.outcome);
+      facts.reply = e.reply_code;
+      facts.reply_text = e.reply_text;
+      std::string message = e.what();
+      if (e.outcome == net::ProxyOutcome::Timeout)
+        message += " (" + std::to_string(s_.timeout_s) + " s; it accepted the TCP connection: is this the right port and proxy type?)";
+      fail(e.outcome == net::ProxyOutcome::NotAvailable ? FailureCategory::Config : FailureCategory::Proxy, message);
+    }
+  }
+
+  // socks4 and socks5 without "resolve via proxy": this client resolves the server's name.
+  std::string resolve_target_locally() {
+    auto addresses = resolve(s_.address, s_.port, "");
+    for (const auto& a : addresses) res_.server.resolved.push_back(a.text);
+    const net::Address* chosen = &addresses.front();
+    if (s_.proxy.type == ProxyType::Socks4) {
+      auto v4 = std::find_if(addresses.begin(), addresses.end(), [](const net::Address& a) { return a.storage.ss_family == AF_INET; });
+      if (v4 == addresses.end())
+        fail(FailureCategory::Dns, "SOCKS4 reaches only IPv4 addresses, and " + s_.address + " has none (" +
+                                       join(res_.server.resolved) + "); use SOCKS4a or SOCKS5 instead");
+      chosen = &*v4;
+    }
+    res_.server.connected_address = chosen->text;
+    if (!is_ip_literal(s_.address))
+      info("Resolved " + s_.address + " to " + join(res_.server.resolved) + "; asking the proxy for " + chosen->text);
+    return chosen->text;
   }
 
   void read_banner() {
