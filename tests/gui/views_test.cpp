@@ -169,3 +169,38 @@ TEST_CASE("Timeline bars and certificate expiry are computed for drawing", "[gui
   CHECK_FALSE(days_until("not a date", now));
   CHECK(split_addresses(" a@x.test, b@y.test;c@z.test ,") == std::vector<std::string>{"a@x.test", "b@y.test", "c@z.test"});
 }
+
+TEST_CASE("Probe TLS from the window: per-row progress, then the grid", "[gui][views][probe]") {
+  Harness h;
+  h.wb.load();
+  h.frames(2);
+  REQUIRE(h.click("tab:Probe TLS"));
+  REQUIRE(h.click("probe-tls"));
+  Connection& demo = *h.wb.selected();
+  REQUIRE(demo.tls_probe);
+  REQUIRE(h.frames_until([&] { return demo.tls_probe->finished(); }));
+  auto rows = demo.tls_probe->results();
+  REQUIRE(rows.size() == 6);
+  auto row = [&](TlsVersion v) { return rows[static_cast<std::size_t>(v)]; };
+  CHECK(row(TlsVersion::Tls13).offered());
+  CHECK(row(TlsVersion::Tls12).offered());
+  CHECK_FALSE(row(TlsVersion::Ssl2).offered());
+  CHECK_FALSE(row(TlsVersion::Tls10).offered());
+  CHECK(demo.tls_probe_target.find("STARTTLS") != std::string::npos);
+}
+
+TEST_CASE("Find settings applies the recommended port and mode to the draft", "[gui][views][probe]") {
+  Harness h;
+  h.wb.load();
+  Connection& c = select_new(h, "exchange");
+  c.draft.address = "localhost";
+  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 465, FinderMode::Implicit});
+  CHECK(c.draft.port == 465);
+  CHECK(c.draft.mode == SecurityMode::Implicit);
+  CHECK(c.draft.crypto == CryptoProtocol::Tls);
+  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 25, FinderMode::Plain});
+  CHECK(c.draft.crypto == CryptoProtocol::None);
+  Connection& demo = *h.wb.find_by_name("Demo server");
+  h.wb.apply({CommandKind::FindSettings, demo.id});
+  CHECK(h.wb.status_is_error());  // the demo server is not on the standard ports
+}

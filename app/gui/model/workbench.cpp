@@ -80,9 +80,11 @@ std::optional<std::string> Workbench::name_clash(const std::string& name, int ex
 }
 
 bool Workbench::any_running() const {
-  for (const auto& c : connections_)
+  for (const auto& c : connections_) {
+    if ((c->tls_probe && !c->tls_probe->finished()) || (c->port_finder && !c->port_finder->finished())) return true;
     for (const auto& r : c->runs)
       if (!r->finished) return true;
+  }
   return false;
 }
 
@@ -129,6 +131,15 @@ void Workbench::apply(const Command& cmd) {
     case CommandKind::SendLine:
       if (auto* r = c->current_run(); r && r->gate && r->gate->waiting()) r->gate->send_line(cmd.text);
       return;
+    case CommandKind::ProbeTls: return probe_tls(*c);
+    case CommandKind::CancelProbeTls:
+      if (c->tls_probe) c->tls_probe->cancel();
+      return;
+    case CommandKind::FindSettings: return find_settings(*c);
+    case CommandKind::CancelFindSettings:
+      if (c->port_finder) c->port_finder->cancel();
+      return;
+    case CommandKind::ApplyFoundSettings: return apply_found_settings(*c, cmd.index, cmd.mode);
     case CommandKind::ShowRun:
       if (cmd.index >= 0 && cmd.index < static_cast<int>(c->runs.size())) c->shown_run = cmd.index;
       return;
@@ -283,6 +294,47 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
   while (c.runs.size() > kRunsKept && c.runs.front()->finished) c.runs.erase(c.runs.begin());
   c.shown_run = static_cast<int>(c.runs.size()) - 1;
   set_status("Testing \"" + c.draft.name + "\"" + (step_mode ? " step by step" : ""));
+}
+
+void Workbench::probe_tls(Connection& c) {
+  if (!c.draft.encrypted()) return set_status("Probe TLS needs a connection with encryption (SSL/TLS)", true);
+  if (auto errors = field_errors(c.draft); errors.count("Address") || errors.count("Port"))
+    return set_status(errors.count("Address") ? errors["Address"] : errors["Port"], true);
+  SessionOptions unused;
+  ConnectionSettings target_settings;
+  try {
+    target_settings = settings_for_run(c, unused);
+  } catch (const std::exception& e) {
+    return set_status(std::string("The demo server could not start: ") + e.what(), true);
+  }
+  ProbeTarget target = ProbeTarget::from(target_settings);
+  c.tls_probe_target = target.host + ":" + std::to_string(target.port) +
+                       (target.mode == SecurityMode::Explicit ? " (STARTTLS)" : " (implicit TLS)");
+  c.tls_probe.reset();  // cancels and joins a previous probe
+  c.tls_probe = std::make_unique<TlsProbe>(target);
+  c.tls_probe->start();
+  set_status("Probing TLS versions of " + c.tls_probe_target);
+}
+
+void Workbench::find_settings(Connection& c) {
+  if (auto errors = field_errors(c.draft); errors.count("Address")) return set_status(errors["Address"], true);
+  if (is_demo(c.draft)) return set_status("Find settings tries the standard ports; the demo server runs on free local ports", true);
+  FinderTarget target;
+  target.host = c.draft.address;
+  target.ehlo_name = c.draft.ehlo_name;
+  target.timeout = std::chrono::seconds(std::clamp(c.draft.timeout_s, 1, 10));
+  c.port_finder_host = target.host;
+  c.port_finder.reset();
+  c.port_finder = std::make_unique<PortFinder>(target);
+  c.port_finder->start();
+  set_status("Trying ports 25, 465, 587 and 2525 of " + target.host);
+}
+
+void Workbench::apply_found_settings(Connection& c, int port, FinderMode mode) {
+  c.draft.port = port;
+  c.draft.crypto = mode == FinderMode::Plain ? CryptoProtocol::None : CryptoProtocol::Tls;
+  if (mode != FinderMode::Plain) c.draft.mode = mode == FinderMode::Implicit ? SecurityMode::Implicit : SecurityMode::Explicit;
+  set_status("Applied port " + std::to_string(port) + " with " + std::string(to_string(mode)) + " (not saved yet)");
 }
 
 bool Workbench::poll() {

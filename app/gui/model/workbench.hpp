@@ -15,6 +15,8 @@
 #include "model/secret_store.hpp"
 #include "model/transcript.hpp"
 #include "smtpwb/demo_server.hpp"
+#include "smtpwb/port_finder.hpp"
+#include "smtpwb/tls_probe.hpp"
 #include "smtpwb/session.hpp"
 
 namespace smtpwb::gui {
@@ -47,13 +49,18 @@ struct Connection {
   std::optional<std::filesystem::path> file;
   std::vector<std::unique_ptr<Run>> runs;
   int shown_run = -1;  // index into runs
+  std::unique_ptr<TlsProbe> tls_probe;      // "Probe TLS": the latest, running or done
+  std::string tls_probe_target;             // "host:port (STARTTLS)" it probed
+  std::unique_ptr<PortFinder> port_finder;  // "Find settings": the latest
+  std::string port_finder_host;
   bool dirty() const { return !file || !(saved == draft); }
   Run* current_run() { return shown_run >= 0 && shown_run < static_cast<int>(runs.size()) ? runs[shown_run].get() : nullptr; }
 };
 
 enum class CommandKind {
   Select, NewFromPreset, Duplicate, Rename, Delete, UndoDelete, Save, Revert,
-  RunTest, Cancel, Step, Continue, SendLine, ShowRun
+  RunTest, Cancel, Step, Continue, SendLine, ShowRun,
+  ProbeTls, CancelProbeTls, FindSettings, CancelFindSettings, ApplyFoundSettings
 };
 
 struct Command {
@@ -63,7 +70,8 @@ struct Command {
   std::string text2;  // preset region
   TestRequest request;
   bool step_mode = false;
-  int index = -1;     // run index
+  int index = -1;     // run index; for ApplyFoundSettings the port
+  FinderMode mode = FinderMode::Plain;  // ApplyFoundSettings
 };
 
 struct MessageDefaults {  // "Test email" fields, remembered between runs and restarts
@@ -84,7 +92,7 @@ class Workbench {
   Connection* find_by_name(const std::string& name);
   Connection* selected() { return find(selected_); }
   int selected_id() const { return selected_; }
-  bool any_running() const;
+  bool any_running() const;  // sessions or probes: the window then redraws periodically
 
   const std::string& status() const { return status_; }
   bool status_is_error() const { return status_error_; }
@@ -105,6 +113,9 @@ class Workbench {
   void undo_delete();
   bool save(Connection& c);
   void run_test(Connection& c, const TestRequest& request, bool step_mode);
+  void probe_tls(Connection& c);
+  void find_settings(Connection& c);
+  void apply_found_settings(Connection& c, int port, FinderMode mode);
   ConnectionSettings settings_for_run(const Connection& c, SessionOptions& options);
   Connection& add(ConnectionSettings settings, std::optional<std::filesystem::path> file);
   void store_secrets(const ConnectionSettings& s);

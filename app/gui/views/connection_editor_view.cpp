@@ -129,6 +129,13 @@ void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
   ImGui::BeginDisabled(!rules.proxy_enabled);
   text_field("Proxy address", s.proxy.address, errors);
   int_field("Proxy port", s.proxy.port, errors, "Proxy port");
+  if (s.proxy.type == ProxyType::Socks5) {
+    ImGui::Checkbox("Let the proxy resolve the server's name (socks5h)", &s.proxy.resolve_via_proxy);
+    probe::note("check:resolve_via_proxy");
+  } else if (rules.proxy_enabled) {
+    ImGui::TextDisabled(s.proxy.type == ProxyType::Socks4 ? "SOCKS4: the server's name is resolved here (IPv4 only)"
+                                                          : "The proxy resolves the server's name");
+  }
   ImGui::Checkbox("Use credentials", &s.proxy.use_credentials);
   probe::note("check:Use credentials");
   ImGui::BeginDisabled(!rules.proxy_credentials_enabled);

@@ -29,23 +29,31 @@ void splitter(ViewState& vs, float height) {
   ImGui::SameLine(0, 0);
 }
 
-void run_tabs(Connection& c, ViewState& vs, const Palette& p) {
+void run_tabs(Connection& c, ViewState& vs, const Palette& p, std::vector<Command>& out) {
   Run* run = c.current_run();
-  if (!run) {
-    ImGui::TextDisabled("Press Test (Ctrl+Enter) to run connect, TLS, EHLO, AUTH and QUIT against this server.");
-    return;
-  }
   if (!ImGui::BeginTabBar("run-tabs")) return;
+  auto no_run = [] { ImGui::TextDisabled("Press Test (Ctrl+Enter) to run connect, TLS, EHLO, AUTH and QUIT against this server."); };
   if (probe::tab_item("Transcript")) {
-    draw_transcript(*run, vs, p);
+    if (run) draw_transcript(*run, vs, p);
+    else no_run();
     ImGui::EndTabItem();
   }
   if (probe::tab_item("TLS")) {
-    draw_tls(*run, p);
+    if (run) draw_tls(*run, p);
+    else no_run();
     ImGui::EndTabItem();
   }
   if (probe::tab_item("Timeline")) {
-    draw_timeline(*run, p);
+    if (run) draw_timeline(*run, p);
+    else no_run();
+    ImGui::EndTabItem();
+  }
+  if (probe::tab_item("Probe TLS")) {
+    draw_tls_probe(c, p, out);
+    ImGui::EndTabItem();
+  }
+  if (probe::tab_item("Find settings")) {
+    draw_find_settings(c, p, out);
     ImGui::EndTabItem();
   }
   ImGui::EndTabBar();
@@ -77,7 +85,7 @@ void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   draw_connection_editor(wb, vs, out);
   ImGui::EndChild();
   draw_run_toolbar(wb, vs, out);
-  if (Connection* c = wb.selected()) run_tabs(*c, vs, p);
+  if (Connection* c = wb.selected()) run_tabs(*c, vs, p, out);
   ImGui::EndChild();
   status_line(wb, p);
   ImGui::End();

@@ -20,6 +20,9 @@ void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out);
 void draw_transcript(Run& run, ViewState& vs, const Palette& p);
 void draw_tls(const Run& run, const Palette& p);
 void draw_timeline(const Run& run, const Palette& p);
+void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out);
+void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& out);
+std::string probe_state_text(ProbeRowState state);
 
 // ---- pure helpers ----
 // Connections grouped by Group (sorted, "" last as "Ungrouped"), filtered by name/group/address.
