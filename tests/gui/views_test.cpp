@@ -204,3 +204,27 @@ TEST_CASE("Find settings applies the recommended port and mode to the draft", "[
   h.wb.apply({CommandKind::FindSettings, demo.id});
   CHECK(h.wb.status_is_error());  // the demo server is not on the standard ports
 }
+
+TEST_CASE("Test email asks for From/To, sends through the demo server and remembers the fields", "[gui][views]") {
+  Harness h;
+  h.wb.load();
+  h.frames(2);
+  REQUIRE(h.click("test-email"));
+  REQUIRE(h.click("email:from"));
+  h.type("me@demo.test");
+  REQUIRE(h.click("email:to"));
+  h.type("you@demo.test, them@demo.test");
+  REQUIRE(h.click("email:send"));
+  REQUIRE(h.count(CommandKind::RunTest) == 1);
+  const Command& cmd = h.emitted.back();
+  REQUIRE(cmd.request.message);
+  CHECK(cmd.request.message->to == std::vector<std::string>{"you@demo.test", "them@demo.test"});
+  Connection& demo = *h.wb.selected();
+  REQUIRE(h.frames_until([&] { return demo.current_run()->finished; }));
+  CHECK(demo.current_run()->result.message.accepted);
+
+  Workbench again(h.dir.path, std::make_unique<MemorySecretStore>(), [] {});
+  again.load();
+  CHECK(again.message_defaults().from == "me@demo.test");
+  CHECK(again.message_defaults().to == "you@demo.test, them@demo.test");
+}

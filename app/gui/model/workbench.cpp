@@ -33,6 +33,10 @@ Workbench::~Workbench() {
   for (auto& c : connections_)
     for (auto& r : c->runs)
       if (r->session) r->session->cancel();
+  // Sessions and probes end (and join) before the demo server they may be talking to goes away.
+  connections_.clear();
+  last_deleted_.reset();
+  demo_.reset();
 }
 
 void Workbench::load() {

@@ -17,7 +17,7 @@ namespace smtpwb::gui {
 
 TestRequest test_request(StopAfter stop_after) {
   TestRequest r;
-  r.stop_after = stop_after == StopAfter::Rcpt ? StopAfter::Quit : stop_after;  // RCPT needs a message: Test email
+  r.stop_after = stop_after;
   return r;
 }
 
@@ -116,7 +116,9 @@ void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   ImGui::BeginDisabled(refusal.has_value());
   bool shortcut = ImGui::IsKeyDown(ImGuiMod_Ctrl) && ImGui::IsKeyPressed(ImGuiKey_Enter, false);
   if (ImGui::Button("Test") || (shortcut && !refusal)) {
-    out.push_back({CommandKind::RunTest, c->id, {}, {}, test_request(vs.stop_after), vs.step_mode});
+    // Stopping after RCPT needs a sender and a recipient: that is Test email's form.
+    if (vs.stop_after == StopAfter::Rcpt) ImGui::OpenPopup("Test email");
+    else out.push_back({CommandKind::RunTest, c->id, {}, {}, test_request(vs.stop_after), vs.step_mode});
   }
   probe::note("test");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Connect, TLS, EHLO, AUTH, QUIT (Ctrl+Enter)");

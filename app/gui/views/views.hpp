@@ -47,7 +47,7 @@ struct TimelineBar {
 };
 std::vector<TimelineBar> timeline_bars(const std::vector<PhaseTiming>& phases);
 
-// Test from the toolbar: the request for Test / Test email with the chosen stop-after.
+// Test from the toolbar: the request for Test with the chosen stop-after (RCPT goes through Test email).
 TestRequest test_request(StopAfter stop_after);
 // "a@x, b@y" → ["a@x", "b@y"]
 std::vector<std::string> split_addresses(const std::string& text);
