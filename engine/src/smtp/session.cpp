@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "smtpwb/base64.hpp"
+#include "smtpwb/hints.hpp"
 #include "smtpwb/log.hpp"
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
@@ -51,9 +52,9 @@ class Runner {
     } catch (const Failed& f) {
       res_.failure = f.failure;
     } catch (const net::Cancelled&) {
-      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_, 0, {}};
+      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_, 0, {}, {}};
     } catch (const std::exception& e) {
-      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}};
+      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}, {}};
     }
     if (stream_) stream_->close_notify();
     stream_.reset();
@@ -104,10 +105,12 @@ class Runner {
   }
 
   [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) {
-    Failure f{c, std::move(message), phase_, 0, {}};
+    Failure f{c, std::move(message), phase_, 0, {}, {}};
     if (reply) {
       f.reply_code = reply->code;
       f.enhanced_code = reply->enhanced;
+      for (std::size_t i = 0; i < reply->lines.size(); ++i)
+        f.reply_text += (i ? "\n" : "") + std::to_string(reply->code) + (i + 1 < reply->lines.size() ? "-" : " ") + reply->lines[i];
     }
     throw Failed{std::move(f)};
   }
@@ -144,10 +147,12 @@ class Runner {
       if (can_negotiate(v)) offered = offered.with(v);
       else unsupported.emplace_back(display_name(v));
     }
-    if (offered.empty())
+    if (offered.empty()) {
+      res_.tls.version_refused_by = "client";
       fail(FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3 (mbedTLS 3.6), and the allowed versions (" +
                                      versions_text(s_.tls_versions) +
                                      ") include neither. Allow TLS 1.2 or 1.3; the range is never widened silently.");
+    }
     if (!unsupported.empty())
       info("Allowed " + join(unsupported) + " cannot be negotiated by this build; offering only " + versions_text(offered));
   }
@@ -168,6 +173,7 @@ class Runner {
                                          std::to_string(s_.timeout_s) + " s");
     }
     if (addresses.empty()) fail(FailureCategory::Dns, "\"" + s_.address + "\" has no A or AAAA record");
+    check_search_domain();
     for (const auto& a : addresses) res_.server.resolved.push_back(a.text);
     if (!is_ip_literal(s_.address)) info("Resolved " + s_.address + " to " + join(res_.server.resolved));
 
@@ -201,10 +207,55 @@ class Runner {
     fail(FailureCategory::Connect, "Cannot connect to " + s_.address + ":" + std::to_string(s_.port) + " (" + last_error + ")");
   }
 
+  // A bare name ("servername") that resolves only with the resolver's search list works here but
+  // is fragile elsewhere; "name." is the same name without the search list.
+  void check_search_domain() {
+    bool bare = s_.address.find('.') == std::string::npos && !is_ip_literal(s_.address);
+    if (!bare || text::lower(s_.address) == "localhost") return;
+    try {
+      net::resolve(s_.address + ".", s_.port, net::Deadline::in(std::chrono::seconds(2)), cancel_);
+    } catch (const net::ResolveError& e) {
+      if (!e.not_found) return;
+      res_.server.resolved_via_search_domain = true;
+      info("\"" + s_.address + "\" resolves only through the resolver's search domain");
+    } catch (const net::TimedOut&) {
+    }
+  }
+
+  // After a silent greeting: does the port answer a TLS ClientHello instead (implicit TLS expected)?
+  bool port_answers_tls() {
+    net::TlsClientConfig config;
+    config.server_name = s_.address;
+    config.verify = false;
+    TlsFacts scratch;
+    auto wait = std::clamp(std::chrono::milliseconds(s_.timeout_s * 250), std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
+    try {
+      stream_->start_tls_client(config, net::Deadline::in(wait), scratch);
+      return true;
+    } catch (const net::CertificateError&) {
+      return true;
+    } catch (const net::TlsError& e) {
+      return e.no_common_version;
+    } catch (const net::TrustStoreError&) {
+    } catch (const net::NetError&) {
+    } catch (const net::TimedOut&) {
+    }
+    return false;
+  }
+
   void read_banner() {
     if (s_.encrypted() && s_.mode == SecurityMode::Implicit) handshake();
     begin_phase(Phase::Banner);
-    Reply r = read_reply();
+    Reply r;
+    try {
+      r = read_reply();
+    } catch (const Failed& f) {
+      if (f.failure.category == FailureCategory::Timeout && !stream_->tls() && port_answers_tls()) {
+        res_.server.tls_on_silent_port = true;
+        emit(Dir::Error, "No greeting, but the port answered a TLS handshake: it expects implicit TLS from the first byte");
+      }
+      throw;
+    }
     res_.server.banner = r.text();
     if (r.code == 554 || r.kind() != 2) fail(FailureCategory::Smtp, "The server refused the session: " + r.first_line(), &r);
     if (r.code != 220) fail(FailureCategory::Smtp, "Unexpected greeting: " + r.first_line(), &r);
@@ -225,6 +276,7 @@ class Runner {
     Reply r = command("EHLO " + res_.server.ehlo_name);
     if (r.code == 250) {
       caps_ = smtp::Capabilities::from_ehlo(r);
+      res_.server.ehlo_domain = caps_.greeting_domain();
     } else if (r.code == 500 || r.code == 502 || r.code == 504 || r.code == 550) {
       info("The server does not understand EHLO; falling back to HELO (no extensions: no STARTTLS, no AUTH)");
       Reply h = command("HELO " + res_.server.ehlo_name);
@@ -276,6 +328,8 @@ class Runner {
     } catch (const net::TlsError& e) {
       report_chain();
       std::string message = e.what();
+      res_.tls.plaintext_answer = e.peer_spoke_plaintext;
+      if (e.no_common_version) res_.tls.version_refused_by = e.server_refused_version ? "server" : "client";
       if (e.peer_spoke_plaintext)
         message = "The server answered in plain text (\"" + e.plaintext_sample +
                   "\") instead of TLS: this port does not use implicit TLS; use STARTTLS (explicit) or No encryption";
@@ -544,6 +598,7 @@ void Session::wait() {
 void Session::run() {
   Runner runner(settings_, request_, options_, *events_, cancel_, phase_, result_);
   runner.run();
+  result_.hints = HintCatalogue::builtin().match(settings_, result_);
   finished_.store(true);
 }
 
