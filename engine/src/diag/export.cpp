@@ -319,7 +319,7 @@ std::optional<std::pair<TlsVersion, TlsVersion>> version_range(TlsVersionSet set
 }
 
 std::string recipient_placeholder(const ConnectionSettings& s) {
-  return s.username.find('@') != std::string::npos ? s.username : "postmaster@" + s.address;
+  return authenticates(s) && s.username.find('@') != std::string::npos ? s.username : "postmaster@" + s.address;
 }
 
 EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& req) {
