@@ -113,7 +113,8 @@ Section settings_section(const ConnectionSettings& c, const TestRequest& req) {
     f.emplace_back("Proxy", std::string(to_string(c.proxy.type)) + " " + c.proxy.address + ":" + std::to_string(c.proxy.port) +
                                 (c.proxy.use_credentials ? ", user " + c.proxy.username + " (password not shown)" : ""));
   f.emplace_back("Test", req.message ? "send a message from " + req.message->from + " to " + join(req.message->to)
-                                     : "stop after " + std::string(to_string(req.stop_after)));
+                                     : req.stop_after == StopAfter::Quit ? "full test without a message"
+                                                                       : "stop after " + std::string(to_string(req.stop_after)));
   s.fields(std::move(f));
   return s;
 }

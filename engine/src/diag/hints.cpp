@@ -95,6 +95,11 @@ std::string chain_text(const TlsFacts& tls) {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
 using Placeholder = std::function<std::string(const Facts&)>;
 
 const std::map<std::string, Placeholder>& placeholders() {
@@ -113,7 +118,7 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"permitted", [](const Facts& f) { return f.result ? join(f.result->auth.permitted) : "none"; }},
       {"banner", [](const Facts& f) { return f.result ? first_line(f.result->server.banner) : ""; }},
       {"ehlo_name", [](const Facts& f) { return f.result ? f.result->server.ehlo_name : f.settings.ehlo_name; }},
-      {"reply", [](const Facts& f) { return f.failure() ? first_line(f.failure()->reply_text) : ""; }},
+      {"reply", [](const Facts& f) { return f.failure() ? one_line(f.failure()->reply_text) : ""; }},
       {"message", [](const Facts& f) { return f.failure() ? f.failure()->message : ""; }},
       {"san_list", [](const Facts& f) { return f.result ? join(san_dns_names(f.result->tls)) : "none"; }},
       {"san_first", [](const Facts& f) { return f.result ? suggested_name(f.result->tls, f.settings.address) : ""; }},
