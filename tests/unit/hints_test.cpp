@@ -88,11 +88,6 @@ struct Case {
   }
 };
 
-bool fires(const Case& s, const std::string& id) {
-  auto ids = s.ids();
-  return std::find(ids.begin(), ids.end(), id) != ids.end();
-}
-
 const Hint& hint(const std::vector<Hint>& hints, const std::string& id) {
   for (const auto& h : hints)
     if (h.id == id) return h;
@@ -389,9 +384,11 @@ TEST_CASE("Hints: DNS and connection", "[hints]") {
   CHECK(short_name.hints()[0].fix.find("IP address") != std::string::npos);
 
   Case via_search(bare);
-  via_search.result.server.resolved_via_search_domain = true;
+  via_search.result.server.search_domain_name = "servername.corp.example.com";
   via_search.finish();
-  CHECK(via_search.ids() == std::vector<std::string>{"dns-short-hostname"});
+  REQUIRE(via_search.ids() == std::vector<std::string>{"dns-short-hostname"});
+  CHECK(via_search.hints()[0].fix.find("servername.corp.example.com") != std::string::npos);
+  CHECK(via_search.hints()[0].severity == HintSeverity::Warning);
 
   Case unknown(user_settings("smtp.no-such-domain.example", 587));
   unknown.failure(Phase::Resolve, FailureCategory::Dns, "Cannot resolve \"smtp.no-such-domain.example\": Name or service not known");
@@ -568,4 +565,16 @@ TEST_CASE("Hint catalogue: regular expressions, placeholders and 'unless' in a c
   REQUIRE(hints.size() == 1);
   CHECK(hints[0].id == "generic");
   CHECK(hints[0].severity == HintSeverity::Info);
+}
+
+#include "smtpwb/net/search_domains.hpp"
+
+TEST_CASE("Resolver search list: the last search or domain line wins", "[hints][dns]") {
+  using smtpwb::net::parse_search_domains;
+  CHECK(parse_search_domains("nameserver 10.0.0.1\n").empty());
+  CHECK(parse_search_domains("search corp.example.com lab.example.com.\nnameserver 10.0.0.1\n") ==
+        std::vector<std::string>{"corp.example.com", "lab.example.com"});
+  CHECK(parse_search_domains("search a.example\ndomain b.example extra\n") == std::vector<std::string>{"b.example"});
+  CHECK(parse_search_domains("# search commented.example\nsearch  x.example # trailing\n") == std::vector<std::string>{"x.example"});
+  CHECK(parse_search_domains("search .\n").empty());
 }

@@ -71,7 +71,7 @@ struct ServerFacts {
   std::vector<std::string> capabilities_before_tls;
   std::vector<std::string> capabilities_after_tls;
   std::string ehlo_domain;                 // the server's own name in its EHLO reply
-  bool resolved_via_search_domain = false; // a bare name that resolves only with the resolver's search list
+  std::string search_domain_name;          // a bare name's full name through the resolver's search list
   bool tls_on_silent_port = false;         // no greeting, but the port answered a TLS handshake
 };
 

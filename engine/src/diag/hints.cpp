@@ -108,6 +108,7 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"port", [](const Facts& f) { return std::to_string(f.settings.port); }},
       {"security", [](const Facts& f) { return security_name(f.settings); }},
       {"username", [](const Facts& f) { return f.settings.username; }},
+      {"full_name", [](const Facts& f) { return f.result ? f.result->server.search_domain_name : ""; }},
       {"tls_versions",
        [](const Facts& f) {
          std::vector<std::string> names;
@@ -179,7 +180,7 @@ struct HintCatalogue::Rule {
   std::vector<std::string> security, auth_types;
   std::optional<bool> anonymous, bare_name;
   std::vector<std::string> verify_errors;
-  std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port, resolved_via_search_domain;
+  std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port, resolved_via_search_domain;  // the last: search_domain_name set
   std::string version_refused_by;
   std::optional<bool> auth_offered_empty, auth_common_mechanism;
   std::vector<std::string> capability, capability_missing;
@@ -227,7 +228,7 @@ struct HintCatalogue::Rule {
     if (starttls_injection && *starttls_injection != r.tls.starttls_injection) return false;
     if (plaintext_answer && *plaintext_answer != r.tls.plaintext_answer) return false;
     if (tls_on_silent_port && *tls_on_silent_port != r.server.tls_on_silent_port) return false;
-    if (resolved_via_search_domain && *resolved_via_search_domain != r.server.resolved_via_search_domain) return false;
+    if (resolved_via_search_domain && *resolved_via_search_domain == r.server.search_domain_name.empty()) return false;
     if (!version_refused_by.empty() && version_refused_by != r.tls.version_refused_by) return false;
     if (auth_offered_empty && *auth_offered_empty != r.auth.offered.empty()) return false;
     if (auth_common_mechanism) {

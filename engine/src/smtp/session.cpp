@@ -8,6 +8,7 @@
 #include "smtpwb/base64.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/net/search_domains.hpp"
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
@@ -173,7 +174,7 @@ class Runner {
                                          std::to_string(s_.timeout_s) + " s");
     }
     if (addresses.empty()) fail(FailureCategory::Dns, "\"" + s_.address + "\" has no A or AAAA record");
-    check_search_domain();
+    check_search_domain(addresses);
     for (const auto& a : addresses) res_.server.resolved.push_back(a.text);
     if (!is_ip_literal(s_.address)) info("Resolved " + s_.address + " to " + join(res_.server.resolved));
 
@@ -207,18 +208,25 @@ class Runner {
     fail(FailureCategory::Connect, "Cannot connect to " + s_.address + ":" + std::to_string(s_.port) + " (" + last_error + ")");
   }
 
-  // A bare name ("servername") that resolves only with the resolver's search list works here but
-  // is fragile elsewhere; "name." is the same name without the search list.
-  void check_search_domain() {
+  // A bare name ("servername") that works only because the resolver appends a search domain is
+  // fragile elsewhere: find the full name that gives the same addresses.
+  void check_search_domain(const std::vector<net::Address>& found) {
     bool bare = s_.address.find('.') == std::string::npos && !is_ip_literal(s_.address);
     if (!bare || text::lower(s_.address) == "localhost") return;
-    try {
-      net::resolve(s_.address + ".", s_.port, net::Deadline::in(std::chrono::seconds(2)), cancel_);
-    } catch (const net::ResolveError& e) {
-      if (!e.not_found) return;
-      res_.server.resolved_via_search_domain = true;
-      info("\"" + s_.address + "\" resolves only through the resolver's search domain");
-    } catch (const net::TimedOut&) {
+    auto until = net::Deadline::in(std::chrono::seconds(2));
+    for (const auto& domain : net::system_search_domains()) {
+      std::string full = s_.address + "." + domain;
+      try {
+        for (const auto& a : net::resolve(full + ".", s_.port, until, cancel_))
+          if (std::any_of(found.begin(), found.end(), [&](const net::Address& f) { return f.text == a.text; })) {
+            res_.server.search_domain_name = full;
+            info("\"" + s_.address + "\" resolves through the resolver's search domain, as " + full);
+            return;
+          }
+      } catch (const net::ResolveError&) {
+      } catch (const net::TimedOut&) {
+        return;
+      }
     }
   }
 
