@@ -565,6 +565,16 @@ TEST_CASE("Hint catalogue: regular expressions, placeholders and 'unless' in a c
   REQUIRE(hints.size() == 1);
   CHECK(hints[0].id == "generic");
   CHECK(hints[0].severity == HintSeverity::Info);
+
+  auto by_settings = HintCatalogue::from_json(R"({"format": "smtp-workbench-hints", "rules": [
+    {"id": "old-ssl", "stage": "settings", "when": {"crypto": "ssl", "anonymous": false, "auth_type": "default"},
+     "title": "t", "explanation": "e", "fix": "f"}]})");
+  auto ssl = user_settings("mail.example.com", 465, SecurityMode::Implicit);
+  CHECK(by_settings.match_settings(ssl).empty());
+  ssl.crypto = CryptoProtocol::Ssl;
+  CHECK(by_settings.match_settings(ssl).size() == 1);
+  ssl.anonymous = true;
+  CHECK(by_settings.match_settings(ssl).empty());
 }
 
 #include "smtpwb/net/search_domains.hpp"

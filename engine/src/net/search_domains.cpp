@@ -1,5 +1,6 @@
 #include "smtpwb/net/search_domains.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -40,6 +41,21 @@ std::vector<std::string> system_search_domains() {
   if (const char* local = std::getenv("LOCALDOMAIN")) return normalized(words(std::istringstream(local)));
   auto text = read_file("/etc/resolv.conf");
   return text ? parse_search_domains(*text) : std::vector<std::string>{};
+}
+
+std::string full_name_via_search_list(const std::string& bare_name, int port, const std::vector<Address>& found,
+                                      Deadline until, const CancelFlag& cancel) {
+  for (const auto& domain : system_search_domains()) {
+    std::string full = bare_name + "." + domain;
+    try {
+      for (const auto& a : resolve(full + ".", port, until, cancel))  // the dot: no search list this time
+        if (std::any_of(found.begin(), found.end(), [&](const Address& f) { return f.text == a.text; })) return full;
+    } catch (const ResolveError&) {
+    } catch (const TimedOut&) {
+      return {};
+    }
+  }
+  return {};
 }
 
 }  // namespace smtpwb::net

@@ -15,6 +15,7 @@
 #include "smtpwb/smtp/message.hpp"
 #include "smtpwb/smtp/reply.hpp"
 #include "text.hpp"
+#include "tls/answers_tls.hpp"
 
 namespace smtpwb {
 
@@ -208,47 +209,13 @@ class Runner {
     fail(FailureCategory::Connect, "Cannot connect to " + s_.address + ":" + std::to_string(s_.port) + " (" + last_error + ")");
   }
 
-  // A bare name ("servername") that works only because the resolver appends a search domain is
-  // fragile elsewhere: find the full name that gives the same addresses.
+  // A bare name ("servername") that works only through the resolver's search list is fragile elsewhere.
   void check_search_domain(const std::vector<net::Address>& found) {
     bool bare = s_.address.find('.') == std::string::npos && !is_ip_literal(s_.address);
     if (!bare || text::lower(s_.address) == "localhost") return;
-    auto until = net::Deadline::in(std::chrono::seconds(2));
-    for (const auto& domain : net::system_search_domains()) {
-      std::string full = s_.address + "." + domain;
-      try {
-        for (const auto& a : net::resolve(full + ".", s_.port, until, cancel_))
-          if (std::any_of(found.begin(), found.end(), [&](const net::Address& f) { return f.text == a.text; })) {
-            res_.server.search_domain_name = full;
-            info("\"" + s_.address + "\" resolves through the resolver's search domain, as " + full);
-            return;
-          }
-      } catch (const net::ResolveError&) {
-      } catch (const net::TimedOut&) {
-        return;
-      }
-    }
-  }
-
-  // After a silent greeting: does the port answer a TLS ClientHello instead (implicit TLS expected)?
-  bool port_answers_tls() {
-    net::TlsClientConfig config;
-    config.server_name = s_.address;
-    config.verify = false;
-    TlsFacts scratch;
-    auto wait = std::clamp(std::chrono::milliseconds(s_.timeout_s * 250), std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
-    try {
-      stream_->start_tls_client(config, net::Deadline::in(wait), scratch);
-      return true;
-    } catch (const net::CertificateError&) {
-      return true;
-    } catch (const net::TlsError& e) {
-      return e.no_common_version;
-    } catch (const net::TrustStoreError&) {
-    } catch (const net::NetError&) {
-    } catch (const net::TimedOut&) {
-    }
-    return false;
+    res_.server.search_domain_name = net::full_name_via_search_list(s_.address, s_.port, found, net::Deadline::in(std::chrono::seconds(2)), cancel_);
+    if (!res_.server.search_domain_name.empty())
+      info("\"" + s_.address + "\" resolves through the resolver's search list, as " + res_.server.search_domain_name);
   }
 
   void read_banner() {
@@ -258,7 +225,10 @@ class Runner {
     try {
       r = read_reply();
     } catch (const Failed& f) {
-      if (f.failure.category == FailureCategory::Timeout && !stream_->tls() && port_answers_tls()) {
+      // Silent: does the port answer a TLS ClientHello instead (implicit TLS expected)? Briefly, so
+      // that the timeout stays the bound the user set, give or take a quarter.
+      auto wait = std::clamp(std::chrono::milliseconds(s_.timeout_s * 250), std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
+      if (f.failure.category == FailureCategory::Timeout && !stream_->tls() && net::answers_tls(*stream_, s_.address, wait)) {
         res_.server.tls_on_silent_port = true;
         emit(Dir::Error, "No greeting, but the port answered a TLS handshake: it expects implicit TLS from the first byte");
       }
