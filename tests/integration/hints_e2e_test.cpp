@@ -84,6 +84,12 @@ TEST_CASE("Hints end to end: Postfix situations", "[hints][postfix]") {
     }
     if (c.id == "tls-no-common-version") CHECK(o.report["hints"][0]["title"].get<std::string>().find("server refuses") != std::string::npos);
   }
+  // Verification turned off: the test succeeds, and the untrusted certificate is a warning.
+  auto unverified = check("check --host localhost --port " + test::fact("MAILSTACK_TLS13_PORT") +
+                          " --color never --timeout 10 --stop-after tls --no-verify");
+  CHECK(unverified.status == 0);
+  REQUIRE(unverified.ids == std::vector<std::string>{"cert-untrusted"});
+  CHECK(unverified.report["hints"][0]["severity"] == "warning");
 }
 
 TEST_CASE("Hints end to end: demo server faults and local failures", "[hints][demo]") {

@@ -355,6 +355,18 @@ TEST_CASE("Hints: certificates", "[hints]") {
   REQUIRE(untrusted.ids() == std::vector<std::string>{"cert-untrusted"});
   CHECK(untrusted.hints()[0].explanation.find("CN=Provider Issuing CA") != std::string::npos);  // the chain is shown
   CHECK(cert_failure({"untrusted", "expired"}).ids().size() == 2);
+
+  // Verification turned off: the test goes on and succeeds, and the certificate's fault is a warning.
+  s.verify_certificate = false;
+  Case unverified(s);
+  unverified.result.tls.used = true;
+  unverified.result.tls.verification_enabled = false;
+  unverified.result.tls.verify_error_kinds = {"untrusted"};
+  unverified.finish();
+  auto hints = unverified.hints();
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].id == "cert-untrusted");
+  CHECK(hints[0].severity == HintSeverity::Warning);
 }
 
 TEST_CASE("Hints: no common TLS version names the side that refuses", "[hints]") {

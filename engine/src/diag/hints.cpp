@@ -458,6 +458,7 @@ HintCatalogue HintCatalogue::from_json(std::string_view text) {
 
 std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const SessionResult& result) const {
   std::vector<Hint> hints;
+  if (!rules_) return hints;
   std::set<std::string> fired;
   Facts facts{settings, &result};
   const Failure* failure = facts.failure();
@@ -469,6 +470,8 @@ std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const
     if (!rule.settings_hold(settings)) continue;
     if (!rule.settings_only && (!rule.failure_holds(failure) || !rule.facts_hold(settings, result))) continue;
     Hint h = make_hint(rule, facts);
+    // The test worked (e.g. with verification turned off): what is wrong is a warning, not an error.
+    if (!failure && h.severity == HintSeverity::Error) h.severity = HintSeverity::Warning;
     h.phase = failure ? failure->phase : (rule.starttls_injection ? Phase::StartTls : Phase::Done);
     h.transcript_index = locate(rule, result, h.phase);
     hints.push_back(std::move(h));
@@ -480,6 +483,7 @@ std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const
 
 std::vector<Hint> HintCatalogue::match_settings(const ConnectionSettings& settings) const {
   std::vector<Hint> hints;
+  if (!rules_) return hints;
   std::set<std::string> fired;
   Facts facts{settings, nullptr};
   for (const auto& rule : *rules_) {
@@ -497,6 +501,7 @@ std::size_t HintCatalogue::size() const { return rules_ ? rules_->size() : 0; }
 
 std::vector<std::string> HintCatalogue::ids() const {
   std::vector<std::string> out;
+  if (!rules_) return out;
   for (const auto& r : *rules_)
     if (!contains(out, r.id)) out.push_back(r.id);
   return out;
