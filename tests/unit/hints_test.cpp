@@ -340,11 +340,15 @@ TEST_CASE("Hints: certificates", "[hints]") {
     leaf.subject = "CN=mail.provider.net";
     leaf.issuer = "CN=Provider Issuing CA";
     leaf.subject_alt_names = {"DNS:mail.provider.net", "DNS:*.provider.net"};
+    leaf.not_before = "2026-01-01T00:00:00Z";
+    leaf.not_after = "2026-03-31T23:59:59Z";
     session.result.tls.chain = {leaf};
     session.failure(Phase::TlsHandshake, FailureCategory::Certificate, "The server's certificate is not trusted");
     return session;
   };
-  CHECK(cert_failure({"expired"}).ids() == std::vector<std::string>{"cert-expired"});
+  auto expired = cert_failure({"expired"});
+  REQUIRE(expired.ids() == std::vector<std::string>{"cert-expired"});
+  CHECK(expired.hints()[0].explanation.find("valid until 2026-03-31T23:59:59Z") != std::string::npos);
   CHECK(cert_failure({"not-yet-valid"}).ids() == std::vector<std::string>{"cert-not-yet-valid"});
   auto mismatch = cert_failure({"hostname-mismatch"});
   REQUIRE(mismatch.ids() == std::vector<std::string>{"cert-hostname-mismatch"});

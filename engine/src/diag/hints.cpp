@@ -124,6 +124,8 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"san_list", [](const Facts& f) { return f.result ? join(san_dns_names(f.result->tls)) : "none"; }},
       {"san_first", [](const Facts& f) { return f.result ? suggested_name(f.result->tls, f.settings.address) : ""; }},
       {"chain", [](const Facts& f) { return f.result ? chain_text(f.result->tls) : ""; }},
+      {"not_before", [](const Facts& f) { return f.result && !f.result->tls.chain.empty() ? f.result->tls.chain.front().not_before : "?"; }},
+      {"not_after", [](const Facts& f) { return f.result && !f.result->tls.chain.empty() ? f.result->tls.chain.front().not_after : "?"; }},
       {"verify_errors", [](const Facts& f) { return f.result ? join(f.result->tls.verify_errors) : "none"; }},
   };
   return kAll;
