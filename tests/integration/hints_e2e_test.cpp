@@ -3,6 +3,11 @@
 #include <catch2/catch_test_macros.hpp>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
 #include "support.hpp"
 
 namespace {
@@ -28,6 +33,35 @@ Outcome check(const std::string& args, const std::string& env = {}) {
   for (const auto& h : o.report["hints"]) o.ids.push_back(h["id"]);
   return o;
 }
+
+// A listener whose accept queue is full: the kernel drops further SYNs, so connecting times out the
+// way it does behind a firewall that drops packets.
+struct FullListener {
+  int listener = -1;
+  std::vector<int> queued;
+  int port = 0;
+  FullListener() {
+    listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+    for (int i = 0; i < 3; ++i) {
+      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      queued.push_back(c);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ~FullListener() {
+    for (int c : queued) ::close(c);
+    ::close(listener);
+  }
+};
 
 bool has(const Outcome& o, const std::string& id) { return std::find(o.ids.begin(), o.ids.end(), id) != o.ids.end(); }
 
@@ -123,6 +157,9 @@ TEST_CASE("Hints end to end: demo server faults and local failures", "[hints][de
     if (id != "starttls-injection") CHECK(o.status != 0);
   }
   CHECK(has(check("check --host 127.0.0.1 --port 1 --security none --color never"), "connection-refused"));
+  FullListener full;
+  CHECK(has(check("check --host 127.0.0.1 --port " + std::to_string(full.port) + " --security none --color never --timeout 1"),
+            "connect-timeout"));
   CHECK(has(check("check --host no-such-host.invalid --security none --color never --timeout 5"), "dns-not-found"));
   auto bare = check("check --host smtpwb-no-such-bare-host --security none --color never --timeout 5");
   CHECK(bare.ids == std::vector<std::string>{"dns-short-hostname"});
