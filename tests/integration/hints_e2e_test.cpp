@@ -105,6 +105,10 @@ TEST_CASE("Hints end to end: Postfix situations", "[hints][postfix]") {
       {stack_args("MAILSTACK_TLS12_PORT", "starttls") + " --tls-versions tls1.3 --stop-after tls", "", "tls-no-common-version"},
       {stack_args("MAILSTACK_PLAIN_PORT", "implicit"), "", "mode-implicit-on-plain-port"},
       {stack_args("MAILSTACK_IMPLICIT_PORT", "starttls") + " --timeout 1", "", "mode-plain-on-tls-port"},
+      // The TLS 1.2 listener wants a fully qualified EHLO name, and lets no login own a sender address.
+      {stack_args("MAILSTACK_TLS12_PORT", "starttls") + user_args() + " --ehlo laptop --stop-after rcpt" + mail, pw_env(), "ehlo-rejected"},
+      {stack_args("MAILSTACK_TLS12_PORT", "starttls") + user_args() + " --ehlo laptop.example.test --stop-after rcpt" + mail, pw_env(),
+       "sender-not-owned"},
   };
   for (const auto& c : cases) {
     auto o = check(c.args, c.env);
