@@ -100,6 +100,9 @@ TEST_CASE("Hints end to end: Postfix situations", "[hints][postfix]") {
       {stack_args("MAILSTACK_SUBMISSION_PORT", "none") + " --anonymous" + mail, "", "starttls-required"},
       {stack_args("MAILSTACK_PLAIN_PORT", "none") + user_args(), pw_env(), "plaintext-auth-blocked"},
       {stack_args("MAILSTACK_SUBMISSION_PORT", "starttls") + user_args() + " --sasl NTLM", pw_env(), "auth-no-common-mechanism"},
+      // AUTH only after STARTTLS on the submission port: the hint says to use STARTTLS.
+      {stack_args("MAILSTACK_SUBMISSION_PORT", "none") + user_args() + " --allow-plaintext-auth", pw_env(), "auth-no-common-mechanism"},
+      {stack_args("MAILSTACK_PLAIN_PORT", "starttls"), "", "starttls-not-offered"},
       {"check --host localhost --port " + test::fact("MAILSTACK_TLS13_PORT") + " --color never --timeout 10 --stop-after tls", "",
        "cert-untrusted"},
       {stack_args("MAILSTACK_TLS12_PORT", "starttls") + " --tls-versions tls1.3 --stop-after tls", "", "tls-no-common-version"},
@@ -120,7 +123,9 @@ TEST_CASE("Hints end to end: Postfix situations", "[hints][postfix]") {
       CHECK_FALSE(h["fix"].get<std::string>().empty());
       if (!h["transcript_index"].is_null()) CHECK(h["transcript_index"].get<std::size_t>() < o.report["transcript"].size());
     }
-    if (c.id == "tls-no-common-version") CHECK(o.report["hints"][0]["title"].get<std::string>().find("server refuses") != std::string::npos);
+    std::string first_title = o.report["hints"].empty() ? "" : o.report["hints"][0]["title"].get<std::string>();
+    if (c.id == "tls-no-common-version") CHECK(first_title.find("server refuses") != std::string::npos);
+    if (c.args.find("--allow-plaintext-auth") != std::string::npos) CHECK(first_title.find("only after STARTTLS") != std::string::npos);
   }
   // Verification turned off: the test succeeds, and the untrusted certificate is a warning.
   auto unverified = check("check --host localhost --port " + test::fact("MAILSTACK_TLS13_PORT") +
