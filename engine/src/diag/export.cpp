@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "smtpwb/sasl/mechanism.hpp"
+#include "text.hpp"
 
 namespace smtpwb {
 
@@ -35,11 +36,7 @@ struct Document {
   std::vector<Section> sections;
 };
 
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ", std::string_view empty = "none") {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : std::string(sep)) + i;
-  return out.empty() ? std::string(empty) : out;
-}
+using text::join;
 
 std::string ms(double v) {
   char buf[32];

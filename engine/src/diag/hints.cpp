@@ -41,11 +41,7 @@ bool is_bare_name(const std::string& address) {
   return !address.empty() && address.find('.') == std::string::npos && !is_ip_literal(address);
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view empty = "none") {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out.empty() ? std::string(empty) : out;
-}
+using text::join;
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
