@@ -576,7 +576,11 @@ void Session::wait() {
 void Session::run() {
   Runner runner(settings_, request_, options_, *events_, cancel_, phase_, result_);
   runner.run();
-  result_.hints = HintCatalogue::builtin().match(settings_, result_);
+  try {
+    result_.hints = HintCatalogue::builtin().match(settings_, result_);
+  } catch (const std::exception& e) {  // a broken catalogue must not take the session thread down
+    log::note(std::string("hint catalogue: ") + e.what());
+  }
   finished_.store(true);
 }
 
