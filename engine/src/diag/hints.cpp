@@ -165,7 +165,8 @@ struct HintCatalogue::Rule {
   bool settings_only = false;  // "stage": "settings": a pre-connect warning
   std::string title, explanation, fix;
 
-  // Conditions: all given ones must hold; within a list, any entry may match.
+  // Conditions: all given ones must hold; within a list, any entry may match (except capability and
+  // capability_missing: every keyword listed must be present / absent).
   std::optional<bool> failed;
   std::vector<FailureCategory> categories;
   std::vector<Phase> phases;
@@ -178,7 +179,8 @@ struct HintCatalogue::Rule {
   std::vector<std::string> security, crypto, auth_types;
   std::optional<bool> anonymous, bare_name;
   std::vector<std::string> verify_errors;
-  std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port, resolved_via_search_domain;  // the last: search_domain_name set
+  std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port;
+  std::optional<bool> resolved_via_search_domain;  // ServerFacts::search_domain_name is set
   std::string version_refused_by;
   std::optional<bool> auth_offered_empty, auth_common_mechanism;
   std::vector<std::string> capability, capability_missing;
