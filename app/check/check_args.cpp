@@ -158,6 +158,9 @@ Output
   --timestamps             show the time of each transcript line
   --quiet                  no transcript, only the result line
   --log-file F             append the engine's diagnostic log to F
+  --report-md FILE         write a Markdown report (settings without secrets, transcript, TLS, timeline, hints)
+  --report-html FILE       the same report as one self-contained HTML file
+  --print-commands         print the equivalent swaks, curl and openssl s_client command lines (no secrets)
 Profiles
   --profile FILE           start from the settings in FILE (JSON)
   --save-profile FILE      write the resulting settings to FILE (no secrets)
@@ -234,6 +237,8 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--profile", plain(a.profile)},
       {"--save-profile", plain(a.save_profile)},
       {"--log-file", plain(a.log_file)},
+      {"--report-md", plain(a.report_md)},
+      {"--report-html", plain(a.report_html)},
       {"--demo-fault", str(a.demo_fault)},
       {"--find-ports", Setter([&a](const std::string& v) -> std::optional<UsageError> {
          for (const auto& item : split_list(v)) {
@@ -260,6 +265,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--quiet", &a.quiet},           {"--help", &a.help},
       {"-h", &a.help},                 {"--timestamps", &a.timestamps},
       {"--probe-tls", &a.probe_tls},   {"--find-settings", &a.find_settings},
+      {"--print-commands", &a.print_commands},
   };
 
   for (std::size_t i = 0; i < argv.size(); ++i) {

@@ -31,6 +31,8 @@ struct CheckArgs {
   std::vector<std::string> to;
   std::optional<StopAfter> stop_after;
   std::string json_file, profile, save_profile, log_file;
+  std::string report_md, report_html;  // --report-md FILE, --report-html FILE
+  bool print_commands = false;         // the equivalent swaks / curl / openssl command lines
   ColorMode color = ColorMode::Auto;
   bool demo = false;
   std::optional<std::string> demo_fault;

@@ -12,6 +12,8 @@
 #include "check/check_args.hpp"
 #include "check/probe_output.hpp"
 #include "smtpwb/demo_server.hpp"
+#include "smtpwb/export.hpp"
+#include "smtpwb/hints.hpp"
 #include "smtpwb/files.hpp"
 #include "smtpwb/log.hpp"
 #include "smtpwb/probe_report.hpp"
@@ -158,6 +160,33 @@ int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings,
   return rec ? 0 : exit_code(FailureCategory::Connect);
 }
 
+// "Hint [id]: title" and the fix, indented; warnings before connecting use the same shape.
+void print_hints(FILE* out, const Palette& p, const std::vector<Hint>& hints, const char* label) {
+  for (const auto& h : hints) {
+    const char* color = h.severity == HintSeverity::Error ? p.error : p.bold;
+    std::fprintf(out, "%s%s [%s]: %s%s\n", color, label, h.id.c_str(), h.title.c_str(), p.reset);
+    std::fprintf(out, "    Fix: %s\n", h.fix.c_str());
+  }
+}
+
+void print_commands(FILE* out, const ConnectionSettings& settings, const TestRequest& request) {
+  for (const auto& c : equivalent_commands(settings, request)) {
+    std::fprintf(out, "# %s: %s\n%s\n", c.tool.c_str(), c.note.c_str(), c.command.c_str());
+  }
+}
+
+// Writes the Markdown and HTML reports that were asked for; returns an error message or empty.
+std::string write_reports(const CheckArgs& args, const ConnectionSettings& settings, const TestRequest& request,
+                          const SessionResult& result) {
+  if (!args.report_md.empty())
+    if (auto err = write_file_atomically(args.report_md, report_markdown(settings, request, result)); !err.empty())
+      return "--report-md " + err;
+  if (!args.report_html.empty())
+    if (auto err = write_file_atomically(args.report_html, report_html(settings, request, result)); !err.empty())
+      return "--report-html " + err;
+  return {};
+}
+
 }  // namespace
 
 int run_check(const std::vector<std::string>& argv) {
@@ -250,6 +279,8 @@ int run_check(const std::vector<std::string>& argv) {
     return status;
   }
 
+  if (!args.quiet) print_hints(out, palette, HintCatalogue::builtin().match_settings(settings), "Warning");
+
   std::mutex mutex;
   std::condition_variable wake;
   bool woken = false;
@@ -278,6 +309,12 @@ int run_check(const std::vector<std::string>& argv) {
   drain();
   const SessionResult& result = session.result();
   print_summary(out, palette, result);
+  print_hints(out, palette, result.hints, "Hint");
+  if (args.print_commands) print_commands(out, settings, request);
+  if (auto err = write_reports(args, settings, request, result); !err.empty()) {
+    std::fprintf(stderr, "smtp-workbench check: %s\n", err.c_str());
+    return 1;
+  }
 
   // The probe runs after the test, so the test's transcript stays that of one ordinary session.
   std::optional<std::vector<TlsProbeRow>> probe_rows;

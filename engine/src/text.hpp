@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace smtpwb::text {
 
@@ -23,6 +24,13 @@ inline bool equals_ci(std::string_view a, std::string_view b) { return lower(a) 
 
 inline bool contains_ci(std::string_view haystack, std::string_view needle) {
   return lower(haystack).find(lower(needle)) != std::string::npos;
+}
+
+// "a, b, c", or `empty` for an empty list.
+inline std::string join(const std::vector<std::string>& items, std::string_view sep = ", ", std::string_view empty = "none") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : std::string(sep)) + i;
+  return out.empty() ? std::string(empty) : out;
 }
 
 }  // namespace smtpwb::text

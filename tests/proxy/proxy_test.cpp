@@ -83,6 +83,10 @@ ConnectionSettings through(const Kind& k, const std::string& port_key = "MAILSTA
   return s;
 }
 
+bool has_hint(const SessionResult& r, const std::string& id) {
+  return std::any_of(r.hints.begin(), r.hints.end(), [&](const Hint& h) { return h.id == id; });
+}
+
 std::string unique_marker(const char* what) {
   std::random_device rd;
   return std::string(what) + "-" + std::to_string(rd()) + std::to_string(rd());
@@ -199,6 +203,7 @@ TEST_CASE("Proxy down: the proxy is unreachable", "[proxy][engine][failure]") {
   CHECK(r.failure->message.find("proxy 127.0.0.1:" + std::to_string(port) + " is unreachable") != std::string::npos);
   CHECK(r.failure->message.find("refused") != std::string::npos);
   CHECK(r.proxy.result == "unreachable");
+  CHECK(has_hint(r, "proxy-unreachable"));
 }
 
 TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy][engine][failure]") {
@@ -210,6 +215,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     CHECK(r.failure->phase == Phase::Proxy);
     CHECK(r.failure->message.find("refused the username/password") != std::string::npos);
     CHECK(r.proxy.result == "credentials-refused");
+    CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.proxy.reply != 0);
     CHECK(transcript_text(r).find("not-the-proxy-password") == std::string::npos);
   }
@@ -220,6 +226,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.failure->message.find("requires authentication") != std::string::npos);
     CHECK(r.proxy.result == "credentials-refused");
+    CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.proxy.reply == 0xFF);
   }
   SECTION("HTTP without credentials: 407") {
@@ -228,6 +235,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.proxy.result == "credentials-refused");
+    CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.proxy.reply == 407);
     CHECK(r.failure->message.find("407") != std::string::npos);
   }
@@ -237,6 +245,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.proxy.result == "credentials-refused");
+    CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.failure->message.find("refused the credentials") != std::string::npos);
     CHECK(transcript_text(r).find(base64_encode(proxy_fact("PROXY_USER") + ":not-the-proxy-password")) == std::string::npos);
   }
@@ -251,6 +260,7 @@ TEST_CASE("The proxy refused the target, with the reply explained", "[proxy][eng
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.proxy.result == "target-refused");
+    CHECK(has_hint(r, "proxy-target-refused"));
     CHECK(r.proxy.reply == 5);
     CHECK(r.failure->message.find("reply 5 (connection refused by the destination host)") != std::string::npos);
   }
@@ -267,6 +277,7 @@ TEST_CASE("The proxy refused the target, with the reply explained", "[proxy][eng
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.proxy.result == "target-refused");
+    CHECK(has_hint(r, "proxy-target-refused"));
     CHECK(r.proxy.reply == 91);
   }
   SECTION("HTTP: a port tinyproxy's ConnectPort does not allow (403)") {
@@ -274,6 +285,7 @@ TEST_CASE("The proxy refused the target, with the reply explained", "[proxy][eng
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.proxy.result == "target-refused");
+    CHECK(has_hint(r, "proxy-target-refused"));
     CHECK(r.proxy.reply == 403);
     CHECK(r.failure->message.find("HTTP/1.") != std::string::npos);
     CHECK(r.failure->message.find("403") != std::string::npos);
@@ -294,6 +306,7 @@ TEST_CASE("A proxy that never answers: proxy timeout within the step timeout", "
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.failure->phase == Phase::Proxy);
     CHECK(r.proxy.result == "timeout");
+    CHECK(has_hint(r, "proxy-unreachable"));
     CHECK(r.failure->message.find("did not answer") != std::string::npos);
     CHECK(took < std::chrono::seconds(3));
   }

@@ -423,7 +423,8 @@ $HOST:$PORT_IMPLICIT inet n - n - - smtpd
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes
-# 4. TLS12: STARTTLS required, TLS 1.2 only.
+# 4. TLS12: STARTTLS required, TLS 1.2 only. Strict about names (for the hint tests): the EHLO name
+#    must be fully qualified, and no sender address is owned by any login.
 $HOST:$PORT_TLS12 inet n - n - - smtpd
   -o syslog_name=postfix/tls12
   -o smtpd_tls_security_level=encrypt
@@ -431,6 +432,10 @@ $HOST:$PORT_TLS12 inet n - n - - smtpd
   -o smtpd_tls_mandatory_protocols=>=TLSv1.2,<=TLSv1.2
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes
+  -o smtpd_helo_required=yes
+  -o smtpd_helo_restrictions=reject_non_fqdn_helo_hostname
+  -o smtpd_sender_login_maps=static:nobody@$DOMAIN
+  -o smtpd_sender_restrictions=reject_sender_login_mismatch
 # 5. TLS13: STARTTLS required, TLS 1.3 only.
 $HOST:$PORT_TLS13 inet n - n - - smtpd
   -o syslog_name=postfix/tls13

@@ -430,3 +430,13 @@ TEST_CASE("check args: proxy credential flags need --proxy", "[check_args][proxy
   CHECK_THAT(check_usage(), ContainsSubstring("--proxy-password-env VAR"));
   CHECK_THAT(check_usage(), ContainsSubstring("socks5h://"));
 }
+
+TEST_CASE("check args: report files and the equivalent commands", "[cli]") {
+  auto a = parse_ok({"--host", "h", "--report-md", "r.md", "--report-html=r.html", "--print-commands"});
+  CHECK(a.report_md == "r.md");
+  CHECK(a.report_html == "r.html");
+  CHECK(a.print_commands);
+  CHECK_THAT(parse_error({"--host", "h", "--report-md"}), ContainsSubstring("--report-md needs a value"));
+  CHECK_THAT(parse_error({"--host", "h", "--print-commands=yes"}), ContainsSubstring("--print-commands takes no value"));
+  CHECK_THAT(std::string(check_usage()), ContainsSubstring("--report-html FILE"));
+}

@@ -21,7 +21,22 @@ enum class DemoFault {
   NoStartTls,         // STARTTLS not advertised
   StartTls454,        // STARTTLS advertised but answered 454
   StartTlsInjection,  // an extra reply right after "220" to STARTTLS, before the handshake
-  PlaintextOnImplicit // the implicit-TLS port speaks plain SMTP
+  PlaintextOnImplicit, // the implicit-TLS port speaks plain SMTP
+  // Certificates with a fault (the demo CA still signs them).
+  CertExpired,
+  CertNotYetValid,
+  CertWrongName,      // issued for mail.other.test only
+  // Providers' real refusals, replayed word for word (with the provider's banner where it matters).
+  GmailBadCredentials,
+  GmailWebLogin,
+  O365SmtpAuthDisabled,
+  O365BasicAuthDisabled,
+  SesBadCredentials,
+  SesUnverifiedSender,
+  AuthTooWeak,
+  AuthRateLimited,
+  EhloRejected,
+  SenderNotOwned
 };
 std::optional<DemoFault> parse_demo_fault(std::string_view name);
 std::string_view to_string(DemoFault f);

@@ -11,6 +11,8 @@
 
 namespace smtpwb {
 
+// The "hints" array of the report: {id, severity, title, explanation, fix, phase, transcript_index}.
+nlohmann::ordered_json hints_json(const std::vector<Hint>& hints);
 nlohmann::ordered_json report_json(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result);
 
 // Profiles. profile_json leaves out every secret (passwords, client secret, proxy password).

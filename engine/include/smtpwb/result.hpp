@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "smtpwb/event.hpp"
+#include "smtpwb/hint.hpp"
 
 namespace smtpwb {
 
@@ -20,6 +21,7 @@ struct Failure {
   Phase phase = Phase::Resolve;
   int reply_code = 0;            // the SMTP reply that failed the step, if any
   std::string enhanced_code;     // "5.7.8"
+  std::string reply_text;        // every line of that reply as received, joined by "\n" (for the hints)
 };
 
 struct PhaseTiming {
@@ -55,6 +57,10 @@ struct TlsFacts {
   std::vector<CertificateInfo> chain;      // leaf first
   std::string san_match;                   // the leaf's SAN that matches sni ("DNS:*.example.com"), "" for none
   bool starttls_injection = false;         // bytes after "220" to STARTTLS, before the handshake
+  // For the hints: "expired", "not-yet-valid", "hostname-mismatch", "untrusted", "revoked", "other".
+  std::vector<std::string> verify_error_kinds;
+  bool plaintext_answer = false;   // the server answered our ClientHello with plain SMTP
+  std::string version_refused_by;  // no common version: "client" (this build/settings) or "server"
 };
 
 struct MxRecord {
@@ -75,6 +81,9 @@ struct ServerFacts {
   std::string ehlo_name;              // the name we sent
   std::vector<std::string> capabilities_before_tls;
   std::vector<std::string> capabilities_after_tls;
+  std::string ehlo_domain;                 // the server's own name in its EHLO reply
+  std::string search_domain_name;          // a bare name's full name through the resolver's search list
+  bool tls_on_silent_port = false;         // no greeting, but the port answered a TLS handshake
 };
 
 struct AuthFacts {
@@ -118,6 +127,7 @@ struct SessionResult {
   MessageFacts message;
   std::vector<Event> transcript;
   double total_ms = 0;
+  std::vector<Hint> hints;  // filled from HintCatalogue::builtin() when the session ends
 };
 
 }  // namespace smtpwb

@@ -39,7 +39,62 @@ constexpr std::pair<std::string_view, DemoFault> kFaults[] = {
     {"starttls-454", DemoFault::StartTls454},
     {"starttls-injection", DemoFault::StartTlsInjection},
     {"plaintext-on-implicit", DemoFault::PlaintextOnImplicit},
+    {"cert-expired", DemoFault::CertExpired},
+    {"cert-not-yet-valid", DemoFault::CertNotYetValid},
+    {"cert-wrong-name", DemoFault::CertWrongName},
+    {"gmail-bad-credentials", DemoFault::GmailBadCredentials},
+    {"gmail-web-login", DemoFault::GmailWebLogin},
+    {"o365-smtp-auth-disabled", DemoFault::O365SmtpAuthDisabled},
+    {"o365-basic-auth-disabled", DemoFault::O365BasicAuthDisabled},
+    {"ses-bad-credentials", DemoFault::SesBadCredentials},
+    {"ses-unverified-sender", DemoFault::SesUnverifiedSender},
+    {"auth-too-weak", DemoFault::AuthTooWeak},
+    {"auth-rate-limited", DemoFault::AuthRateLimited},
+    {"ehlo-rejected", DemoFault::EhloRejected},
+    {"sender-not-owned", DemoFault::SenderNotOwned},
 };
+
+// A provider's refusal replayed word for word: the reply to `verb` (".": the end of DATA), and the
+// banner the provider greets with, if it matters for recognising it.
+struct ScriptedReply {
+  DemoFault fault;
+  std::string_view banner;
+  std::string_view verb;
+  std::string_view reply;
+};
+constexpr std::string_view kGmailBanner = "smtp.gmail.com ESMTP d9443c01a7336-2f1b3c0d1e5sm1234567.12 - gsmtp";
+constexpr std::string_view kO365Banner =
+    "AM0PR02CA0033.outlook.office365.com Microsoft ESMTP MAIL Service ready at Sat, 28 Nov 2026 10:00:00 +0000";
+constexpr std::string_view kSesBanner = "email-smtp.amazonaws.com ESMTP SimpleEmailService-d-6QTVKHFRT";
+constexpr ScriptedReply kScripts[] = {
+    {DemoFault::GmailBadCredentials, kGmailBanner, "AUTH",
+     "535-5.7.8 Username and Password not accepted. For more information, go to\r\n"
+     "535 5.7.8  https://support.google.com/mail/?p=BadCredentials d9443c01a7336-2f1b3c0d1e5sm1234567.12 - gsmtp\r\n"},
+    {DemoFault::GmailWebLogin, kGmailBanner, "AUTH",
+     "534-5.7.14 <https://accounts.google.com/signin/continue?sarp=1&scc=1&plt=AKgnsbt>\r\n"
+     "534-5.7.14 Please log in via your web browser and then try again.\r\n"
+     "534-5.7.14  Learn more at\r\n"
+     "534 5.7.14  https://support.google.com/mail/answer/78754 d9443c01a7336-2f1b3c0d1e5sm1234567.12 - gsmtp\r\n"},
+    {DemoFault::O365SmtpAuthDisabled, kO365Banner, "AUTH",
+     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit "
+     "https://aka.ms/smtp_auth_disabled for more information. [AM0PR02CA0033.eurprd02.prod.outlook.com 2026-11-28T10:00:00.000Z]\r\n"},
+    {DemoFault::O365BasicAuthDisabled, kO365Banner, "AUTH",
+     "535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [AM0PR02CA0033.eurprd02.prod.outlook.com]\r\n"},
+    {DemoFault::SesBadCredentials, kSesBanner, "AUTH", "535 Authentication Credentials Invalid\r\n"},
+    {DemoFault::SesUnverifiedSender, kSesBanner, ".",
+     "554 Message rejected: Email address is not verified. The following identities failed the check in region "
+     "EU-WEST-1: demo@demo.test\r\n"},
+    {DemoFault::AuthTooWeak, {}, "AUTH", "534 5.7.9 Authentication mechanism is too weak\r\n"},
+    {DemoFault::AuthRateLimited, {}, "AUTH", "454 4.7.0 Too many login attempts, please try again later.\r\n"},
+    {DemoFault::EhloRejected, {}, "EHLO", "501 5.5.4 Syntax: EHLO hostname\r\n"},
+    {DemoFault::SenderNotOwned, {}, "MAIL", "553 5.7.1 <demo@demo.test>: Sender address rejected: not owned by user demo\r\n"},
+};
+
+const ScriptedReply* script_for(DemoFault f) {
+  for (const auto& s : kScripts)
+    if (s.fault == f) return &s;
+  return nullptr;
+}
 
 // A demo CA and a leaf for localhost / 127.0.0.1, made fresh at every start (EC P-256).
 struct Pki {
@@ -86,11 +141,14 @@ std::string validity_time(std::time_t t) {
   return buf;
 }
 
+struct Validity {
+  std::time_t from, to;
+};
+
 std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char* subject, const char* issuer, bool ca,
-                       unsigned char serial) {
+                       unsigned char serial, Validity validity, const char* dns_name = "localhost", bool ip_san = true) {
   mbedtls_x509write_cert crt;
   mbedtls_x509write_crt_init(&crt);
-  std::time_t now = std::time(nullptr);
   unsigned char serial_bytes[1] = {serial};
   mbedtls_x509_san_list ip{}, dns{};
   unsigned char loopback[4] = {127, 0, 0, 1};
@@ -98,10 +156,9 @@ std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char*
   ip.node.san.unstructured_name.p = loopback;
   ip.node.san.unstructured_name.len = 4;
   dns.node.type = MBEDTLS_X509_SAN_DNS_NAME;
-  const char* localhost = "localhost";
-  dns.node.san.unstructured_name.p = reinterpret_cast<unsigned char*>(const_cast<char*>(localhost));
-  dns.node.san.unstructured_name.len = std::strlen(localhost);
-  dns.next = &ip;
+  dns.node.san.unstructured_name.p = reinterpret_cast<unsigned char*>(const_cast<char*>(dns_name));
+  dns.node.san.unstructured_name.len = std::strlen(dns_name);
+  dns.next = ip_san ? &ip : nullptr;
 
   mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
   mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
@@ -110,7 +167,7 @@ std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char*
   int rc = mbedtls_x509write_crt_set_serial_raw(&crt, serial_bytes, 1);
   rc = rc ? rc : mbedtls_x509write_crt_set_subject_name(&crt, subject);
   rc = rc ? rc : mbedtls_x509write_crt_set_issuer_name(&crt, issuer);
-  rc = rc ? rc : mbedtls_x509write_crt_set_validity(&crt, validity_time(now - 86400).c_str(), validity_time(now + 30 * 86400).c_str());
+  rc = rc ? rc : mbedtls_x509write_crt_set_validity(&crt, validity_time(validity.from).c_str(), validity_time(validity.to).c_str());
   rc = rc ? rc : mbedtls_x509write_crt_set_basic_constraints(&crt, ca ? 1 : 0, ca ? 0 : -1);
   rc = rc ? rc : mbedtls_x509write_crt_set_key_usage(&crt, ca ? (MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN)
                                                              : MBEDTLS_X509_KU_DIGITAL_SIGNATURE);
@@ -122,14 +179,22 @@ std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char*
   return reinterpret_cast<char*>(buf);
 }
 
-Pki make_pki() {
+Pki make_pki(DemoFault fault) {
   net::init_crypto();
   Drbg rng;
   Key ca_key(rng), leaf_key(rng);
   const char* ca_name = "CN=SMTP Workbench Demo CA,O=SMTP Workbench";
+  constexpr std::time_t kDay = 86400;
+  std::time_t now = std::time(nullptr);
+  Validity ca_validity{now - kDay, now + 365 * kDay}, leaf_validity{now - kDay, now + 30 * kDay};
+  if (fault == DemoFault::CertExpired) leaf_validity = {now - 60 * kDay, now - 30 * kDay};
+  if (fault == DemoFault::CertNotYetValid) leaf_validity = {now + 30 * kDay, now + 60 * kDay};
+  bool wrong_name = fault == DemoFault::CertWrongName;
   Pki pki;
-  pki.ca_pem = write_cert(rng, ca_key, ca_key, ca_name, ca_name, true, 1);
-  pki.chain_pem = write_cert(rng, leaf_key, ca_key, "CN=localhost,O=SMTP Workbench demo", ca_name, false, 2) + pki.ca_pem;
+  pki.ca_pem = write_cert(rng, ca_key, ca_key, ca_name, ca_name, true, 1, ca_validity);
+  pki.chain_pem = write_cert(rng, leaf_key, ca_key, wrong_name ? "CN=mail.other.test,O=SMTP Workbench demo" : "CN=localhost,O=SMTP Workbench demo",
+                             ca_name, false, 2, leaf_validity, wrong_name ? "mail.other.test" : "localhost", !wrong_name) +
+                  pki.ca_pem;
   pki.key_pem = leaf_key.pem();
   return pki;
 }
@@ -184,13 +249,16 @@ class Conversation {
     if (implicit_ && fault != DemoFault::PlaintextOnImplicit)
       stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
     if (fault == DemoFault::Greet421) return send("421 4.3.2 " + config_.hostname + " Service not available, closing\r\n");
-    send("220 " + config_.hostname + " ESMTP SMTP Workbench demo server\r\n");
+    const ScriptedReply* script = script_for(fault);
+    if (script && !script->banner.empty()) send("220 " + std::string(script->banner) + "\r\n");
+    else send("220 " + config_.hostname + " ESMTP SMTP Workbench demo server\r\n");
 
     std::string line;
     while (read_line(line)) {
       std::string verb = upper(line.substr(0, line.find(' ')));
       std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
-      if (verb == "EHLO") ehlo(arg);
+      if (script && verb == script->verb) send(std::string(script->reply));
+      else if (verb == "EHLO") ehlo(arg);
       else if (verb == "HELO") send("250 " + config_.hostname + "\r\n");
       else if (verb == "STARTTLS") { if (!starttls()) return; }
       else if (verb == "AUTH") auth(arg);
@@ -305,6 +373,11 @@ class Conversation {
     std::string line;
     while (read_line(line)) {
       if (line == ".") {
+        if (const auto* script = script_for(config_.fault); script && script->verb == ".") {
+          current_ = {};
+          in_transaction_ = false;
+          return send(std::string(script->reply));
+        }
         std::size_t count;
         {
           std::lock_guard lock(mutex_);
@@ -375,7 +448,7 @@ DemoServer::DemoServer(DemoServerConfig config) : config_(std::move(config)), im
 DemoServer::~DemoServer() { stop(); }
 
 void DemoServer::start() {
-  impl_->pki = make_pki();
+  impl_->pki = make_pki(config_.fault);
   char tmpl[] = "/tmp/smtpwb-demo-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("demo: cannot create a temporary directory");
   impl_->dir = tmpl;

@@ -28,6 +28,19 @@ json mx_json(const ServerFacts& s) {
 }
 }  // namespace
 
+json hints_json(const std::vector<Hint>& hints) {
+  json out = json::array();
+  for (const auto& h : hints)
+    out.push_back({{"id", h.id},
+                   {"severity", to_string(h.severity)},
+                   {"title", h.title},
+                   {"explanation", h.explanation},
+                   {"fix", h.fix},
+                   {"phase", to_string(h.phase)},
+                   {"transcript_index", h.transcript_index ? json(*h.transcript_index) : json(nullptr)}});
+  return out;
+}
+
 json report_json(const ConnectionSettings& s, const TestRequest& request, const SessionResult& r) {
   json out;
   out["result"] = r.ok ? "ok" : "failed";
@@ -36,7 +49,8 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                       {"message", r.failure->message},
                       {"phase", to_string(r.failure->phase)},
                       {"reply_code", r.failure->reply_code},
-                      {"enhanced_code", r.failure->enhanced_code}};
+                      {"enhanced_code", r.failure->enhanced_code},
+                      {"reply_text", r.failure->reply_text}};
   } else {
     out["failure"] = nullptr;
   }
@@ -99,7 +113,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                       {"size_bytes", r.message.size_bytes},
                       {"server_reply", r.message.server_reply}};
   }
-  out["hints"] = json::array();  // filled by the diagnostics matcher
+  out["hints"] = hints_json(r.hints);
   json transcript = json::array();
   for (const auto& e : r.transcript)
     transcript.push_back({{"t_ms", round3(e.t_us / 1000.0)},

@@ -8,14 +8,17 @@
 
 #include "net/proxy.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/hints.hpp"
 #include "smtpwb/log.hpp"
 #include "smtpwb/net/dns.hpp"
+#include "smtpwb/net/search_domains.hpp"
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "smtpwb/smtp/reply.hpp"
 #include "text.hpp"
+#include "tls/answers_tls.hpp"
 
 namespace smtpwb {
 
@@ -54,9 +57,9 @@ class Runner {
     } catch (const Failed& f) {
       res_.failure = f.failure;
     } catch (const net::Cancelled&) {
-      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_, 0, {}};
+      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_, 0, {}, {}};
     } catch (const std::exception& e) {
-      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}};
+      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}, {}};
     }
     // Informational DNS facts (PTR, MX), looked up in the background; never a reason to fail.
     auto grace = std::min<std::chrono::milliseconds>(std::chrono::seconds(s_.timeout_s), std::chrono::seconds(2));
@@ -110,10 +113,12 @@ class Runner {
   }
 
   [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) {
-    Failure f{c, std::move(message), phase_, 0, {}};
+    Failure f{c, std::move(message), phase_, 0, {}, {}};
     if (reply) {
       f.reply_code = reply->code;
       f.enhanced_code = reply->enhanced;
+      for (std::size_t i = 0; i < reply->lines.size(); ++i)
+        f.reply_text += (i ? "\n" : "") + std::to_string(reply->code) + (i + 1 < reply->lines.size() ? "-" : " ") + reply->lines[i];
     }
     throw Failed{std::move(f)};
   }
@@ -150,10 +155,12 @@ class Runner {
       if (can_negotiate(v)) offered = offered.with(v);
       else unsupported.emplace_back(display_name(v));
     }
-    if (offered.empty())
+    if (offered.empty()) {
+      res_.tls.version_refused_by = "client";
       fail(FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3 (mbedTLS 3.6), and the allowed versions (" +
                                      versions_text(s_.tls_versions) +
                                      ") include neither. Allow TLS 1.2 or 1.3; the range is never widened silently.");
+    }
     if (!unsupported.empty())
       info("Allowed " + join(unsupported) + " cannot be negotiated by this build; offering only " + versions_text(offered));
   }
@@ -165,6 +172,7 @@ class Runner {
     dns_.start_mx(net::mail_domain(req_.message ? req_.message->from : std::string(), s_.username));
     if (s_.proxy.type != ProxyType::None) return connect_through_proxy();
     auto addresses = resolve(s_.address, s_.port, "");
+    check_search_domain(addresses);
     for (const auto& a : addresses) res_.server.resolved.push_back(a.text);
     if (!is_ip_literal(s_.address)) info("Resolved " + s_.address + " to " + join(res_.server.resolved));
 
@@ -296,10 +304,31 @@ class Runner {
     return chosen->text;
   }
 
+  // A bare name ("servername") that works only through the resolver's search list is fragile elsewhere.
+  void check_search_domain(const std::vector<net::Address>& found) {
+    bool bare = s_.address.find('.') == std::string::npos && !is_ip_literal(s_.address);
+    if (!bare || text::lower(s_.address) == "localhost") return;
+    res_.server.search_domain_name = net::full_name_via_search_list(s_.address, s_.port, found, net::Deadline::in(std::chrono::seconds(2)), cancel_);
+    if (!res_.server.search_domain_name.empty())
+      info("\"" + s_.address + "\" resolves through the resolver's search list, as " + res_.server.search_domain_name);
+  }
+
   void read_banner() {
     if (s_.encrypted() && s_.mode == SecurityMode::Implicit) handshake();
     begin_phase(Phase::Banner);
-    Reply r = read_reply();
+    Reply r;
+    try {
+      r = read_reply();
+    } catch (const Failed& f) {
+      // Silent: does the port answer a TLS ClientHello instead (implicit TLS expected)? Briefly, so
+      // that the timeout stays the bound the user set, give or take a quarter.
+      auto wait = std::clamp(std::chrono::milliseconds(s_.timeout_s * 250), std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
+      if (f.failure.category == FailureCategory::Timeout && !stream_->tls() && net::answers_tls(*stream_, s_.address, wait)) {
+        res_.server.tls_on_silent_port = true;
+        emit(Dir::Error, "No greeting, but the port answered a TLS handshake: it expects implicit TLS from the first byte");
+      }
+      throw;
+    }
     res_.server.banner = r.text();
     if (r.code == 554 || r.kind() != 2) fail(FailureCategory::Smtp, "The server refused the session: " + r.first_line(), &r);
     if (r.code != 220) fail(FailureCategory::Smtp, "Unexpected greeting: " + r.first_line(), &r);
@@ -320,6 +349,7 @@ class Runner {
     Reply r = command("EHLO " + res_.server.ehlo_name);
     if (r.code == 250) {
       caps_ = smtp::Capabilities::from_ehlo(r);
+      res_.server.ehlo_domain = caps_.greeting_domain();
     } else if (r.code == 500 || r.code == 502 || r.code == 504 || r.code == 550) {
       info("The server does not understand EHLO; falling back to HELO (no extensions: no STARTTLS, no AUTH)");
       Reply h = command("HELO " + res_.server.ehlo_name);
@@ -371,6 +401,8 @@ class Runner {
     } catch (const net::TlsError& e) {
       report_chain();
       std::string message = e.what();
+      res_.tls.plaintext_answer = e.peer_spoke_plaintext;
+      if (e.no_common_version) res_.tls.version_refused_by = e.server_refused_version ? "server" : "client";
       if (e.peer_spoke_plaintext)
         message = "The server answered in plain text (\"" + e.plaintext_sample +
                   "\") instead of TLS: this port does not use implicit TLS; use STARTTLS (explicit) or No encryption";
@@ -663,6 +695,11 @@ void Session::wait() {
 void Session::run() {
   Runner runner(settings_, request_, options_, *events_, cancel_, phase_, result_);
   runner.run();
+  try {
+    result_.hints = HintCatalogue::builtin().match(settings_, result_);
+  } catch (const std::exception& e) {  // a broken catalogue must not take the session thread down
+    log::note(std::string("hint catalogue: ") + e.what());
+  }
   finished_.store(true);
 }
 

@@ -156,6 +156,22 @@ std::vector<std::string> verify_messages(std::uint32_t flags) {
   return out;
 }
 
+// Stable names for the hint catalogue.
+std::vector<std::string> verify_kinds(std::uint32_t flags) {
+  std::vector<std::string> out;
+  const std::pair<std::uint32_t, const char*> kKinds[] = {
+      {MBEDTLS_X509_BADCERT_EXPIRED, "expired"},         {MBEDTLS_X509_BADCERT_FUTURE, "not-yet-valid"},
+      {MBEDTLS_X509_BADCERT_CN_MISMATCH, "hostname-mismatch"}, {MBEDTLS_X509_BADCERT_NOT_TRUSTED, "untrusted"},
+      {MBEDTLS_X509_BADCERT_REVOKED, "revoked"}};
+  std::uint32_t known = 0;
+  for (auto [bit, name] : kKinds) {
+    known |= bit;
+    if (flags & bit) out.emplace_back(name);
+  }
+  if (flags & ~known) out.emplace_back("other");
+  return out;
+}
+
 }  // namespace
 
 void init_crypto() {
@@ -344,6 +360,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
   if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (rc == 0 && flags != 0)) {
     facts.verified = false;
     facts.verify_errors = verify_messages(flags);
+    facts.verify_error_kinds = verify_kinds(flags);
     if (facts.verify_errors.empty()) facts.verify_errors.push_back("the certificate chain could not be verified");
   } else if (rc == 0) {
     facts.verified = true;
@@ -354,7 +371,8 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     std::string message = "TLS handshake failed: " + mbedtls_message(rc);
     if (t->sniffer.alert() >= 0) message += " (the server sent the alert \"" + t->sniffer.alert_name() + "\")";
     TlsError e(message);
-    e.no_common_version = rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION || t->sniffer.alert() == 70;  // protocol_version
+    e.server_refused_version = t->sniffer.alert() == 70;  // protocol_version
+    e.no_common_version = rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION || e.server_refused_version;
     e.alert = t->sniffer.alert();
     e.server_version = t->sniffer.server_version();
     e.peer_closed = rc == MBEDTLS_ERR_SSL_CONN_EOF;

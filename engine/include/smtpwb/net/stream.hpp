@@ -27,6 +27,7 @@ struct TlsServerIdentity {
 struct TlsError : std::runtime_error {
   using std::runtime_error::runtime_error;
   bool no_common_version = false;
+  bool server_refused_version = false;  // the server sent the protocol_version alert
   bool peer_spoke_plaintext = false;  // the first bytes back looked like an SMTP reply, not a TLS record
   std::string plaintext_sample;
   int alert = -1;           // the plaintext alert the server sent, -1 when none

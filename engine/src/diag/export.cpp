@@ -1,0 +1,475 @@
+#include "smtpwb/export.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include "smtpwb/sasl/mechanism.hpp"
+#include "text.hpp"
+
+namespace smtpwb {
+
+namespace {
+
+// ---- one document model, rendered as Markdown or HTML ----
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+struct Block {
+  enum class Kind { Paragraph, Fields, Table, Preformatted, Subheading } kind;
+  std::string text;                                         // Paragraph, Preformatted, Subheading
+  std::vector<std::pair<std::string, std::string>> fields;  // Fields
+  Table table;                                              // Table
+};
+struct Section {
+  std::string title;
+  std::vector<Block> blocks;
+  void paragraph(std::string t) { blocks.push_back({Block::Kind::Paragraph, std::move(t), {}, {}}); }
+  void subheading(std::string t) { blocks.push_back({Block::Kind::Subheading, std::move(t), {}, {}}); }
+  void fields(std::vector<std::pair<std::string, std::string>> f) { blocks.push_back({Block::Kind::Fields, {}, std::move(f), {}}); }
+  void table(Table t) { blocks.push_back({Block::Kind::Table, {}, {}, std::move(t)}); }
+  void pre(std::string t) { blocks.push_back({Block::Kind::Preformatted, std::move(t), {}, {}}); }
+};
+struct Document {
+  std::string title;
+  std::vector<Section> sections;
+};
+
+using text::join;
+
+std::string ms(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", v);
+  return buf;
+}
+
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+std::string security_text(const ConnectionSettings& s) {
+  if (!s.encrypted()) return "none (no encryption)";
+  return s.mode == SecurityMode::Implicit ? "implicit TLS" : "explicit TLS (STARTTLS)";
+}
+
+std::vector<std::string> version_names(TlsVersionSet set) {
+  std::vector<std::string> names;
+  for (auto v : set.list()) names.emplace_back(display_name(v));
+  return names;
+}
+
+std::string auth_text(const ConnectionSettings& s) {
+  if (s.auth_type == AuthType::GmailOAuth) return "Gmail OAuth as " + s.username;
+  if (s.anonymous) return "anonymous";
+  return "user " + s.username + " (password not shown)";
+}
+
+Section summary_section(const SessionResult& r) {
+  Section s{"Result", {}};
+  std::vector<std::pair<std::string, std::string>> f = {{"Result", r.ok ? "ok" : "failed"}, {"Total time", ms(r.total_ms)}};
+  if (r.failure) {
+    f.emplace_back("Failure category", std::string(to_string(r.failure->category)));
+    f.emplace_back("Failed in phase", std::string(to_string(r.failure->phase)));
+    f.emplace_back("Message", r.failure->message);
+    if (r.failure->reply_code) f.emplace_back("Server reply", r.failure->reply_text);
+  }
+  s.fields(std::move(f));
+  return s;
+}
+
+Section hints_section(const SessionResult& r) {
+  Section s{"Hints", {}};
+  if (r.hints.empty()) s.paragraph("No hint: nothing in this session matched a known problem.");
+  for (const auto& h : r.hints) {
+    s.subheading("[" + std::string(to_string(h.severity)) + "] " + h.title + " (" + h.id + ")");
+    s.paragraph(h.explanation);
+    s.paragraph("Fix: " + h.fix);
+    std::string where = "Triggered in phase " + std::string(to_string(h.phase));
+    if (h.transcript_index) where += ", transcript line " + std::to_string(*h.transcript_index + 1);
+    s.paragraph(where + ".");
+  }
+  return s;
+}
+
+Section settings_section(const ConnectionSettings& c, const TestRequest& req) {
+  Section s{"Settings", {}};
+  std::vector<std::pair<std::string, std::string>> f;
+  if (!c.name.empty()) f.emplace_back("Name", c.name + (c.group.empty() ? "" : " (group " + c.group + ")"));
+  f.emplace_back("Server", c.address + ":" + std::to_string(c.port));
+  f.emplace_back("Security", security_text(c));
+  if (c.encrypted()) {
+    f.emplace_back("TLS versions allowed", join(version_names(c.tls_versions)));
+    f.emplace_back("Verify certificate", yes_no(c.verify_certificate) + (c.ca_file.empty() ? "" : ", CA file " + c.ca_file));
+  }
+  f.emplace_back("Authentication", auth_text(c));
+  if (!c.anonymous) f.emplace_back("SASL mechanisms", c.sasl_mechanisms.empty() ? "all supported" : join(c.sasl_mechanisms));
+  if (c.allow_plaintext_auth) f.emplace_back("Plaintext AUTH", "allowed");
+  f.emplace_back("EHLO name", c.ehlo_name.empty() ? "automatic" : c.ehlo_name);
+  f.emplace_back("Code page", c.code_page);
+  f.emplace_back("Timeout", std::to_string(c.timeout_s) + " s");
+  if (c.proxy.type != ProxyType::None)
+    f.emplace_back("Proxy", std::string(to_string(c.proxy.type)) + " " + c.proxy.address + ":" + std::to_string(c.proxy.port) +
+                                (c.proxy.use_credentials ? ", user " + c.proxy.username + " (password not shown)" : ""));
+  f.emplace_back("Test", req.message ? "send a message from " + req.message->from + " to " + join(req.message->to)
+                                     : req.stop_after == StopAfter::Quit ? "full test without a message"
+                                                                       : "stop after " + std::string(to_string(req.stop_after)));
+  s.fields(std::move(f));
+  return s;
+}
+
+Section server_section(const SessionResult& r) {
+  Section s{"Server", {}};
+  s.fields({{"Host", r.server.host + ":" + std::to_string(r.server.port)},
+            {"Resolved", join(r.server.resolved)},
+            {"Connected to", r.server.connected_address.empty() ? "-" : r.server.connected_address},
+            {"Banner", r.server.banner.empty() ? "-" : r.server.banner},
+            {"EHLO name sent", r.server.ehlo_name.empty() ? "-" : r.server.ehlo_name},
+            {"Capabilities before TLS", join(r.server.capabilities_before_tls, "; ", "-")},
+            {"Capabilities after TLS", join(r.server.capabilities_after_tls, "; ", "-")}});
+  return s;
+}
+
+Section tls_section(const SessionResult& r) {
+  Section s{"TLS", {}};
+  if (!r.tls.used) {
+    s.paragraph("TLS was not used.");
+    return s;
+  }
+  s.fields({{"Version", r.tls.version.empty() ? "-" : r.tls.version},
+            {"Cipher suite", r.tls.cipher.empty() ? "-" : r.tls.cipher},
+            {"Key exchange group", r.tls.group.empty() ? "-" : r.tls.group},
+            {"Server name (SNI)", r.tls.sni},
+            {"Verification", r.tls.verification_enabled ? "on" : "off"},
+            {"Verified", yes_no(r.tls.verified)},
+            {"Verification errors", join(r.tls.verify_errors, "; ")},
+            {"STARTTLS injection", r.tls.starttls_injection ? "yes: bytes after 220 to STARTTLS were discarded" : "no"}});
+  Table chain{{"Depth", "Subject", "Issuer", "Names", "Valid from", "Valid to", "Key", "Signature", "SHA-256"}, {}};
+  for (const auto& c : r.tls.chain)
+    chain.rows.push_back({std::to_string(c.depth), c.subject, c.issuer, join(c.subject_alt_names, ", ", "-"), c.not_before,
+                          c.not_after, c.key_type + " " + std::to_string(c.key_bits), c.signature_algorithm, c.sha256_fingerprint});
+  if (!chain.rows.empty()) {
+    s.subheading("Certificate chain (leaf first)");
+    s.table(std::move(chain));
+  }
+  return s;
+}
+
+Section auth_section(const SessionResult& r) {
+  Section s{"Authentication", {}};
+  s.fields({{"Result", r.auth.result},
+            {"Mechanism", r.auth.mechanism.empty() ? "-" : r.auth.mechanism},
+            {"Offered by the server", join(r.auth.offered)},
+            {"Enabled here", join(r.auth.permitted)}});
+  return s;
+}
+
+Section timeline_section(const SessionResult& r) {
+  Section s{"Timeline", {}};
+  Table t{{"Phase", "Start", "Duration"}, {}};
+  for (const auto& p : r.phases) t.rows.push_back({std::string(to_string(p.phase)), ms(p.start_ms), ms(p.duration_ms)});
+  s.table(std::move(t));
+  return s;
+}
+
+std::string transcript_text(const SessionResult& r) {
+  std::string out;
+  for (const auto& e : r.transcript) {
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "[%9.3f] ", e.t_us / 1000.0);
+    out += stamp + std::string(marker(e)) + " " + e.text + "\n";
+  }
+  return out;
+}
+
+Document build_document(const ConnectionSettings& c, const TestRequest& req, const SessionResult& r) {
+  Document d;
+  d.title = "SMTP Workbench report: " + c.address + ":" + std::to_string(c.port) + " (" + (r.ok ? "ok" : "failed") + ")";
+  d.sections = {summary_section(r), hints_section(r), settings_section(c, req), server_section(r), tls_section(r),
+                auth_section(r),    timeline_section(r)};
+  Section transcript{"Transcript", {}};
+  transcript.paragraph("Markers: -> / <- plain text, ~> / <~ inside TLS, === information, *** error. Secrets are masked.");
+  transcript.pre(transcript_text(r));
+  d.sections.push_back(std::move(transcript));
+  return d;
+}
+
+// ---- Markdown ----
+std::string longest_run(std::string_view text, char c) {
+  std::size_t best = 0, run = 0;
+  for (char x : text) {
+    run = x == c ? run + 1 : 0;
+    best = std::max(best, run);
+  }
+  return std::string(best, c);
+}
+
+std::string render_markdown(const Document& d) {
+  std::string out = "# " + markdown_cell(d.title) + "\n";
+  for (const auto& s : d.sections) {
+    out += "\n## " + s.title + "\n";
+    for (const auto& b : s.blocks) {
+      switch (b.kind) {
+        case Block::Kind::Paragraph: out += "\n" + markdown_cell(b.text) + "\n"; break;
+        case Block::Kind::Subheading: out += "\n### " + markdown_cell(b.text) + "\n"; break;
+        case Block::Kind::Fields:
+          out += "\n| Field | Value |\n| --- | --- |\n";
+          for (const auto& [k, v] : b.fields) out += "| " + markdown_cell(k) + " | " + markdown_cell(v) + " |\n";
+          break;
+        case Block::Kind::Table: {
+          out += "\n|";
+          for (const auto& h : b.table.header) out += " " + markdown_cell(h) + " |";
+          out += "\n|";
+          for (std::size_t i = 0; i < b.table.header.size(); ++i) out += " --- |";
+          out += "\n";
+          for (const auto& row : b.table.rows) {
+            out += "|";
+            for (const auto& cell : row) out += " " + markdown_cell(cell) + " |";
+            out += "\n";
+          }
+          break;
+        }
+        case Block::Kind::Preformatted: {
+          // A fence longer than any run of backticks inside cannot be closed by the content.
+          std::string fence = std::max(std::string("```"), longest_run(b.text, '`') + "`");
+          out += "\n" + fence + "text\n" + b.text + fence + "\n";
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ---- HTML ----
+constexpr const char* kStyle =
+    "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}"
+    "h1{font-size:1.4rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}"
+    "h3{font-size:1rem}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
+    "text-align:left;vertical-align:top}th{background:#f3f3f3}pre{background:#f7f7f7;border:1px solid #ddd;padding:.6rem;"
+    "overflow-x:auto;font-size:.85rem}";
+
+std::string render_html(const Document& d) {
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + html_escape(d.title) +
+                    "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<h1>" + html_escape(d.title) + "</h1>\n";
+  for (const auto& s : d.sections) {
+    out += "<h2>" + html_escape(s.title) + "</h2>\n";
+    for (const auto& b : s.blocks) {
+      switch (b.kind) {
+        case Block::Kind::Paragraph: out += "<p>" + html_escape(b.text) + "</p>\n"; break;
+        case Block::Kind::Subheading: out += "<h3>" + html_escape(b.text) + "</h3>\n"; break;
+        case Block::Kind::Fields:
+          out += "<table>\n";
+          for (const auto& [k, v] : b.fields) out += "<tr><th>" + html_escape(k) + "</th><td>" + html_escape(v) + "</td></tr>\n";
+          out += "</table>\n";
+          break;
+        case Block::Kind::Table:
+          out += "<table>\n<tr>";
+          for (const auto& h : b.table.header) out += "<th>" + html_escape(h) + "</th>";
+          out += "</tr>\n";
+          for (const auto& row : b.table.rows) {
+            out += "<tr>";
+            for (const auto& cell : row) out += "<td>" + html_escape(cell) + "</td>";
+            out += "</tr>\n";
+          }
+          out += "</table>\n";
+          break;
+        case Block::Kind::Preformatted: out += "<pre>" + html_escape(b.text) + "</pre>\n"; break;
+      }
+    }
+  }
+  return out + "</body>\n</html>\n";
+}
+
+// ---- command lines ----
+class CommandLine {
+ public:
+  explicit CommandLine(std::string program) : text_(std::move(program)) {}
+  CommandLine& arg(std::string_view a) {
+    text_ += " " + shell_quote(a);
+    return *this;
+  }
+  CommandLine& arg(std::string_view flag, std::string_view value) { return arg(flag).arg(value); }
+  // A word that must reach the shell as written (an environment variable reference).
+  CommandLine& raw(std::string_view word) {
+    text_ += " " + std::string(word);
+    return *this;
+  }
+  const std::string& str() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+std::string host_port(const ConnectionSettings& s) {
+  bool v6 = s.address.find(':') != std::string::npos;
+  return (v6 ? "[" + s.address + "]" : s.address) + ":" + std::to_string(s.port);
+}
+
+std::vector<std::string> permitted_mechanisms(const ConnectionSettings& s) {
+  return s.sasl_mechanisms.empty() ? sasl::supported_mechanisms() : s.sasl_mechanisms;
+}
+
+bool authenticates(const ConnectionSettings& s) { return s.auth_type == AuthType::GmailOAuth || !s.anonymous; }
+
+std::optional<std::pair<TlsVersion, TlsVersion>> version_range(TlsVersionSet set) {
+  auto list = set.list();
+  if (list.empty()) return std::nullopt;
+  return std::pair{list.front(), list.back()};
+}
+
+std::string recipient_placeholder(const ConnectionSettings& s) {
+  return authenticates(s) && s.username.find('@') != std::string::npos ? s.username : "postmaster@" + s.address;
+}
+
+EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& req) {
+  static const char* kNames[] = {"sslv2", "sslv3", "tlsv1", "tlsv1_1", "tlsv1_2", "tlsv1_3"};
+  CommandLine c("swaks");
+  c.arg("--server", s.address).arg("--port", std::to_string(s.port));
+  if (s.encrypted()) {
+    c.arg(s.mode == SecurityMode::Implicit ? "--tls-on-connect" : "--tls");
+    std::vector<std::string> versions;
+    for (auto v : s.tls_versions.list()) versions.emplace_back(kNames[static_cast<int>(v)]);
+    c.arg("--tls-protocol", join(versions, ","));
+    if (s.verify_certificate) c.arg("--tls-verify");
+    if (!s.ca_file.empty()) c.arg("--tls-ca-path", s.ca_file);
+  }
+  if (!s.ehlo_name.empty()) c.arg("--ehlo", s.ehlo_name);
+  if (authenticates(s)) {
+    c.arg("--auth", s.auth_type == AuthType::GmailOAuth ? "XOAUTH2" : join(permitted_mechanisms(s), ","));
+    c.arg("--auth-user", s.username);
+  }
+  if (req.message) {
+    c.arg("--from", req.message->from).arg("--to", join(req.message->to, ","));
+    c.arg("--header", "Subject: " + req.message->subject);
+    if (!req.message->body_utf8.empty()) c.arg("--body", req.message->body_utf8);
+  } else {
+    c.arg("--to", recipient_placeholder(s));
+  }
+  switch (req.stop_after) {
+    case StopAfter::Connect:
+    case StopAfter::Tls: c.arg("--quit-after", "EHLO"); break;
+    case StopAfter::Auth: c.arg("--quit-after", "AUTH"); break;
+    case StopAfter::Rcpt: c.arg("--quit-after", "RCPT"); break;
+    case StopAfter::Quit: break;
+  }
+  return {"swaks", c.str(),
+          authenticates(s) ? "swaks asks for the password (or add --auth-password \"$SMTP_PASSWORD\" after setting that variable)."
+                           : "No authentication (anonymous)."};
+}
+
+EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& req) {
+  static const char* kMin[] = {nullptr, nullptr, "--tlsv1.0", "--tlsv1.1", "--tlsv1.2", "--tlsv1.3"};
+  static const char* kMax[] = {nullptr, nullptr, "1.0", "1.1", "1.2", "1.3"};
+  bool implicit = s.encrypted() && s.mode == SecurityMode::Implicit;
+  std::string url = std::string(implicit ? "smtps://" : "smtp://") + host_port(s) + "/" + s.ehlo_name;
+  CommandLine c("curl");
+  c.arg("--url", url);
+  if (s.encrypted()) {
+    if (!implicit) c.arg("--ssl-reqd");
+    if (auto range = version_range(s.tls_versions.without(TlsVersion::Ssl2).without(TlsVersion::Ssl3))) {
+      c.arg(kMin[static_cast<int>(range->first)]).arg("--tls-max", kMax[static_cast<int>(range->second)]);
+    }
+    if (!s.ca_file.empty()) c.arg("--cacert", s.ca_file);
+    if (!s.verify_certificate) c.arg("--insecure");
+  }
+  if (s.proxy.type != ProxyType::None) {
+    static const char* kScheme[] = {"", "socks4://", "socks4a://", "socks5h://", "http://"};
+    c.arg("--proxy", kScheme[static_cast<int>(s.proxy.type)] + s.proxy.address + ":" + std::to_string(s.proxy.port));
+    if (s.proxy.type == ProxyType::Http) c.arg("--proxytunnel");
+    if (s.proxy.use_credentials) c.arg("--proxy-user", s.proxy.username);
+  }
+  if (authenticates(s)) {
+    c.arg("--user", s.username);
+    if (s.auth_type == AuthType::GmailOAuth) c.arg("--oauth2-bearer").raw("\"$SMTP_OAUTH_TOKEN\"");
+    else if (!s.sasl_mechanisms.empty()) c.arg("--login-options", "AUTH=" + s.sasl_mechanisms.front());
+  }
+  if (req.message) {
+    c.arg("--mail-from", req.message->from);
+    for (const auto& to : req.message->to) c.arg("--mail-rcpt", to);
+    c.arg("--upload-file", "message.eml");
+  } else {
+    c.arg("--request", "NOOP");
+  }
+  std::string note = authenticates(s) ? "curl asks for the password (--user without one)." : "No authentication (anonymous).";
+  if (req.message) note += " message.eml holds the message: headers, an empty line, the body.";
+  return {"curl", c.str(), note};
+}
+
+EquivalentCommand openssl_command(const ConnectionSettings& s) {
+  static const char* kOption[] = {nullptr, "-ssl3", "-tls1", "-tls1_1", "-tls1_2", "-tls1_3"};
+  static const char* kProtocol[] = {nullptr, "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+  CommandLine c("openssl s_client");
+  c.arg("-connect", host_port(s));
+  if (s.mode == SecurityMode::Explicit) {
+    c.arg("-starttls", "smtp");
+    if (!s.ehlo_name.empty()) c.arg("-name", s.ehlo_name);
+  }
+  if (!is_ip_literal(s.address)) c.arg("-servername", s.address);
+  auto versions = s.tls_versions.without(TlsVersion::Ssl2);
+  if (auto range = version_range(versions)) {
+    if (range->first == range->second) c.arg(kOption[static_cast<int>(range->first)]);
+    else c.arg("-min_protocol", kProtocol[static_cast<int>(range->first)]).arg("-max_protocol", kProtocol[static_cast<int>(range->second)]);
+  }
+  if (!s.ca_file.empty()) c.arg("-CAfile", s.ca_file);
+  if (s.verify_certificate) c.arg("-verify_return_error").arg("-verify_hostname", s.address);
+  if (s.proxy.type == ProxyType::Http) c.arg("-proxy", s.proxy.address + ":" + std::to_string(s.proxy.port));
+  c.arg("-crlf");
+  return {"openssl", c.str(), "Shows the handshake and the certificate chain, then lets you type SMTP commands (EHLO, QUIT)."};
+}
+
+}  // namespace
+
+std::string shell_quote(std::string_view word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") ==
+                           std::string_view::npos)
+    return std::string(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string markdown_cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|' || c == '\\' || c == '<' || c == '>' || c == '`' || c == '*' || c == '_' || c == '[' || c == ']' || c == '#') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string report_markdown(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result) {
+  return render_markdown(build_document(settings, request, result));
+}
+
+std::string report_html(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result) {
+  return render_html(build_document(settings, request, result));
+}
+
+std::vector<EquivalentCommand> equivalent_commands(const ConnectionSettings& settings, const TestRequest& request) {
+  std::vector<EquivalentCommand> out = {swaks_command(settings, request), curl_command(settings, request)};
+  if (settings.encrypted()) out.push_back(openssl_command(settings));
+  return out;
+}
+
+}  // namespace smtpwb

@@ -1,0 +1,526 @@
+#include "smtpwb/hints.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <stdexcept>
+
+#include "text.hpp"
+
+namespace smtpwb {
+
+std::string_view to_string(HintSeverity s) {
+  switch (s) {
+    case HintSeverity::Error: return "error";
+    case HintSeverity::Warning: return "warning";
+    case HintSeverity::Info: return "info";
+  }
+  return "error";
+}
+
+namespace {
+
+using json = nlohmann::json;
+
+// Everything a rule's conditions may look at, derived once per match call.
+struct Facts {
+  const ConnectionSettings& settings;
+  const SessionResult* result;  // null for match_settings
+  const Failure* failure() const { return result && result->failure ? &*result->failure : nullptr; }
+};
+
+std::string security_name(const ConnectionSettings& s) {
+  if (!s.encrypted()) return "none";
+  return s.mode == SecurityMode::Implicit ? "implicit" : "starttls";
+}
+
+bool is_bare_name(const std::string& address) {
+  return !address.empty() && address.find('.') == std::string::npos && !is_ip_literal(address);
+}
+
+using text::join;
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool any_substring_ci(std::string_view haystack, const std::vector<std::string>& needles) {
+  return std::any_of(needles.begin(), needles.end(), [&](const std::string& n) { return text::contains_ci(haystack, n); });
+}
+
+bool has_capability(const ServerFacts& server, const std::string& keyword) {
+  auto starts = [&](const std::string& line) {
+    auto word = text::upper(line.substr(0, line.find(' ')));
+    return word == text::upper(keyword);
+  };
+  return std::any_of(server.capabilities_before_tls.begin(), server.capabilities_before_tls.end(), starts) ||
+         std::any_of(server.capabilities_after_tls.begin(), server.capabilities_after_tls.end(), starts);
+}
+
+std::vector<std::string> san_dns_names(const TlsFacts& tls) {
+  std::vector<std::string> names;
+  if (tls.chain.empty()) return names;
+  for (const auto& san : tls.chain.front().subject_alt_names)
+    if (san.rfind("DNS:", 0) == 0) names.push_back(san.substr(4));
+    else if (san.rfind("IP:", 0) == 0) names.push_back(san.substr(3));
+  return names;
+}
+
+// A name from the certificate to suggest: the first one that is not a wildcard, or a wildcard with
+// its first label replaced by the one the user typed.
+std::string suggested_name(const TlsFacts& tls, const std::string& host) {
+  auto names = san_dns_names(tls);
+  for (const auto& n : names)
+    if (n.rfind("*.", 0) != 0) return n;
+  if (!names.empty()) {
+    auto label = host.substr(0, host.find('.'));
+    return (label.empty() ? "mail" : label) + names.front().substr(1);
+  }
+  return tls.chain.empty() ? std::string("(no name in the certificate)") : tls.chain.front().subject;
+}
+
+std::string chain_text(const TlsFacts& tls) {
+  std::string out;
+  for (const auto& c : tls.chain)
+    out += (out.empty() ? "" : "; ") + ("certificate " + std::to_string(c.depth) + ": " + c.subject + ", issued by " + c.issuer);
+  return out.empty() ? "no certificate was received" : out;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+using Placeholder = std::function<std::string(const Facts&)>;
+
+const std::map<std::string, Placeholder>& placeholders() {
+  static const std::map<std::string, Placeholder> kAll = {
+      {"host", [](const Facts& f) { return f.settings.address; }},
+      {"port", [](const Facts& f) { return std::to_string(f.settings.port); }},
+      {"security", [](const Facts& f) { return security_name(f.settings); }},
+      {"username", [](const Facts& f) { return f.settings.username; }},
+      {"full_name", [](const Facts& f) { return f.result ? f.result->server.search_domain_name : ""; }},
+      {"tls_versions",
+       [](const Facts& f) {
+         std::vector<std::string> names;
+         for (auto v : f.settings.tls_versions.list()) names.emplace_back(display_name(v));
+         return join(names);
+       }},
+      {"offered", [](const Facts& f) { return f.result ? join(f.result->auth.offered) : "none"; }},
+      {"permitted", [](const Facts& f) { return f.result ? join(f.result->auth.permitted) : "none"; }},
+      {"banner", [](const Facts& f) { return f.result ? first_line(f.result->server.banner) : ""; }},
+      {"ehlo_name", [](const Facts& f) { return f.result ? f.result->server.ehlo_name : f.settings.ehlo_name; }},
+      {"reply", [](const Facts& f) { return f.failure() ? one_line(f.failure()->reply_text) : ""; }},
+      {"message", [](const Facts& f) { return f.failure() ? f.failure()->message : ""; }},
+      {"san_list", [](const Facts& f) { return f.result ? join(san_dns_names(f.result->tls)) : "none"; }},
+      {"san_first", [](const Facts& f) { return f.result ? suggested_name(f.result->tls, f.settings.address) : ""; }},
+      {"chain", [](const Facts& f) { return f.result ? chain_text(f.result->tls) : ""; }},
+      {"not_before", [](const Facts& f) { return f.result && !f.result->tls.chain.empty() ? f.result->tls.chain.front().not_before : "?"; }},
+      {"not_after", [](const Facts& f) { return f.result && !f.result->tls.chain.empty() ? f.result->tls.chain.front().not_after : "?"; }},
+      {"verify_errors", [](const Facts& f) { return f.result ? join(f.result->tls.verify_errors) : "none"; }},
+  };
+  return kAll;
+}
+
+std::vector<std::string> placeholder_names(const std::string& text) {
+  std::vector<std::string> names;
+  for (auto open = text.find('{'); open != std::string::npos; open = text.find('{', open + 1)) {
+    auto close = text.find('}', open);
+    if (close == std::string::npos) break;
+    names.push_back(text.substr(open + 1, close - open - 1));
+  }
+  return names;
+}
+
+std::string fill(const std::string& text, const Facts& facts) {
+  std::string out = text;
+  for (const auto& [name, value] : placeholders()) {
+    std::string key = "{" + name + "}";
+    for (auto at = out.find(key); at != std::string::npos; at = out.find(key, at)) {
+      auto v = value(facts);
+      out.replace(at, key.size(), v);
+      at += v.size();
+    }
+  }
+  return out;
+}
+
+template <typename E>
+std::optional<E> parse_enum(std::string_view name, std::size_t count, std::string_view (*to_str)(E)) {
+  for (std::size_t i = 0; i < count; ++i)
+    if (to_str(static_cast<E>(i)) == name) return static_cast<E>(i);
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct HintCatalogue::Rule {
+  std::string id;
+  HintSeverity severity = HintSeverity::Error;
+  bool settings_only = false;  // "stage": "settings": a pre-connect warning
+  std::string title, explanation, fix;
+
+  // Conditions: all given ones must hold; within a list, any entry may match (except capability and
+  // capability_missing: every keyword listed must be present / absent).
+  std::optional<bool> failed;
+  std::vector<FailureCategory> categories;
+  std::vector<Phase> phases;
+  std::vector<int> reply_codes;
+  std::vector<std::string> enhanced_codes;
+  std::vector<std::string> reply_text, reply_text_not, message;
+  std::optional<std::regex> reply_regex;
+  std::vector<std::string> server;
+  std::vector<int> ports;
+  std::vector<std::string> security, crypto, auth_types;
+  std::optional<bool> anonymous, bare_name;
+  std::vector<std::string> verify_errors;
+  std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port;
+  std::optional<bool> resolved_via_search_domain;  // ServerFacts::search_domain_name is set
+  std::string version_refused_by;
+  std::optional<bool> auth_offered_empty, auth_common_mechanism;
+  std::vector<std::string> capability, capability_missing;
+  std::vector<std::string> proxy_results;  // ProxyFacts::result, e.g. "credentials-refused"
+  std::vector<std::string> unless;
+
+  bool about_reply() const { return !reply_codes.empty() || !enhanced_codes.empty() || !reply_text.empty() || reply_regex; }
+  bool needs_session() const {
+    return failed || !categories.empty() || !phases.empty() || about_reply() || !message.empty() || !server.empty() ||
+           !verify_errors.empty() || starttls_injection || plaintext_answer || tls_on_silent_port ||
+           resolved_via_search_domain || !version_refused_by.empty() || auth_offered_empty || auth_common_mechanism ||
+           !capability.empty() || !capability_missing.empty() || !proxy_results.empty();
+  }
+
+  bool settings_hold(const ConnectionSettings& s) const {
+    if (!ports.empty() && std::find(ports.begin(), ports.end(), s.port) == ports.end()) return false;
+    if (!security.empty() && !contains(security, security_name(s))) return false;
+    if (!crypto.empty() && !contains(crypto, std::string(to_string(s.crypto)))) return false;
+    if (!auth_types.empty() && !contains(auth_types, std::string(to_string(s.auth_type)))) return false;
+    if (anonymous && *anonymous != (s.auth_type == AuthType::Default && s.anonymous)) return false;
+    if (bare_name && *bare_name != is_bare_name(s.address)) return false;
+    return true;
+  }
+
+  bool failure_holds(const Failure* f) const {
+    if (failed && *failed != (f != nullptr)) return false;
+    if (!f) return categories.empty() && phases.empty() && !about_reply() && message.empty();
+    if (!categories.empty() && std::find(categories.begin(), categories.end(), f->category) == categories.end()) return false;
+    if (!phases.empty() && std::find(phases.begin(), phases.end(), f->phase) == phases.end()) return false;
+    if (!reply_codes.empty() && std::find(reply_codes.begin(), reply_codes.end(), f->reply_code) == reply_codes.end()) return false;
+    if (!enhanced_codes.empty() && !contains(enhanced_codes, f->enhanced_code)) return false;
+    if (!reply_text.empty() && !any_substring_ci(f->reply_text, reply_text)) return false;
+    if (!reply_text_not.empty() && any_substring_ci(f->reply_text, reply_text_not)) return false;
+    if (reply_regex && !std::regex_search(f->reply_text, *reply_regex)) return false;
+    if (!message.empty() && !any_substring_ci(f->message, message)) return false;
+    return true;
+  }
+
+  bool facts_hold(const ConnectionSettings& s, const SessionResult& r) const {
+    if (!server.empty() &&
+        !any_substring_ci(r.server.banner + "\n" + r.server.ehlo_domain + "\n" + s.address, server))
+      return false;
+    const auto& kinds = r.tls.verify_error_kinds;
+    if (!verify_errors.empty() &&
+        std::none_of(verify_errors.begin(), verify_errors.end(), [&](const std::string& k) { return contains(kinds, k); }))
+      return false;
+    if (starttls_injection && *starttls_injection != r.tls.starttls_injection) return false;
+    if (plaintext_answer && *plaintext_answer != r.tls.plaintext_answer) return false;
+    if (tls_on_silent_port && *tls_on_silent_port != r.server.tls_on_silent_port) return false;
+    if (resolved_via_search_domain && *resolved_via_search_domain == r.server.search_domain_name.empty()) return false;
+    if (!version_refused_by.empty() && version_refused_by != r.tls.version_refused_by) return false;
+    if (auth_offered_empty && *auth_offered_empty != r.auth.offered.empty()) return false;
+    if (!proxy_results.empty() && (!r.proxy.used || !contains(proxy_results, r.proxy.result))) return false;
+    if (auth_common_mechanism) {
+      bool common = std::any_of(r.auth.permitted.begin(), r.auth.permitted.end(),
+                                [&](const std::string& m) { return contains(r.auth.offered, m); });
+      if (*auth_common_mechanism != common) return false;
+    }
+    for (const auto& c : capability)
+      if (!has_capability(r.server, c)) return false;
+    for (const auto& c : capability_missing)
+      if (has_capability(r.server, c)) return false;
+    return true;
+  }
+};
+
+namespace {
+
+using Rule = HintCatalogue::Rule;
+
+// Reads one rule, naming the rule and the field in every error.
+class RuleReader {
+ public:
+  RuleReader(const json& rule, std::size_t index, const std::set<std::string>& earlier_ids)
+      : rule_(rule), earlier_ids_(earlier_ids) {
+    where_ = "rule " + std::to_string(index);
+    if (rule.is_object() && rule.contains("id") && rule["id"].is_string()) where_ += " (\"" + rule["id"].get<std::string>() + "\")";
+  }
+
+  Rule read() {
+    if (!rule_.is_object()) fail("", "a rule must be an object");
+    static const std::set<std::string> kKeys = {"id", "severity", "stage", "when", "title", "explanation", "fix"};
+    for (const auto& [key, value] : rule_.items())
+      if (!kKeys.count(key)) fail(key, "unknown field");
+    Rule r;
+    r.id = text_field("id");
+    if (r.id.empty() || r.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+      fail("id", "must be lower-case letters, digits and dashes");
+    std::string severity = rule_.contains("severity") ? text_field("severity") : "error";
+    if (severity == "error") r.severity = HintSeverity::Error;
+    else if (severity == "warning") r.severity = HintSeverity::Warning;
+    else if (severity == "info") r.severity = HintSeverity::Info;
+    else fail("severity", "\"" + severity + "\" is not one of error, warning, info");
+    std::string stage = rule_.contains("stage") ? text_field("stage") : "session";
+    if (stage != "session" && stage != "settings") fail("stage", "\"" + stage + "\" is not one of session, settings");
+    r.settings_only = stage == "settings";
+    r.title = text_field("title");
+    r.explanation = text_field("explanation");
+    r.fix = text_field("fix");
+    for (const char* field : {"title", "explanation", "fix"})
+      for (const auto& name : placeholder_names(rule_[field].get<std::string>()))
+        if (!placeholders().count(name)) fail(field, "unknown placeholder {" + name + "}");
+    if (!rule_.contains("when") || !rule_["when"].is_object()) fail("when", "must be an object of conditions");
+    read_conditions(rule_["when"], r);
+    if (r.settings_only && r.needs_session()) fail("when", "a settings-stage rule may only test settings (port, security, crypto, auth_type, anonymous, bare_name)");
+    if (!r.settings_only && !r.needs_session())
+      fail("when", "a session rule needs at least one condition on the session (or \"stage\": \"settings\")");
+    return r;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& field, const std::string& what) const {
+    throw std::runtime_error("hint catalogue: " + where_ + (field.empty() ? "" : ", field \"" + field + "\"") + ": " + what);
+  }
+
+  std::string text_field(const std::string& key) const {
+    if (!rule_.contains(key)) fail(key, "missing");
+    if (!rule_[key].is_string()) fail(key, "must be a string");
+    return rule_[key].get<std::string>();
+  }
+
+  // A string or an array of strings.
+  std::vector<std::string> strings(const json& v, const std::string& field) const {
+    if (v.is_string()) return {v.get<std::string>()};
+    if (!v.is_array()) fail(field, "must be a string or an array of strings");
+    std::vector<std::string> out;
+    for (const auto& e : v) {
+      if (!e.is_string()) fail(field, "must be a string or an array of strings");
+      out.push_back(e.get<std::string>());
+    }
+    return out;
+  }
+  std::vector<int> integers(const json& v, const std::string& field) const {
+    if (v.is_number_integer()) return {v.get<int>()};
+    if (!v.is_array()) fail(field, "must be an integer or an array of integers");
+    std::vector<int> out;
+    for (const auto& e : v) {
+      if (!e.is_number_integer()) fail(field, "must be an integer or an array of integers");
+      out.push_back(e.get<int>());
+    }
+    return out;
+  }
+  bool boolean(const json& v, const std::string& field) const {
+    if (!v.is_boolean()) fail(field, "must be true or false");
+    return v.get<bool>();
+  }
+  std::vector<std::string> one_of(const json& v, const std::string& field, const std::vector<std::string>& allowed) const {
+    auto values = strings(v, field);
+    for (const auto& x : values)
+      if (!contains(allowed, x)) fail(field, "\"" + x + "\" is not one of " + join(allowed));
+    return values;
+  }
+  template <typename E>
+  std::vector<E> enums(const json& v, const std::string& field, std::size_t count, std::string_view (*to_str)(E)) const {
+    std::vector<E> out;
+    for (const auto& name : strings(v, field)) {
+      auto e = parse_enum<E>(name, count, to_str);
+      if (!e) {
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < count; ++i) names.emplace_back(to_str(static_cast<E>(i)));
+        fail(field, "\"" + name + "\" is not one of " + join(names));
+      }
+      out.push_back(*e);
+    }
+    return out;
+  }
+
+  void read_conditions(const json& when, Rule& r) const {
+    for (const auto& [key, v] : when.items()) {
+      const std::string field = "when." + key;
+      if (key == "failed") r.failed = boolean(v, field);
+      else if (key == "category") r.categories = enums<FailureCategory>(v, field, 11, &to_string);
+      else if (key == "phase") r.phases = enums<Phase>(v, field, 13, &to_string);
+      else if (key == "reply_code") r.reply_codes = integers(v, field);
+      else if (key == "enhanced_code") r.enhanced_codes = strings(v, field);
+      else if (key == "reply_text") r.reply_text = strings(v, field);
+      else if (key == "reply_text_not") r.reply_text_not = strings(v, field);
+      else if (key == "reply_regex") {
+        auto pattern = strings(v, field);
+        if (pattern.size() != 1) fail(field, "must be one regular expression");
+        try {
+          r.reply_regex = std::regex(pattern.front(), std::regex::ECMAScript | std::regex::icase);
+        } catch (const std::regex_error& e) {
+          fail(field, std::string("not a valid regular expression: ") + e.what());
+        }
+      } else if (key == "message") r.message = strings(v, field);
+      else if (key == "server") r.server = strings(v, field);
+      else if (key == "port") r.ports = integers(v, field);
+      else if (key == "security") r.security = one_of(v, field, {"none", "starttls", "implicit"});
+      else if (key == "crypto") r.crypto = one_of(v, field, {"none", "ssl", "tls"});
+      else if (key == "auth_type") r.auth_types = one_of(v, field, {"default", "gmail-oauth"});
+      else if (key == "anonymous") r.anonymous = boolean(v, field);
+      else if (key == "bare_name") r.bare_name = boolean(v, field);
+      else if (key == "verify_error")
+        r.verify_errors = one_of(v, field, {"expired", "not-yet-valid", "hostname-mismatch", "untrusted", "revoked", "other"});
+      else if (key == "starttls_injection") r.starttls_injection = boolean(v, field);
+      else if (key == "plaintext_answer") r.plaintext_answer = boolean(v, field);
+      else if (key == "tls_on_silent_port") r.tls_on_silent_port = boolean(v, field);
+      else if (key == "resolved_via_search_domain") r.resolved_via_search_domain = boolean(v, field);
+      else if (key == "version_refused_by") r.version_refused_by = one_of(v, field, {"client", "server"}).at(0);
+      else if (key == "auth_offered_empty") r.auth_offered_empty = boolean(v, field);
+      else if (key == "auth_common_mechanism") r.auth_common_mechanism = boolean(v, field);
+      else if (key == "capability") r.capability = strings(v, field);
+      else if (key == "capability_missing") r.capability_missing = strings(v, field);
+      else if (key == "proxy_result")
+        r.proxy_results = one_of(v, field, {"unresolved", "unreachable", "connected", "timeout", "credentials-refused",
+                                            "target-refused", "closed", "protocol-error", "not-available"});
+      else if (key == "unless") {
+        r.unless = strings(v, field);
+        for (const auto& id : r.unless)
+          if (!earlier_ids_.count(id)) fail(field, "\"" + id + "\" is not the id of an earlier rule");
+      } else fail(field, "unknown condition");
+    }
+  }
+
+  const json& rule_;
+  const std::set<std::string>& earlier_ids_;
+  std::string where_;
+};
+
+// The transcript line that triggered a hint: the failing reply, else the last error line of the phase
+// that failed, else the last line of that phase.
+std::optional<std::size_t> locate(const Rule& rule, const SessionResult& r, Phase phase) {
+  const auto& t = r.transcript;
+  if (t.empty()) return std::nullopt;
+  auto last = [&](auto pred) -> std::optional<std::size_t> {
+    for (std::size_t i = t.size(); i-- > 0;)
+      if (pred(t[i])) return i;
+    return std::nullopt;
+  };
+  if (r.failure && r.failure->reply_code && rule.about_reply()) {
+    auto code = std::to_string(r.failure->reply_code);
+    if (auto i = last([&](const Event& e) { return e.dir == Dir::Server && e.text.rfind(code, 0) == 0; })) return i;
+  }
+  if (auto i = last([&](const Event& e) { return e.dir == Dir::Error && e.phase == phase; })) return i;
+  if (auto i = last([&](const Event& e) { return e.phase == phase; })) return i;
+  return t.size() - 1;
+}
+
+Hint make_hint(const Rule& rule, const Facts& facts) {
+  Hint h;
+  h.id = rule.id;
+  h.severity = rule.severity;
+  h.title = fill(rule.title, facts);
+  h.explanation = fill(rule.explanation, facts);
+  h.fix = fill(rule.fix, facts);
+  return h;
+}
+
+void order_by_severity(std::vector<Hint>& hints) {
+  std::stable_sort(hints.begin(), hints.end(), [](const Hint& a, const Hint& b) { return a.severity < b.severity; });
+}
+
+std::size_t line_of(std::string_view text, std::size_t byte) {
+  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + std::min(byte, text.size()), '\n'));
+}
+
+}  // namespace
+
+HintCatalogue HintCatalogue::from_json(std::string_view text) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error("hint catalogue: JSON syntax error on line " + std::to_string(line_of(text, e.byte)) + ": " + e.what());
+  }
+  if (!doc.is_object() || doc.value("format", "") != "smtp-workbench-hints")
+    throw std::runtime_error("hint catalogue: field \"format\" must be \"smtp-workbench-hints\"");
+  if (!doc.contains("rules") || !doc["rules"].is_array()) throw std::runtime_error("hint catalogue: field \"rules\" must be an array");
+  auto rules = std::make_shared<std::vector<Rule>>();
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < doc["rules"].size(); ++i) {
+    rules->push_back(RuleReader(doc["rules"][i], i, ids).read());
+    ids.insert(rules->back().id);
+  }
+  HintCatalogue c;
+  c.rules_ = std::move(rules);
+  return c;
+}
+
+std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const SessionResult& result) const {
+  std::vector<Hint> hints;
+  if (!rules_) return hints;
+  std::set<std::string> fired;
+  Facts facts{settings, &result};
+  const Failure* failure = facts.failure();
+  for (const auto& rule : *rules_) {
+    if (fired.count(rule.id)) continue;
+    if (std::any_of(rule.unless.begin(), rule.unless.end(), [&](const std::string& id) { return fired.count(id) > 0; })) continue;
+    // Settings warnings join a failed session's hints; a session that worked needs none of them.
+    if (rule.settings_only && !failure) continue;
+    if (!rule.settings_hold(settings)) continue;
+    if (!rule.settings_only && (!rule.failure_holds(failure) || !rule.facts_hold(settings, result))) continue;
+    Hint h = make_hint(rule, facts);
+    // The test worked (e.g. with verification turned off): what is wrong is a warning, not an error.
+    if (!failure && h.severity == HintSeverity::Error) h.severity = HintSeverity::Warning;
+    h.phase = failure ? failure->phase : (rule.starttls_injection ? Phase::StartTls : Phase::Done);
+    h.transcript_index = locate(rule, result, h.phase);
+    hints.push_back(std::move(h));
+    fired.insert(rule.id);
+  }
+  order_by_severity(hints);
+  return hints;
+}
+
+std::vector<Hint> HintCatalogue::match_settings(const ConnectionSettings& settings) const {
+  std::vector<Hint> hints;
+  if (!rules_) return hints;
+  std::set<std::string> fired;
+  Facts facts{settings, nullptr};
+  for (const auto& rule : *rules_) {
+    if (!rule.settings_only || fired.count(rule.id) || !rule.settings_hold(settings)) continue;
+    Hint h = make_hint(rule, facts);
+    h.phase = Phase::Resolve;  // before anything happens
+    hints.push_back(std::move(h));
+    fired.insert(rule.id);
+  }
+  order_by_severity(hints);
+  return hints;
+}
+
+std::size_t HintCatalogue::size() const { return rules_ ? rules_->size() : 0; }
+
+std::vector<std::string> HintCatalogue::ids() const {
+  std::vector<std::string> out;
+  if (!rules_) return out;
+  for (const auto& r : *rules_)
+    if (!contains(out, r.id)) out.push_back(r.id);
+  return out;
+}
+
+}  // namespace smtpwb
+
+namespace smtpwb {
+namespace detail {
+extern const std::string_view kBuiltinHintsJson;  // generated from assets/hints.json
+}
+
+const HintCatalogue& HintCatalogue::builtin() {
+  static const HintCatalogue catalogue = from_json(detail::kBuiltinHintsJson);
+  return catalogue;
+}
+}  // namespace smtpwb

@@ -1,0 +1,15 @@
+#pragma once
+// Whether a connection that stayed silent answers a TLS ClientHello: the port expects implicit TLS.
+#include <chrono>
+#include <string>
+
+#include "smtpwb/net/stream.hpp"
+
+namespace smtpwb::net {
+
+// Starts a client handshake without verification on `stream` (which is then unusable for SMTP).
+// True when a TLS server answered: the handshake completed, the certificate was refused, or the
+// versions did not match.
+bool answers_tls(Stream& stream, const std::string& server_name, std::chrono::milliseconds wait);
+
+}  // namespace smtpwb::net

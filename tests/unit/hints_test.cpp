@@ -1,0 +1,614 @@
+// The hint catalogue: each id from the real reply text (the pure matcher's input is a SessionResult),
+// healthy sessions of each provider's shape raise none, and catalogue errors name rule and field.
+#include <catch2/catch_test_macros.hpp>
+#include <algorithm>
+#include <set>
+
+#include "smtpwb/hints.hpp"
+#include "smtpwb/smtp/reply.hpp"
+
+using namespace smtpwb;
+
+namespace {
+
+ConnectionSettings user_settings(const std::string& host, int port, SecurityMode mode = SecurityMode::Explicit) {
+  ConnectionSettings s;
+  s.address = host;
+  s.port = port;
+  s.crypto = CryptoProtocol::Tls;
+  s.mode = mode;
+  s.anonymous = false;
+  s.username = "me@example.com";
+  s.password = "secret";
+  return s;
+}
+
+// A session that went as far as `phase`; builders add what each case needs.
+struct Case {
+  ConnectionSettings settings;
+  SessionResult result;
+
+  explicit Case(ConnectionSettings s) : settings(std::move(s)) {
+    result.server.host = settings.address;
+    result.server.port = settings.port;
+    result.server.banner = "mail.example.com ESMTP";
+    line(Dir::Info, Phase::Connect, "Connected");
+    line(Dir::Server, Phase::Banner, "220 " + result.server.banner);
+  }
+  Case& banner(const std::string& text) {
+    result.server.banner = text;
+    return *this;
+  }
+  Case& line(Dir dir, Phase phase, const std::string& text) {
+    Event e;
+    e.dir = dir;
+    e.phase = phase;
+    e.text = text;
+    result.transcript.push_back(e);
+    return *this;
+  }
+  Case& auth(std::vector<std::string> offered, std::vector<std::string> permitted = {"PLAIN", "LOGIN"}) {
+    result.auth.offered = std::move(offered);
+    result.auth.permitted = std::move(permitted);
+    return *this;
+  }
+  // Fails with the server's reply, given as the raw lines ("535-5.7.8 ...\n535 5.7.8 ...").
+  Case& reply_failure(Phase phase, FailureCategory category, const std::string& raw) {
+    Failure f;
+    f.category = category;
+    f.phase = phase;
+    f.reply_code = std::stoi(raw.substr(0, 3));
+    f.reply_text = raw;
+    f.enhanced_code = smtp::parse_enhanced_code(raw.substr(4), f.reply_code);
+    f.message = "The server said: " + raw.substr(0, raw.find('\n'));
+    std::size_t start = 0;
+    while (start < raw.size()) {
+      auto nl = raw.find('\n', start);
+      line(Dir::Server, phase, raw.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      start = nl == std::string::npos ? raw.size() : nl + 1;
+    }
+    result.failure = f;
+    return finish();
+  }
+  Case& failure(Phase phase, FailureCategory category, const std::string& message) {
+    line(Dir::Error, phase, message);
+    result.failure = Failure{category, message, phase, 0, {}, {}};
+    return finish();
+  }
+  Case& finish() {
+    result.ok = !result.failure;
+    line(result.ok ? Dir::Info : Dir::Error, Phase::Done, result.ok ? "Test succeeded" : "Test failed");
+    return *this;
+  }
+  std::vector<Hint> hints() const { return HintCatalogue::builtin().match(settings, result); }
+  std::vector<std::string> ids() const {
+    std::vector<std::string> out;
+    for (const auto& h : hints()) out.push_back(h.id);
+    return out;
+  }
+};
+
+const Hint& hint(const std::vector<Hint>& hints, const std::string& id) {
+  for (const auto& h : hints)
+    if (h.id == id) return h;
+  FAIL("no hint " << id);
+  throw;
+}
+
+const char* kGmailBanner = "smtp.gmail.com ESMTP a640c23a62f3a-a9a0f1e0c1esm123456.12 - gsmtp";
+const char* kO365Banner = "AM0PR02CA0033.outlook.office365.com Microsoft ESMTP MAIL Service ready at Sat, 28 Nov 2026 10:00:00 +0000";
+const char* kSesBanner = "email-smtp.amazonaws.com ESMTP SimpleEmailService-d-6QTVKHFRT";
+
+Case auth_failure(ConnectionSettings s, const char* banner, const std::string& raw) {
+  Case session(std::move(s));
+  session.banner(banner).auth({"LOGIN", "PLAIN"}).reply_failure(Phase::Auth, FailureCategory::Auth, raw);
+  session.result.auth.result = "failed";
+  session.result.auth.mechanism = "PLAIN";
+  return session;
+}
+
+}  // namespace
+
+TEST_CASE("Hints: the built-in catalogue has every id of the issue", "[hints]") {
+  const auto& c = HintCatalogue::builtin();
+  auto ids = c.ids();
+  std::set<std::string> have(ids.begin(), ids.end());
+  for (const char* id :
+       {"auth-no-common-mechanism", "dns-short-hostname", "gmail-app-password", "gmail-web-login-required",
+        "o365-smtp-auth-disabled", "o365-basic-auth-disabled", "ses-smtp-credentials", "ses-unverified-identity", "auth-failed",
+        "auth-required", "auth-mechanism-too-weak", "auth-rate-limited", "starttls-required", "starttls-not-offered",
+        "tls-unavailable", "mode-implicit-on-plain-port", "mode-plain-on-tls-port", "port-mode-mismatch", "cert-expired",
+        "cert-not-yet-valid", "cert-hostname-mismatch", "cert-untrusted", "tls-no-common-version", "connection-refused",
+        "connect-timeout", "dns-not-found", "server-busy", "relay-denied", "sender-not-owned", "ehlo-rejected",
+        "plaintext-auth-blocked", "starttls-injection", "proxy-unreachable", "proxy-auth-failed", "proxy-target-refused"}) {
+    INFO(id);
+    CHECK(have.count(id) == 1);
+  }
+  CHECK(c.size() >= have.size());
+}
+
+TEST_CASE("Hints: Gmail", "[hints]") {
+  auto gmail = user_settings("smtp.gmail.com", 465, SecurityMode::Implicit);
+  auto bad = auth_failure(gmail, kGmailBanner,
+                          "535-5.7.8 Username and Password not accepted. For more information, go to\n"
+                          "535 5.7.8  https://support.google.com/mail/?p=BadCredentials a640c23a62f3a-a9a0f1e0c1esm123456.12 - gsmtp");
+  CHECK(bad.ids() == std::vector<std::string>{"gmail-app-password"});  // not also auth-failed
+  auto h = hint(bad.hints(), "gmail-app-password");
+  CHECK(h.explanation.find("Less secure apps") != std::string::npos);
+  CHECK(h.fix.find("app password") != std::string::npos);
+  CHECK(h.phase == Phase::Auth);
+  REQUIRE(h.transcript_index);
+  CHECK(bad.result.transcript[*h.transcript_index].text.rfind("535 5.7.8", 0) == 0);
+
+  auto second_factor = auth_failure(gmail, kGmailBanner,
+                                    "534-5.7.9 Application-specific password required. Learn more at\n"
+                                    "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor 5b1f17b1804b1-42b2f1b5b0fsm12.24 - gsmtp");
+  CHECK(second_factor.ids() == std::vector<std::string>{"gmail-app-password"});
+
+  auto web = auth_failure(gmail, kGmailBanner,
+                          "534-5.7.14 <https://accounts.google.com/signin/continue?sarp=1&scc=1&plt=AKgnsbt>\n"
+                          "534-5.7.14 Please log in via your web browser and then try again.\n"
+                          "534-5.7.14  Learn more at\n"
+                          "534 5.7.14  https://support.google.com/mail/answer/78754 t9sm1234567wrx.61 - gsmtp");
+  CHECK(web.ids() == std::vector<std::string>{"gmail-web-login-required"});
+}
+
+TEST_CASE("Hints: Microsoft 365", "[hints]") {
+  auto o365 = user_settings("smtp.office365.com", 587);
+  auto tenant = auth_failure(o365, kO365Banner,
+                             "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. "
+                             "Visit https://aka.ms/smtp_auth_disabled for more information. [AM0PR02CA0033.eurprd02.prod.outlook.com]");
+  CHECK(tenant.ids() == std::vector<std::string>{"o365-smtp-auth-disabled"});
+  auto mailbox = auth_failure(o365, kO365Banner,
+                              "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. "
+                              "Visit https://aka.ms/smtp_auth_disabled for more information.");
+  CHECK(mailbox.ids() == std::vector<std::string>{"o365-smtp-auth-disabled"});
+  CHECK(hint(mailbox.hints(), "o365-smtp-auth-disabled").fix.find("me@example.com") != std::string::npos);
+
+  auto basic = auth_failure(o365, kO365Banner,
+                            "535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [BN9PR03CA0123.namprd03.prod.outlook.com]");
+  CHECK(basic.ids() == std::vector<std::string>{"o365-basic-auth-disabled"});
+  auto h = hint(basic.hints(), "o365-basic-auth-disabled");
+  CHECK(h.explanation.find("end of December 2026") != std::string::npos);
+  CHECK(h.fix.find("OAuth") != std::string::npos);
+
+  Case submission(o365);
+  submission.banner(kO365Banner).reply_failure(Phase::Mail, FailureCategory::Smtp,
+                                               "550 5.7.30 Basic authentication is not supported for Client Submission.");
+  CHECK(submission.ids() == std::vector<std::string>{"o365-basic-auth-disabled"});
+
+  Case send_as(o365);
+  send_as.banner(kO365Banner).reply_failure(Phase::Data, FailureCategory::Smtp,
+                                            "550 5.7.60 SMTP; Client does not have permissions to send as this sender "
+                                            "[AM0PR02MB1234.eurprd02.prod.outlook.com]");
+  CHECK(send_as.ids() == std::vector<std::string>{"sender-not-owned"});
+
+  Case anonymous(o365);
+  anonymous.banner(kO365Banner).reply_failure(Phase::Mail, FailureCategory::Auth,
+                                              "530 5.7.57 Client not authenticated to send mail. [AM0PR02CA0033.eurprd02.prod.outlook.com]");
+  CHECK(anonymous.ids() == std::vector<std::string>{"auth-required"});
+}
+
+TEST_CASE("Hints: Amazon SES", "[hints]") {
+  auto ses = user_settings("email-smtp.eu-west-1.amazonaws.com", 587);
+  auto creds = auth_failure(ses, kSesBanner, "535 Authentication Credentials Invalid");
+  CHECK(creds.ids() == std::vector<std::string>{"ses-smtp-credentials"});
+  CHECK(hint(creds.hints(), "ses-smtp-credentials").explanation.find("email-smtp.eu-west-1.amazonaws.com") != std::string::npos);
+
+  Case unverified(ses);
+  unverified.banner(kSesBanner).reply_failure(
+      Phase::Data, FailureCategory::Smtp,
+      "554 Message rejected: Email address is not verified. The following identities failed the check in region "
+      "EU-WEST-1: sender@example.com");
+  CHECK(unverified.ids() == std::vector<std::string>{"ses-unverified-identity"});
+}
+
+TEST_CASE("Hints: generic authentication replies", "[hints]") {
+  auto s = user_settings("mail.example.com", 587);
+  auto wrong = auth_failure(s, "mail.example.com ESMTP Postfix", "535 5.7.8 Error: authentication failed: authentication failure");
+  CHECK(wrong.ids() == std::vector<std::string>{"auth-failed"});
+  auto weak = auth_failure(s, "mail.example.com ESMTP", "534 5.7.9 Authentication mechanism is too weak");
+  CHECK(weak.ids() == std::vector<std::string>{"auth-mechanism-too-weak"});
+  auto limited = auth_failure(s, "mail.example.com ESMTP", "454 4.7.0 Too many login attempts, please try again later.");
+  CHECK(limited.ids() == std::vector<std::string>{"auth-rate-limited"});
+
+  Case required(s);
+  required.reply_failure(Phase::Mail, FailureCategory::Auth, "530 5.7.0 Authentication required");
+  CHECK(required.ids() == std::vector<std::string>{"auth-required"});
+
+  Case starttls(s);
+  starttls.reply_failure(Phase::Mail, FailureCategory::Tls, "530 5.7.0 Must issue a STARTTLS command first");
+  CHECK(starttls.ids() == std::vector<std::string>{"starttls-required"});
+}
+
+TEST_CASE("Hints: no common mechanism lists both sets", "[hints]") {
+  auto s = user_settings("mail.example.com", 587);
+  s.sasl_mechanisms = {"CRAM-MD5"};
+  Case none(s);
+  none.auth({"PLAIN", "LOGIN"}, {"CRAM-MD5"})
+      .failure(Phase::Auth, FailureCategory::Auth,
+               "No authentication method enabled from those supported by the server (server offers: PLAIN, LOGIN; enabled here: CRAM-MD5)");
+  CHECK(none.ids() == std::vector<std::string>{"auth-no-common-mechanism"});
+  auto h = hint(none.hints(), "auth-no-common-mechanism");
+  CHECK(h.explanation.find("PLAIN, LOGIN") != std::string::npos);
+  CHECK(h.explanation.find("CRAM-MD5") != std::string::npos);
+
+  Case offers_nothing(s);
+  offers_nothing.auth({}, {"PLAIN", "LOGIN"}).failure(Phase::Auth, FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply).");
+  CHECK(offers_nothing.ids() == std::vector<std::string>{"auth-no-common-mechanism"});
+  CHECK(hint(offers_nothing.hints(), "auth-no-common-mechanism").fix.find("Anonymous") != std::string::npos);
+
+  auto plain = s;
+  plain.crypto = CryptoProtocol::None;
+  plain.allow_plaintext_auth = true;
+  Case before_tls(plain);
+  before_tls.result.server.capabilities_before_tls = {"PIPELINING", "STARTTLS"};
+  before_tls.auth({}).failure(Phase::Auth, FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply, ...)");
+  CHECK(hint(before_tls.hints(), "auth-no-common-mechanism").fix.find("STARTTLS") != std::string::npos);
+}
+
+TEST_CASE("Hints: our own refusal to send credentials in clear text", "[hints]") {
+  auto s = user_settings("mail.example.com", 25);
+  s.crypto = CryptoProtocol::None;
+  Case blocked(s);
+  blocked.auth({"PLAIN"}, {}).failure(Phase::Auth, FailureCategory::Auth,
+                                      "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
+                                      "plaintext AUTH explicitly if you accept the risk.");
+  CHECK(blocked.ids() == std::vector<std::string>{"plaintext-auth-blocked"});
+}
+
+TEST_CASE("Hints: STARTTLS and security mode", "[hints]") {
+  auto s = user_settings("mail.example.com", 587);
+  Case not_offered(s);
+  not_offered.result.server.capabilities_before_tls = {"PIPELINING", "SIZE 10240000"};
+  not_offered.failure(Phase::StartTls, FailureCategory::Tls, "The server does not offer STARTTLS, and explicit TLS is configured");
+  CHECK(not_offered.ids() == std::vector<std::string>{"starttls-not-offered"});
+
+  Case unavailable(s);
+  unavailable.result.server.capabilities_before_tls = {"STARTTLS"};
+  unavailable.reply_failure(Phase::StartTls, FailureCategory::Tls, "454 4.7.0 TLS not available due to local problem");
+  CHECK(unavailable.ids() == std::vector<std::string>{"tls-unavailable"});
+
+  Case injected(s);
+  injected.result.tls.used = true;
+  injected.result.tls.verified = true;
+  injected.result.tls.starttls_injection = true;
+  injected.line(Dir::Error, Phase::StartTls, "The server sent 25 bytes after \"220\" to STARTTLS (CVE-2011-0411)");
+  injected.finish();
+  auto hints = injected.hints();
+  REQUIRE(injected.ids() == std::vector<std::string>{"starttls-injection"});
+  CHECK(hints[0].severity == HintSeverity::Warning);
+  CHECK(hints[0].phase == Phase::StartTls);
+  REQUIRE(hints[0].transcript_index);
+  CHECK(injected.result.transcript[*hints[0].transcript_index].text.find("CVE-2011-0411") != std::string::npos);
+
+  auto implicit = user_settings("mail.example.com", 587, SecurityMode::Implicit);
+  Case plaintext(implicit);
+  plaintext.result.tls.used = true;
+  plaintext.result.tls.plaintext_answer = true;
+  plaintext.failure(Phase::TlsHandshake, FailureCategory::Tls, "The server answered in plain text (\"220 mail.example.com ESMTP\") instead of TLS");
+  CHECK(plaintext.ids() == std::vector<std::string>{"mode-implicit-on-plain-port", "port-mode-mismatch"});
+
+  auto explicit_465 = user_settings("mail.example.com", 465);
+  Case silent(explicit_465);
+  silent.result.server.tls_on_silent_port = true;
+  silent.failure(Phase::Banner, FailureCategory::Timeout, "No complete reply from the server within 30 s");
+  CHECK(silent.ids() == std::vector<std::string>{"mode-plain-on-tls-port", "port-mode-mismatch"});
+  auto other_port = user_settings("mail.example.com", 10465);
+  Case silent_other(other_port);
+  silent_other.result.server.tls_on_silent_port = true;
+  silent_other.failure(Phase::Banner, FailureCategory::Timeout, "No complete reply from the server within 30 s");
+  CHECK(silent_other.ids() == std::vector<std::string>{"mode-plain-on-tls-port"});
+  Case silent_no_tls(other_port);  // a silent server that does not speak TLS either: no guess
+  silent_no_tls.failure(Phase::Banner, FailureCategory::Timeout, "No complete reply from the server within 30 s");
+  CHECK(silent_no_tls.ids().empty());
+}
+
+TEST_CASE("Hints: port and mode mismatch is a warning before connecting", "[hints]") {
+  const auto& c = HintCatalogue::builtin();
+  auto warn = [&](int port, SecurityMode mode, CryptoProtocol crypto = CryptoProtocol::Tls) {
+    auto s = user_settings("mail.example.com", port, mode);
+    s.crypto = crypto;
+    std::vector<std::string> ids;
+    for (const auto& h : c.match_settings(s)) ids.push_back(h.id);
+    return ids;
+  };
+  std::vector<std::string> mismatch{"port-mode-mismatch"};
+  CHECK(warn(465, SecurityMode::Explicit) == mismatch);
+  CHECK(warn(465, SecurityMode::Explicit, CryptoProtocol::None) == mismatch);
+  CHECK(warn(587, SecurityMode::Implicit) == mismatch);
+  CHECK(warn(25, SecurityMode::Implicit) == mismatch);
+  CHECK(warn(465, SecurityMode::Implicit).empty());
+  CHECK(warn(587, SecurityMode::Explicit).empty());
+  CHECK(warn(25, SecurityMode::Explicit, CryptoProtocol::None).empty());
+  CHECK(warn(2525, SecurityMode::Implicit).empty());
+  auto s = user_settings("mail.example.com", 587, SecurityMode::Implicit);
+  auto hints = c.match_settings(s);
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].severity == HintSeverity::Warning);
+  CHECK(hints[0].title.find("587") != std::string::npos);
+}
+
+TEST_CASE("Hints: certificates", "[hints]") {
+  auto s = user_settings("smtp.example.com", 465, SecurityMode::Implicit);
+  auto cert_failure = [&](std::vector<std::string> kinds) {
+    Case session(s);
+    session.result.tls.used = true;
+    session.result.tls.verify_error_kinds = std::move(kinds);
+    session.result.tls.verify_errors = {"The certificate is not correctly signed by the trusted CA"};
+    CertificateInfo leaf;
+    leaf.subject = "CN=mail.provider.net";
+    leaf.issuer = "CN=Provider Issuing CA";
+    leaf.subject_alt_names = {"DNS:mail.provider.net", "DNS:*.provider.net"};
+    leaf.not_before = "2026-01-01T00:00:00Z";
+    leaf.not_after = "2026-03-31T23:59:59Z";
+    session.result.tls.chain = {leaf};
+    session.failure(Phase::TlsHandshake, FailureCategory::Certificate, "The server's certificate is not trusted");
+    return session;
+  };
+  auto expired = cert_failure({"expired"});
+  REQUIRE(expired.ids() == std::vector<std::string>{"cert-expired"});
+  CHECK(expired.hints()[0].explanation.find("valid until 2026-03-31T23:59:59Z") != std::string::npos);
+  CHECK(cert_failure({"not-yet-valid"}).ids() == std::vector<std::string>{"cert-not-yet-valid"});
+  auto mismatch = cert_failure({"hostname-mismatch"});
+  REQUIRE(mismatch.ids() == std::vector<std::string>{"cert-hostname-mismatch"});
+  auto h = mismatch.hints()[0];
+  CHECK(h.fix.find("e.g. mail.provider.net") != std::string::npos);
+  CHECK(h.explanation.find("mail.provider.net, *.provider.net") != std::string::npos);
+  auto untrusted = cert_failure({"untrusted"});
+  REQUIRE(untrusted.ids() == std::vector<std::string>{"cert-untrusted"});
+  CHECK(untrusted.hints()[0].explanation.find("CN=Provider Issuing CA") != std::string::npos);  // the chain is shown
+  CHECK(cert_failure({"untrusted", "expired"}).ids().size() == 2);
+
+  // Verification turned off: the test goes on and succeeds, and the certificate's fault is a warning.
+  s.verify_certificate = false;
+  Case unverified(s);
+  unverified.result.tls.used = true;
+  unverified.result.tls.verification_enabled = false;
+  unverified.result.tls.verify_error_kinds = {"untrusted"};
+  unverified.finish();
+  auto hints = unverified.hints();
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].id == "cert-untrusted");
+  CHECK(hints[0].severity == HintSeverity::Warning);
+}
+
+TEST_CASE("Hints: no common TLS version names the side that refuses", "[hints]") {
+  auto s = user_settings("smtp.example.com", 587);
+  s.tls_versions = TlsVersionSet{}.with(TlsVersion::Tls13);
+  Case server(s);
+  server.result.tls.used = true;
+  server.result.tls.version_refused_by = "server";
+  server.failure(Phase::TlsHandshake, FailureCategory::Tls, "TLS handshake failed (the server sent the alert \"protocol version\")");
+  REQUIRE(server.ids() == std::vector<std::string>{"tls-no-common-version"});
+  CHECK(server.hints()[0].title.find("server refuses") != std::string::npos);
+  CHECK(server.hints()[0].explanation.find("TLS 1.3") != std::string::npos);
+
+  s.tls_versions = TlsVersionSet{}.with(TlsVersion::Tls10);
+  Case client(s);
+  client.result.tls.version_refused_by = "client";
+  client.failure(Phase::Resolve, FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3");
+  REQUIRE(client.ids() == std::vector<std::string>{"tls-no-common-version"});
+  CHECK(client.hints()[0].title.find("client refuses") != std::string::npos);
+}
+
+TEST_CASE("Hints: DNS and connection", "[hints]") {
+  auto bare = user_settings("servername", 587);
+  Case short_name(bare);
+  short_name.failure(Phase::Resolve, FailureCategory::Dns, "Cannot resolve \"servername\": Name or service not known");
+  CHECK(short_name.ids() == std::vector<std::string>{"dns-short-hostname"});  // and not dns-not-found as well
+  CHECK(short_name.hints()[0].fix.find("IP address") != std::string::npos);
+
+  Case via_search(bare);
+  via_search.result.server.search_domain_name = "servername.corp.example.com";
+  via_search.finish();
+  REQUIRE(via_search.ids() == std::vector<std::string>{"dns-short-hostname"});
+  CHECK(via_search.hints()[0].fix.find("servername.corp.example.com") != std::string::npos);
+  CHECK(via_search.hints()[0].severity == HintSeverity::Warning);
+
+  Case unknown(user_settings("smtp.no-such-domain.example", 587));
+  unknown.failure(Phase::Resolve, FailureCategory::Dns, "Cannot resolve \"smtp.no-such-domain.example\": Name or service not known");
+  CHECK(unknown.ids() == std::vector<std::string>{"dns-not-found"});
+
+  Case refused(user_settings("mail.example.com", 587));
+  refused.failure(Phase::Connect, FailureCategory::Connect, "Cannot connect to mail.example.com:587 (192.0.2.1: Connection refused)");
+  CHECK(refused.ids() == std::vector<std::string>{"connection-refused"});
+
+  auto port25 = user_settings("mail.example.com", 25);
+  port25.crypto = CryptoProtocol::None;
+  Case blocked(port25);
+  blocked.failure(Phase::Connect, FailureCategory::Timeout, "Connecting to mail.example.com:25 timed out after 30 s");
+  REQUIRE(blocked.ids() == std::vector<std::string>{"connect-timeout"});
+  CHECK(blocked.hints()[0].explanation.find("block outgoing port 25") != std::string::npos);
+}
+
+TEST_CASE("Hints: SMTP replies about the session, the sender, relaying and EHLO", "[hints]") {
+  auto s = user_settings("mail.example.com", 587);
+  Case busy(s);
+  busy.reply_failure(Phase::Banner, FailureCategory::Smtp, "421 4.3.2 Service not available, closing transmission channel");
+  CHECK(busy.ids() == std::vector<std::string>{"server-busy"});
+
+  Case relay(s);
+  relay.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "554 5.7.1 <someone@elsewhere.example>: Relay access denied");
+  CHECK(relay.ids() == std::vector<std::string>{"relay-denied"});
+  Case relaying(s);
+  relaying.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "550 5.7.1 Relaying denied");
+  CHECK(relaying.ids() == std::vector<std::string>{"relay-denied"});
+
+  Case sender(s);
+  sender.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "553 5.7.1 <boss@example.com>: Sender address rejected: not owned by user me@example.com");
+  CHECK(sender.ids() == std::vector<std::string>{"sender-not-owned"});
+
+  Case ehlo(s);
+  ehlo.reply_failure(Phase::Ehlo, FailureCategory::Smtp, "501 5.5.4 Syntax: EHLO hostname");
+  CHECK(ehlo.ids() == std::vector<std::string>{"ehlo-rejected"});
+  Case gmail_ehlo(user_settings("smtp.gmail.com", 587));
+  gmail_ehlo.banner(kGmailBanner)
+      .reply_failure(Phase::Ehlo, FailureCategory::Smtp, "421-4.7.0 Try again later, closing connection. (EHLO)\n"
+                                                         "421 4.7.0  For more information, go to https://support.google.com/a/answer/3221692 - gsmtp");
+  CHECK(gmail_ehlo.ids() == std::vector<std::string>{"ehlo-rejected"});  // not server-busy
+}
+
+TEST_CASE("Hints: proxy failures", "[hints]") {
+  auto s = user_settings("mail.example.com", 587);
+  s.proxy.type = ProxyType::Socks5;
+  s.proxy.address = "proxy.example.com";
+  // The proxy's outcome (ProxyFacts::result) decides, with the engine's real messages.
+  auto proxy = [&](const std::string& outcome, const std::string& message) {
+    Case session(s);
+    session.result.transcript.clear();
+    session.result.proxy.used = true;
+    session.result.proxy.result = outcome;
+    session.failure(Phase::Proxy, FailureCategory::Proxy, message);
+    return session.ids();
+  };
+  CHECK(proxy("unreachable", "The proxy proxy.example.com:1080 is unreachable (127.0.0.1: Connection refused)") ==
+        std::vector<std::string>{"proxy-unreachable"});
+  CHECK(proxy("timeout", "The proxy did not answer the SOCKS5 greeting in time") == std::vector<std::string>{"proxy-unreachable"});
+  CHECK(proxy("credentials-refused", "The SOCKS5 proxy refused the username/password (status 1)") ==
+        std::vector<std::string>{"proxy-auth-failed"});
+  // SOCKS4's wording says "refused the connection", yet it is the target that was refused.
+  CHECK(proxy("target-refused", "The SOCKS4 proxy refused the connection to 192.0.2.1:587: reply 91 (request rejected or failed)") ==
+        std::vector<std::string>{"proxy-target-refused"});
+  CHECK(proxy("protocol-error", "The proxy's answer to the SOCKS5 greeting is not valid: version 4").empty());
+}
+
+TEST_CASE("Hints: healthy sessions of each preset shape raise no hint", "[hints]") {
+  auto healthy = [](ConnectionSettings s, const char* banner, std::vector<std::string> before, std::vector<std::string> after,
+                    std::vector<std::string> offered) {
+    Case session(std::move(s));
+    session.banner(banner);
+    session.result.server.capabilities_before_tls = std::move(before);
+    session.result.server.capabilities_after_tls = std::move(after);
+    if (session.settings.encrypted()) {
+      session.result.tls.used = true;
+      session.result.tls.verified = true;
+      session.result.tls.version = "TLSv1.3";
+    }
+    session.auth(std::move(offered));
+    session.result.auth.result = session.settings.anonymous ? "skipped" : "ok";
+    session.result.message.attempted = session.result.message.accepted = true;
+    session.line(Dir::Server, Phase::Data, "250 2.0.0 OK");
+    session.finish();
+    return session;
+  };
+  std::vector<Case> sessions = {
+      healthy(user_settings("smtp.gmail.com", 465, SecurityMode::Implicit), kGmailBanner, {},
+              {"SIZE 35882577", "AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH", "ENHANCEDSTATUSCODES"},
+              {"LOGIN", "PLAIN", "XOAUTH2"}),
+      healthy(user_settings("smtp.office365.com", 587), kO365Banner, {"SIZE 157286400", "STARTTLS"},
+              {"AUTH LOGIN XOAUTH2", "8BITMIME"}, {"LOGIN", "XOAUTH2"}),
+      healthy(user_settings("email-smtp.eu-west-1.amazonaws.com", 587), kSesBanner, {"STARTTLS", "AUTH PLAIN LOGIN"},
+              {"AUTH PLAIN LOGIN"}, {"PLAIN", "LOGIN"}),
+      healthy(user_settings("email-smtp.eu-west-1.amazonaws.com", 465, SecurityMode::Implicit), kSesBanner, {},
+              {"AUTH PLAIN LOGIN"}, {"PLAIN", "LOGIN"}),
+      healthy(user_settings("mail.contoso.com", 587), "mail.contoso.com Microsoft ESMTP MAIL Service ready at Sat, 28 Nov 2026",
+              {"STARTTLS", "AUTH GSSAPI NTLM"}, {"AUTH GSSAPI NTLM LOGIN"}, {"GSSAPI", "NTLM", "LOGIN"}),
+  };
+  auto plain25 = user_settings("mx.example.org", 25);
+  plain25.crypto = CryptoProtocol::None;
+  plain25.anonymous = true;
+  sessions.push_back(healthy(plain25, "mx.example.org ESMTP Postfix", {"PIPELINING", "SIZE 10240000"}, {}, {}));
+  for (const auto& s : sessions) {
+    INFO(s.settings.address << ":" << s.settings.port);
+    CHECK(s.hints().empty());
+    CHECK(HintCatalogue::builtin().match_settings(s.settings).empty());
+  }
+}
+
+TEST_CASE("Hints: errors come before warnings, one hint per id", "[hints]") {
+  auto s = user_settings("smtp.example.com", 587, SecurityMode::Implicit);
+  Case session(s);
+  session.result.tls.used = true;
+  session.result.tls.verify_error_kinds = {"expired", "untrusted"};
+  session.result.tls.starttls_injection = true;
+  session.failure(Phase::TlsHandshake, FailureCategory::Certificate, "not trusted");
+  auto hints = session.hints();
+  REQUIRE(hints.size() == 4);
+  CHECK(hints[0].severity == HintSeverity::Error);
+  CHECK(hints[1].severity == HintSeverity::Error);
+  CHECK(hints[2].severity == HintSeverity::Warning);
+  CHECK(hints[3].severity == HintSeverity::Warning);
+}
+
+TEST_CASE("Hint catalogue: errors name the rule and the field", "[hints]") {
+  auto error_of = [](const std::string& text) {
+    try {
+      HintCatalogue::from_json(text);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  auto rule = [](const std::string& body) {
+    return R"({"format": "smtp-workbench-hints", "rules": [
+      {"id": "first", "when": {"reply_code": 535}, "title": "t", "explanation": "e", "fix": "f"},
+      )" + body + "]}";
+  };
+  CHECK(error_of("{\"format\": \"smtp-workbench-hints\",\n \"rules\": [\n }") .find("line 3") != std::string::npos);
+  CHECK(error_of(R"({"format": "other", "rules": []})").find("\"format\"") != std::string::npos);
+  auto unknown = error_of(rule(R"({"id": "x", "when": {"reply_cod": 535}, "title": "t", "explanation": "e", "fix": "f"})"));
+  CHECK(unknown.find("rule 1 (\"x\")") != std::string::npos);
+  CHECK(unknown.find("when.reply_cod") != std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "when": {"reply_code": "535"}, "title": "t", "explanation": "e", "fix": "f"})"))
+            .find("when.reply_code\": must be an integer") != std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "when": {"category": "nope"}, "title": "t", "explanation": "e", "fix": "f"})"))
+            .find("\"nope\" is not one of config, dns") != std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "when": {"reply_regex": "(unclosed"}, "title": "t", "explanation": "e", "fix": "f"})"))
+            .find("when.reply_regex") != std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "when": {"failed": true}, "title": "t {nope}", "explanation": "e", "fix": "f"})"))
+            .find("field \"title\": unknown placeholder {nope}") != std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "when": {"failed": true, "unless": ["later"]}, "title": "t", "explanation": "e", "fix": "f"})"))
+            .find("\"later\" is not the id of an earlier rule") != std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "when": {"failed": true}, "title": "t", "explanation": "e"})")).find("field \"fix\": missing") !=
+        std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "stage": "settings", "when": {"reply_code": 1}, "title": "t", "explanation": "e", "fix": "f"})"))
+            .find("settings-stage rule") != std::string::npos);
+  CHECK(error_of(rule(R"({"id": "x", "when": {"port": 25}, "title": "t", "explanation": "e", "fix": "f"})"))
+            .find("needs at least one condition on the session") != std::string::npos);
+}
+
+TEST_CASE("Hint catalogue: regular expressions, placeholders and 'unless' in a catalogue of one's own", "[hints]") {
+  auto c = HintCatalogue::from_json(R"({"format": "smtp-workbench-hints", "rules": [
+    {"id": "specific", "when": {"reply_regex": "^5\\d\\d 5\\.7\\.\\d+ .*quota"}, "title": "over quota on {host}",
+     "explanation": "said {reply}", "fix": "offered {offered}"},
+    {"id": "generic", "severity": "info", "when": {"failed": true, "unless": ["specific"]}, "title": "t", "explanation": "e", "fix": "f"}
+  ]})");
+  CHECK(c.size() == 2);
+  auto s = user_settings("mail.example.com", 587);
+  Case quota(s);
+  quota.auth({"PLAIN"}).reply_failure(Phase::Rcpt, FailureCategory::Smtp, "552 5.7.1 Sending QUOTA exceeded");
+  auto hints = c.match(quota.settings, quota.result);
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].title == "over quota on mail.example.com");
+  CHECK(hints[0].explanation == "said 552 5.7.1 Sending QUOTA exceeded");
+  CHECK(hints[0].fix == "offered PLAIN");
+  Case other(s);
+  other.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "550 5.1.1 User unknown");
+  hints = c.match(other.settings, other.result);
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].id == "generic");
+  CHECK(hints[0].severity == HintSeverity::Info);
+
+  auto by_settings = HintCatalogue::from_json(R"({"format": "smtp-workbench-hints", "rules": [
+    {"id": "old-ssl", "stage": "settings", "when": {"crypto": "ssl", "anonymous": false, "auth_type": "default"},
+     "title": "t", "explanation": "e", "fix": "f"}]})");
+  auto ssl = user_settings("mail.example.com", 465, SecurityMode::Implicit);
+  CHECK(by_settings.match_settings(ssl).empty());
+  ssl.crypto = CryptoProtocol::Ssl;
+  CHECK(by_settings.match_settings(ssl).size() == 1);
+  ssl.anonymous = true;
+  CHECK(by_settings.match_settings(ssl).empty());
+}
+
+#include "smtpwb/net/search_domains.hpp"
+
+TEST_CASE("Resolver search list: the last search or domain line wins", "[hints][dns]") {
+  using smtpwb::net::parse_search_domains;
+  CHECK(parse_search_domains("nameserver 10.0.0.1\n").empty());
+  CHECK(parse_search_domains("search corp.example.com lab.example.com.\nnameserver 10.0.0.1\n") ==
+        std::vector<std::string>{"corp.example.com", "lab.example.com"});
+  CHECK(parse_search_domains("search a.example\ndomain b.example extra\n") == std::vector<std::string>{"b.example"});
+  CHECK(parse_search_domains("# search commented.example\nsearch  x.example # trailing\n") == std::vector<std::string>{"x.example"});
+  CHECK(parse_search_domains("search .\n").empty());
+}
