@@ -61,7 +61,7 @@ TEST_CASE("Editor rules: port and mode move together and disagreements are warne
   s.mode = SecurityMode::Explicit;
   s.port = 465;
   REQUIRE(port_mode_warning(s));
-  CHECK(port_mode_warning(s)->find("Implicit") != std::string::npos);
+  CHECK(port_mode_warning(s)->find("implicit TLS") != std::string::npos);
   s.mode = SecurityMode::Implicit;
   s.port = 25;
   REQUIRE(port_mode_warning(s));

@@ -322,6 +322,7 @@ TEST_CASE("Hints: port and mode mismatch is a warning before connecting", "[hint
   CHECK(warn(587, SecurityMode::Explicit).empty());
   CHECK(warn(25, SecurityMode::Explicit, CryptoProtocol::None).empty());
   CHECK(warn(2525, SecurityMode::Implicit).empty());
+  CHECK(warn(990, SecurityMode::Implicit) == mismatch);  // FTPS, whatever some documentation says
   auto s = user_settings("mail.example.com", 587, SecurityMode::Implicit);
   auto hints = c.match_settings(s);
   REQUIRE(hints.size() == 1);

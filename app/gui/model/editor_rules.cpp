@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "smtpwb/hints.hpp"
+
 namespace smtpwb::gui {
 
 EditorRules editor_rules(const ConnectionSettings& s) {
@@ -24,18 +26,14 @@ EditorRules editor_rules(const ConnectionSettings& s) {
 }
 
 std::optional<std::string> port_mode_warning(const ConnectionSettings& s) {
-  const bool implicit = s.encrypted() && s.mode == SecurityMode::Implicit;
-  if (s.port == 465 && !implicit)
-    return std::string("Port 465 expects TLS from the first byte: choose TLS with Implicit mode, or port 587 for STARTTLS");
-  if ((s.port == 25 || s.port == 587 || s.port == 2525) && implicit)
-    return "Port " + std::to_string(s.port) + " speaks plain SMTP first (then STARTTLS): choose Explicit mode, or port 465 for Implicit";
-  if (s.port == 990)
-    return std::string("Port 990 is FTPS, not SMTP: Implicit TLS for SMTP is port 465");
-  return std::nullopt;
+  // One source of truth: the hint catalogue's settings rules (port-mode-mismatch and the like).
+  auto warnings = HintCatalogue::builtin().match_settings(s);
+  if (warnings.empty()) return std::nullopt;
+  return warnings.front().title + ". " + warnings.front().fix;
 }
 
 void set_security_mode(ConnectionSettings& s, SecurityMode mode) {
-  if (mode == SecurityMode::Implicit && (s.port == 25 || s.port == 587 || s.port == 2525 || s.port == 990)) s.port = 465;
+  if (mode == SecurityMode::Implicit && (s.port == 25 || s.port == 587 || s.port == 990)) s.port = 465;
   if (mode == SecurityMode::Explicit && s.port == 465) s.port = 587;
   s.mode = mode;
 }

@@ -22,7 +22,8 @@ struct EditorRules {
 };
 EditorRules editor_rules(const ConnectionSettings& s);
 
-// "Port 465 expects Implicit TLS" style warnings; empty when port and mode agree or the port is unusual.
+// "Port 465 normally uses implicit TLS" style warnings from the hint catalogue's settings rules; empty
+// when port and mode agree or the port is unusual.
 std::optional<std::string> port_mode_warning(const ConnectionSettings& s);
 
 // Mode changes move a well-known port with them (Implicit → 465, Explicit → 587), as users expect;
