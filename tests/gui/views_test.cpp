@@ -228,3 +228,31 @@ TEST_CASE("Test email asks for From/To, sends through the demo server and rememb
   CHECK(again.message_defaults().from == "me@demo.test");
   CHECK(again.message_defaults().to == "you@demo.test, them@demo.test");
 }
+
+TEST_CASE("A wrong password shows its hint first; the hint links to its transcript line; reports have no secret", "[gui][views][hints]") {
+  Harness h;
+  h.wb.load();
+  Connection& demo = *h.wb.selected();
+  demo.draft.password = "Wrong-Secret-77";
+  h.frames(2);
+  REQUIRE(h.click("test"));
+  REQUIRE(h.frames_until([&] { return demo.current_run()->finished; }));
+  Run& run = *demo.current_run();
+  REQUIRE_FALSE(run.result.ok);
+  REQUIRE_FALSE(run.result.hints.empty());
+  CHECK(run.result.hints.front().id == "auth-failed");
+  h.frames(2);
+  REQUIRE(probe::find("hint-link:auth-failed"));  // the Hints tab came forward by itself
+  REQUIRE(h.click("hint-link:auth-failed"));
+  h.frames(2);  // the tab bar selects the Transcript tab on the next frame
+  INFO("scroll pending: " << run.scroll_to_line.has_value() << ", transcript drawn: " << probe::find("transcript-filter").has_value());
+  REQUIRE(run.selection_begin);
+  CHECK(run.transcript.text(run.filter.line_at(*run.selection_begin)).rfind("535", 0) == 0);
+  CHECK(probe::find("transcript-filter"));  // and the link brought the transcript forward
+
+  for (auto format : {ReportFormat::Markdown, ReportFormat::Html, ReportFormat::Json}) {
+    std::string report = export_report(run, format);
+    CHECK(report.find("auth-failed") != std::string::npos);
+    CHECK(report.find("Wrong-Secret-77") == std::string::npos);
+  }
+}

@@ -37,6 +37,7 @@ struct Run {
   std::size_t dropped = 0;
   std::optional<std::size_t> scroll_to_line;  // set by the hints view, consumed by the transcript view
   std::optional<std::size_t> selection_begin, selection_end;
+  bool outcome_shown = false;  // the views brought the hints forward once, when it ended
 
   Phase phase() const { return finished ? Phase::Done : session->current_phase(); }
   std::string label() const;

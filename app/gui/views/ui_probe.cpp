@@ -30,9 +30,11 @@ std::optional<Rect> find(const std::string& key) {
   return it->second;
 }
 
-bool tab_item(const char* label) {
-  bool open = ImGui::BeginTabItem(label);
-  note(std::string("tab:") + label);
+bool tab_item(const char* label, bool select) {
+  bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
+  std::string name(label);
+  auto id = name.find("###");
+  note("tab:" + (id == std::string::npos ? name : name.substr(id + 3)));
   return open;
 }
 

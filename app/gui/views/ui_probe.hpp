@@ -15,7 +15,7 @@ struct Rect {
 void enable(bool on);
 void note(const std::string& key);  // records ImGui's last item rectangle under `key`
 std::optional<Rect> find(const std::string& key);
-// ImGui::BeginTabItem, noting the tab as "tab:<label>".
-bool tab_item(const char* label);
+// ImGui::BeginTabItem, noting the tab as "tab:<label>" (or the part after "###"); `select` brings it forward.
+bool tab_item(const char* label, bool select = false);
 
 }  // namespace smtpwb::gui::probe

@@ -16,6 +16,8 @@ struct TranscriptOptions {
   std::string filter;
 };
 
+enum class ReportFormat { Markdown, Html, Json };
+
 struct ViewState {
   std::string list_filter;
   std::string rename_buffer;
@@ -30,6 +32,11 @@ struct ViewState {
   TranscriptOptions transcript;
   std::string save_path;
   std::string save_message;
+  ReportFormat export_format = ReportFormat::Markdown;
+  std::string export_path;
+  std::string export_message;
+  bool show_transcript = false;  // a hint's link asks for the Transcript tab
+  bool show_hints = false;       // a finished failed run brings the Hints tab forward
   bool dark = true;
   float left_width = 280.0f;
   ImFont* mono = nullptr;  // transcript font; the default font when null

@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "views/ui_probe.hpp"
 #include "views/views.hpp"
@@ -31,9 +32,11 @@ void splitter(ViewState& vs, float height) {
 
 void run_tabs(Connection& c, ViewState& vs, const Palette& p, std::vector<Command>& out) {
   Run* run = c.current_run();
+  if (run && run->finished && !std::exchange(run->outcome_shown, true))
+    vs.show_hints = !run->result.ok && !run->result.hints.empty();  // a failure shows its hints first
   if (!ImGui::BeginTabBar("run-tabs")) return;
   auto no_run = [] { ImGui::TextDisabled("Press Test (Ctrl+Enter) to run connect, TLS, EHLO, AUTH and QUIT against this server."); };
-  if (probe::tab_item("Transcript")) {
+  if (probe::tab_item("Transcript", std::exchange(vs.show_transcript, false))) {
     if (run) draw_transcript(*run, vs, p);
     else no_run();
     ImGui::EndTabItem();
@@ -45,6 +48,13 @@ void run_tabs(Connection& c, ViewState& vs, const Palette& p, std::vector<Comman
   }
   if (probe::tab_item("Timeline")) {
     if (run) draw_timeline(*run, p);
+    else no_run();
+    ImGui::EndTabItem();
+  }
+  const std::string hints_label =
+      run && run->finished && !run->result.hints.empty() ? "Hints (" + std::to_string(run->result.hints.size()) + ")###hints" : "Hints###hints";
+  if (probe::tab_item(hints_label.c_str(), std::exchange(vs.show_hints, false))) {
+    if (run) draw_hints(*run, p, vs);
     else no_run();
     ImGui::EndTabItem();
   }

@@ -20,11 +20,15 @@ void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out);
 void draw_transcript(Run& run, ViewState& vs, const Palette& p);
 void draw_tls(const Run& run, const Palette& p);
 void draw_timeline(const Run& run, const Palette& p);
+void draw_hints(Run& run, const Palette& p, ViewState& vs);
 void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out);
 void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& out);
 std::string probe_state_text(ProbeRowState state);
 
 // ---- pure helpers ----
+// The run as a report (Markdown, HTML or the check --json document); never with a secret.
+std::string export_report(const Run& run, ReportFormat format);
+std::string export_extension(ReportFormat format);
 // Connections grouped by Group (sorted, "" last as "Ungrouped"), filtered by name/group/address.
 struct ListGroup {
   std::string group;
