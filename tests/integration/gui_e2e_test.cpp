@@ -4,6 +4,10 @@
 #include <catch2/catch_test_macros.hpp>
 #include <stb_image.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <set>
 
 #include "smtpwb/report.hpp"
@@ -12,13 +16,44 @@
 using namespace smtpwb;
 
 namespace {
-// A display number of our own (from the shell's PID): parallel `xvfb-run -a` can race for the same one.
-const std::string kXvfb = "xvfb-run -a -n $((100 + $$ % 5000)) -s '-screen 0 1280x820x24'";
+// An X server of this test's own: Xvfb picks a free display itself (-displayfd) and is stopped by PID.
+// (Parallel `xvfb-run -a` runs race for display numbers and temporary files.)
+class Xvfb {
+ public:
+  Xvfb() {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::close(fds[0]);
+      std::string fd = std::to_string(fds[1]);
+      ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1280x820x24", "-nolisten", "tcp", nullptr);
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    char buf[32] = {};
+    ssize_t n = ::read(fds[0], buf, sizeof buf - 1);  // the display number, once it accepts connections
+    ::close(fds[0]);
+    REQUIRE(n > 0);
+    display_ = ":" + std::string(buf, static_cast<std::size_t>(n - (buf[n - 1] == '\n' ? 1 : 0)));
+  }
+  ~Xvfb() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  std::string env() const { return "DISPLAY=" + display_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string display_;
+};
 
 test::Run run_window(const std::filesystem::path& config, const std::string& name, const std::filesystem::path& shot,
                      const std::string& env = {}) {
+  Xvfb x;
   return test::run_binary("--config-dir " + config.string() + " --run-test '" + name + "' --screenshot " + shot.string() + " 2>&1",
-                          env + " " + kXvfb);
+                          env + " " + x.env());
 }
 
 // A blank or single-colour image has few distinct colours; a drawn window with text has hundreds.
@@ -55,10 +90,11 @@ TEST_CASE("Window: the first start's demo connection runs its Test and the scree
 TEST_CASE("Window: Test against the real Postfix, right and wrong password", "[gui][xvfb]") {
   test::TempDir dir;
   save_stack_connection(dir.path / "config", "Postfix submission");
+  Xvfb x;
   auto ok = test::run_binary("--config-dir " + (dir.path / "config").string() +
                                  " --run-test 'Postfix submission' --password-env SMTPWB_TEST_PW --screenshot " +
                                  (dir.path / "ok.png").string() + " 2>&1",
-                             "SMTPWB_TEST_PW='" + test::fact("MAILSTACK_PASSWORD") + "' " + kXvfb);
+                             "SMTPWB_TEST_PW='" + test::fact("MAILSTACK_PASSWORD") + "' " + x.env());
   {
     INFO(ok.out);
     CHECK(ok.status == 0);
@@ -66,7 +102,7 @@ TEST_CASE("Window: Test against the real Postfix, right and wrong password", "[g
   auto bad = test::run_binary("--config-dir " + (dir.path / "config").string() +
                                   " --run-test 'Postfix submission' --password-env SMTPWB_TEST_PW --screenshot " +
                                   (dir.path / "bad.png").string() + " 2>&1",
-                              "SMTPWB_TEST_PW=wrong-password " + kXvfb);
+                              "SMTPWB_TEST_PW=wrong-password " + x.env());
   INFO(bad.out);
   CHECK(bad.status == exit_code(FailureCategory::Auth));
   int w = 0, h = 0;
