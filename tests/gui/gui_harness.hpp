@@ -102,11 +102,14 @@ struct Harness {
     for (const auto& c : emitted) n += c.kind == kind;
     return n;
   }
-  // Frames until `done` or ~10 s.
+  // Frames until `done` or ~10 s; then one more frame, so the views have drawn the new state.
   bool frames_until(const std::function<bool()>& done) {
     for (int i = 0; i < 1000; ++i) {
       frame();
-      if (done()) return true;
+      if (done()) {
+        frame();
+        return true;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return false;
