@@ -66,11 +66,17 @@ struct ServerFacts {
   std::vector<std::string> capabilities_after_tls;
 };
 
+struct AuthStep {
+  std::string direction;  // "client" | "server"
+  std::string text;       // decoded, secrets masked
+};
+
 struct AuthFacts {
   std::string mechanism;
   std::string result = "not-attempted";  // "ok" | "failed" | "skipped" | "not-attempted"
   std::vector<std::string> offered;
   std::vector<std::string> permitted;
+  std::vector<AuthStep> steps;
 };
 
 struct MessageFacts {

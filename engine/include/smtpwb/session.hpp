@@ -13,6 +13,8 @@ namespace smtpwb {
 struct SessionOptions {
   // Extra trust anchors (PEM file) in addition to settings.ca_file; used by the demo server.
   std::string extra_ca_file;
+  // An OAuth 2.0 access token (secret) for XOAUTH2/OAUTHBEARER: from the OAuth flow or given directly.
+  std::string oauth_access_token;
 };
 
 class Session {

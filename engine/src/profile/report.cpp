@@ -19,6 +19,11 @@ json certificate_json(const CertificateInfo& c) {
           {"signature_algorithm", c.signature_algorithm},
           {"sha256_fingerprint", c.sha256_fingerprint}};
 }
+json auth_steps_json(const std::vector<AuthStep>& steps) {
+  json out = json::array();
+  for (const auto& s : steps) out.push_back({{"direction", s.direction}, {"text", s.text}});
+  return out;
+}
 }  // namespace
 
 json report_json(const ConnectionSettings& s, const TestRequest& request, const SessionResult& r) {
@@ -66,7 +71,8 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
   out["auth"] = {{"mechanism", r.auth.mechanism.empty() ? json(nullptr) : json(r.auth.mechanism)},
                  {"result", r.auth.result},
                  {"offered", r.auth.offered},
-                 {"permitted", r.auth.permitted}};
+                 {"permitted", r.auth.permitted},
+                 {"steps", auth_steps_json(r.auth.steps)}};
   if (r.message.attempted || request.message) {
     out["message"] = {{"attempted", r.message.attempted},
                       {"accepted", r.message.accepted},
