@@ -26,6 +26,10 @@ struct CheckArgs {
   bool demo = false;
   std::optional<std::string> demo_fault;
   bool quiet = false, help = false, timestamps = false;
+  // OAuth 2.0: a token directly, or the sign-in flow with a client id and secret.
+  std::optional<std::string> auth, oauth_token_env, oauth_client_id, oauth_client_secret_env, oauth_auth_url,
+      oauth_token_url, oauth_scope;
+  bool oauth_flow() const { return oauth_client_id.has_value(); }
 };
 
 struct UsageError {

@@ -12,18 +12,21 @@ class BearerMechanism : public Mechanism {
   explicit BearerMechanism(Credentials c) : c_(std::move(c)) {}
   std::optional<Step> initial_response() override {
     sent_ = true;
-    return Step{message(c_.password), message(mask()), true};
+    std::string display = message(mask());
+    for (std::size_t at; (at = display.find('\x01')) != std::string::npos;) display.replace(at, 1, "^A");
+    return Step{message(c_.password), display, true};
   }
   Step respond(std::string_view challenge) override {
     if (!sent_ && challenge.empty()) return *initial_response();
     if (acknowledged_) throw SaslError("the server sent another challenge after its error report");
     acknowledged_ = true;
-    return Step{error_acknowledgement(), "acknowledging the server's error report (it follows as JSON above)", false};
+    return Step{error_acknowledgement(), ack_display(), false};
   }
 
  protected:
   virtual std::string message(const std::string& token) const = 0;
   virtual std::string error_acknowledgement() const = 0;
+  virtual std::string ack_display() const = 0;
   Credentials c_;
 
  private:
@@ -41,6 +44,7 @@ class XOAuth2 final : public BearerMechanism {
     return "user=" + c_.username + "\x01" "auth=Bearer " + token + "\x01\x01";
   }
   std::string error_acknowledgement() const override { return ""; }
+  std::string ack_display() const override { return "empty response, acknowledging the error report"; }
 };
 
 class OAuthBearer final : public BearerMechanism {
@@ -56,6 +60,7 @@ class OAuthBearer final : public BearerMechanism {
     return kv + "auth=Bearer " + token + "\x01\x01";
   }
   std::string error_acknowledgement() const override { return "\x01"; }
+  std::string ack_display() const override { return "%x01, acknowledging the error report (RFC 7628 3.2.3)"; }
   // RFC 7628 3.1 uses the GS2 header's saslname: "=" and "," escaped as in RFC 5801.
   static std::string escape(std::string_view user) {
     std::string out;
