@@ -123,3 +123,77 @@ TEST_CASE("OAUTHBEARER: RFC 7628 message and %x01 after an error", "[sasl][oauth
   CHECK(m->respond(R"({"status":"invalid_token"})").response == "\x01");
   CHECK_THROWS_AS(m->respond("again"), SaslError);
 }
+
+namespace {
+std::string unhex(std::string_view hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  return out;
+}
+std::string utf16(std::string_view ascii) {
+  std::string out;
+  for (char c : ascii) out += std::string{c, '\0'};
+  return out;
+}
+// A security buffer's bytes inside an NTLM message.
+std::string ntlm_field(const std::string& m, std::size_t at) {
+  auto u16 = [&](std::size_t i) { return static_cast<unsigned char>(m[i]) | static_cast<unsigned char>(m[i + 1]) << 8; };
+  std::size_t length = u16(at), offset = u16(at + 4) | static_cast<std::size_t>(u16(at + 6)) << 16;
+  return m.substr(offset, length);
+}
+// MS-NLMP 4.2.4.3: the CHALLENGE_MESSAGE of the NTLMv2 example (target "Server", domain "Domain").
+std::string ms_nlmp_challenge() {
+  std::string av = unhex("0200") + unhex("0c00") + utf16("Domain") + unhex("0100") + unhex("0c00") + utf16("Server") + unhex("00000000");
+  std::string m = std::string("NTLMSSP\0", 8) + unhex("02000000") + unhex("0c000c0038000000") + unhex("33828ae2") +
+                  unhex("0123456789abcdef") + std::string(8, '\0') + unhex("2400240044000000") + unhex("060070170000000f");
+  return m + utf16("Server") + av;
+}
+}  // namespace
+
+TEST_CASE("NTLM: MS-NLMP 4.2.4 NTLMv2 example", "[sasl][ntlm]") {
+  auto m = detail::make_ntlm({"Domain\\User", "Password", "", "", 0}, unhex("aaaaaaaaaaaaaaaa"), 0);
+  auto negotiate = m->initial_response();
+  REQUIRE(negotiate);
+  CHECK(negotiate->response.substr(0, 12) == std::string("NTLMSSP\0\x01\0\0\0", 12));
+  CHECK_FALSE(negotiate->secret);
+
+  std::string challenge = ms_nlmp_challenge();
+  std::string readable = m->describe_challenge(challenge);
+  CHECK_THAT(readable, ContainsSubstring("target \"Server\""));
+  CHECK_THAT(readable, ContainsSubstring("NetBIOS domain \"Domain\""));
+  CHECK_THAT(readable, ContainsSubstring("UNICODE"));
+
+  auto step = m->respond(challenge);
+  CHECK(step.secret);
+  CHECK_THAT(step.display, ContainsSubstring("NTLMv2"));
+  const std::string& auth = step.response;
+  REQUIRE(auth.substr(0, 12) == std::string("NTLMSSP\0\x03\0\0\0", 12));
+  // LMv2 response (4.2.4.2.1) and NTProofStr (4.2.4.2.2) of the specification.
+  CHECK(crypto::hex(ntlm_field(auth, 12)) == "86c35097ac9cec102554764a57cccc19aaaaaaaaaaaaaaaa");
+  std::string nt = ntlm_field(auth, 20);
+  CHECK(crypto::hex(nt.substr(0, 16)) == "68cd0ab851e51c96aabc927bebef6a1c");
+  CHECK(crypto::hex(nt.substr(16, 28)) == "0101000000000000" "0000000000000000" "aaaaaaaaaaaaaaaa" "00000000");
+  CHECK(ntlm_field(auth, 28) == utf16("Domain"));
+  CHECK(ntlm_field(auth, 36) == utf16("User"));
+  CHECK_THROWS_AS(m->respond(challenge), SaslError);
+}
+
+TEST_CASE("NTLM: a server timestamp is used and zeroes the LM response", "[sasl][ntlm]") {
+  std::string challenge = ms_nlmp_challenge();
+  // Replace the AV list's EOL by a timestamp pair + EOL and grow the TargetInfo length to match.
+  challenge.resize(challenge.size() - 4);
+  challenge += unhex("07000800") + unhex("0102030405060708") + unhex("00000000");
+  challenge[40] = static_cast<char>(36 + 12);
+  challenge[42] = static_cast<char>(36 + 12);
+  auto m = detail::make_ntlm({"User", "Password", "", "", 0}, unhex("aaaaaaaaaaaaaaaa"), 0);
+  m->initial_response();
+  CHECK_THAT(m->describe_challenge(challenge), ContainsSubstring("timestamp"));
+  auto auth = m->respond(challenge).response;
+  CHECK(ntlm_field(auth, 12) == std::string(24, '\0'));
+  CHECK(crypto::hex(ntlm_field(auth, 20).substr(24, 8)) == "0102030405060708");
+}
+
+TEST_CASE("NTLM: MD4 from nettle, RFC 1320 vectors", "[sasl][ntlm]") {
+  CHECK(crypto::hex(crypto::md4("")) == "31d6cfe0d16ae931b73c59d7e0c089c0");
+  CHECK(crypto::hex(crypto::md4("abc")) == "a448017aaf21d8525fc10ae87aa6729d");
+}

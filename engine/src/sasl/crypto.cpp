@@ -2,6 +2,7 @@
 
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
+#include <nettle/md4.h>
 #include <psa/crypto.h>
 
 #include <stdexcept>
@@ -50,6 +51,15 @@ std::string pbkdf2(Hash h, std::string_view password, std::string_view salt, uns
   if (mbedtls_pkcs5_pbkdf2_hmac_ext(md_type(h), bytes(password), password.size(), bytes(salt), salt.size(), iterations,
                                     static_cast<std::uint32_t>(out.size()), reinterpret_cast<unsigned char*>(out.data())) != 0)
     throw std::runtime_error("PBKDF2 failed");
+  return out;
+}
+
+std::string md4(std::string_view data) {
+  md4_ctx ctx;
+  md4_init(&ctx);
+  md4_update(&ctx, data.size(), bytes(data));
+  std::string out(MD4_DIGEST_SIZE, '\0');
+  md4_digest(&ctx, out.size(), reinterpret_cast<std::uint8_t*>(out.data()));
   return out;
 }
 

@@ -11,6 +11,8 @@ enum class Hash { Md5, Sha1, Sha256 };
 std::string digest(Hash h, std::string_view data);
 std::string hmac(Hash h, std::string_view key, std::string_view data);
 std::string pbkdf2(Hash h, std::string_view password, std::string_view salt, unsigned iterations);
+// MD4 (for the NTLM NT hash only; mbedTLS 3 has no MD4, so it comes from nettle).
+std::string md4(std::string_view data);
 std::string random_bytes(std::size_t n);
 std::string hex(std::string_view bytes);  // lower case
 

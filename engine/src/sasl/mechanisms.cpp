@@ -52,9 +52,9 @@ class Login final : public Mechanism {
 }  // namespace
 
 // Strongest first: mutual authentication without revealing the password (SCRAM), then challenge-response
-// (DIGEST-MD5 also proves the server; CRAM-MD5 does not), then the password in the clear (inside TLS).
+// (DIGEST-MD5 also proves the server; CRAM-MD5 and NTLMv2 do not), then the password in the clear (inside TLS).
 const std::vector<std::string>& supported_mechanisms() {
-  static const std::vector<std::string> kMechs = {"SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "CRAM-MD5",
+  static const std::vector<std::string> kMechs = {"SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "CRAM-MD5", "NTLM",
                                                   "PLAIN",         "LOGIN",       "OAUTHBEARER", "XOAUTH2"};
   return kMechs;
 }
@@ -95,6 +95,7 @@ std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentia
   if (name == "DIGEST-MD5") return detail::make_digest_md5(credentials);
   if (name == "SCRAM-SHA-1") return detail::make_scram(crypto::Hash::Sha1, credentials);
   if (name == "SCRAM-SHA-256") return detail::make_scram(crypto::Hash::Sha256, credentials);
+  if (name == "NTLM") return detail::make_ntlm(credentials);
   if (name == "XOAUTH2") return detail::make_xoauth2(credentials);
   if (name == "OAUTHBEARER") return detail::make_oauthbearer(credentials);
   return nullptr;

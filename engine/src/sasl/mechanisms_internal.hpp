@@ -1,7 +1,9 @@
 #pragma once
 // Factories of the individual mechanisms; the nonce parameters let known-answer tests fix the
 // otherwise random client nonce.
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +17,9 @@ std::unique_ptr<Mechanism> make_cram_md5(const Credentials& c);
 // service: the digest-uri's protocol part ("smtp" here; the RFC's example uses "imap").
 std::unique_ptr<Mechanism> make_digest_md5(const Credentials& c, std::string cnonce = {}, std::string service = "smtp");
 std::unique_ptr<Mechanism> make_scram(crypto::Hash hash, const Credentials& c, std::string cnonce = {});
+// NTLM with an NTLMv2 response; timestamp: FILETIME used when the server sends none (default: now).
+std::unique_ptr<Mechanism> make_ntlm(const Credentials& c, std::string client_challenge = {},
+                                     std::optional<std::uint64_t> timestamp = std::nullopt);
 std::unique_ptr<Mechanism> make_xoauth2(const Credentials& c);
 std::unique_ptr<Mechanism> make_oauthbearer(const Credentials& c);
 
