@@ -161,3 +161,55 @@ TEST_CASE("check: every Dovecot mechanism, right and wrong password, no secret a
     }
   }
 }
+
+// OAUTHBEARER and XOAUTH2 against Dovecot's oauth2 passdb (a JWT validated locally) on the stack's oauth
+// listener, which offers only those two.
+TEST_CASE("Dovecot: OAUTHBEARER and XOAUTH2 with a valid and an invalid token", "[dovecot][auth][oauth]") {
+  std::string mechanism = GENERATE(as<std::string>{}, "OAUTHBEARER", "XOAUTH2");
+  CAPTURE(mechanism);
+  auto s = test::stack_settings("MAILSTACK_OAUTH_PORT");
+  s.sasl_mechanisms = {mechanism};
+  s.password.clear();
+  SessionOptions options;
+  options.oauth_access_token = test::fact("MAILSTACK_OAUTH_TOKEN");
+  s.password = options.oauth_access_token;  // as check does: the token stands in for the password
+  auto ok = run_session(s, stop_after_auth(), options);
+  INFO(transcript_text(ok));
+  REQUIRE(ok.ok);
+  CHECK(ok.auth.mechanism == mechanism);
+  CHECK(ok.auth.offered == std::vector<std::string>{"OAUTHBEARER", "XOAUTH2"});
+  require_no_secret(transcript_text(ok), options.oauth_access_token);
+
+  // A token signed with another key: Dovecot answers with its JSON error, which the client acknowledges.
+  std::string forged = options.oauth_access_token.substr(0, options.oauth_access_token.rfind('.')) + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  options.oauth_access_token = forged;
+  s.password = forged;
+  auto bad = run_session(s, stop_after_auth(), options);
+  INFO(transcript_text(bad));
+  REQUIRE_FALSE(bad.ok);
+  CHECK(bad.failure->category == FailureCategory::Auth);
+  CHECK(bad.failure->reply_code == 535);
+  CHECK(bad.failure->enhanced_code == "5.7.8");
+  REQUIRE(bad.auth.steps.size() == 4);
+  CHECK(bad.auth.steps[1].text.find("\"status\":") != std::string::npos);  // the decoded JSON error
+  CHECK(bad.auth.steps[2].text.find(mechanism == "OAUTHBEARER" ? "%x01" : "empty response") != std::string::npos);
+  require_no_secret(transcript_text(bad), forged);
+}
+
+TEST_CASE("check: --oauth-token-env against Dovecot, the token nowhere in output, log or report", "[cli][dovecot][oauth]") {
+  test::TempDir dir;
+  auto json_path = dir.path / "report.json";
+  auto log_path = dir.path / "engine.log";
+  std::string token = test::fact("MAILSTACK_OAUTH_TOKEN");
+  auto run = test::run_binary("check --host localhost --port " + test::fact("MAILSTACK_OAUTH_PORT") + " --ca-file " +
+                                  test::fact("MAILSTACK_CA_FILE") + " --color never --timeout 10 --user " +
+                                  test::fact("MAILSTACK_USER") + " --oauth-token-env SMTPWB_TOKEN --stop-after auth --json " +
+                                  json_path.string() + " --log-file " + log_path.string(),
+                              "SMTPWB_TOKEN=" + token);
+  INFO(run.out);
+  CHECK(run.status == 0);
+  auto report = nlohmann::json::parse(test::slurp(json_path));
+  CHECK(report["auth"]["mechanism"] == "OAUTHBEARER");
+  CHECK(report["auth"]["permitted"] == nlohmann::json::array({"OAUTHBEARER", "XOAUTH2"}));
+  for (const auto& text : {run.out, test::slurp(log_path), report.dump()}) require_no_secret(text, token);
+}

@@ -220,13 +220,13 @@ check_prereqs() {
   getent group postdrop >/dev/null || fail "required system group 'postdrop' does not exist"
 }
 
-# Five distinct free ports on 127.0.0.1: all sockets are bound at the same time so the kernel
+# Six distinct free ports on 127.0.0.1: all sockets are bound at the same time so the kernel
 # cannot hand out the same port twice; they are closed right before Postfix binds them.
 pick_ports() {
   python3 -c '
 import socket
 socks = []
-for _ in range(5):
+for _ in range(6):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -297,13 +297,19 @@ default_internal_user = dovecot
 default_login_user = dovenull
 
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256
+auth_mechanisms = plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256 oauthbearer xoauth2
 # The default allows ASCII letters/digits/.-_@ only; empty = any character (UTF-8 user names).
 auth_username_chars =
 # Tests should not wait 2 s after every failed AUTH.
 auth_failure_delay = 0
 auth_verbose = yes
 
+# Bearer tokens: JWTs (HS256) validated locally with the key in $DV_DIR/oauth-keys (see make_oauth).
+passdb {
+  driver = oauth2
+  mechanisms = oauthbearer xoauth2
+  args = $DV_DIR/oauth2.conf.ext
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $DV_DIR/users
@@ -323,6 +329,32 @@ service auth {
   }
 }
 EOF
+}
+
+# A random HS256 key for Dovecot's local JWT validation, and one valid token for alice (1 hour).
+make_oauth() {
+  local keys=$DV_DIR/oauth-keys/default/HS256
+  mkdir -p "$keys"
+  cat >"$DV_DIR/oauth2.conf.ext" <<EOF
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$DV_DIR/oauth-keys/
+username_attribute = email
+EOF
+  OAUTH_TOKEN=$(python3 - "$keys/default" "$USER_ASCII" <<'EOF'
+import base64, hashlib, hmac, json, os, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+key = os.urandom(32)
+with open(sys.argv[1], "w") as f:
+    f.write(base64.b64encode(key).decode())
+now = int(time.time())
+head = b64(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
+body = b64(json.dumps({"sub": sys.argv[2], "email": sys.argv[2], "iat": now, "nbf": now, "exp": now + 3600}).encode())
+sig = b64(hmac.new(key, (head + "." + body).encode(), hashlib.sha256).digest())
+print(head + "." + body + "." + sig)
+EOF
+  ) || fail "creating the OAuth test token failed"
+  chown -R root:dovecot "$DV_DIR/oauth-keys" "$DV_DIR/oauth2.conf.ext"
+  chmod -R u=rwX,g=rX,o= "$DV_DIR/oauth-keys" "$DV_DIR/oauth2.conf.ext"
 }
 
 write_postfix_conf() {
@@ -388,6 +420,8 @@ smtpd_sasl_auth_enable = yes
 smtpd_tls_auth_only = no
 smtpd_sasl_security_options = noanonymous
 smtpd_sasl_tls_security_options = noanonymous
+# Bearer-token mechanisms only on the oauth listener (master.cf overrides this there).
+smtpd_sasl_mechanism_filter = !external, !oauthbearer, !xoauth2, static:rest
 
 # Server TLS material; the security level is set per listener.
 smtpd_tls_security_level = none
@@ -439,6 +473,13 @@ $HOST:$PORT_TLS13 inet n - n - - smtpd
   -o smtpd_tls_mandatory_protocols=>=TLSv1.3
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes
+# 6. OAUTH: STARTTLS required, AUTH with bearer tokens only (OAUTHBEARER, XOAUTH2 via Dovecot's oauth2).
+$HOST:$PORT_OAUTH inet n - n - - smtpd
+  -o syslog_name=postfix/oauth
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_mechanism_filter=oauthbearer,xoauth2
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
 qmgr       unix  n       -       n       300     1       qmgr
@@ -492,7 +533,7 @@ start_postfix() {
 
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
-  python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" \
+  python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" \
     "tls:$PORT_IMPLICIT" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
@@ -541,6 +582,8 @@ MAILSTACK_SUBMISSION_PORT=$PORT_SUBMISSION
 MAILSTACK_IMPLICIT_PORT=$PORT_IMPLICIT
 MAILSTACK_TLS12_PORT=$PORT_TLS12
 MAILSTACK_TLS13_PORT=$PORT_TLS13
+MAILSTACK_OAUTH_PORT=$PORT_OAUTH
+MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
 MAILSTACK_SERVER_NAME=$SERVER_NAME
 MAILSTACK_MAILDIR=$MAILDIR
@@ -574,13 +617,14 @@ cmd_start() {
   rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 < <(pick_ports) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH < <(pick_ports) ||
     fail "could not pick free ports"
-  [[ -n "${PORT_TLS13:-}" ]] || fail "could not pick free ports"
+  [[ -n "${PORT_OAUTH:-}" ]] || fail "could not pick free ports"
 
   make_tls
   make_maildir
   write_dovecot_conf
+  make_oauth
   write_postfix_conf
   postconf -c "$PF_CONF" >/dev/null 2>"$LOG_DIR/postconf-check.log" ||
     fail "postconf rejected the generated main.cf"
@@ -590,7 +634,7 @@ cmd_start() {
   wait_for_banners
   write_env
   trap - EXIT
-  log "mail stack running in $D (plain $PORT_PLAIN, submission $PORT_SUBMISSION, implicit $PORT_IMPLICIT, tls12 $PORT_TLS12, tls13 $PORT_TLS13)"
+  log "mail stack running in $D (plain $PORT_PLAIN, submission $PORT_SUBMISSION, implicit $PORT_IMPLICIT, tls12 $PORT_TLS12, tls13 $PORT_TLS13, oauth $PORT_OAUTH)"
 }
 
 # ---------------------------------------------------------------------------------------------------
