@@ -341,7 +341,9 @@ class Runner {
   // One SASL exchange (RFC 4954). Every step goes to the transcript as sent (base64, unless it carries a
   // secret) and decoded, secrets masked, and into the report's auth steps.
   void sasl_exchange(const std::string& chosen, bool bearer) {
-    sasl::Credentials credentials{s_.username, bearer ? opt_.oauth_access_token : s_.password, {}, s_.address, s_.port};
+    std::string user = s_.username;
+    if (chosen == "NTLM" && !s_.auth_domain.empty() && user.find('\\') == std::string::npos) user = s_.auth_domain + "\\" + user;
+    sasl::Credentials credentials{user, bearer ? opt_.oauth_access_token : s_.password, {}, s_.address, s_.port};
     auto mech = sasl::make_mechanism(chosen, credentials);
     Reply r;
     if (auto first = mech->initial_response()) {
@@ -369,8 +371,9 @@ class Runner {
       } catch (const sasl::SaslError& e) {
         auth_step("client", "* (cancelled: " + std::string(e.what()) + ")");
         send_line("*", "*");
-        read_reply();
-        fail(FailureCategory::Auth, std::string("Authentication aborted: ") + e.what());
+        Reply cancelled = read_reply();
+        auth_step("server", cancelled.first_line());
+        fail(FailureCategory::Auth, std::string("Authentication aborted: ") + e.what(), &cancelled);
       }
       std::string wire = base64_encode(step.response);
       auth_step("client", step.display);
