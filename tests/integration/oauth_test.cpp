@@ -17,7 +17,7 @@ using namespace smtpwb;
 namespace {
 
 const std::map<std::string, std::string>& oauth_stack() {
-  static const auto facts = test::read_facts("OAUTHSTACK_ENV", SMTPWB_OAUTHSTACK_ENV);
+  static const auto facts = test::read_facts("OAUTHSTACK_ENV");
   return facts;
 }
 std::string ofact(const std::string& key) { return oauth_stack().at(key); }
@@ -71,7 +71,7 @@ void require_no_token(const std::string& text, const std::string& token) {
 
 }  // namespace
 
-TEST_CASE("XOAUTH2 with a valid access token", "[oauth][xoauth2]") {
+TEST_CASE("XOAUTH2 with a valid access token", "[oauthstack][oauth][xoauth2]") {
   SessionOptions options;
   options.oauth_access_token = stack_file("static-token");
   TestRequest request;
@@ -84,7 +84,7 @@ TEST_CASE("XOAUTH2 with a valid access token", "[oauth][xoauth2]") {
   require_no_token(all_text(r), options.oauth_access_token);
 }
 
-TEST_CASE("XOAUTH2 with an invalid token: the JSON error is shown decoded and answered", "[oauth][xoauth2]") {
+TEST_CASE("XOAUTH2 with an invalid token: the JSON error is shown decoded and answered", "[oauthstack][oauth][xoauth2]") {
   SessionOptions options;
   options.oauth_access_token = "expired-token-0123456789";
   auto r = run_session(oauth_settings(), {}, options);
@@ -99,7 +99,7 @@ TEST_CASE("XOAUTH2 with an invalid token: the JSON error is shown decoded and an
   require_no_token(all_text(r), options.oauth_access_token);
 }
 
-TEST_CASE("Anonymous against a server that requires AUTH: category auth with 530", "[oauth][auth]") {
+TEST_CASE("Anonymous against a server that requires AUTH: category auth with 530", "[oauthstack][oauth][auth]") {
   auto s = oauth_settings();
   s.auth_type = AuthType::Default;
   s.anonymous = true;
@@ -114,7 +114,7 @@ TEST_CASE("Anonymous against a server that requires AUTH: category auth with 530
   CHECK(r.failure->phase == Phase::Mail);
 }
 
-TEST_CASE("OAuth sign-in: PKCE, loopback redirect, token exchange, refresh, then XOAUTH2", "[oauth][flow]") {
+TEST_CASE("OAuth sign-in: PKCE, loopback redirect, token exchange, refresh, then XOAUTH2", "[oauthstack][oauth][flow]") {
   oauth::Flow flow(test_client());
   std::string url = flow.start();
   CHECK(url.find("code_challenge_method=S256") != std::string::npos);
@@ -146,7 +146,7 @@ TEST_CASE("OAuth sign-in: PKCE, loopback redirect, token exchange, refresh, then
   CHECK(r.ok);
 }
 
-TEST_CASE("OAuth sign-in: a wrong client secret, a forged state, cancel", "[oauth][flow]") {
+TEST_CASE("OAuth sign-in: a wrong client secret, a forged state, cancel", "[oauthstack][oauth][flow]") {
   net::CancelFlag cancel{false};
   SECTION("wrong client secret: the token endpoint's error is named") {
     auto client = test_client();
@@ -184,7 +184,7 @@ TEST_CASE("OAuth sign-in: a wrong client secret, a forged state, cancel", "[oaut
   }
 }
 
-TEST_CASE("check: --oauth-client-id runs the sign-in, prints the URL, authenticates with XOAUTH2", "[oauth][cli]") {
+TEST_CASE("check: --oauth-client-id runs the sign-in, prints the URL, authenticates with XOAUTH2", "[oauthstack][oauth][cli]") {
   test::TempDir dir;
   auto json_path = dir.path / "report.json";
   auto log_path = dir.path / "engine.log";
@@ -226,7 +226,7 @@ TEST_CASE("check: --oauth-client-id runs the sign-in, prints the URL, authentica
   }
 }
 
-TEST_CASE("check: --oauth-token-env with a valid and an invalid token", "[oauth][cli]") {
+TEST_CASE("check: --oauth-token-env with a valid and an invalid token", "[oauthstack][oauth][cli]") {
   test::TempDir dir;
   auto json_path = dir.path / "report.json";
   std::string args = "check --host localhost --port " + ofact("OAUTHSTACK_SMTP_PORT") + " --ca-file " +

@@ -17,11 +17,9 @@
 
 namespace test {
 
-// KEY=VALUE facts written by a server script's start (path in the environment variable `var`, or
-// `fallback`).
-inline std::map<std::string, std::string> read_facts(const char* var, const char* fallback = nullptr) {
+// KEY=VALUE facts written by a server script's start (path in the environment variable `var`).
+inline std::map<std::string, std::string> read_facts(const char* var) {
   const char* path = std::getenv(var);
-  if (!path) path = fallback;
   if (!path) throw std::runtime_error(std::string(var) + " is not set: run these tests through ctest (fixtures)");
   std::ifstream in(path);
   if (!in) throw std::runtime_error(std::string("cannot read ") + path + ": did the fixture's start fail?");
