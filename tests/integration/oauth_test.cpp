@@ -5,6 +5,10 @@
 #include <catch2/catch_test_macros.hpp>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <thread>
 
 #include "smtpwb/base64.hpp"
@@ -173,6 +177,20 @@ TEST_CASE("OAuth sign-in: a wrong client secret, a forged state, cancel", "[oaut
     });
     CHECK_THROWS_AS(flow.wait_for_redirect(cancel, net::Deadline::in(std::chrono::seconds(10))), oauth::OAuthError);
     forger.join();
+  }
+  SECTION("an idle connection (a browser's preconnect) does not hold up the redirect") {
+    oauth::Flow flow(test_client());
+    std::string url = flow.start();
+    auto port = std::stoi(flow.redirect_uri().substr(std::string("http://127.0.0.1:").size()));
+    net::Fd idle(::socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(static_cast<std::uint16_t>(port));
+    REQUIRE(::connect(idle.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    std::thread browser([&] { browse(url); });
+    CHECK_FALSE(flow.wait_for_redirect(cancel, net::Deadline::in(std::chrono::seconds(10))).empty());
+    browser.join();
   }
   SECTION("cancel ends the wait at once") {
     oauth::Flow flow(test_client());

@@ -147,7 +147,15 @@ std::string Flow::wait_for_redirect(const net::CancelFlag& cancel, net::Deadline
     net::wait_ready(listener_.get(), POLLIN, deadline, cancel, "the browser's redirect");
     net::Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!conn) continue;
-    std::string target = read_request_target(conn.get(), cancel, deadline);
+    // Browsers open speculative connections that never send a request: give each a few seconds only.
+    auto request_deadline = std::min(deadline.at, net::Clock::now() + std::chrono::seconds(3));
+    std::string target;
+    try {
+      target = read_request_target(conn.get(), cancel, net::Deadline{request_deadline});
+    } catch (const net::TimedOut&) {
+      if (deadline.passed()) throw;
+      continue;
+    }
     std::string code = query_parameter(target, "code");
     std::string error = query_parameter(target, "error");
     if (code.empty() && error.empty()) {  // favicon or a stray request

@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "smtpwb/net/stream.hpp"
+
 namespace smtpwb::sasl::crypto {
 
 namespace {
@@ -64,8 +66,7 @@ std::string md4(std::string_view data) {
 }
 
 std::string random_bytes(std::size_t n) {
-  static const psa_status_t init = psa_crypto_init();  // thread-safe once; psa_crypto_init is idempotent
-  if (init != PSA_SUCCESS) throw std::runtime_error("the random number generator could not start");
+  net::init_crypto();
   std::string out(n, '\0');
   if (psa_generate_random(reinterpret_cast<std::uint8_t*>(out.data()), n) != PSA_SUCCESS)
     throw std::runtime_error("no random bytes available");
