@@ -53,6 +53,20 @@ TEST_CASE("DIGEST-MD5: the challenge is parsed and summarised", "[sasl][digest-m
   CHECK_THROWS_AS(m->respond("nonce=\"abc\",qop=\"auth-conf\",algorithm=md5-sess"), SaslError);
 }
 
+TEST_CASE("DIGEST-MD5: ISO 8859-1 unless the server offers charset=utf-8", "[sasl][digest-md5]") {
+  Credentials c{"j\xC3\xBCrgen", "p\xC3\xA4ss", "", "mail.example", 0};
+  auto latin1 = detail::make_digest_md5(c, "cnonce");
+  auto step = latin1->respond("nonce=\"n\",qop=\"auth\",algorithm=md5-sess");
+  CHECK_THAT(step.response, ContainsSubstring("username=\"j\xFCrgen\""));
+  CHECK_THAT(step.response, !ContainsSubstring("charset"));
+  auto utf8 = detail::make_digest_md5(c, "cnonce");
+  auto utf8_step = utf8->respond("nonce=\"n\",qop=\"auth\",algorithm=md5-sess,charset=utf-8");
+  CHECK_THAT(utf8_step.response, ContainsSubstring("username=\"j\xC3\xBCrgen\""));
+  CHECK_THAT(utf8_step.response, ContainsSubstring("charset=utf-8"));
+  auto greek = detail::make_digest_md5({"u", "\xCE\xB1", "", "h", 0}, "cnonce");
+  CHECK_THROWS_AS(greek->respond("nonce=\"n\",qop=\"auth\",algorithm=md5-sess"), SaslError);
+}
+
 TEST_CASE("SCRAM-SHA-1: RFC 5802 example", "[sasl][scram]") {
   auto m = detail::make_scram(crypto::Hash::Sha1, {"user", "pencil", "", "", 0}, "fyko+d2lbbFgONRv9qkxdawL");
   auto first = m->initial_response();

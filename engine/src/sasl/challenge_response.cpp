@@ -3,6 +3,7 @@
 
 #include "sasl/mechanisms_internal.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/smtp/message.hpp"
 #include "text.hpp"
 
 namespace smtpwb::sasl::detail {
@@ -107,6 +108,16 @@ class DigestMd5 final : public Mechanism {
     realm_ = field(fields, "realm");
     if (auto comma = realm_.find(','); comma != std::string::npos) realm_.resize(comma);
     utf8_ = text::lower(field(fields, "charset")) == "utf-8";
+    // Without charset=utf-8 the server expects ISO 8859-1 (RFC 2831 2.1.2.1).
+    if (!utf8_) {
+      try {
+        c_.username = smtp::convert_from_utf8(c_.username, "ISO-8859-1");
+        c_.password = smtp::convert_from_utf8(c_.password, "ISO-8859-1");
+      } catch (const smtp::ConversionError&) {
+        throw SaslError("the server does not accept UTF-8 in DIGEST-MD5, and the user name or password has characters "
+                        "ISO 8859-1 lacks");
+      }
+    }
     if (cnonce_.empty()) cnonce_ = client_nonce();
     digest_uri_ = service_ + "/" + c_.service_host;
 
