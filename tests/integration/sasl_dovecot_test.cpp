@@ -213,3 +213,52 @@ TEST_CASE("check: --oauth-token-env against Dovecot, the token nowhere in output
   CHECK(report["auth"]["permitted"] == nlohmann::json::array({"OAUTHBEARER", "XOAUTH2"}));
   for (const auto& text : {run.out, test::slurp(log_path), report.dump()}) require_no_secret(text, token);
 }
+
+// NTLM (NTLMv2) against Cyrus SASL's NTLM plugin behind Postfix, on the stack's ntlm listener.
+TEST_CASE("Cyrus SASL: NTLM with NTLMv2, domain from DOMAIN\\user or the setting, wrong password", "[ntlm][auth]") {
+  auto s = test::stack_settings("MAILSTACK_NTLM_PORT");
+  s.username = "EXAMPLE\\alice";
+  auto r = run_session(s, stop_after_auth());
+  INFO(transcript_text(r));
+  REQUIRE(r.ok);
+  CHECK(r.auth.mechanism == "NTLM");  // the only one offered here
+  std::string text = transcript_text(r);
+  CHECK(text.find("NTLM CHALLENGE_MESSAGE, flags UNICODE") != std::string::npos);
+  CHECK(text.find("AUTHENTICATE_MESSAGE (NTLMv2), domain \"EXAMPLE\", user \"alice\"") != std::string::npos);
+  require_no_secret(text, s.password);
+
+  s.username = "alice";
+  s.auth_domain = "OTHERDOMAIN";
+  auto with_setting = run_session(s, stop_after_auth());
+  INFO(transcript_text(with_setting));
+  CHECK(with_setting.ok);
+  CHECK(transcript_text(with_setting).find("domain \"OTHERDOMAIN\"") != std::string::npos);
+
+  s.password = "Wrong-Secret-99";
+  auto wrong = run_session(s, stop_after_auth());
+  INFO(transcript_text(wrong));
+  REQUIRE_FALSE(wrong.ok);
+  CHECK(wrong.failure->category == FailureCategory::Auth);
+  CHECK(wrong.failure->reply_code == 535);
+  CHECK(wrong.failure->enhanced_code == "5.7.8");
+  require_no_secret(transcript_text(wrong), s.password);
+}
+
+TEST_CASE("check: NTLM, the password nowhere in output, log or report (raw, base64, UTF-16)", "[cli][ntlm]") {
+  test::TempDir dir;
+  auto json_path = dir.path / "report.json";
+  auto log_path = dir.path / "engine.log";
+  std::string password = test::fact("MAILSTACK_PASSWORD");
+  auto run = test::run_binary("check --host localhost --port " + test::fact("MAILSTACK_NTLM_PORT") + " --ca-file " +
+                                  test::fact("MAILSTACK_CA_FILE") + " --color never --timeout 10 --user 'EXAMPLE\\alice'" +
+                                  " --password-env SMTPWB_PW --stop-after auth --json " + json_path.string() +
+                                  " --log-file " + log_path.string(),
+                              "SMTPWB_PW=" + password);
+  INFO(run.out);
+  CHECK(run.status == 0);
+  auto report = nlohmann::json::parse(test::slurp(json_path));
+  CHECK(report["auth"]["mechanism"] == "NTLM");
+  REQUIRE(report["auth"]["steps"].size() == 4);
+  CHECK(report["auth"]["steps"][1]["text"].get<std::string>().find("target \"MAIL.EXAMPLE.TEST\"") != std::string::npos);
+  for (const auto& text : {run.out, test::slurp(log_path), report.dump()}) require_no_secret(text, password);
+}

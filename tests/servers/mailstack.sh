@@ -55,6 +55,7 @@ set_paths() {
   DV_BASE=$DV_DIR/run
   DV_PIDFILE=$DV_BASE/master.pid
   DV_AUTH_SOCKET=$DV_BASE/auth-postfix
+  CY_DIR=$D/cyrus-sasl
   MAILDIR=$D/maildir
   LOG_DIR=$D/log
 }
@@ -211,7 +212,7 @@ check_traversable() {
 check_prereqs() {
   ((EUID == 0)) || fail "must run as root (Postfix and Dovecot masters need it)"
   local c
-  for c in postfix postconf dovecot openssl python3 ps awk; do
+  for c in postfix postconf dovecot openssl python3 ps awk saslpasswd2; do
     command -v "$c" >/dev/null || fail "required command '$c' not found"
   done
   for c in postfix dovecot dovenull "$MAIL_USER"; do
@@ -220,13 +221,13 @@ check_prereqs() {
   getent group postdrop >/dev/null || fail "required system group 'postdrop' does not exist"
 }
 
-# Six distinct free ports on 127.0.0.1: all sockets are bound at the same time so the kernel
+# Seven distinct free ports on 127.0.0.1: all sockets are bound at the same time so the kernel
 # cannot hand out the same port twice; they are closed right before Postfix binds them.
 pick_ports() {
   python3 -c '
 import socket
 socks = []
-for _ in range(6):
+for _ in range(7):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -357,6 +358,23 @@ EOF
   chmod -R u=rwX,g=rX,o= "$DV_DIR/oauth-keys" "$DV_DIR/oauth2.conf.ext"
 }
 
+# Cyrus SASL for the NTLM listener: alice with the ASCII password in a sasldb that smtpd can read.
+# Debian's Postfix reads the Cyrus configuration from config_directory/sasl/smtpd.conf (it ignores
+# cyrus_sasl_config_path).
+write_cyrus_conf() {
+  mkdir -p "$CY_DIR" "$PF_CONF/sasl"
+  cat >"$PF_CONF/sasl/smtpd.conf" <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: $CY_DIR/sasldb2
+mech_list: NTLM
+EOF
+  printf '%s' "$PASS_ASCII" | saslpasswd2 -f "$CY_DIR/sasldb2" -p -c -u "$DOMAIN" "${USER_ASCII%%@*}" ||
+    fail "saslpasswd2 could not create the NTLM user"
+  chown root:postfix "$CY_DIR/sasldb2"
+  chmod 640 "$CY_DIR/sasldb2"
+}
+
 write_postfix_conf() {
   mkdir -p "$PF_CONF" "$PF_DATA"
   # queue_directory must be root-owned and not group/other writable; postfix creates the
@@ -480,6 +498,16 @@ $HOST:$PORT_OAUTH inet n - n - - smtpd
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes
   -o smtpd_sasl_mechanism_filter=oauthbearer,xoauth2
+# 7. NTLM: STARTTLS required, AUTH NTLM through Cyrus SASL (its NTLM plugin verifies NTLMv2; Dovecot's
+# NTLM needs Samba's winbind). Users and plaintext passwords in $CY_DIR/sasldb2.
+$HOST:$PORT_NTLM inet n - n - - smtpd
+  -o syslog_name=postfix/ntlm
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_type=cyrus
+  -o smtpd_sasl_path=smtpd
+  -o smtpd_sasl_local_domain=$DOMAIN
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
 qmgr       unix  n       -       n       300     1       qmgr
@@ -533,7 +561,7 @@ start_postfix() {
 
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
-  python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" \
+  python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" "$PORT_NTLM" \
     "tls:$PORT_IMPLICIT" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
@@ -583,6 +611,7 @@ MAILSTACK_IMPLICIT_PORT=$PORT_IMPLICIT
 MAILSTACK_TLS12_PORT=$PORT_TLS12
 MAILSTACK_TLS13_PORT=$PORT_TLS13
 MAILSTACK_OAUTH_PORT=$PORT_OAUTH
+MAILSTACK_NTLM_PORT=$PORT_NTLM
 MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
 MAILSTACK_SERVER_NAME=$SERVER_NAME
@@ -614,17 +643,18 @@ cmd_start() {
 
   # Fresh state on every start (an old Maildir is emptied too): remove only what this script
   # creates. DIR itself becomes 0755 (e.g. after mktemp -d) so the unprivileged daemons can enter it.
-  rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$MAILDIR" "$LOG_DIR"
+  rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH < <(pick_ports) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM < <(pick_ports) ||
     fail "could not pick free ports"
-  [[ -n "${PORT_OAUTH:-}" ]] || fail "could not pick free ports"
+  [[ -n "${PORT_NTLM:-}" ]] || fail "could not pick free ports"
 
   make_tls
   make_maildir
   write_dovecot_conf
   make_oauth
+  write_cyrus_conf
   write_postfix_conf
   postconf -c "$PF_CONF" >/dev/null 2>"$LOG_DIR/postconf-check.log" ||
     fail "postconf rejected the generated main.cf"
@@ -634,7 +664,7 @@ cmd_start() {
   wait_for_banners
   write_env
   trap - EXIT
-  log "mail stack running in $D (plain $PORT_PLAIN, submission $PORT_SUBMISSION, implicit $PORT_IMPLICIT, tls12 $PORT_TLS12, tls13 $PORT_TLS13, oauth $PORT_OAUTH)"
+  log "mail stack running in $D (plain $PORT_PLAIN, submission $PORT_SUBMISSION, implicit $PORT_IMPLICIT, tls12 $PORT_TLS12, tls13 $PORT_TLS13, oauth $PORT_OAUTH, ntlm $PORT_NTLM)"
 }
 
 # ---------------------------------------------------------------------------------------------------
