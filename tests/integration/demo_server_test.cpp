@@ -22,7 +22,7 @@ struct Demo {
     s.timeout_s = 5;
     return s;
   }
-  SessionOptions options() const { return {server.ca_file(), {}}; }
+  SessionOptions options() const { return {server.ca_file(), {}, {}}; }
 };
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 }  // namespace

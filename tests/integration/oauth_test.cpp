@@ -141,11 +141,15 @@ TEST_CASE("OAuth sign-in: PKCE, loopback redirect, token exchange, refresh, then
   CHECK(refreshed.access_token != tokens.access_token);
   CHECK(refreshed.refresh_token == tokens.refresh_token);  // kept when the provider does not rotate it
 
+  // As the GUI does for Gmail OAuth: the settings' username holds the client id, the account comes apart.
+  auto settings = oauth_settings();
+  settings.username = ofact("OAUTHSTACK_CLIENT_ID");
   SessionOptions options;
   options.oauth_access_token = refreshed.access_token;
+  options.oauth_user = ofact("OAUTHSTACK_USER");
   TestRequest request;
   request.stop_after = StopAfter::Auth;
-  auto r = run_session(oauth_settings(), request, options);
+  auto r = run_session(settings, request, options);
   INFO(all_text(r));
   CHECK(r.ok);
 }

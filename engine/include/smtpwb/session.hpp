@@ -15,6 +15,9 @@ struct SessionOptions {
   std::string extra_ca_file;
   // An OAuth 2.0 access token (secret) for XOAUTH2/OAUTHBEARER: from the OAuth flow or given directly.
   std::string oauth_access_token;
+  // The mail account XOAUTH2/OAUTHBEARER authenticate as; empty: settings.username. (With Gmail OAuth the
+  // dialog's username field holds the Application Id, so the GUI passes the account here.)
+  std::string oauth_user;
 };
 
 class Session {

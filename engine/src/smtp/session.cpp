@@ -341,7 +341,7 @@ class Runner {
   // One SASL exchange (RFC 4954). Every step goes to the transcript as sent (base64, unless it carries a
   // secret) and decoded, secrets masked, and into the report's auth steps.
   void sasl_exchange(const std::string& chosen, bool bearer) {
-    std::string user = s_.username;
+    std::string user = bearer && !opt_.oauth_user.empty() ? opt_.oauth_user : s_.username;
     if (chosen == "NTLM" && !s_.auth_domain.empty() && user.find('\\') == std::string::npos) user = s_.auth_domain + "\\" + user;
     sasl::Credentials credentials{user, bearer ? opt_.oauth_access_token : s_.password, {}, s_.address, s_.port};
     auto mech = sasl::make_mechanism(chosen, credentials);
