@@ -57,7 +57,8 @@ class Flow {
   // Waits for the browser's redirect to the loopback address; returns the authorization code.
   // Throws OAuthError (denied, wrong state), net::TimedOut or net::Cancelled.
   std::string wait_for_redirect(const net::CancelFlag& cancel, net::Deadline deadline);
-  // Exchanges the code for tokens at the token endpoint.
+  // Exchanges the code for tokens at the token endpoint. exchange() and refresh() throw OAuthError (the
+  // endpoint's error and description, or why it could not be reached), net::TimedOut or net::Cancelled.
   Tokens exchange(const std::string& code, const net::CancelFlag& cancel);
   // A new access token from a stored refresh token (the result keeps the refresh token when the
   // provider does not rotate it).

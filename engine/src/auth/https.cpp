@@ -70,11 +70,15 @@ HttpsResponse https_post_form(const HttpsRequest& request, const net::CancelFlag
   }
 
   std::string host_header = url.host + (url.port == 443 ? "" : ":" + std::to_string(url.port));
-  stream->write_all("POST " + url.path + " HTTP/1.0\r\nHost: " + host_header +
-                        "\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n"
-                        "User-Agent: SMTP-Workbench\r\nContent-Length: " + std::to_string(request.body.size()) +
-                        "\r\nConnection: close\r\n\r\n" + request.body,
-                    deadline);
+  std::string head = "POST " + url.path + " HTTP/1.0\r\nHost: " + host_header +
+                     "\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n"
+                     "User-Agent: SMTP-Workbench\r\nContent-Length: " + std::to_string(request.body.size()) +
+                     "\r\nConnection: close\r\n\r\n";
+  try {
+    stream->write_all(head + request.body, deadline);
+  } catch (const net::NetError& e) {
+    throw OAuthError("the connection to the token endpoint failed: " + std::string(e.what()));
+  }
   std::string raw;
   char buf[8192];
   while (raw.size() < (1u << 20)) {
