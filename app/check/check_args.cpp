@@ -1,9 +1,12 @@
 #include "check/check_args.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cctype>
 #include <functional>
 #include <map>
+
+#include "smtpwb/sasl/mechanism.hpp"
 
 namespace smtpwb::app {
 
@@ -45,6 +48,22 @@ std::optional<std::string> percent_decode(std::string_view text) {
     i += 2;
   }
   return out;
+}
+
+std::optional<UsageError> check_oauth_args(const CheckArgs& a) {
+  const bool token = a.oauth_token_env.has_value();
+  if (token && a.oauth_flow()) return UsageError{"give either --oauth-token-env or --oauth-client-id, not both"};
+  if (a.oauth_client_secret_env && !a.oauth_flow()) return UsageError{"--oauth-client-secret-env needs --oauth-client-id"};
+  if ((a.oauth_auth_url || a.oauth_token_url || a.oauth_scope) && !a.oauth_flow())
+    return UsageError{"--oauth-auth-url, --oauth-token-url and --oauth-scope need --oauth-client-id"};
+  if (a.oauth_auth_url.has_value() != a.oauth_token_url.has_value())
+    return UsageError{"--oauth-auth-url and --oauth-token-url go together"};
+  if ((token || a.oauth_flow()) && !a.user) return UsageError{"OAuth needs --user: the mail account to authenticate as"};
+  if ((token || a.oauth_flow()) && a.password_source != PasswordSource::None)
+    return UsageError{"OAuth uses a token, not a password: leave out --password-env/--password-file/--password-stdin"};
+  if (a.auth == "gmail-oauth" && !token && !a.oauth_flow())
+    return UsageError{"--auth gmail-oauth needs --oauth-token-env or --oauth-client-id"};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -132,7 +151,13 @@ Authentication
   --password-file F        read the password from the first line of file F
   --password-stdin         read the password from the first line of standard input
   --anonymous              do not authenticate
-  --sasl LIST              permitted mechanisms in order of preference, e.g. PLAIN,LOGIN
+  --sasl LIST              permitted mechanisms in order of preference, e.g. SCRAM-SHA-256,PLAIN
+                           (SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 CRAM-MD5 PLAIN LOGIN OAUTHBEARER XOAUTH2)
+  --auth TYPE              default | gmail-oauth
+  --oauth-token-env VAR    an OAuth 2.0 access token from variable VAR (XOAUTH2/OAUTHBEARER as --user)
+  --oauth-client-id ID     sign in with OAuth (prints the URL to open, waits for the loopback redirect)
+  --oauth-client-secret-env VAR   the OAuth client secret from variable VAR
+  --oauth-auth-url URL, --oauth-token-url URL, --oauth-scope S   endpoints and scope (default: Gmail's)
   --allow-plaintext-auth   allow credentials over an unencrypted connection
 Proxy
   --proxy URL              socks4://, socks4a://, socks5:// (server name resolved here), socks5h:// (resolved by
@@ -258,6 +283,17 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--proxy-user", str(a.proxy_user)},
       {"--proxy-password-env", str(a.proxy_password_env)},
       {"--proxy-domain", str(a.proxy_domain)},
+      {"--auth", Setter([&a](const std::string& v) -> std::optional<UsageError> {
+         if (!parse_auth_type(v)) return UsageError{"--auth: \"" + v + "\" is not one of default, gmail-oauth"};
+         a.auth = v;
+         return std::nullopt;
+       })},
+      {"--oauth-token-env", str(a.oauth_token_env)},
+      {"--oauth-client-id", str(a.oauth_client_id)},
+      {"--oauth-client-secret-env", str(a.oauth_client_secret_env)},
+      {"--oauth-auth-url", str(a.oauth_auth_url)},
+      {"--oauth-token-url", str(a.oauth_token_url)},
+      {"--oauth-scope", str(a.oauth_scope)},
   };
   std::map<std::string, bool*> switches = {
       {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
@@ -300,6 +336,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
   if ((a.subject || a.body_file) && !a.from) return UsageError{"--subject and --body-file need --from and --to"};
   if (a.stop_after == StopAfter::Rcpt && !a.from) return UsageError{"--stop-after rcpt needs --from and --to"};
   if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
+  if (auto e = check_oauth_args(a)) return e;
   if (a.demo && a.host) return UsageError{"--demo chooses the host itself; leave out --host"};
   if (!a.demo && !a.host && a.profile.empty()) return UsageError{"--host is required (or --profile, or --demo)"};
   if (!a.find_ports.empty() && !a.find_settings) return UsageError{"--find-ports needs --find-settings"};
@@ -370,11 +407,19 @@ std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSetting
   if (a.anonymous) s.anonymous = true;
   if (a.sasl) {
     s.sasl_mechanisms.clear();
+    const auto& supported = sasl::supported_mechanisms();
     for (auto m : split_list(*a.sasl)) {
       for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (std::find(supported.begin(), supported.end(), m) == supported.end()) {
+        std::string names;
+        for (const auto& n : supported) names += (names.empty() ? "" : ", ") + n;
+        return UsageError{"--sasl: \"" + m + "\" is not a supported mechanism (" + names + ")"};
+      }
       s.sasl_mechanisms.push_back(m);
     }
+    if (s.sasl_mechanisms.empty()) return UsageError{"--sasl: no mechanism given"};
   }
+  if (a.auth) s.auth_type = *parse_auth_type(*a.auth);
   if (a.allow_plaintext_auth) s.allow_plaintext_auth = true;
   if (a.ca_file) s.ca_file = *a.ca_file;
   if (a.no_verify) s.verify_certificate = false;

@@ -42,6 +42,10 @@ struct CheckArgs {
   std::vector<int> find_ports; // --find-ports; empty: 25, 465, 587, 2525
   std::optional<ProxyUrl> proxy;
   std::optional<std::string> proxy_user, proxy_domain, proxy_password_env;
+  // OAuth 2.0: a token directly, or the sign-in flow with a client id and secret.
+  std::optional<std::string> auth, oauth_token_env, oauth_client_id, oauth_client_secret_env, oauth_auth_url,
+      oauth_token_url, oauth_scope;
+  bool oauth_flow() const { return oauth_client_id.has_value(); }
 };
 
 struct UsageError {

@@ -17,6 +17,7 @@
 #include "smtpwb/files.hpp"
 #include "smtpwb/log.hpp"
 #include "smtpwb/probe_report.hpp"
+#include "smtpwb/oauth.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/session.hpp"
 
@@ -187,6 +188,54 @@ std::string write_reports(const CheckArgs& args, const ConnectionSettings& setti
   return {};
 }
 
+std::optional<std::string> env_value(const std::string& flag, const std::string& name, std::string& error) {
+  const char* v = std::getenv(name.c_str());
+  if (!v || !*v) {
+    error = flag + ": the environment variable " + name + " is not set";
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+oauth::Provider oauth_provider(const CheckArgs& a) {
+  oauth::Provider p = *oauth::find_provider("gmail");
+  if (a.oauth_auth_url) {
+    p = {"custom", "OAuth provider", *a.oauth_auth_url, *a.oauth_token_url, "", "", "", ""};
+    if (!a.oauth_scope) p.scope = oauth::find_provider("gmail")->scope;
+  }
+  if (a.oauth_scope) p.scope = *a.oauth_scope;
+  return p;
+}
+
+// The OAuth sign-in on the command line: print the URL, wait for the browser's loopback redirect,
+// exchange the code. Returns the access token, or sets error.
+std::optional<std::string> oauth_sign_in(const CheckArgs& a, const std::string& ca_file, std::string& error) {
+  oauth::Client client{oauth_provider(a), *a.oauth_client_id, {}, ca_file, 30};
+  if (a.oauth_client_secret_env) {
+    auto secret = env_value("--oauth-client-secret-env", *a.oauth_client_secret_env, error);
+    if (!secret) return std::nullopt;
+    client.client_secret = *secret;
+  }
+  oauth::Flow flow(client);
+  net::CancelFlag never{false};
+  try {
+    std::fprintf(stderr, "Open this URL in a browser to sign in (waiting up to 5 minutes):\n%s\n", flow.start().c_str());
+    std::fflush(stderr);
+    std::string code = flow.wait_for_redirect(never, net::Deadline::in(std::chrono::minutes(5)));
+    auto tokens = flow.exchange(code, never);
+    std::fprintf(stderr, "Signed in: access token valid for %d s%s\n", tokens.expires_in_s,
+                 tokens.refresh_token.empty() ? "" : " (a refresh token was issued; check does not store it)");
+    return tokens.access_token;
+  } catch (const oauth::OAuthError& e) {
+    error = std::string("OAuth sign-in failed: ") + e.what();
+  } catch (const net::TimedOut&) {
+    error = "OAuth sign-in failed: no redirect from the browser within 5 minutes";
+  } catch (const net::NetError& e) {
+    error = std::string("OAuth sign-in failed: ") + e.what();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_check(const std::vector<std::string>& argv) {
@@ -214,6 +263,12 @@ int run_check(const std::vector<std::string>& argv) {
     if (!v) return usage_error("--proxy-password-env: the environment variable " + *args.proxy_password_env + " is not set");
     settings.proxy.password = v;
   }
+  SessionOptions options;
+  if (args.oauth_token_env) {
+    auto token = env_value("--oauth-token-env", *args.oauth_token_env, error);
+    if (!token) return usage_error(error);
+    options.oauth_access_token = *token;
+  }
 
   TestRequest request;
   if (args.stop_after) request.stop_after = *args.stop_after;
@@ -231,7 +286,6 @@ int run_check(const std::vector<std::string>& argv) {
   }
 
   std::unique_ptr<DemoServer> demo;
-  SessionOptions options;
   if (args.demo) {
     DemoServerConfig config;
     if (args.demo_fault) {
@@ -259,6 +313,10 @@ int run_check(const std::vector<std::string>& argv) {
 
   if (args.probe_tls && !settings.encrypted())
     return usage_error("--probe-tls needs --security starttls or implicit (the probe speaks the same mode)");
+  // The sign-in flow is OAuth authentication whatever the provider; its endpoints come from the flags.
+  if (args.oauth_flow()) settings.auth_type = AuthType::GmailOAuth;
+  // A bearer token stands in for the password, which Default authentication otherwise requires.
+  if (!options.oauth_access_token.empty() && settings.password.empty()) settings.password = options.oauth_access_token;
   if (auto errors = validate(settings); !errors.empty()) {
     for (const auto& e : errors) std::fprintf(stderr, "smtp-workbench check: %s\n", e.message.c_str());
     return kUsageExit;
@@ -268,6 +326,14 @@ int run_check(const std::vector<std::string>& argv) {
   }
   if (!args.log_file.empty()) {
     if (auto err = log::open_file(args.log_file); !err.empty()) return usage_error("--log-file: " + err);
+  }
+  if (args.oauth_flow()) {
+    auto token = oauth_sign_in(args, settings.ca_file, error);
+    if (!token) {
+      std::fprintf(stderr, "smtp-workbench check: %s\n", error.c_str());
+      return exit_code(FailureCategory::Auth);
+    }
+    options.oauth_access_token = *token;
   }
 
   const bool json_to_stdout = args.json_file == "-";

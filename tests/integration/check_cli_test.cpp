@@ -29,7 +29,7 @@ TEST_CASE("check: full STARTTLS + AUTH + message run, JSON report with the contr
   auto json_path = dir.path / "report.json";
   auto log_path = dir.path / "engine.log";
   auto run = test::run_binary(stack_args("MAILSTACK_TLS13_PORT", "starttls") + " --user " + test::fact("MAILSTACK_USER") +
-                                  " --password-env SMTPWB_PW --from " + test::fact("MAILSTACK_USER") +
+                                  " --password-env SMTPWB_PW --sasl PLAIN --from " + test::fact("MAILSTACK_USER") +
                                   " --to rcpt@example.test --subject cli-json --json " + json_path.string() +
                                   " --log-file " + log_path.string(),
                               "SMTPWB_PW=" + test::fact("MAILSTACK_PASSWORD"));

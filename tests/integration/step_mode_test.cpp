@@ -30,6 +30,13 @@ ConnectionSettings demo_settings(const DemoServer& server) {
   return s;
 }
 
+SessionOptions stepping(const DemoServer& server, std::shared_ptr<StepGate> gate) {
+  SessionOptions o;
+  o.extra_ca_file = server.ca_file();
+  o.step_gate = std::move(gate);
+  return o;
+}
+
 std::size_t count_text(const SessionResult& r, Dir dir, const std::string& text) {
   std::size_t n = 0;
   for (const auto& e : r.transcript) n += e.dir == dir && e.text.rfind(text, 0) == 0;
@@ -41,8 +48,7 @@ TEST_CASE("Step mode pauses before each command and runs typed commands through 
   DemoServer server(DemoServerConfig{"demo", "demo-password", DemoFault::None});
   server.start();
   auto gate = std::make_shared<StepGate>();
-  SessionOptions options{server.ca_file(), gate};
-  Session session(demo_settings(server), {}, std::make_shared<EventQueue>(), options);
+  Session session(demo_settings(server), {}, std::make_shared<EventQueue>(), stepping(server, gate));
   session.start();
 
   REQUIRE(wait_until([&] { return gate->waiting(); }));
@@ -66,7 +72,7 @@ TEST_CASE("Cancel while paused in step mode ends the session promptly", "[step]"
   DemoServer server(DemoServerConfig{"demo", "demo-password", DemoFault::None});
   server.start();
   auto gate = std::make_shared<StepGate>();
-  Session session(demo_settings(server), {}, std::make_shared<EventQueue>(), SessionOptions{server.ca_file(), gate});
+  Session session(demo_settings(server), {}, std::make_shared<EventQueue>(), stepping(server, gate));
   session.start();
   REQUIRE(wait_until([&] { return gate->waiting(); }));
   auto t0 = std::chrono::steady_clock::now();

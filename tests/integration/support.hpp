@@ -17,19 +17,22 @@
 
 namespace test {
 
-// KEY=VALUE facts written by tests/servers/mailstack.sh start (path in MAILSTACK_ENV).
+// KEY=VALUE facts written by a server script's start (path in the environment variable `var`).
+inline std::map<std::string, std::string> read_facts(const char* var) {
+  const char* path = std::getenv(var);
+  if (!path) throw std::runtime_error(std::string(var) + " is not set: run these tests through ctest (fixtures)");
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(std::string("cannot read ") + path + ": did the fixture's start fail?");
+  std::map<std::string, std::string> m;
+  std::string line;
+  while (std::getline(in, line))
+    if (auto eq = line.find('='); eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
+  return m;
+}
+
+// The mail stack's facts (tests/servers/mailstack.sh, path in MAILSTACK_ENV).
 inline const std::map<std::string, std::string>& stack() {
-  static const auto facts = [] {
-    const char* path = std::getenv("MAILSTACK_ENV");
-    if (!path) throw std::runtime_error("MAILSTACK_ENV is not set: run these tests through ctest (fixture mailstack)");
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error(std::string("cannot read ") + path + ": did mailstack_start fail?");
-    std::map<std::string, std::string> m;
-    std::string line;
-    while (std::getline(in, line))
-      if (auto eq = line.find('='); eq != std::string::npos) m[line.substr(0, eq)] = line.substr(eq + 1);
-    return m;
-  }();
+  static const auto facts = read_facts("MAILSTACK_ENV");
   return facts;
 }
 inline std::string fact(const std::string& key) { return stack().at(key); }

@@ -55,6 +55,7 @@ set_paths() {
   DV_BASE=$DV_DIR/run
   DV_PIDFILE=$DV_BASE/master.pid
   DV_AUTH_SOCKET=$DV_BASE/auth-postfix
+  CY_DIR=$D/cyrus-sasl
   MAILDIR=$D/maildir
   LOG_DIR=$D/log
 }
@@ -211,7 +212,7 @@ check_traversable() {
 check_prereqs() {
   ((EUID == 0)) || fail "must run as root (Postfix and Dovecot masters need it)"
   local c
-  for c in postfix postconf dovecot openssl python3 ps awk; do
+  for c in postfix postconf dovecot openssl python3 ps awk saslpasswd2; do
     command -v "$c" >/dev/null || fail "required command '$c' not found"
   done
   for c in postfix dovecot dovenull "$MAIL_USER"; do
@@ -220,13 +221,13 @@ check_prereqs() {
   getent group postdrop >/dev/null || fail "required system group 'postdrop' does not exist"
 }
 
-# Five distinct free ports on 127.0.0.1: all sockets are bound at the same time so the kernel
+# Seven distinct free ports on 127.0.0.1: all sockets are bound at the same time so the kernel
 # cannot hand out the same port twice; they are closed right before Postfix binds them.
 pick_ports() {
   python3 -c '
 import socket
 socks = []
-for _ in range(5):
+for _ in range(7):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -297,13 +298,19 @@ default_internal_user = dovecot
 default_login_user = dovenull
 
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256
+auth_mechanisms = plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256 oauthbearer xoauth2
 # The default allows ASCII letters/digits/.-_@ only; empty = any character (UTF-8 user names).
 auth_username_chars =
 # Tests should not wait 2 s after every failed AUTH.
 auth_failure_delay = 0
 auth_verbose = yes
 
+# Bearer tokens: JWTs (HS256) validated locally with the key in $DV_DIR/oauth-keys (see make_oauth).
+passdb {
+  driver = oauth2
+  mechanisms = oauthbearer xoauth2
+  args = $DV_DIR/oauth2.conf.ext
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $DV_DIR/users
@@ -323,6 +330,49 @@ service auth {
   }
 }
 EOF
+}
+
+# A random HS256 key for Dovecot's local JWT validation, and one valid token for alice (1 hour).
+make_oauth() {
+  local keys=$DV_DIR/oauth-keys/default/HS256
+  mkdir -p "$keys"
+  cat >"$DV_DIR/oauth2.conf.ext" <<EOF
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$DV_DIR/oauth-keys/
+username_attribute = email
+EOF
+  OAUTH_TOKEN=$(python3 - "$keys/default" "$USER_ASCII" <<'EOF'
+import base64, hashlib, hmac, json, os, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+key = os.urandom(32)
+with open(sys.argv[1], "w") as f:
+    f.write(base64.b64encode(key).decode())
+now = int(time.time())
+head = b64(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
+body = b64(json.dumps({"sub": sys.argv[2], "email": sys.argv[2], "iat": now, "nbf": now, "exp": now + 3600}).encode())
+sig = b64(hmac.new(key, (head + "." + body).encode(), hashlib.sha256).digest())
+print(head + "." + body + "." + sig)
+EOF
+  ) || fail "creating the OAuth test token failed"
+  chown -R root:dovecot "$DV_DIR/oauth-keys" "$DV_DIR/oauth2.conf.ext"
+  chmod -R u=rwX,g=rX,o= "$DV_DIR/oauth-keys" "$DV_DIR/oauth2.conf.ext"
+}
+
+# Cyrus SASL for the NTLM listener: alice with the ASCII password in a sasldb that smtpd can read.
+# Debian's Postfix reads the Cyrus configuration from config_directory/sasl/smtpd.conf (it ignores
+# cyrus_sasl_config_path).
+write_cyrus_conf() {
+  mkdir -p "$CY_DIR" "$PF_CONF/sasl"
+  cat >"$PF_CONF/sasl/smtpd.conf" <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: $CY_DIR/sasldb2
+mech_list: NTLM
+EOF
+  printf '%s' "$PASS_ASCII" | saslpasswd2 -f "$CY_DIR/sasldb2" -p -c -u "$DOMAIN" "${USER_ASCII%%@*}" ||
+    fail "saslpasswd2 could not create the NTLM user"
+  chown root:postfix "$CY_DIR/sasldb2"
+  chmod 640 "$CY_DIR/sasldb2"
 }
 
 write_postfix_conf() {
@@ -388,6 +438,8 @@ smtpd_sasl_auth_enable = yes
 smtpd_tls_auth_only = no
 smtpd_sasl_security_options = noanonymous
 smtpd_sasl_tls_security_options = noanonymous
+# Bearer-token mechanisms only on the oauth listener (master.cf overrides this there).
+smtpd_sasl_mechanism_filter = !external, !oauthbearer, !xoauth2, static:rest
 
 # Server TLS material; the security level is set per listener.
 smtpd_tls_security_level = none
@@ -444,6 +496,23 @@ $HOST:$PORT_TLS13 inet n - n - - smtpd
   -o smtpd_tls_mandatory_protocols=>=TLSv1.3
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes
+# 6. OAUTH: STARTTLS required, AUTH with bearer tokens only (OAUTHBEARER, XOAUTH2 via Dovecot's oauth2).
+$HOST:$PORT_OAUTH inet n - n - - smtpd
+  -o syslog_name=postfix/oauth
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_mechanism_filter=oauthbearer,xoauth2
+# 7. NTLM: STARTTLS required, AUTH NTLM through Cyrus SASL (its NTLM plugin verifies NTLMv2; Dovecot's
+# NTLM needs Samba's winbind). Users and plaintext passwords in $CY_DIR/sasldb2.
+$HOST:$PORT_NTLM inet n - n - - smtpd
+  -o syslog_name=postfix/ntlm
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_type=cyrus
+  -o smtpd_sasl_path=smtpd
+  -o smtpd_sasl_local_domain=$DOMAIN
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
 qmgr       unix  n       -       n       300     1       qmgr
@@ -479,10 +548,14 @@ start_dovecot() {
   # Postfix needs the auth socket; it appears once the master has set up its listeners.
   local i
   for ((i = 0; i < 100; i++)); do
-    [[ -S "$DV_AUTH_SOCKET" ]] && return 0
+    [[ -S "$DV_AUTH_SOCKET" ]] && break
     sleep 0.1
   done
-  fail "dovecot auth socket $DV_AUTH_SOCKET did not appear within 10s"
+  [[ -S "$DV_AUTH_SOCKET" ]] || fail "dovecot auth socket $DV_AUTH_SOCKET did not appear within 10s"
+  # Dovecot delays every AUTH from an IP after failed ones (2 s doubling to 15 s; no setting turns it
+  # off), which would make the wrong-password tests from 127.0.0.1 slow down all later ones. The auth
+  # process starts on the first AUTH and, finding no penalty socket of anvil, runs without penalty.
+  rm -f "$DV_BASE/anvil-auth-penalty"
 }
 
 start_postfix() {
@@ -493,7 +566,7 @@ start_postfix() {
 
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
-  python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" \
+  python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" "$PORT_NTLM" \
     "tls:$PORT_IMPLICIT" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
@@ -542,6 +615,9 @@ MAILSTACK_SUBMISSION_PORT=$PORT_SUBMISSION
 MAILSTACK_IMPLICIT_PORT=$PORT_IMPLICIT
 MAILSTACK_TLS12_PORT=$PORT_TLS12
 MAILSTACK_TLS13_PORT=$PORT_TLS13
+MAILSTACK_OAUTH_PORT=$PORT_OAUTH
+MAILSTACK_NTLM_PORT=$PORT_NTLM
+MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
 MAILSTACK_SERVER_NAME=$SERVER_NAME
 MAILSTACK_MAILDIR=$MAILDIR
@@ -572,16 +648,18 @@ cmd_start() {
 
   # Fresh state on every start (an old Maildir is emptied too): remove only what this script
   # creates. DIR itself becomes 0755 (e.g. after mktemp -d) so the unprivileged daemons can enter it.
-  rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$MAILDIR" "$LOG_DIR"
+  rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 < <(pick_ports) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM < <(pick_ports) ||
     fail "could not pick free ports"
-  [[ -n "${PORT_TLS13:-}" ]] || fail "could not pick free ports"
+  [[ -n "${PORT_NTLM:-}" ]] || fail "could not pick free ports"
 
   make_tls
   make_maildir
   write_dovecot_conf
+  make_oauth
+  write_cyrus_conf
   write_postfix_conf
   postconf -c "$PF_CONF" >/dev/null 2>"$LOG_DIR/postconf-check.log" ||
     fail "postconf rejected the generated main.cf"
@@ -591,7 +669,7 @@ cmd_start() {
   wait_for_banners
   write_env
   trap - EXIT
-  log "mail stack running in $D (plain $PORT_PLAIN, submission $PORT_SUBMISSION, implicit $PORT_IMPLICIT, tls12 $PORT_TLS12, tls13 $PORT_TLS13)"
+  log "mail stack running in $D (plain $PORT_PLAIN, submission $PORT_SUBMISSION, implicit $PORT_IMPLICIT, tls12 $PORT_TLS12, tls13 $PORT_TLS13, oauth $PORT_OAUTH, ntlm $PORT_NTLM)"
 }
 
 # ---------------------------------------------------------------------------------------------------

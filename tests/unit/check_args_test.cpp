@@ -321,7 +321,8 @@ TEST_CASE("check usage text documents the contract flags", "[check_args]") {
                            "--password-file", "--password-stdin", "--anonymous", "--sasl", "--allow-plaintext-auth",
                            "--ca-file", "--no-verify", "--ehlo", "--timeout", "--code-page", "--from", "--to",
                            "--subject", "--body-file", "--stop-after", "--json", "--color", "--profile",
-                           "--save-profile"}) {
+                           "--save-profile", "--auth", "--oauth-token-env", "--oauth-client-id",
+                           "--oauth-client-secret-env", "--oauth-auth-url", "--oauth-token-url", "--oauth-scope"}) {
     CAPTURE(flag);
     CHECK_THAT(usage, ContainsSubstring(flag));
   }
@@ -439,4 +440,35 @@ TEST_CASE("check args: report files and the equivalent commands", "[cli]") {
   CHECK_THAT(parse_error({"--host", "h", "--report-md"}), ContainsSubstring("--report-md needs a value"));
   CHECK_THAT(parse_error({"--host", "h", "--print-commands=yes"}), ContainsSubstring("--print-commands takes no value"));
   CHECK_THAT(std::string(check_usage()), ContainsSubstring("--report-html FILE"));
+}
+
+TEST_CASE("check args: --sasl accepts only supported mechanisms", "[check_args][sasl]") {
+  auto s = apply_ok({"--host", "h", "--sasl", "scram-sha-1,DIGEST-MD5,xoauth2"});
+  CHECK(s.sasl_mechanisms == std::vector<std::string>{"SCRAM-SHA-1", "DIGEST-MD5", "XOAUTH2"});
+  auto a = parse_ok({"--host", "h", "--sasl", "PLAIN,GSSAPI"});
+  ConnectionSettings settings;
+  auto err = apply_check_args(a, settings);
+  REQUIRE(err);
+  CHECK_THAT(err->message, ContainsSubstring("--sasl: \"GSSAPI\" is not a supported mechanism"));
+}
+
+TEST_CASE("check args: --auth and the OAuth flags", "[check_args][oauth]") {
+  auto token = parse_ok({"--host", "h", "--user", "u@example.com", "--oauth-token-env", "TOK"});
+  CHECK(token.oauth_token_env == "TOK");
+  CHECK_FALSE(token.oauth_flow());
+  auto flow = parse_ok({"--host", "h", "--user", "u@gmail.com", "--auth", "gmail-oauth", "--oauth-client-id", "id",
+                        "--oauth-client-secret-env", "SECRET"});
+  CHECK(flow.oauth_flow());
+  CHECK(apply_ok({"--host", "h", "--user", "u@gmail.com", "--auth", "gmail-oauth", "--oauth-token-env", "T"}).auth_type ==
+        AuthType::GmailOAuth);
+  CHECK_THAT(parse_error({"--host", "h", "--auth", "kerberos"}), ContainsSubstring("--auth"));
+  CHECK_THAT(parse_error({"--host", "h", "--oauth-token-env", "T"}), ContainsSubstring("--user"));
+  CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--oauth-token-env", "T", "--oauth-client-id", "i"}),
+             ContainsSubstring("not both"));
+  CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--auth", "gmail-oauth"}), ContainsSubstring("--oauth-token-env"));
+  CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--oauth-client-id", "i", "--oauth-auth-url", "https://a/"}),
+             ContainsSubstring("go together"));
+  CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--oauth-scope", "s"}), ContainsSubstring("--oauth-client-id"));
+  CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--password-env", "P", "--oauth-token-env", "T"}),
+             ContainsSubstring("token, not a password"));
 }

@@ -37,6 +37,7 @@ ConnectionSettings sample_settings() {
   s.auth_type = AuthType::Default;
   s.anonymous = false;
   s.username = "alice@acme.example";
+  s.auth_domain = "ACME";
   s.password = kSecret;
   s.crypto = CryptoProtocol::Tls;
   s.mode = SecurityMode::Implicit;

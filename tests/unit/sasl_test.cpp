@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kUser = "alice@example.com";
 constexpr const char* kPassword = "Tr0ub4dor&3-SECRET";
 
-Credentials creds(std::string authzid = "") { return Credentials{kUser, kPassword, std::move(authzid)}; }
+Credentials creds(std::string authzid = "") { return Credentials{kUser, kPassword, std::move(authzid), "", 0}; }
 }  // namespace
 
 TEST_CASE("supported_mechanisms contains PLAIN and LOGIN", "[sasl]") {
@@ -153,10 +153,28 @@ TEST_CASE("mask has a fixed length", "[sasl]") {
 }
 
 TEST_CASE("SASL steps declare which responses are secret", "[sasl]") {
-  auto login = smtpwb::sasl::make_mechanism("LOGIN", {"user@example.test", "pw-123", ""});
+  auto login = smtpwb::sasl::make_mechanism("LOGIN", {"user@example.test", "pw-123", "", "", 0});
   REQUIRE(login);
   CHECK_FALSE(login->respond("Username:").secret);
   CHECK(login->respond("Password:").secret);
-  auto plain = smtpwb::sasl::make_mechanism("PLAIN", {"user@example.test", "pw-123", ""});
+  auto plain = smtpwb::sasl::make_mechanism("PLAIN", {"user@example.test", "pw-123", "", "", 0});
   CHECK(plain->initial_response()->secret);
+}
+
+TEST_CASE("permitted_mechanisms: all password mechanisms strongest first, or the user's order", "[sasl][choice]") {
+  auto all = permitted_mechanisms({}, false);
+  REQUIRE(all.size() >= 6);
+  CHECK(all.front() == "SCRAM-SHA-256");
+  CHECK(std::find(all.begin(), all.end(), "XOAUTH2") == all.end());  // tokens only with a token
+  CHECK(permitted_mechanisms({}, true) == std::vector<std::string>{"OAUTHBEARER", "XOAUTH2"});
+  std::vector<std::string> skipped;
+  CHECK(permitted_mechanisms({"login", "GSSAPI", "PLAIN", "LOGIN"}, false, &skipped) == std::vector<std::string>{"LOGIN", "PLAIN"});
+  CHECK(skipped == std::vector<std::string>{"GSSAPI"});
+}
+
+TEST_CASE("choose_mechanism: first permitted one the server offers", "[sasl][choice]") {
+  CHECK(choose_mechanism({"SCRAM-SHA-256", "CRAM-MD5", "PLAIN"}, {"PLAIN", "LOGIN", "CRAM-MD5"}) == "CRAM-MD5");
+  CHECK(choose_mechanism({"PLAIN", "CRAM-MD5"}, {"CRAM-MD5", "PLAIN"}) == "PLAIN");  // the user's order wins
+  CHECK(choose_mechanism({"SCRAM-SHA-1"}, {"PLAIN", "LOGIN"}).empty());
+  CHECK(choose_mechanism({"PLAIN"}, {}).empty());
 }

@@ -22,6 +22,7 @@ inline std::string first_difference(const ConnectionSettings& a, const Connectio
   SMTPWB_CMP(auth_type);
   SMTPWB_CMP(anonymous);
   SMTPWB_CMP(username);
+  SMTPWB_CMP(auth_domain);
   SMTPWB_CMP(password);
   SMTPWB_CMP(crypto);
   SMTPWB_CMP(mode);

@@ -86,11 +86,17 @@ struct ServerFacts {
   bool tls_on_silent_port = false;         // no greeting, but the port answered a TLS handshake
 };
 
+struct AuthStep {
+  std::string direction;  // "client" | "server"
+  std::string text;       // decoded, secrets masked
+};
+
 struct AuthFacts {
   std::string mechanism;
   std::string result = "not-attempted";  // "ok" | "failed" | "skipped" | "not-attempted"
   std::vector<std::string> offered;
   std::vector<std::string> permitted;
+  std::vector<AuthStep> steps;
 };
 
 struct MessageFacts {

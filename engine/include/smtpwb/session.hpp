@@ -16,6 +16,11 @@ struct SessionOptions {
   std::string extra_ca_file;
   // Step mode: when set, the session pauses before every client command (see StepGate).
   std::shared_ptr<StepGate> step_gate;
+  // An OAuth 2.0 access token (secret) for XOAUTH2/OAUTHBEARER: from the OAuth flow or given directly.
+  std::string oauth_access_token;
+  // The mail account XOAUTH2/OAUTHBEARER authenticate as; empty: settings.username. (With Gmail OAuth the
+  // dialog's username field holds the Application Id, so the GUI passes the account here.)
+  std::string oauth_user;
 };
 
 class Session {

@@ -64,6 +64,7 @@ struct ConnectionSettings {
   bool anonymous = true;
   std::string username;
   std::string password;  // secret (Client secret for Gmail OAuth)
+  std::string auth_domain;  // NTLM: the user's domain, when the user name is not written DOMAIN\user
   // Encryption
   CryptoProtocol crypto = CryptoProtocol::Tls;
   SecurityMode mode = SecurityMode::Explicit;

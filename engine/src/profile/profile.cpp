@@ -119,6 +119,7 @@ std::optional<ProfileError> read_auth(const json& j, ConnectionSettings& s) {
   SMTPWB_TRY(r.enumeration("type", s.auth_type, parse_auth_type, "default, gmail-oauth"));
   SMTPWB_TRY(r.boolean("anonymous", s.anonymous));
   SMTPWB_TRY(r.string("username", s.username));
+  SMTPWB_TRY(r.string("domain", s.auth_domain));
   return r.unknown_fields();
 }
 
@@ -171,7 +172,8 @@ json profile_json(const ConnectionSettings& s) {
           {"address", s.address},
           {"port", s.port},
           {"ehlo_name", s.ehlo_name},
-          {"auth", {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}}},
+          {"auth",
+           {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}, {"domain", s.auth_domain}}},
           {"encryption",
            {{"protocol", to_string(s.crypto)},
             {"mode", to_string(s.mode)},

@@ -26,6 +26,12 @@ json mx_json(const ServerFacts& s) {
   for (const auto& m : s.mx) out.push_back({{"preference", m.preference}, {"exchange", m.exchange}});
   return out;
 }
+
+json auth_steps_json(const std::vector<AuthStep>& steps) {
+  json out = json::array();
+  for (const auto& s : steps) out.push_back({{"direction", s.direction}, {"text", s.text}});
+  return out;
+}
 }  // namespace
 
 json hints_json(const std::vector<Hint>& hints) {
@@ -104,7 +110,8 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
   out["auth"] = {{"mechanism", r.auth.mechanism.empty() ? json(nullptr) : json(r.auth.mechanism)},
                  {"result", r.auth.result},
                  {"offered", r.auth.offered},
-                 {"permitted", r.auth.permitted}};
+                 {"permitted", r.auth.permitted},
+                 {"steps", auth_steps_json(r.auth.steps)}};
   if (r.message.attempted || request.message) {
     out["message"] = {{"attempted", r.message.attempted},
                       {"accepted", r.message.accepted},

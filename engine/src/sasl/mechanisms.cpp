@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sasl/mechanisms_internal.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "text.hpp"
 
@@ -50,14 +51,53 @@ class Login final : public Mechanism {
 
 }  // namespace
 
+// Strongest first: mutual authentication without revealing the password (SCRAM), then challenge-response
+// (DIGEST-MD5 also proves the server; CRAM-MD5 and NTLMv2 do not), then the password in the clear (inside TLS).
 const std::vector<std::string>& supported_mechanisms() {
-  static const std::vector<std::string> kMechs = {"PLAIN", "LOGIN"};
+  static const std::vector<std::string> kMechs = {"SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "CRAM-MD5", "NTLM",
+                                                  "PLAIN",         "LOGIN",       "OAUTHBEARER", "XOAUTH2"};
   return kMechs;
+}
+
+bool is_token_mechanism(std::string_view name) { return name == "OAUTHBEARER" || name == "XOAUTH2"; }
+
+std::vector<std::string> permitted_mechanisms(const std::vector<std::string>& configured, bool bearer_token,
+                                              std::vector<std::string>* skipped) {
+  const auto& supported = supported_mechanisms();
+  std::vector<std::string> out;
+  if (configured.empty()) {
+    for (const auto& m : supported)
+      if (is_token_mechanism(m) == bearer_token) out.push_back(m);
+    return out;
+  }
+  for (const auto& m : configured) {
+    std::string name = text::upper(m);
+    if (std::find(supported.begin(), supported.end(), name) == supported.end()) {
+      if (skipped) skipped->push_back(name);
+    } else if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+std::string choose_mechanism(const std::vector<std::string>& permitted, const std::vector<std::string>& offered) {
+  for (const auto& m : permitted)
+    for (const auto& o : offered)
+      if (text::upper(o) == m) return m;
+  return {};
 }
 
 std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentials& credentials) {
   if (name == "PLAIN") return std::make_unique<Plain>(credentials);
   if (name == "LOGIN") return std::make_unique<Login>(credentials);
+  if (name == "CRAM-MD5") return detail::make_cram_md5(credentials);
+  if (name == "DIGEST-MD5") return detail::make_digest_md5(credentials);
+  if (name == "SCRAM-SHA-1") return detail::make_scram(crypto::Hash::Sha1, credentials);
+  if (name == "SCRAM-SHA-256") return detail::make_scram(crypto::Hash::Sha256, credentials);
+  if (name == "NTLM") return detail::make_ntlm(credentials);
+  if (name == "XOAUTH2") return detail::make_xoauth2(credentials);
+  if (name == "OAUTHBEARER") return detail::make_oauthbearer(credentials);
   return nullptr;
 }
 

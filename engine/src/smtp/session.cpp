@@ -442,43 +442,49 @@ class Runner {
       info("Anonymous: not authenticating");
       return;
     }
-    if (s_.auth_type == AuthType::GmailOAuth)
-      fail(FailureCategory::Auth, "Gmail OAuth sign-in is not available in this build yet; use an app password with Default authentication");
+    const bool bearer = s_.auth_type == AuthType::GmailOAuth || !opt_.oauth_access_token.empty();
+    if (s_.auth_type == AuthType::GmailOAuth && opt_.oauth_access_token.empty())
+      fail(FailureCategory::Config, "Gmail OAuth needs an access token: sign in first (Authenticate), or give one directly");
     if (!stream_->tls() && !s_.allow_plaintext_auth)
       fail(FailureCategory::Auth,
            "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
            "plaintext AUTH explicitly if you accept the risk.");
 
-    const auto& supported = sasl::supported_mechanisms();
-    std::vector<std::string> permitted;
-    for (const auto& m : s_.sasl_mechanisms.empty() ? supported : s_.sasl_mechanisms) {
-      if (std::find(supported.begin(), supported.end(), m) != supported.end()) permitted.push_back(m);
-      else info("SASL mechanism " + m + " is not implemented in this build; skipping it");
-    }
-    res_.auth.permitted = permitted;
+    std::vector<std::string> skipped;
+    res_.auth.permitted = sasl::permitted_mechanisms(s_.sasl_mechanisms, bearer, &skipped);
+    for (const auto& m : skipped) info("SASL mechanism " + m + " is not implemented in this build; skipping it");
     if (res_.auth.offered.empty())
       fail(FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply" +
                                       std::string(stream_->tls() ? "" : ", and many servers offer AUTH only after STARTTLS") +
                                       "). Choose Anonymous if the server accepts mail without it.");
-    std::string chosen;
-    for (const auto& m : permitted)
-      if (std::find(res_.auth.offered.begin(), res_.auth.offered.end(), m) != res_.auth.offered.end()) {
-        chosen = m;
-        break;
-      }
+    std::string chosen = sasl::choose_mechanism(res_.auth.permitted, res_.auth.offered);
     if (chosen.empty())
       fail(FailureCategory::Auth, "No authentication method enabled from those supported by the server (server offers: " +
-                                      join(res_.auth.offered) + "; enabled here: " + join(permitted) + ")");
+                                      join(res_.auth.offered) + "; enabled here: " + join(res_.auth.permitted) + ")");
     res_.auth.mechanism = chosen;
     res_.auth.result = "failed";
-    auto mech = sasl::make_mechanism(chosen, {s_.username, s_.password, {}});
+    info("Authenticating with " + chosen + " (server offers " + join(res_.auth.offered) + "; enabled here " +
+         join(res_.auth.permitted) + ")");
+    sasl_exchange(chosen, bearer);
+    res_.auth.result = "ok";
+  }
 
+  // One SASL exchange (RFC 4954). Every step goes to the transcript as sent (base64, unless it carries a
+  // secret) and decoded, secrets masked, and into the report's auth steps.
+  void sasl_exchange(const std::string& chosen, bool bearer) {
+    std::string user = bearer && !opt_.oauth_user.empty() ? opt_.oauth_user : s_.username;
+    if (chosen == "NTLM" && !s_.auth_domain.empty() && user.find('\\') == std::string::npos) user = s_.auth_domain + "\\" + user;
+    sasl::Credentials credentials{user, bearer ? opt_.oauth_access_token : s_.password, {}, s_.address, s_.port};
+    auto mech = sasl::make_mechanism(chosen, credentials);
     Reply r;
     if (auto first = mech->initial_response()) {
       // RFC 4954: a zero-length initial response is sent as "=".
       std::string wire = first->response.empty() ? "=" : base64_encode(first->response);
-      r = command("AUTH " + chosen + " " + wire, "AUTH " + chosen + " " + sasl::mask() + " (" + first->display + ")");
+      auth_step("client", "AUTH " + chosen + " " + first->display);
+      r = command("AUTH " + chosen + " " + wire,
+                  "AUTH " + chosen + " " + (first->secret ? sasl::mask() : wire) + " (" + first->display + ")");
     } else {
+      auth_step("client", "AUTH " + chosen);
       r = command("AUTH " + chosen);
     }
     for (int round = 0; r.code == 334; ++round) {
@@ -486,24 +492,35 @@ class Runner {
       std::string text = r.lines.empty() ? std::string() : r.lines.front();
       auto challenge = base64_decode(text);
       if (!challenge) fail(FailureCategory::Auth, "The server's SASL challenge is not valid base64: \"" + text.substr(0, 60) + "\"", &r);
-      if (!challenge->empty()) info("Challenge decoded: \"" + printable(*challenge) + "\"");
+      std::string readable = mech->describe_challenge(*challenge);
+      if (readable.empty()) readable = printable(*challenge);
+      auth_step("server", "334 " + readable);
+      if (!challenge->empty()) info("Challenge decoded: " + readable);
       sasl::Step step;
       try {
         step = mech->respond(*challenge);
       } catch (const sasl::SaslError& e) {
+        auth_step("client", "* (cancelled: " + std::string(e.what()) + ")");
         send_line("*", "*");
-        read_reply();
-        fail(FailureCategory::Auth, std::string("Authentication aborted: ") + e.what());
+        Reply cancelled = read_reply();
+        auth_step("server", cancelled.first_line());
+        fail(FailureCategory::Auth, std::string("Authentication aborted: ") + e.what(), &cancelled);
       }
       std::string wire = base64_encode(step.response);
-      r = command(wire, (step.secret ? sasl::mask() : wire) + " (" + step.display + ")");
+      auth_step("client", step.display);
+      r = command(wire, (step.secret ? sasl::mask() : (wire.empty() ? "(empty)" : wire)) + " (" + step.display + ")");
     }
+    auth_step("server", r.first_line());
     if (r.code != 235) {
       FailureCategory c = r.code == 530 && text::contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
       fail(c, "Authentication failed: " + r.first_line(), &r);
     }
-    res_.auth.result = "ok";
+    if (mech->server_proof_missing())
+      fail(FailureCategory::Auth, "The server accepted " + chosen +
+                                      " without proving that it knows the password (no server signature): not trusted", &r);
   }
+
+  void auth_step(std::string direction, std::string text) { res_.auth.steps.push_back({std::move(direction), std::move(text)}); }
 
   void send_message() {
     MessageSpec spec;

@@ -14,6 +14,8 @@ struct Credentials {
   std::string username;
   std::string password;  // secret
   std::string authzid;
+  std::string service_host;  // the server's name: DIGEST-MD5 digest-uri, OAUTHBEARER host
+  int service_port = 0;      // OAUTHBEARER port (0: not sent)
 };
 
 struct Step {
@@ -34,11 +36,25 @@ class Mechanism {
   virtual std::optional<Step> initial_response() = 0;
   // The answer to a server challenge (already base64-decoded).
   virtual Step respond(std::string_view challenge) = 0;
+  // A readable summary of a (decoded) challenge for the transcript; empty: show the challenge itself.
+  virtual std::string describe_challenge(std::string_view) const { return {}; }
+  // True when the server should have proven that it knows the password (SCRAM's server signature,
+  // DIGEST-MD5's rspauth) and has not: success without that proof is not to be trusted.
+  virtual bool server_proof_missing() const { return false; }
 };
 
-// The mechanisms this build implements, strongest first.
+// The mechanisms this build implements, strongest first (password mechanisms, then bearer-token ones).
 const std::vector<std::string>& supported_mechanisms();
+// Mechanisms that take an OAuth 2.0 access token (in Credentials::password) instead of a password.
+bool is_token_mechanism(std::string_view name);
 std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentials& credentials);
+
+// The mechanisms to try, in order: the user's list (unimplemented names dropped, reported in
+// `skipped`) or, when it is empty, every supported one of the right kind (password or bearer token).
+std::vector<std::string> permitted_mechanisms(const std::vector<std::string>& configured, bool bearer_token,
+                                              std::vector<std::string>* skipped = nullptr);
+// The first permitted mechanism the server offers; empty when there is none.
+std::string choose_mechanism(const std::vector<std::string>& permitted, const std::vector<std::string>& offered);
 
 // Masks a secret for display: "********" (fixed length, so its length does not leak either).
 inline std::string mask() { return "********"; }

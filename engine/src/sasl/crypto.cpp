@@ -1,0 +1,87 @@
+#include "sasl/crypto.hpp"
+
+#include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
+#include <nettle/md4.h>
+#include <psa/crypto.h>
+
+#include <stdexcept>
+
+#include "smtpwb/net/stream.hpp"
+
+namespace smtpwb::sasl::crypto {
+
+namespace {
+
+mbedtls_md_type_t md_type(Hash h) {
+  switch (h) {
+    case Hash::Md5: return MBEDTLS_MD_MD5;
+    case Hash::Sha1: return MBEDTLS_MD_SHA1;
+    case Hash::Sha256: return MBEDTLS_MD_SHA256;
+  }
+  return MBEDTLS_MD_NONE;
+}
+
+const mbedtls_md_info_t* md_info(Hash h) {
+  const auto* info = mbedtls_md_info_from_type(md_type(h));
+  if (!info) throw std::runtime_error("this mbedTLS build lacks a hash the SASL mechanism needs");
+  return info;
+}
+
+const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+}  // namespace
+
+std::string digest(Hash h, std::string_view data) {
+  const auto* info = md_info(h);
+  std::string out(mbedtls_md_get_size(info), '\0');
+  if (mbedtls_md(info, bytes(data), data.size(), reinterpret_cast<unsigned char*>(out.data())) != 0)
+    throw std::runtime_error("hashing failed");
+  return out;
+}
+
+std::string hmac(Hash h, std::string_view key, std::string_view data) {
+  const auto* info = md_info(h);
+  std::string out(mbedtls_md_get_size(info), '\0');
+  if (mbedtls_md_hmac(info, bytes(key), key.size(), bytes(data), data.size(), reinterpret_cast<unsigned char*>(out.data())) != 0)
+    throw std::runtime_error("HMAC failed");
+  return out;
+}
+
+std::string pbkdf2(Hash h, std::string_view password, std::string_view salt, unsigned iterations) {
+  std::string out(mbedtls_md_get_size(md_info(h)), '\0');
+  if (mbedtls_pkcs5_pbkdf2_hmac_ext(md_type(h), bytes(password), password.size(), bytes(salt), salt.size(), iterations,
+                                    static_cast<std::uint32_t>(out.size()), reinterpret_cast<unsigned char*>(out.data())) != 0)
+    throw std::runtime_error("PBKDF2 failed");
+  return out;
+}
+
+std::string md4(std::string_view data) {
+  md4_ctx ctx;
+  md4_init(&ctx);
+  md4_update(&ctx, data.size(), bytes(data));
+  std::string out(MD4_DIGEST_SIZE, '\0');
+  md4_digest(&ctx, out.size(), reinterpret_cast<std::uint8_t*>(out.data()));
+  return out;
+}
+
+std::string random_bytes(std::size_t n) {
+  net::init_crypto();
+  std::string out(n, '\0');
+  if (psa_generate_random(reinterpret_cast<std::uint8_t*>(out.data()), n) != PSA_SUCCESS)
+    throw std::runtime_error("no random bytes available");
+  return out;
+}
+
+std::string hex(std::string_view data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (unsigned char c : data) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+}  // namespace smtpwb::sasl::crypto

@@ -1,0 +1,274 @@
+// XOAUTH2 against a real SMTP server with XOAUTH2 (the npm package smtp-server, tests/servers/oauth/),
+// and the OAuth 2.0 sign-in (PKCE, loopback redirect, token exchange over HTTPS, refresh) against the
+// authorization/token endpoint started with it. The browser step is python3's urllib: it follows the
+// authorization URL and its redirect to the loopback address, as a browser does.
+#include <catch2/catch_test_macros.hpp>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <regex>
+#include <thread>
+
+#include "smtpwb/base64.hpp"
+#include "smtpwb/oauth.hpp"
+#include "smtpwb/session.hpp"
+#include "support.hpp"
+
+using namespace smtpwb;
+
+namespace {
+
+const std::map<std::string, std::string>& oauth_stack() {
+  static const auto facts = test::read_facts("OAUTHSTACK_ENV");
+  return facts;
+}
+std::string ofact(const std::string& key) { return oauth_stack().at(key); }
+std::string stack_file(const std::string& name) {
+  std::string path = ofact("OAUTHSTACK_CA_FILE");
+  path = path.substr(0, path.rfind("/tls/")) + "/" + name;
+  std::string text = test::slurp(path);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+ConnectionSettings oauth_settings() {
+  ConnectionSettings s;
+  s.name = "oauth stack";
+  s.address = "localhost";
+  s.port = std::stoi(ofact("OAUTHSTACK_SMTP_PORT"));
+  s.ca_file = ofact("OAUTHSTACK_CA_FILE");
+  s.anonymous = false;
+  s.auth_type = AuthType::GmailOAuth;
+  s.username = ofact("OAUTHSTACK_USER");
+  s.timeout_s = 10;
+  return s;
+}
+
+oauth::Client test_client() {
+  oauth::Provider p{"test", "Test provider", ofact("OAUTHSTACK_AUTH_URL"), ofact("OAUTHSTACK_TOKEN_URL"),
+                    "https://mail.google.com/", "XOAUTH2", "", ""};
+  return {p, ofact("OAUTHSTACK_CLIENT_ID"), stack_file("client-secret"), ofact("OAUTHSTACK_CA_FILE"), 10};
+}
+
+// The browser: follows the authorization URL and the redirect; returns python's exit status.
+int browse(const std::string& url) {
+  std::string cmd = "python3 -c 'import ssl,sys,urllib.request; "
+                    "urllib.request.urlopen(sys.argv[1], context=ssl.create_default_context(cafile=sys.argv[2])).read()' '" +
+                    url + "' '" + ofact("OAUTHSTACK_CA_FILE") + "' >/dev/null 2>&1";
+  return std::system(cmd.c_str());
+}
+
+std::string all_text(const SessionResult& r) {
+  std::string out;
+  for (const auto& e : r.transcript) out += e.text + "\n";
+  for (const auto& s : r.auth.steps) out += s.text + "\n";
+  return out;
+}
+
+void require_no_token(const std::string& text, const std::string& token) {
+  CHECK(text.find(token) == std::string::npos);
+  CHECK(text.find(base64_encode(token)) == std::string::npos);
+  CHECK(text.find(base64_encode("auth=Bearer " + token)) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("XOAUTH2 with a valid access token", "[oauthstack][oauth][xoauth2]") {
+  SessionOptions options;
+  options.oauth_access_token = stack_file("static-token");
+  TestRequest request;
+  request.stop_after = StopAfter::Auth;
+  auto r = run_session(oauth_settings(), request, options);
+  INFO(all_text(r));
+  REQUIRE(r.ok);
+  CHECK(r.auth.mechanism == "XOAUTH2");
+  CHECK(r.auth.permitted == std::vector<std::string>{"OAUTHBEARER", "XOAUTH2"});
+  require_no_token(all_text(r), options.oauth_access_token);
+}
+
+TEST_CASE("XOAUTH2 with an invalid token: the JSON error is shown decoded and answered", "[oauthstack][oauth][xoauth2]") {
+  SessionOptions options;
+  options.oauth_access_token = "expired-token-0123456789";
+  auto r = run_session(oauth_settings(), {}, options);
+  INFO(all_text(r));
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.failure->category == FailureCategory::Auth);
+  CHECK(r.failure->reply_code == 535);
+  CHECK(all_text(r).find(R"({"status":"401","schemes":"bearer","scope":"https://mail.google.com/"})") != std::string::npos);
+  REQUIRE(r.auth.steps.size() == 4);  // AUTH, 334 JSON, empty answer, 535
+  CHECK(r.auth.steps[1].text.find("\"status\":\"401\"") != std::string::npos);
+  CHECK(r.auth.steps[2].text.find("empty response") != std::string::npos);
+  require_no_token(all_text(r), options.oauth_access_token);
+}
+
+TEST_CASE("Anonymous against a server that requires AUTH: category auth with 530", "[oauthstack][oauth][auth]") {
+  auto s = oauth_settings();
+  s.auth_type = AuthType::Default;
+  s.anonymous = true;
+  TestRequest request;
+  request.message = MessageSpec{"a@example.test", {"b@example.test"}, "subject", "body"};
+  auto r = run_session(s, request);
+  INFO(all_text(r));
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.auth.result == "skipped");
+  CHECK(r.failure->category == FailureCategory::Auth);
+  CHECK(r.failure->reply_code == 530);
+  CHECK(r.failure->phase == Phase::Mail);
+}
+
+TEST_CASE("OAuth sign-in: PKCE, loopback redirect, token exchange, refresh, then XOAUTH2", "[oauthstack][oauth][flow]") {
+  oauth::Flow flow(test_client());
+  std::string url = flow.start();
+  CHECK(url.find("code_challenge_method=S256") != std::string::npos);
+  CHECK(url.find("redirect_uri=http%3A%2F%2F127.0.0.1%3A") != std::string::npos);
+  int browser_status = -1;
+  std::thread browser([&] { browser_status = browse(url); });
+  net::CancelFlag cancel{false};
+  std::string code = flow.wait_for_redirect(cancel, net::Deadline::in(std::chrono::seconds(10)));
+  browser.join();
+  CHECK(browser_status == 0);
+  CHECK_FALSE(code.empty());
+
+  auto tokens = flow.exchange(code, cancel);
+  CHECK(tokens.access_token.rfind("at-", 0) == 0);
+  CHECK(tokens.refresh_token.rfind("rt-", 0) == 0);
+  CHECK(tokens.expires_in_s == 3599);
+  CHECK_THROWS_AS(flow.exchange(code, cancel), oauth::OAuthError);  // a code is good once
+
+  auto refreshed = flow.refresh(tokens.refresh_token, cancel);
+  CHECK(refreshed.access_token != tokens.access_token);
+  CHECK(refreshed.refresh_token == tokens.refresh_token);  // kept when the provider does not rotate it
+
+  // As the GUI does for Gmail OAuth: the settings' username holds the client id, the account comes apart.
+  auto settings = oauth_settings();
+  settings.username = ofact("OAUTHSTACK_CLIENT_ID");
+  SessionOptions options;
+  options.oauth_access_token = refreshed.access_token;
+  options.oauth_user = ofact("OAUTHSTACK_USER");
+  TestRequest request;
+  request.stop_after = StopAfter::Auth;
+  auto r = run_session(settings, request, options);
+  INFO(all_text(r));
+  CHECK(r.ok);
+}
+
+TEST_CASE("OAuth sign-in: a wrong client secret, a forged state, cancel", "[oauthstack][oauth][flow]") {
+  net::CancelFlag cancel{false};
+  SECTION("wrong client secret: the token endpoint's error is named") {
+    auto client = test_client();
+    client.client_secret = "not-the-secret";
+    oauth::Flow flow(client);
+    std::string url = flow.start();
+    std::thread browser([&] { browse(url); });
+    std::string code = flow.wait_for_redirect(cancel, net::Deadline::in(std::chrono::seconds(10)));
+    browser.join();
+    try {
+      flow.exchange(code, cancel);
+      FAIL("the exchange should fail");
+    } catch (const oauth::OAuthError& e) {
+      CHECK(std::string(e.what()).find("invalid_client") != std::string::npos);
+    }
+  }
+  SECTION("a redirect with another state is refused") {
+    oauth::Flow flow(test_client());
+    flow.start();
+    std::thread forger([&] {
+      std::string cmd = "python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1])' '" + flow.redirect_uri() +
+                        "?code=abc&state=forged' >/dev/null 2>&1";
+      (void)!std::system(cmd.c_str());
+    });
+    CHECK_THROWS_AS(flow.wait_for_redirect(cancel, net::Deadline::in(std::chrono::seconds(10))), oauth::OAuthError);
+    forger.join();
+  }
+  SECTION("an idle connection (a browser's preconnect) does not hold up the redirect") {
+    oauth::Flow flow(test_client());
+    std::string url = flow.start();
+    auto port = std::stoi(flow.redirect_uri().substr(std::string("http://127.0.0.1:").size()));
+    net::Fd idle(::socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(static_cast<std::uint16_t>(port));
+    REQUIRE(::connect(idle.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    std::thread browser([&] { browse(url); });
+    CHECK_FALSE(flow.wait_for_redirect(cancel, net::Deadline::in(std::chrono::seconds(10))).empty());
+    browser.join();
+  }
+  SECTION("cancel ends the wait at once") {
+    oauth::Flow flow(test_client());
+    flow.start();
+    net::CancelFlag cancelled{true};
+    auto t0 = net::Clock::now();
+    CHECK_THROWS_AS(flow.wait_for_redirect(cancelled, net::Deadline::in(std::chrono::seconds(10))), net::Cancelled);
+    CHECK(net::Clock::now() - t0 < std::chrono::seconds(1));
+  }
+}
+
+TEST_CASE("check: --oauth-client-id runs the sign-in, prints the URL, authenticates with XOAUTH2", "[oauthstack][oauth][cli]") {
+  test::TempDir dir;
+  auto json_path = dir.path / "report.json";
+  auto log_path = dir.path / "engine.log";
+  std::string secret = stack_file("client-secret");
+  std::string cmd = "OAUTH_SECRET='" + secret + "' " SMTPWB_BINARY " check --host localhost --port " +
+                    ofact("OAUTHSTACK_SMTP_PORT") + " --ca-file " + ofact("OAUTHSTACK_CA_FILE") + " --user " +
+                    ofact("OAUTHSTACK_USER") + " --auth gmail-oauth --oauth-client-id " + ofact("OAUTHSTACK_CLIENT_ID") +
+                    " --oauth-client-secret-env OAUTH_SECRET --oauth-auth-url " + ofact("OAUTHSTACK_AUTH_URL") +
+                    " --oauth-token-url " + ofact("OAUTHSTACK_TOKEN_URL") + " --oauth-scope https://mail.google.com/" +
+                    " --stop-after auth --color never --timeout 10 --json " + json_path.string() + " --log-file " +
+                    log_path.string() + " 2>&1 </dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::thread browser;
+  char line[8192];
+  while (std::fgets(line, sizeof line, p)) {
+    out += line;
+    if (std::string_view(line).rfind("https://", 0) == 0 && !browser.joinable()) {
+      std::string url(line);
+      url.erase(url.find_last_not_of("\r\n") + 1);
+      browser = std::thread([url] { browse(url); });
+    }
+  }
+  int status = ::pclose(p);
+  if (browser.joinable()) browser.join();
+  INFO(out);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(out.find("Open this URL in a browser") != std::string::npos);
+  CHECK(out.find("AUTH XOAUTH2 ********") != std::string::npos);
+  auto report = nlohmann::json::parse(test::slurp(json_path));
+  CHECK(report["auth"]["mechanism"] == "XOAUTH2");
+  CHECK(report["auth"]["result"] == "ok");
+  for (const auto& text : {out, test::slurp(log_path), report.dump()}) {
+    CHECK(text.find(secret) == std::string::npos);
+    // No issued access or refresh token (the test server makes them as "at-"/"rt-" + 32 hex digits).
+    CHECK_FALSE(std::regex_search(text, std::regex("[ar]t-[0-9a-f]{32}")));
+  }
+}
+
+TEST_CASE("check: --oauth-token-env with a valid and an invalid token", "[oauthstack][oauth][cli]") {
+  test::TempDir dir;
+  auto json_path = dir.path / "report.json";
+  std::string args = "check --host localhost --port " + ofact("OAUTHSTACK_SMTP_PORT") + " --ca-file " +
+                     ofact("OAUTHSTACK_CA_FILE") + " --user " + ofact("OAUTHSTACK_USER") +
+                     " --oauth-token-env TOKEN --stop-after auth --color never --timeout 10 --json " + json_path.string();
+  auto ok = test::run_binary(args, "TOKEN=" + stack_file("static-token"));
+  INFO(ok.out);
+  CHECK(ok.status == 0);
+  require_no_token(ok.out + test::slurp(json_path), stack_file("static-token"));
+
+  auto bad = test::run_binary(args + " --sasl XOAUTH2", "TOKEN=invalid-token-4711");
+  INFO(bad.out);
+  CHECK(bad.status == 9);
+  auto report = nlohmann::json::parse(test::slurp(json_path));
+  CHECK(report["failure"]["reply_code"] == 535);
+  bool json_error_shown = false;
+  for (const auto& step : report["auth"]["steps"])
+    if (step["direction"] == "server" && step["text"].get<std::string>().find("\"schemes\":\"bearer\"") != std::string::npos)
+      json_error_shown = true;
+  CHECK(json_error_shown);
+  require_no_token(bad.out + report.dump(), "invalid-token-4711");
+}
