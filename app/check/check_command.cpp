@@ -317,6 +317,8 @@ int run_check(const std::vector<std::string>& argv) {
   if (args.oauth_flow()) settings.auth_type = AuthType::GmailOAuth;
   // A bearer token stands in for the password, which Default authentication otherwise requires.
   if (!options.oauth_access_token.empty() && settings.password.empty()) settings.password = options.oauth_access_token;
+  // A profile saved by the window keeps the Application Id in username and the mail account apart.
+  if (settings.auth_type == AuthType::GmailOAuth && !settings.oauth_account.empty()) options.oauth_user = settings.oauth_account;
   if (auto errors = validate(settings); !errors.empty()) {
     for (const auto& e : errors) std::fprintf(stderr, "smtp-workbench check: %s\n", e.message.c_str());
     return kUsageExit;

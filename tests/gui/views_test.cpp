@@ -2,6 +2,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "gui_harness.hpp"
+#include "model/editor_rules.hpp"
 #include "model/presets.hpp"
 
 using namespace smtpwb;
@@ -43,6 +44,11 @@ TEST_CASE("Clicking Anonymous disables the credentials; Gmail OAuth relabels the
   CHECK_FALSE(probe::find("check:Anonymous"));
   CHECK(probe::find("field:Application Id"));
   CHECK(probe::find("field:Client secret"));
+  CHECK(probe::find("field:Account"));
+  CHECK(probe::find("oauth-setup"));
+  CHECK(probe::find("oauth-authenticate"));
+  REQUIRE(test_refusal(c.draft));
+  CHECK(test_refusal(c.draft)->find("Account: is empty") != std::string::npos);
 }
 
 TEST_CASE("An invalid port is shown next to the field and Test is refused with the reason", "[gui][views]") {

@@ -272,3 +272,68 @@ TEST_CASE("check: --oauth-token-env with a valid and an invalid token", "[oauths
   CHECK(json_error_shown);
   require_no_token(bad.out + report.dump(), "invalid-token-4711");
 }
+
+#ifdef SMTPWB_WITH_GUI
+#include "model/workbench.hpp"
+
+// The window's Gmail OAuth, through its model: Authenticate opens the sign-in in the browser, the
+// refresh token goes to the secret store, Test authenticates with XOAUTH2, and an expired access token
+// is refreshed before the Test starts.
+TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token expired", "[oauthstack][oauth][gui]") {
+  test::TempDir dir;
+  gui::Workbench wb(dir.path, std::make_unique<gui::MemorySecretStore>(), [] {});
+  wb.load();
+  auto client = test_client();
+  wb.set_oauth_provider(client.provider, client.extra_ca_file);
+  std::vector<std::thread> browsers;
+  wb.set_url_opener([&](const std::string& url) { browsers.emplace_back([url] { browse(url); }); });
+
+  wb.apply({gui::CommandKind::NewFromPreset, -1, "gmail"});
+  gui::Connection& c = *wb.selected();
+  c.draft.address = "localhost";
+  c.draft.port = std::stoi(ofact("OAUTHSTACK_SMTP_PORT"));
+  c.draft.mode = SecurityMode::Explicit;
+  c.draft.ca_file = ofact("OAUTHSTACK_CA_FILE");
+  c.draft.auth_type = AuthType::GmailOAuth;
+  c.draft.username = client.client_id;
+  c.draft.password = client.client_secret;
+  c.draft.oauth_account = ofact("OAUTHSTACK_USER");
+  c.draft.timeout_s = 10;
+
+  auto poll_until = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {
+      wb.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  };
+  TestRequest up_to_auth;
+  up_to_auth.stop_after = StopAfter::Auth;
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  CHECK(wb.status().find("Authenticate") != std::string::npos);  // no token yet: refused with the reason
+  CHECK(c.runs.empty());
+
+  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  REQUIRE(poll_until([&] { return !c.oauth; }));
+  for (auto& b : browsers) b.join();
+  INFO(c.oauth_status);
+  REQUIRE(c.has_access_token());
+  CHECK(wb.has_refresh_token(c));
+
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  REQUIRE(c.current_run());
+  REQUIRE(poll_until([&] { return c.current_run()->finished; }));
+  INFO(all_text(c.current_run()->result));
+  CHECK(c.current_run()->result.ok);
+  CHECK(c.current_run()->result.auth.mechanism == "XOAUTH2");
+  std::string first_token = c.oauth_access_token;
+
+  c.oauth_expires = std::chrono::steady_clock::now();  // as if an hour had passed
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  REQUIRE(c.pending_test);  // the Test waits for the refresh
+  REQUIRE(poll_until([&] { return c.runs.size() == 2 && c.current_run()->finished; }));
+  CHECK(c.current_run()->result.ok);
+  CHECK(c.oauth_access_token != first_token);
+  require_no_token(all_text(c.current_run()->result), c.oauth_access_token);
+}
+#endif

@@ -49,14 +49,23 @@ std::string version_label(TlsVersion v) {
   return label;
 }
 
+// validate(), plus what only the window asks for: with Gmail OAuth the mail account has a field of its
+// own (Username holds the Application Id there).
+std::vector<FieldError> window_validate(const ConnectionSettings& s) {
+  auto errors = validate(s);
+  if (s.auth_type == AuthType::GmailOAuth && s.oauth_account.empty())
+    errors.push_back({"Account", "Account: is empty; enter the mail address to sign in as"});
+  return errors;
+}
+
 std::map<std::string, std::string> field_errors(const ConnectionSettings& s) {
   std::map<std::string, std::string> out;
-  for (const auto& e : validate(s)) out.emplace(e.field, e.message);
+  for (const auto& e : window_validate(s)) out.emplace(e.field, e.message);
   return out;
 }
 
 std::optional<std::string> test_refusal(const ConnectionSettings& s) {
-  auto errors = validate(s);
+  auto errors = window_validate(s);
   if (errors.empty()) return std::nullopt;
   std::string text = "Fix first: ";
   for (std::size_t i = 0; i < errors.size(); ++i) text += (i ? "; " : "") + errors[i].message;

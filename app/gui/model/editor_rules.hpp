@@ -34,7 +34,9 @@ void set_crypto_protocol(ConnectionSettings& s, CryptoProtocol crypto);
 // "TLS 1.0 (this build cannot negotiate it)" for versions mbedTLS 3.6 does not implement.
 std::string version_label(TlsVersion v);
 
-// validate() keyed by field label, for showing each message next to its field.
+// validate() plus the window's own checks (the Gmail OAuth account).
+std::vector<FieldError> window_validate(const ConnectionSettings& s);
+// Those errors keyed by field label, for showing each message next to its field.
 std::map<std::string, std::string> field_errors(const ConnectionSettings& s);
 // One line for a refused Test: "Fix first: Port: ...; Address: ...".
 std::optional<std::string> test_refusal(const ConnectionSettings& s);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "model/browser.hpp"
 #include "model/editor_rules.hpp"
 #include "model/presets.hpp"
 #include "smtpwb/files.hpp"
@@ -27,7 +28,17 @@ std::string Run::label() const {
 }
 
 Workbench::Workbench(fs::path config_dir, std::unique_ptr<SecretStore> secrets, std::function<void()> wake)
-    : config_dir_(std::move(config_dir)), store_(config_dir_), secrets_(std::move(secrets)), wake_(std::move(wake)) {}
+    : config_dir_(std::move(config_dir)),
+      store_(config_dir_),
+      secrets_(std::move(secrets)),
+      wake_(std::move(wake)),
+      oauth_provider_(*oauth::find_provider("gmail")),
+      open_url_([](const std::string& url) { open_in_browser(url); }) {}
+
+void Workbench::set_oauth_provider(oauth::Provider provider, std::string extra_ca_file) {
+  oauth_provider_ = std::move(provider);
+  oauth_ca_file_ = std::move(extra_ca_file);
+}
 
 Workbench::~Workbench() {
   for (auto& c : connections_)
@@ -85,7 +96,7 @@ std::optional<std::string> Workbench::name_clash(const std::string& name, int ex
 
 bool Workbench::any_running() const {
   for (const auto& c : connections_) {
-    if ((c->tls_probe && !c->tls_probe->finished()) || (c->port_finder && !c->port_finder->finished())) return true;
+    if ((c->tls_probe && !c->tls_probe->finished()) || (c->port_finder && !c->port_finder->finished()) || c->oauth) return true;
     for (const auto& r : c->runs)
       if (!r->finished) return true;
   }
@@ -144,6 +155,11 @@ void Workbench::apply(const Command& cmd) {
       if (c->port_finder) c->port_finder->cancel();
       return;
     case CommandKind::ApplyFoundSettings: return apply_found_settings(*c, cmd.index, cmd.mode);
+    case CommandKind::OAuthSignIn: return oauth_sign_in(*c);
+    case CommandKind::OAuthCancel:
+      if (c->oauth) c->oauth->cancel();
+      c->pending_test.reset();
+      return;
     case CommandKind::ShowRun:
       if (cmd.index >= 0 && cmd.index < static_cast<int>(c->runs.size())) c->shown_run = cmd.index;
       return;
@@ -224,7 +240,11 @@ bool Workbench::save(Connection& c) {
     set_status("Not saved: " + result.error, true);
     return false;
   }
-  if (c.file && c.saved.name != c.draft.name) forget_secrets(c.saved.name);
+  if (c.file && c.saved.name != c.draft.name) {
+    auto refresh_token = secrets_->get(secret_key(c.saved.name, "oauth-refresh-token"));
+    forget_secrets(c.saved.name);
+    if (refresh_token) secrets_->set(secret_key(c.draft.name, "oauth-refresh-token"), *refresh_token);
+  }
   store_secrets(c.draft);
   c.file = result.file;
   c.saved = c.draft;
@@ -252,6 +272,47 @@ void Workbench::load_secrets(ConnectionSettings& s) {
 void Workbench::forget_secrets(const std::string& name) {
   secrets_->remove(secret_key(name, "password"));
   secrets_->remove(secret_key(name, "proxy-password"));
+  secrets_->remove(secret_key(name, "oauth-refresh-token"));
+}
+
+bool Workbench::has_refresh_token(const Connection& c) {
+  return secrets_->get(secret_key(c.draft.name, "oauth-refresh-token")).has_value();
+}
+
+oauth::Client Workbench::oauth_client(const Connection& c) const {
+  return {oauth_provider_, c.draft.username, c.draft.password, oauth_ca_file_, std::clamp(c.draft.timeout_s, 1, 120)};
+}
+
+void Workbench::oauth_sign_in(Connection& c) {
+  if (c.draft.username.empty()) return set_status("Application Id: is empty; enter the OAuth client id (Setup app creates one)", true);
+  c.oauth.reset();
+  c.oauth = OAuthSignIn::sign_in(oauth_client(c), open_url_, wake_);
+  c.oauth_status = "Waiting for the sign-in in the browser...";
+  set_status("Signing in to " + oauth_provider_.display_name + " for \"" + c.draft.name + "\": finish in the browser");
+}
+
+// A finished sign-in or refresh: keep the tokens, run the Test that waited for them. True if it changed.
+bool Workbench::poll_oauth(Connection& c) {
+  if (!c.oauth || !c.oauth->finished()) return false;
+  std::unique_ptr<OAuthSignIn> job = std::move(c.oauth);
+  auto pending = std::exchange(c.pending_test, std::nullopt);
+  if (job->state() == OAuthSignIn::State::Failed) {
+    c.oauth_status = (job->is_refresh() ? "Refreshing the access token failed: " : "Sign-in failed: ") + job->error();
+    set_status("\"" + c.draft.name + "\": " + c.oauth_status + (job->is_refresh() ? "; press Authenticate to sign in again" : ""), true);
+    return true;
+  }
+  auto tokens = job->tokens();
+  c.oauth_access_token = tokens.access_token;
+  c.oauth_expires = std::chrono::steady_clock::now() + std::chrono::seconds(tokens.expires_in_s > 0 ? tokens.expires_in_s : 3600);
+  bool kept = tokens.refresh_token.empty() || secrets_->set(secret_key(c.draft.name, "oauth-refresh-token"), tokens.refresh_token);
+  c.oauth_status = std::string(job->is_refresh() ? "Access token refreshed" : "Signed in") +
+                   (tokens.refresh_token.empty() ? " (no refresh token issued: sign in again when it expires)"
+                    : !kept                       ? " (the refresh token could not be stored)"
+                    : secrets_->persistent()      ? "; the refresh token is in the keyring"
+                                                  : "; the refresh token is kept for this session only");
+  set_status("\"" + c.draft.name + "\": " + c.oauth_status);
+  if (pending) run_test(c, pending->request, pending->step_mode);
+  return true;
 }
 
 ConnectionSettings Workbench::settings_for_run(const Connection& c, SessionOptions& options) {
@@ -286,6 +347,18 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
     run->settings = settings_for_run(c, options);
   } catch (const std::exception& e) {
     return set_status(std::string("The demo server could not start: ") + e.what(), true);
+  }
+  if (c.draft.auth_type == AuthType::GmailOAuth) {
+    if (!c.has_access_token()) {
+      auto refresh_token = secrets_->get(secret_key(c.draft.name, "oauth-refresh-token"));
+      if (!refresh_token) return set_status("Gmail OAuth: press Authenticate to sign in first", true);
+      c.pending_test = Connection::PendingTest{request, step_mode};
+      c.oauth = OAuthSignIn::refresh(oauth_client(c), *refresh_token, wake_);
+      c.oauth_status = "Refreshing the access token...";
+      return set_status("\"" + c.draft.name + "\": refreshing the OAuth access token, then the test starts");
+    }
+    options.oauth_access_token = c.oauth_access_token;
+    options.oauth_user = c.draft.oauth_account;
   }
   if (step_mode) {
     run->gate = std::make_shared<StepGate>();
@@ -344,6 +417,7 @@ void Workbench::apply_found_settings(Connection& c, int port, FinderMode mode) {
 bool Workbench::poll() {
   bool changed = false;
   for (auto& c : connections_) {
+    changed |= poll_oauth(*c);
     for (auto& r : c->runs) {
       if (r->finished) continue;
       bool done = r->session->finished();  // read before draining, so no event is left behind

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/connection_store.hpp"
+#include "model/oauth_sign_in.hpp"
 #include "model/secret_store.hpp"
 #include "model/transcript.hpp"
 #include "smtpwb/demo_server.hpp"
@@ -54,6 +55,20 @@ struct Connection {
   std::string tls_probe_target;             // "host:port (STARTTLS)" it probed
   std::unique_ptr<PortFinder> port_finder;  // "Find settings": the latest
   std::string port_finder_host;
+  // Gmail OAuth: the sign-in or refresh in progress, the access token (memory only) and a Test that
+  // waits for a fresh token. The refresh token lives in the SecretStore.
+  std::unique_ptr<OAuthSignIn> oauth;
+  std::string oauth_access_token;
+  std::chrono::steady_clock::time_point oauth_expires{};
+  std::string oauth_status;
+  struct PendingTest {
+    TestRequest request;
+    bool step_mode = false;
+  };
+  std::optional<PendingTest> pending_test;
+  bool has_access_token() const {
+    return !oauth_access_token.empty() && std::chrono::steady_clock::now() + std::chrono::seconds(60) < oauth_expires;
+  }
   bool dirty() const { return !file || !(saved == draft); }
   Run* current_run() { return shown_run >= 0 && shown_run < static_cast<int>(runs.size()) ? runs[shown_run].get() : nullptr; }
 };
@@ -61,7 +76,8 @@ struct Connection {
 enum class CommandKind {
   Select, NewFromPreset, Duplicate, Rename, Delete, UndoDelete, Save, Revert,
   RunTest, Cancel, Step, Continue, SendLine, ShowRun,
-  ProbeTls, CancelProbeTls, FindSettings, CancelFindSettings, ApplyFoundSettings
+  ProbeTls, CancelProbeTls, FindSettings, CancelFindSettings, ApplyFoundSettings,
+  OAuthSignIn, OAuthCancel
 };
 
 struct Command {
@@ -102,6 +118,11 @@ class Workbench {
   const SecretStore& secrets() const { return *secrets_; }
   MessageDefaults& message_defaults() { return message_defaults_; }
   const std::filesystem::path& config_dir() const { return config_dir_; }
+  // The OAuth provider for Gmail OAuth connections (Google's endpoints unless a test points elsewhere),
+  // and how the sign-in opens the browser.
+  void set_oauth_provider(oauth::Provider provider, std::string extra_ca_file);
+  void set_url_opener(std::function<void(const std::string&)> open_url) { open_url_ = std::move(open_url); }
+  bool has_refresh_token(const Connection& c);
   std::vector<std::string> names(int except_id = -1) const;
   std::optional<std::string> name_clash(const std::string& name, int except_id) const;
 
@@ -117,6 +138,9 @@ class Workbench {
   void probe_tls(Connection& c);
   void find_settings(Connection& c);
   void apply_found_settings(Connection& c, int port, FinderMode mode);
+  oauth::Client oauth_client(const Connection& c) const;
+  void oauth_sign_in(Connection& c);
+  bool poll_oauth(Connection& c);
   ConnectionSettings settings_for_run(const Connection& c, SessionOptions& options);
   Connection& add(ConnectionSettings settings, std::optional<std::filesystem::path> file);
   void store_secrets(const ConnectionSettings& s);
@@ -140,6 +164,9 @@ class Workbench {
   std::string status_;
   bool status_error_ = false;
   std::vector<Event> batch_;
+  oauth::Provider oauth_provider_;
+  std::string oauth_ca_file_;
+  std::function<void(const std::string&)> open_url_;
 };
 
 }  // namespace smtpwb::gui

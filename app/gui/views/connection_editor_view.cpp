@@ -7,6 +7,7 @@
 
 #include "model/editor_rules.hpp"
 #include "model/presets.hpp"
+#include "smtpwb/oauth.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "views/ui_probe.hpp"
 #include "views/views.hpp"
@@ -146,7 +147,38 @@ void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
   ImGui::EndDisabled();
 }
 
-void connection_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
+// Gmail OAuth: the mail account, "Setup app" (the provider's console) and "Authenticate" (the sign-in in
+// the browser), with the sign-in's progress.
+void oauth_rows(Workbench& wb, Connection& c, ViewState& vs, const Errors& errors, std::vector<Command>& out) {
+  text_field("Account (mail address)", c.draft.oauth_account, errors, "Account");
+  if (ImGui::SmallButton("Setup app")) {
+    vs.opened_url = oauth::find_provider("gmail")->console_url;
+    open_in_browser(*vs.opened_url);
+  }
+  probe::note("oauth-setup");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Opens Google Cloud Console: create an OAuth client of type Desktop app");
+  ImGui::SameLine();
+  const bool busy = c.oauth && !c.oauth->finished();
+  ImGui::BeginDisabled(busy);
+  if (ImGui::SmallButton("Authenticate")) out.push_back({CommandKind::OAuthSignIn, c.id});
+  probe::note("oauth-authenticate");
+  ImGui::EndDisabled();
+  if (busy) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Cancel sign-in")) out.push_back({CommandKind::OAuthCancel, c.id});
+    if (std::string url = c.oauth->url(); !url.empty()) {
+      ImGui::TextDisabled("If no browser opened, open this address:");
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Copy address")) ImGui::SetClipboardText(url.c_str());
+    }
+  }
+  if (!c.oauth_status.empty()) ImGui::TextDisabled("%s", c.oauth_status.c_str());
+  else if (c.has_access_token() || wb.has_refresh_token(c)) ImGui::TextDisabled("Signed in");
+  else ImGui::TextDisabled("Not signed in yet: Authenticate opens the sign-in page in the browser");
+}
+
+void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& errors, std::vector<Command>& out) {
+  ConnectionSettings& s = c.draft;
   text_field("Address", s.address, errors);
   if (is_demo(s)) ImGui::TextDisabled("\"%s\" is the built-in demo server, started on a free local port", s.address.c_str());
   int_field("Port", s.port, errors, "Port");
@@ -163,13 +195,7 @@ void connection_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) 
   text_field((rules.username_label + "##user").c_str(), s.username, errors, rules.username_label.c_str());
   password_field((rules.password_label + "##password").c_str(), s.password, vs.show_password, errors, rules.password_label.c_str());
   ImGui::EndDisabled();
-  if (rules.oauth_links_visible) {
-    if (ImGui::SmallButton("Setup app")) {
-      vs.opened_url = "https://console.cloud.google.com/apis/credentials";
-      open_in_browser(*vs.opened_url);
-    }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Opens Google Cloud Console: create an OAuth client of type Desktop app");
-  }
+  if (rules.oauth_links_visible) oauth_rows(wb, c, vs, errors, out);
 
   if (ImGui::BeginTabBar("connection-subtabs")) {
     if (probe::tab_item("Encryption")) {
@@ -218,7 +244,7 @@ void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& 
       ImGui::EndTabItem();
     }
     if (probe::tab_item("Connection settings")) {
-      connection_tab(s, vs, errors);
+      connection_tab(wb, *c, vs, errors, out);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "model/browser.hpp"
 #include "model/workbench.hpp"
 #include "views/theme.hpp"
 #include "views/view_state.hpp"
@@ -55,7 +56,5 @@ std::vector<TimelineBar> timeline_bars(const std::vector<PhaseTiming>& phases);
 TestRequest test_request(StopAfter stop_after);
 // "a@x, b@y" → ["a@x", "b@y"]
 std::vector<std::string> split_addresses(const std::string& text);
-// Opens an http(s) URL in the user's browser without waiting (xdg-open); false if it cannot start.
-bool open_in_browser(const std::string& url);
 
 }  // namespace smtpwb::gui

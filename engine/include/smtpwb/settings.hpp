@@ -65,6 +65,7 @@ struct ConnectionSettings {
   std::string username;
   std::string password;  // secret (Client secret for Gmail OAuth)
   std::string auth_domain;  // NTLM: the user's domain, when the user name is not written DOMAIN\user
+  std::string oauth_account;  // Gmail OAuth: the mail account (Username then holds the Application Id)
   // Encryption
   CryptoProtocol crypto = CryptoProtocol::Tls;
   SecurityMode mode = SecurityMode::Explicit;

@@ -120,6 +120,7 @@ std::optional<ProfileError> read_auth(const json& j, ConnectionSettings& s) {
   SMTPWB_TRY(r.boolean("anonymous", s.anonymous));
   SMTPWB_TRY(r.string("username", s.username));
   SMTPWB_TRY(r.string("domain", s.auth_domain));
+  SMTPWB_TRY(r.string("account", s.oauth_account));
   return r.unknown_fields();
 }
 
@@ -173,7 +174,7 @@ json profile_json(const ConnectionSettings& s) {
           {"port", s.port},
           {"ehlo_name", s.ehlo_name},
           {"auth",
-           {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}, {"domain", s.auth_domain}}},
+           {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}, {"domain", s.auth_domain}, {"account", s.oauth_account}}},
           {"encryption",
            {{"protocol", to_string(s.crypto)},
             {"mode", to_string(s.mode)},

@@ -1,0 +1,7 @@
+#pragma once
+#include <string>
+
+namespace smtpwb::gui {
+// Opens an http(s) URL in the user's browser without waiting (xdg-open); false if it cannot start.
+bool open_in_browser(const std::string& url);
+}  // namespace smtpwb::gui
