@@ -188,6 +188,7 @@ class Conversation {
 
     std::string line;
     while (read_line(line)) {
+      sent_ahead_ += !buffer_.empty();
       std::string verb = upper(line.substr(0, line.find(' ')));
       std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
       if (verb == "EHLO") ehlo(arg);
@@ -305,6 +306,7 @@ class Conversation {
     std::string line;
     while (read_line(line)) {
       if (line == ".") {
+        current_.sent_ahead = sent_ahead_ + !buffer_.empty();
         std::size_t count;
         {
           std::lock_guard lock(mutex_);
@@ -329,6 +331,7 @@ class Conversation {
   std::string buffer_;
   bool authenticated_ = false;
   bool in_transaction_ = false;
+  int sent_ahead_ = 0;
   DemoMessage current_;
 };
 
