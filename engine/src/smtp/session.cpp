@@ -730,6 +730,9 @@ void Session::run() {
   Runner runner(settings_, request_, options_, *events_, cancel_, phase_, result_);
   runner.run();
   finished_.store(true);
+  // The last event may have been drained before finished() turned true: wake the consumer once more, so
+  // that it never waits out a timeout to notice the end.
+  events_->wake();
 }
 
 SessionResult run_session(const ConnectionSettings& settings, const TestRequest& request, SessionOptions options) {
