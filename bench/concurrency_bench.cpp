@@ -3,7 +3,12 @@
 //   concurrency_bench MAILSTACK_ENV SESSIONS
 // Output: one "key value" pair per line, for bench/bench.py to collect:
 //   one_ms (one session alone, after a warm-up), all_ms (all SESSIONS together, start to last finish),
-//   failed (sessions that did not succeed), first_failure, peak_rss_mib (the process's high-water mark).
+//   failed (sessions that did not succeed), first_failure, peak_rss_mib (the process's high-water mark),
+//   client_cpu_ms (this process during the SESSIONS run), machine_cpu_ms (all processes, from /proc/stat),
+//   cores.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -43,10 +48,29 @@ long status_kib(const std::string& key) {
   return 0;
 }
 
+// CPU time of this process (user + sys) in milliseconds.
+double own_cpu_ms() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  return ms(ru.ru_utime) + ms(ru.ru_stime);
+}
+
+// CPU time the whole machine spent busy (every process, the server's too), from /proc/stat.
+double machine_busy_ms() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return static_cast<double>(user + nice + system + irq + softirq + steal) * 1e3 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 struct Outcome {
   double ms = 0;
+  double client_cpu_ms = 0;   // this process: the engine's sessions
+  double machine_cpu_ms = 0;  // every process: client, Postfix, Dovecot, the rest of the machine
   int failed = 0;
   std::string first_failure;
 };
@@ -55,11 +79,14 @@ struct Outcome {
 Outcome run_together(const ConnectionSettings& settings, const TestRequest& request, int count) {
   std::vector<std::unique_ptr<Session>> sessions;
   for (int i = 0; i < count; ++i) sessions.push_back(std::make_unique<Session>(settings, request, std::make_shared<EventQueue>()));
+  double cpu0 = own_cpu_ms(), busy0 = machine_busy_ms();
   auto t0 = Clock::now();
   for (auto& s : sessions) s->start();
   for (auto& s : sessions) s->wait();
   Outcome out;
   out.ms = ms_since(t0);
+  out.client_cpu_ms = own_cpu_ms() - cpu0;
+  out.machine_cpu_ms = machine_busy_ms() - busy0;
   for (auto& s : sessions) {
     const auto& r = s->result();
     if (r.ok) continue;
@@ -103,6 +130,8 @@ int main(int argc, char** argv) {
   Outcome one = run_together(s, request, 1);
   Outcome all = run_together(s, request, count);
   std::printf("sessions %d\none_ms %.1f\nall_ms %.1f\nfailed %d\n", count, one.ms, all.ms, all.failed + one.failed);
+  std::printf("client_cpu_ms %.0f\nmachine_cpu_ms %.0f\ncores %ld\n", all.client_cpu_ms, all.machine_cpu_ms,
+              sysconf(_SC_NPROCESSORS_ONLN));
   if (!all.first_failure.empty()) std::printf("first_failure %s\n", all.first_failure.c_str());
   std::printf("peak_rss_mib %.1f\n", static_cast<double>(status_kib("VmHWM:")) / 1024);
   return all.failed + one.failed == 0 ? 0 : 1;
