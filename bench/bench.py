@@ -153,7 +153,7 @@ def measure_round_trips(clients, facts, delay_ms, runs, env, scratch):
         seen = 0
         commands = clients.full(port)
         for name, argv in commands.items():
-            walls, flights, trailing = [], [], []
+            walls, flights, trailing, chunks = [], [], [], []
             for _ in range(runs):
                 w, _ = run_timed(argv, env, scratch)
                 seen += 1
@@ -161,8 +161,10 @@ def measure_round_trips(clients, facts, delay_ms, runs, env, scratch):
                 walls.append(w)
                 flights.append(line["flights"])
                 trailing.append(line["trailing"])
+                chunks.append(line["client_chunks"])
             results[name] = {"wall": summary(walls), "flights": max(set(flights), key=flights.count),
-                             "flights_seen": sorted(set(flights)), "trailing": max(trailing)}
+                             "flights_seen": sorted(set(flights)), "trailing": max(trailing),
+                             "chunks": statistics.median(chunks)}
     finally:
         relay.terminate()
         relay.wait()
@@ -292,15 +294,18 @@ def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, clien
       "no waiting and is listed as trailing. SMTP is server-first, so every flight counts from the banner on. "
       f"{args.relay_runs} run(s) per client; the full dialogue as above.")
     w("")
-    w("| client | flights after the banner | trailing | wall median ms | target |")
-    w("| --- | ---: | ---: | ---: | --- |")
+    w("| client | flights after the banner | trailing | client chunks | wall median ms | target |")
+    w("| --- | ---: | ---: | ---: | ---: | --- |")
     for name, r in trips.items():
         seen = "" if len(r["flights_seen"]) == 1 else f" (seen: {', '.join(map(str, r['flights_seen']))})"
         target = "7 (protocol minimum)" if name == "check" else ""
-        w(f"| {name} | {r['flights']}{seen} | {r['trailing']} | {ms(r['wall']['median'])} | {target} |")
+        w(f"| {name} | {r['flights']}{seen} | {r['trailing']} | {r['chunks']:g} | {ms(r['wall']['median'])} | {target} |")
     w("")
     w("The protocol minimum of 7: EHLO; STARTTLS; ClientHello; Finished with EHLO; AUTH PLAIN with the initial "
-      "response (RFC 4954); MAIL, RCPT and DATA pipelined (RFC 2920); message, final dot and QUIT together.")
+      "response (RFC 4954); MAIL, RCPT and DATA pipelined (RFC 2920); message, final dot and QUIT together. "
+      "\"Client chunks\" counts the reads the relay made from the client (including a trailing close_notify). check "
+      "writes the TLS Finished and the EHLO after it as separate records with no wait in between (mbedTLS ends the "
+      "handshake with a write of its own), so they travel in one flight, read as one chunk or two depending on timing.")
     w("")
     w("## GUI")
     w("")
@@ -326,6 +331,7 @@ def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, clien
       "runs them), all started together, the full dialogue with a message against the same Postfix.")
     w("")
     one, all_ = float(conc["one_ms"]), float(conc["all_ms"])
+    client, machine, cores = float(conc["client_cpu_ms"]), float(conc["machine_cpu_ms"]), int(conc["cores"])
     w("| figure | value | target |")
     w("| --- | ---: | --- |")
     w(f"| one test alone (after a warm-up) | {one:.1f} ms | |")
@@ -333,6 +339,26 @@ def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, clien
     w(f"| ratio | {all_ / one:.1f} × | ≤ 3 × |")
     w(f"| failed | {conc['failed']} | 0 |")
     w(f"| peak resident memory of the process | {conc['peak_rss_mib']} MiB | |")
+    w(f"| CPU time of the client process during the {conc['sessions']} tests | {client:.0f} ms ({client / int(conc['sessions']):.1f} ms per test) | |")
+    w(f"| CPU time of the whole machine meanwhile (client, Postfix, Dovecot, anything else) | {machine:.0f} ms = {machine / cores:.0f} ms on each of {cores} cores | |")
+    w("")
+    w("Client and server share this machine's cores. When the machine's CPU time divided by its cores is close to the "
+      "wall time, the run was bound by CPU, most of it the server's: no client can finish the tests sooner than the "
+      "machine can compute them. bench/run.sh raises the benchmark Postfix's process limit from 100 to 250 (and "
+      "restarts it), because that limit is also its listen backlog: beyond it, connections wait for the kernel's 1 s "
+      "SYN retransmission.")
+    w("")
+    w("## Notes")
+    w("")
+    w("- Against this Postfix with TLS 1.3, a client that does not acknowledge at once waits about 40 ms after the "
+      "handshake: Postfix writes its session tickets and then the EHLO reply under Nagle's algorithm, and the second "
+      "write waits for the client's delayed ACK. check sets TCP_QUICKACK after each read; swaks and curl do not, "
+      "which is part of their wall time (`curl -v --trace-time` shows the pause before the second EHLO's reply).")
+    w("- Most of check's CPU time is mbedTLS's portable elliptic-curve arithmetic (callgrind: about 90 % of the "
+      "instructions of a test are in the handshake: two ECDSA P-256 verifications, the certificate's and the "
+      "CertificateVerify, and the X25519 key share and agreement); curl's OpenSSL does the same with assembly. "
+      "Process start-up is small because the window is a separate executable (smtp-workbench-gui) that `check` never "
+      "loads.")
     w("")
     w("## Commands")
     w("")
