@@ -52,6 +52,9 @@ struct DemoMessage {
   std::string mail_from;
   std::vector<std::string> rcpt_to;
   std::string data;  // un-stuffed, CRLF line ends, without the final dot
+  // Lines of this connection up to the final dot (commands, and the dot) after which the client's next
+  // bytes had already arrived: the client did not wait for the reply (RFC 2920 pipelining).
+  int sent_ahead = 0;
 };
 
 class DemoServer {

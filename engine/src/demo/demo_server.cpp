@@ -255,6 +255,7 @@ class Conversation {
 
     std::string line;
     while (read_line(line)) {
+      sent_ahead_ += !buffer_.empty();
       std::string verb = upper(line.substr(0, line.find(' ')));
       std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
       if (script && verb == script->verb) send(std::string(script->reply));
@@ -373,6 +374,7 @@ class Conversation {
     std::string line;
     while (read_line(line)) {
       if (line == ".") {
+        current_.sent_ahead = sent_ahead_ + !buffer_.empty();
         if (const auto* script = script_for(config_.fault); script && script->verb == ".") {
           current_ = {};
           in_transaction_ = false;
@@ -402,6 +404,7 @@ class Conversation {
   std::string buffer_;
   bool authenticated_ = false;
   bool in_transaction_ = false;
+  int sent_ahead_ = 0;
   DemoMessage current_;
 };
 

@@ -6,61 +6,16 @@
 #include <resolv.h>
 
 #include <algorithm>
-#include <condition_variable>
+#include <chrono>
 #include <cstring>
-#include <functional>
+#include <map>
 #include <mutex>
-#include <thread>
+
+#include "net/background.hpp"
 
 namespace smtpwb::net {
 
 namespace {
-
-// A blocking call on a detached worker thread. The caller waits in slices (deadline, cancel) and may
-// leave early; the shared state outlives it until the call returns (glibc cannot interrupt either lookup).
-template <class T>
-class Background {
- public:
-  static Background start(std::function<T()> call) {
-    Background b;
-    b.shared_ = std::make_shared<Shared>();
-    std::thread([s = b.shared_, call = std::move(call)] {
-      std::optional<T> value;
-      std::exception_ptr error;
-      try {
-        value = call();
-      } catch (...) {
-        error = std::current_exception();
-      }
-      std::lock_guard lock(s->mutex);
-      s->value = std::move(value);
-      s->error = error;
-      s->done = true;
-      s->ready.notify_all();
-    }).detach();
-    return b;
-  }
-  bool started() const { return shared_ != nullptr; }
-  T get(Deadline deadline, const CancelFlag& cancel, const std::string& what) const {
-    std::unique_lock lock(shared_->mutex);
-    while (!shared_->ready.wait_for(lock, kSlice, [&] { return shared_->done; })) {
-      if (cancel.load()) throw Cancelled();
-      if (deadline.passed()) throw TimedOut(what.empty() ? "no answer in time" : "no answer in time " + what);
-    }
-    if (shared_->error) std::rethrow_exception(shared_->error);
-    return *shared_->value;
-  }
-
- private:
-  struct Shared {
-    std::mutex mutex;
-    std::condition_variable ready;
-    bool done = false;
-    std::optional<T> value;
-    std::exception_ptr error;
-  };
-  std::shared_ptr<Shared> shared_;
-};
 
 std::vector<MxRecord> query_mx(const std::string& domain) {
   struct __res_state state;
@@ -135,6 +90,24 @@ std::string reverse_dns(const Address& address, Deadline deadline, const CancelF
       .get(deadline, cancel, "looking up the PTR of " + address.text);
 }
 
+namespace {
+// Sessions started together (the window runs many tests at once, mostly of the same account) share one
+// lookup per name: 200 simultaneous MX queries for one domain were answered slowly or dropped by the
+// DNS server, and each session then waited for its own. A lookup is reused for half a minute.
+template <class T>
+Background<T> shared_lookup(const std::string& key, std::function<T()> call) {
+  constexpr auto kReuse = std::chrono::seconds(30);
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<Clock::time_point, Background<T>>> recent;
+  auto now = Clock::now();
+  std::lock_guard lock(mutex);
+  std::erase_if(recent, [&](const auto& entry) { return now - entry.second.first > kReuse; });
+  auto [it, fresh] = recent.try_emplace(key, now, Background<T>{});
+  if (fresh) it->second.second = Background<T>::start(std::move(call));
+  return it->second.second;
+}
+}  // namespace
+
 struct DnsFactsLookup::State {
   std::string domain;
   Background<std::vector<MxRecord>> mx;
@@ -148,13 +121,13 @@ DnsFactsLookup::~DnsFactsLookup() = default;
 void DnsFactsLookup::start_mx(const std::string& domain) {
   if (domain.empty() || state_->mx.started()) return;
   state_->domain = domain;
-  state_->mx = Background<std::vector<MxRecord>>::start([domain] { return query_mx(domain); });
+  state_->mx = shared_lookup<std::vector<MxRecord>>(domain, [domain] { return query_mx(domain); });
 }
 
 void DnsFactsLookup::start_reverse(const Address& address) {
   if (state_->ptr.started()) return;
   state_->address = address.text;
-  state_->ptr = Background<std::string>::start([address] { return query_ptr(address); });
+  state_->ptr = shared_lookup<std::string>(address.text, [address] { return query_ptr(address); });
 }
 
 std::vector<std::string> DnsFactsLookup::collect(ServerFacts& facts, Deadline deadline, const CancelFlag& cancel) {

@@ -12,7 +12,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <thread>
+
+#include "net/background.hpp"
 
 namespace smtpwb::net {
 
@@ -43,62 +44,22 @@ void wait_ready(int fd, short events, Deadline deadline, const CancelFlag& cance
 }
 
 namespace {
-// One asynchronous lookup. It lives on the heap because glibc's resolver thread may still use it after
-// we stop waiting (a lookup in progress cannot always be cancelled).
-struct Lookup {
-  std::string host, service;
+std::vector<Address> resolve_now(const std::string& host, int port) {
   addrinfo hints{};
-  gaicb request{};
-  ~Lookup() {
-    if (request.ar_result) freeaddrinfo(request.ar_result);
-  }
-  void wait(long nanoseconds) {
-    timespec ts{nanoseconds / 1'000'000'000, nanoseconds % 1'000'000'000};
-    const gaicb* list[1] = {&request};
-    gai_suspend(list, 1, &ts);
-  }
-  // Cancel and return at once; a lookup glibc cannot cancel is freed by a reaper when it ends.
-  static void abandon(std::unique_ptr<Lookup> lookup) {
-    if (gai_cancel(&lookup->request) != EAI_NOTCANCELED) return;
-    std::thread([l = std::move(lookup)] {
-      while (gai_error(&l->request) == EAI_INPROGRESS) l->wait(100'000'000);
-    }).detach();
-  }
-};
-}  // namespace
-
-std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel) {
-  auto lookup = std::make_unique<Lookup>();
-  lookup->host = host;
-  lookup->service = std::to_string(port);
-  lookup->hints.ai_family = AF_UNSPEC;
-  lookup->hints.ai_socktype = SOCK_STREAM;
-  lookup->hints.ai_flags = AI_ADDRCONFIG;
-  lookup->request.ar_name = lookup->host.c_str();
-  lookup->request.ar_service = lookup->service.c_str();
-  lookup->request.ar_request = &lookup->hints;
-  gaicb* list[1] = {&lookup->request};
-  if (int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr); rc != 0) throw ResolveError(gai_strerror(rc));
-
-  // gai_suspend in slices, so that cancel and the deadline are honoured while the resolver works.
-  while (gai_error(&lookup->request) == EAI_INPROGRESS) {
-    if (cancel.load() || deadline.passed()) {
-      Lookup::abandon(std::move(lookup));
-      if (cancel.load()) throw Cancelled();
-      throw TimedOut("timed out resolving " + host);
-    }
-    lookup->wait(static_cast<long>(kSlice.count()) * 1'000'000);
-  }
-  int rc = gai_error(&lookup->request);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* result = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &result);
   if (rc != 0) {
-    // errno of EAI_SYSTEM belongs to the resolver's thread, so it cannot be reported from here.
-    ResolveError e(rc == EAI_SYSTEM ? std::string("system error during the lookup") : std::string(gai_strerror(rc)));
+    ResolveError e(rc == EAI_SYSTEM ? std::string("system error during the lookup: ") + std::strerror(errno)
+                                    : std::string(gai_strerror(rc)));
     e.not_found = rc == EAI_NONAME || rc == EAI_NODATA;
     throw e;
   }
-  gaicb& request = lookup->request;
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(result, freeaddrinfo);
   std::vector<Address> out;
-  for (addrinfo* ai = request.ar_result; ai; ai = ai->ai_next) {
+  for (addrinfo* ai = result; ai; ai = ai->ai_next) {
     Address a;
     std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
     a.length = ai->ai_addrlen;
@@ -110,6 +71,15 @@ std::vector<Address> resolve(const std::string& host, int port, Deadline deadlin
     if (std::none_of(out.begin(), out.end(), [&](const Address& o) { return o.text == a.text; })) out.push_back(a);
   }
   return out;
+}
+}  // namespace
+
+// getaddrinfo on a worker thread rather than getaddrinfo_a: gai_suspend with a timeout can leave its
+// wait entry behind when a lookup ends at that moment, and glibc's notifier then writes into a stack
+// frame that is gone (seen as crashes with ~100 sessions resolving at once).
+std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel) {
+  return Background<std::vector<Address>>::start([host, port] { return resolve_now(host, port); })
+      .get(deadline, cancel, "resolving " + host);
 }
 
 Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "net/proxy.hpp"
 #include "smtpwb/base64.hpp"
@@ -61,13 +62,13 @@ class Runner {
     } catch (const std::exception& e) {
       res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}, {}};
     }
-    // Informational DNS facts (PTR, MX), looked up in the background; never a reason to fail.
-    auto grace = std::min<std::chrono::milliseconds>(std::chrono::seconds(s_.timeout_s), std::chrono::seconds(2));
-    for (auto& line : dns_.collect(res_.server, net::Deadline::in(grace), cancel_)) info(std::move(line));
     if (stream_) stream_->close_notify();
     stream_.reset();
     end_phase();
-    res_.total_ms = elapsed_ms();
+    res_.total_ms = elapsed_ms();  // the dialogue's: a slow DNS server below is not the SMTP server's time
+    // Informational DNS facts (PTR, MX), looked up in the background; never a reason to fail.
+    auto grace = std::min<std::chrono::milliseconds>(std::chrono::seconds(s_.timeout_s), std::chrono::seconds(2));
+    for (auto& line : dns_.collect(res_.server, net::Deadline::in(grace), cancel_)) info(std::move(line));
     phase_ = Phase::Done;
     if (res_.ok) {
       emit(Dir::Info, "Test succeeded in " + format_ms(res_.total_ms));
@@ -85,11 +86,12 @@ class Runner {
     return buf;
   }
 
-  void emit(Dir dir, std::string text, bool in_tls = false) {
+  // `as`: the phase a pipelined command belongs to, when it is sent before its phase begins.
+  void emit(Dir dir, std::string text, bool in_tls = false, std::optional<Phase> as = std::nullopt) {
     Event e;
     e.t_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
     e.dir = dir;
-    e.phase = phase_;
+    e.phase = as.value_or(phase_);
     e.in_tls = in_tls;
     e.text = std::move(text);
     log::event(log_id_, e);
@@ -112,7 +114,8 @@ class Runner {
     in_phase_ = false;
   }
 
-  [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) {
+  // A failure in the current phase; with the reply that caused it (code, enhanced code, full text).
+  Failure failure(FailureCategory c, std::string message, const Reply* reply = nullptr) const {
     Failure f{c, std::move(message), phase_, 0, {}, {}};
     if (reply) {
       f.reply_code = reply->code;
@@ -120,7 +123,11 @@ class Runner {
       for (std::size_t i = 0; i < reply->lines.size(); ++i)
         f.reply_text += (i ? "\n" : "") + std::to_string(reply->code) + (i + 1 < reply->lines.size() ? "-" : " ") + reply->lines[i];
     }
-    throw Failed{std::move(f)};
+    return f;
+  }
+
+  [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) {
+    throw Failed{failure(c, std::move(message), reply)};
   }
 
   net::Deadline deadline() const { return net::Deadline::in(std::chrono::seconds(s_.timeout_s)); }
@@ -544,23 +551,29 @@ class Runner {
       fail(FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) + " bytes) exceeds the server's SIZE limit of " +
                                       std::to_string(*limit));
 
-    begin_phase(Phase::Mail);
     std::string mail = "MAIL FROM:<" + spec.from + ">";
     if (msg.needs_8bitmime) mail += " BODY=8BITMIME";
     if (caps_.has("SIZE")) mail += " SIZE=" + std::to_string(stuffed.size());
-    expect(command(mail), {250}, "The server rejected the sender " + spec.from);
+    std::vector<Command> envelope{{mail, Phase::Mail, {250}, "The server rejected the sender " + spec.from}};
+    for (const auto& to : spec.to)
+      envelope.push_back({"RCPT TO:<" + to + ">", Phase::Rcpt, {250, 251}, "The server rejected the recipient " + to});
+    if (req_.stop_after == StopAfter::Rcpt) return run_group(envelope);
+    envelope.push_back({"DATA", Phase::Data, {354}, "The server refused DATA"});
+    run_group(envelope);
 
-    begin_phase(Phase::Rcpt);
-    for (const auto& to : spec.to) expect(command("RCPT TO:<" + to + ">"), {250, 251}, "The server rejected the recipient " + to);
-    if (req_.stop_after == StopAfter::Rcpt) return;
-
-    begin_phase(Phase::Data);
-    res_.message.attempted = true;
-    expect(command("DATA"), {354}, "The server refused DATA");
     info("Sending the message: " + std::to_string(msg.data.size()) + " bytes, charset " + msg.charset + ", " +
          msg.transfer_encoding);
-    send_raw(stuffed + ".\r\n", "<message body, " + std::to_string(stuffed.size()) + " bytes>", false);
-    emit(Dir::Client, ".", stream_->tls());
+    std::string body_display = "<message body, " + std::to_string(stuffed.size()) + " bytes>";
+    if (pipelining()) {  // RFC 2920: QUIT may follow the final dot; its reply is read after the dot's
+      emit(Dir::Client, body_display, stream_->tls());
+      emit(Dir::Client, ".", stream_->tls());
+      emit(Dir::Client, "QUIT", stream_->tls(), Phase::Quit);
+      write_bytes(stuffed + ".\r\nQUIT\r\n");
+      quit_sent_ = true;
+    } else {
+      send_raw(stuffed + ".\r\n", body_display, false);
+      emit(Dir::Client, ".", stream_->tls());
+    }
     Reply done = read_reply();
     res_.message.server_reply = done.first_line();
     expect(done, {250}, "The server did not accept the message");
@@ -570,7 +583,7 @@ class Runner {
   void quit() {
     begin_phase(Phase::Quit);
     try {
-      send_line("QUIT", "QUIT");
+      if (!quit_sent_) send_line("QUIT", "QUIT");
       auto until = net::Deadline::in(std::min<std::chrono::milliseconds>(std::chrono::seconds(s_.timeout_s), std::chrono::seconds(5)));
       Reply r = read_reply(until);
       if (r.code != 221) info("Unexpected reply to QUIT: " + r.first_line());
@@ -580,11 +593,64 @@ class Runner {
   }
 
   // ---- I/O helpers ----
-  void expect(const Reply& r, std::initializer_list<int> ok, const std::string& what) {
-    if (std::find(ok.begin(), ok.end(), r.code) != ok.end()) return;
+  struct Command {
+    std::string line;
+    Phase phase;
+    std::vector<int> ok;  // the reply codes that let the dialogue go on
+    std::string refusal;  // what another reply means
+  };
+
+  // RFC 2920, when the server offers it. Step mode pipelines nothing: the gate waits before every command.
+  bool pipelining() const { return !opt_.step_gate && caps_.has("PIPELINING"); }
+
+  // Sends the commands and checks each reply in order. Pipelined, they go out in one write and the
+  // replies, which come back in the same order, are all read (and shown) before the first refusal fails
+  // the test. The last command of a group is one whose reply decides what comes next (DATA).
+  void run_group(const std::vector<Command>& group) {
+    if (!pipelining()) {
+      for (const auto& c : group) {
+        if (phase_ != c.phase) begin_phase(c.phase);
+        if (c.phase == Phase::Data) res_.message.attempted = true;
+        expect(command(c.line), c.ok, c.refusal);
+      }
+      return;
+    }
+    begin_phase(group.front().phase);
+    std::string wire;
+    for (const auto& c : group) {
+      emit(Dir::Client, c.line, stream_->tls(), c.phase);
+      wire += c.line + "\r\n";
+    }
+    write_bytes(wire);
+    std::optional<Failure> refused;
+    Reply r;
+    for (const auto& c : group) {
+      if (phase_ != c.phase) begin_phase(c.phase);
+      if (c.phase == Phase::Data && !refused) res_.message.attempted = true;
+      try {
+        r = read_reply();
+      } catch (const Failed&) {
+        if (refused) break;  // e.g. the server closed after refusing: its refusal is the news
+        throw;
+      }
+      if (!refused) refused = rejection(r, c.ok, c.refusal);
+    }
+    if (!refused) return;
+    if (r.code == 354)
+      info("The server accepted DATA although an earlier command was refused; closing the connection without "
+           "sending the message, so that nothing is delivered");
+    throw Failed{*refused};
+  }
+
+  std::optional<Failure> rejection(const Reply& r, const std::vector<int>& ok, const std::string& what) const {
+    if (std::find(ok.begin(), ok.end(), r.code) != ok.end()) return std::nullopt;
     FailureCategory c = FailureCategory::Smtp;
     if (r.code == 530) c = text::contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
-    fail(c, what + ": " + r.first_line(), &r);
+    return failure(c, what + ": " + r.first_line(), &r);
+  }
+
+  void expect(const Reply& r, const std::vector<int>& ok, const std::string& what) {
+    if (auto refused = rejection(r, ok, what)) throw Failed{std::move(*refused)};
   }
 
   static std::string printable(const std::string& s) {
@@ -628,6 +694,10 @@ class Runner {
 
   void write_now(const std::string& bytes, const std::string& display) {
     emit(Dir::Client, display, stream_->tls());
+    write_bytes(bytes);
+  }
+
+  void write_bytes(const std::string& bytes) {
     try {
       stream_->write_all(bytes, deadline());
     } catch (const net::TimedOut&) {
@@ -686,6 +756,7 @@ class Runner {
   std::string local_address_;
   smtp::ReplyParser parser_;
   smtp::Capabilities caps_;
+  bool quit_sent_ = false;  // pipelined after the message
   net::DnsFactsLookup dns_;
 };
 
@@ -718,6 +789,9 @@ void Session::run() {
     log::note(std::string("hint catalogue: ") + e.what());
   }
   finished_.store(true);
+  // The last event may have been drained before finished() turned true: wake the consumer once more, so
+  // that it never waits out a timeout to notice the end.
+  events_->wake();
 }
 
 SessionResult run_session(const ConnectionSettings& settings, const TestRequest& request, SessionOptions options) {

@@ -192,6 +192,11 @@ struct Stream::Tls {
   HandshakeSniffer sniffer;
   bool sniffing = true;
   std::vector<CertificateInfo> chain;  // filled by the verify callback
+  // Client: from the ClientHello until the first application write, records collect here and leave in
+  // one piece when the handshake must wait for the server, or together with the first application data:
+  // the client's Finished and the EHLO after STARTTLS then share one segment (one flight, one packet).
+  bool corked = false;
+  std::string pending;
 
   Tls() {
     mbedtls_ssl_init(&ssl);
@@ -206,6 +211,10 @@ struct Stream::Tls {
 
   static int send_cb(void* ctx, const unsigned char* buf, size_t len) {
     auto* self = static_cast<Tls*>(ctx);
+    if (self->corked) {
+      self->pending.append(reinterpret_cast<const char*>(buf), len);
+      return static_cast<int>(len);
+    }
     ssize_t n = ::send(self->fd, buf, len, MSG_NOSIGNAL);
     if (n >= 0) return static_cast<int>(n);
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return MBEDTLS_ERR_SSL_WANT_WRITE;
@@ -232,6 +241,26 @@ struct Stream::Tls {
     return 0;
   }
 
+  // Sends what collected while corked; with a deadline it waits for the socket, without it one try only.
+  void flush(const Deadline* deadline, const CancelFlag& cancel) {
+    std::string_view data = pending;
+    while (!data.empty()) {
+      ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n >= 0) {
+        data.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      if (!deadline || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
+      wait_ready(fd, POLLOUT, *deadline, cancel, "sending");
+    }
+    pending.clear();
+  }
+  void uncork(const Deadline* deadline, const CancelFlag& cancel) {
+    if (!corked) return;
+    corked = false;
+    flush(deadline, cancel);
+  }
+
   void configure_versions(TlsVersionSet versions) {
     bool v12 = versions.contains(TlsVersion::Tls12), v13 = versions.contains(TlsVersion::Tls13);
     if (!v12 && !v13) throw TlsError("none of the allowed versions can be negotiated by this build (TLS 1.2, TLS 1.3)");
@@ -244,6 +273,7 @@ Stream::Stream(Fd fd, const CancelFlag& cancel) : fd_(std::move(fd)), cancel_(ca
 Stream::~Stream() = default;
 
 void Stream::write_all(std::string_view data, Deadline deadline) {
+  const bool first_after_handshake = tls_ && tls_->corked;
   while (!data.empty()) {
     ssize_t n;
     if (tls_) {
@@ -268,9 +298,11 @@ void Stream::write_all(std::string_view data, Deadline deadline) {
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
+  if (first_after_handshake) tls_->uncork(&deadline, cancel_);
 }
 
 std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
+  if (tls_) tls_->uncork(&deadline, cancel_);  // e.g. implicit TLS: the banner comes after our Finished
   while (true) {
     if (cancel_.load(std::memory_order_relaxed)) throw Cancelled();
     if (tls_) {
@@ -300,7 +332,9 @@ std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
 }
 
 namespace {
-void run_handshake(mbedtls_ssl_context& ssl, int fd, Deadline deadline, const CancelFlag& cancel, int& rc_out) {
+void run_handshake(Stream::Tls& t, Deadline deadline, const CancelFlag& cancel, int& rc_out) {
+  mbedtls_ssl_context& ssl = t.ssl;
+  const int fd = t.fd;
   while (true) {
     int rc = mbedtls_ssl_handshake(&ssl);
     if (rc == 0 || (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE &&
@@ -310,6 +344,7 @@ void run_handshake(mbedtls_ssl_context& ssl, int fd, Deadline deadline, const Ca
     }
     if (deadline.passed()) throw TimedOut("timed out during the TLS handshake");
     if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) t.flush(&deadline, cancel);  // the server answers what we sent
     wait_ready(fd, rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, cancel, "during the TLS handshake");
   }
 }
@@ -337,6 +372,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
   if (int rc = mbedtls_ssl_set_hostname(&t->ssl, config.server_name.c_str()))
     throw TlsError("TLS server name: " + mbedtls_message(rc));
   mbedtls_ssl_set_bio(&t->ssl, t.get(), &Tls::send_cb, &Tls::recv_cb, nullptr);
+  t->corked = true;
 
   auto publish_chain = [&] {  // leaf first, also when the handshake fails
     std::sort(t->chain.begin(), t->chain.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
@@ -346,7 +382,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
   };
   int rc = 0;
   try {
-    run_handshake(t->ssl, fd_.get(), deadline, cancel_, rc);
+    run_handshake(*t, deadline, cancel_, rc);
   } catch (...) {
     publish_chain();
     throw;
@@ -366,6 +402,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     facts.verified = true;
   }
   if (rc != 0) {
+    t->uncork(nullptr, cancel_);  // the alert mbedTLS wrote, if any: one try, the handshake failed anyway
     if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) throw CertificateError("certificate verification failed: " +
                                                                           (facts.verify_errors.empty() ? std::string("?") : facts.verify_errors.front()));
     std::string message = "TLS handshake failed: " + mbedtls_message(rc);
@@ -414,7 +451,7 @@ void Stream::start_tls_server(const TlsServerIdentity& identity, TlsVersionSet v
     throw TlsError("server certificate: " + mbedtls_message(rc));
   if ((rc = mbedtls_ssl_setup(&t->ssl, &t->conf))) throw TlsError("TLS setup failed: " + mbedtls_message(rc));
   mbedtls_ssl_set_bio(&t->ssl, t.get(), &Tls::send_cb, &Tls::recv_cb, nullptr);
-  run_handshake(t->ssl, fd_.get(), deadline, cancel_, rc);
+  run_handshake(*t, deadline, cancel_, rc);
   if (rc != 0) throw TlsError("TLS handshake failed: " + mbedtls_message(rc));
   tls_ = std::move(t);
 }
@@ -428,7 +465,9 @@ std::string Stream::take_pending() {
 }
 
 void Stream::close_notify() {
-  if (tls_) mbedtls_ssl_close_notify(&tls_->ssl);  // non-blocking BIO: one attempt only
+  if (!tls_) return;
+  tls_->uncork(nullptr, cancel_);                  // non-blocking BIO: one attempt only
+  mbedtls_ssl_close_notify(&tls_->ssl);
 }
 
 }  // namespace smtpwb::net
