@@ -296,3 +296,21 @@ TEST_CASE("The connection list survives a restart; names stay unique; delete can
   for (const auto& entry : fs::directory_iterator(dir.path / "connections"))
     CHECK(read_file(entry.path().string())->find("app-password-xyz") == std::string::npos);
 }
+
+TEST_CASE("The transcript store returns every line exactly across chunk boundaries", "[gui][transcript]") {
+  TranscriptStore store;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 40000; ++i) lines.push_back(std::string(static_cast<std::size_t>(i % 97), static_cast<char>('a' + i % 26)));
+  lines.push_back(std::string(3u << 20, 'x'));  // a 3 MiB reply line gets a chunk of its own
+  lines.push_back("");
+  lines.push_back("after the big one");
+  for (const auto& l : lines) store.append(Event{0, Dir::Server, Phase::Ehlo, false, l});
+  REQUIRE(store.size() == lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (store.text(i) != lines[i]) FAIL("line " << i << " differs");
+  }
+  store.clear();
+  CHECK(store.size() == 0);
+  store.append(Event{0, Dir::Info, Phase::Done, false, "fresh"});
+  CHECK(store.text(0) == "fresh");
+}

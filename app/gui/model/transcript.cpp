@@ -10,20 +10,33 @@
 namespace smtpwb::gui {
 
 void TranscriptStore::append(const Event& e) {
-  if (chunks_.empty() || chunks_.back().capacity() - chunks_.back().size() < e.text.size()) {
-    chunks_.emplace_back();
-    chunks_.back().reserve(std::max(kChunkBytes, e.text.size()));
+  if (chunks_.empty() || chunks_.back().text.capacity() - chunks_.back().text.size() < e.text.size()) {
+    chunks_.push_back({std::string(), lines_.size()});
+    chunks_.back().text.reserve(std::max(kChunkBytes, e.text.size()));
   }
-  std::string& chunk = chunks_.back();
+  std::string& chunk = chunks_.back().text;
   LineMeta m;
-  m.offset = (static_cast<std::uint64_t>(chunks_.size() - 1) << kChunkShift) | chunk.size();
   m.t_us = e.t_us;
-  m.length = static_cast<std::uint32_t>(e.text.size());
+  m.position = static_cast<std::uint32_t>(chunk.size());
   m.dir = e.dir;
   m.phase = e.phase;
   m.in_tls = e.in_tls;
   chunk += e.text;
   lines_.push_back(m);
+}
+
+const TranscriptStore::Chunk& TranscriptStore::chunk_of(std::size_t line) const {
+  auto it = std::upper_bound(chunks_.begin(), chunks_.end(), line,
+                             [](std::size_t l, const Chunk& c) { return l < c.first_line; });
+  return *(it - 1);
+}
+
+std::string_view TranscriptStore::text(std::size_t i) const {
+  const Chunk& chunk = chunk_of(i);
+  const std::size_t begin = lines_[i].position;
+  const bool next_in_chunk = i + 1 < lines_.size() && (&chunk == &chunks_.back() || i + 1 < (&chunk + 1)->first_line);
+  const std::size_t end = next_in_chunk ? lines_[i + 1].position : chunk.text.size();
+  return {chunk.text.data() + begin, end - begin};
 }
 
 void TranscriptStore::clear() {
