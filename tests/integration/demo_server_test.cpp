@@ -3,6 +3,7 @@
 
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/session.hpp"
+#include "support.hpp"
 
 using namespace smtpwb;
 using Clock = std::chrono::steady_clock;
@@ -12,14 +13,9 @@ struct Demo {
   DemoServer server;
   explicit Demo(DemoFault fault = DemoFault::None) : server(DemoServerConfig{"demo", "demo-password", fault}) { server.start(); }
   ConnectionSettings settings(SecurityMode mode = SecurityMode::Explicit) const {
-    ConnectionSettings s;
-    s.address = "localhost";
-    s.port = mode == SecurityMode::Implicit ? server.implicit_port() : server.port();
+    ConnectionSettings s = test::demo_settings(server);
+    if (mode == SecurityMode::Implicit) s.port = server.implicit_port();
     s.mode = mode;
-    s.anonymous = false;
-    s.username = "demo";
-    s.password = "demo-password";
-    s.timeout_s = 5;
     return s;
   }
   SessionOptions options() const {

@@ -143,13 +143,7 @@ TEST_CASE("Postfix: DATA accepted after a refused recipient sends nothing and re
 TEST_CASE("Demo server: a normal test pipelines, step mode sends each command after the reply", "[demo][pipelining][step]") {
   DemoServer server(DemoServerConfig{"demo", "demo-password", DemoFault::None});
   server.start();
-  ConnectionSettings s;
-  s.address = "localhost";
-  s.port = server.port();
-  s.anonymous = false;
-  s.username = "demo";
-  s.password = "demo-password";
-  s.timeout_s = 5;
+  ConnectionSettings s = test::demo_settings(server);
   TestRequest req;
   req.message = MessageSpec{"a@demo.test", {"b@demo.test"}, "hello", "body\n"};
 

@@ -6,19 +6,14 @@
 
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/session.hpp"
+#include "support.hpp"
 
 using namespace smtpwb;
 
 TEST_CASE("The last wake-up of a session comes after it has finished", "[demo][session]") {
   DemoServer server(DemoServerConfig{"demo", "demo-password", DemoFault::None});
   server.start();
-  ConnectionSettings s;
-  s.address = "localhost";
-  s.port = server.port();
-  s.anonymous = false;
-  s.username = "demo";
-  s.password = "demo-password";
-  s.timeout_s = 5;
+  ConnectionSettings s = test::demo_settings(server);
 
   std::atomic<Session*> watched{nullptr};
   std::vector<bool> finished_at_wake;  // only the session thread calls wake

@@ -6,6 +6,7 @@
 
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/session.hpp"
+#include "support.hpp"
 
 using namespace smtpwb;
 using namespace std::chrono_literals;
@@ -17,17 +18,6 @@ bool wait_until(const std::function<bool()>& condition) {
     std::this_thread::sleep_for(10ms);
   }
   return false;
-}
-
-ConnectionSettings demo_settings(const DemoServer& server) {
-  ConnectionSettings s;
-  s.address = "localhost";
-  s.port = server.port();
-  s.anonymous = false;
-  s.username = "demo";
-  s.password = "demo-password";
-  s.timeout_s = 5;
-  return s;
 }
 
 SessionOptions stepping(const DemoServer& server, std::shared_ptr<StepGate> gate) {
@@ -48,7 +38,7 @@ TEST_CASE("Step mode pauses before each command and runs typed commands through 
   DemoServer server(DemoServerConfig{"demo", "demo-password", DemoFault::None});
   server.start();
   auto gate = std::make_shared<StepGate>();
-  Session session(demo_settings(server), {}, std::make_shared<EventQueue>(), stepping(server, gate));
+  Session session(test::demo_settings(server), {}, std::make_shared<EventQueue>(), stepping(server, gate));
   session.start();
 
   REQUIRE(wait_until([&] { return gate->waiting(); }));
@@ -72,7 +62,7 @@ TEST_CASE("Cancel while paused in step mode ends the session promptly", "[step]"
   DemoServer server(DemoServerConfig{"demo", "demo-password", DemoFault::None});
   server.start();
   auto gate = std::make_shared<StepGate>();
-  Session session(demo_settings(server), {}, std::make_shared<EventQueue>(), stepping(server, gate));
+  Session session(test::demo_settings(server), {}, std::make_shared<EventQueue>(), stepping(server, gate));
   session.start();
   REQUIRE(wait_until([&] { return gate->waiting(); }));
   auto t0 = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "smtpwb/demo_server.hpp"
 #include "smtpwb/settings.hpp"
 
 namespace test {
@@ -51,6 +52,18 @@ inline smtpwb::ConnectionSettings stack_settings(const std::string& port_key, sm
   s.username = fact("MAILSTACK_USER");
   s.password = fact("MAILSTACK_PASSWORD");
   s.timeout_s = 10;
+  return s;
+}
+
+// Settings for the built-in demo server (STARTTLS, AUTH as its user), with a short timeout.
+inline smtpwb::ConnectionSettings demo_settings(const smtpwb::DemoServer& server) {
+  smtpwb::ConnectionSettings s;
+  s.address = "localhost";
+  s.port = server.port();
+  s.anonymous = false;
+  s.username = "demo";
+  s.password = "demo-password";
+  s.timeout_s = 5;
   return s;
 }
 

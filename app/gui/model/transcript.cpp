@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "smtpwb/base64.hpp"
+#include "smtpwb/printable.hpp"
 
 namespace smtpwb::gui {
 
@@ -77,17 +78,7 @@ std::string format_line(const Event& e, bool with_time) {
 std::string decoded_sasl_challenge(std::string_view text) {
   if (text.size() < 5 || text.substr(0, 4) != "334 ") return {};
   auto decoded = base64_decode(text.substr(4));
-  if (!decoded) return {};
-  std::string out;
-  for (unsigned char c : *decoded) {
-    if (c >= 32 && c < 127) out += static_cast<char>(c);
-    else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
+  return decoded ? printable(*decoded) : std::string();
 }
 
 namespace {

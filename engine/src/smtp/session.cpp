@@ -14,6 +14,7 @@
 #include "smtpwb/net/dns.hpp"
 #include "smtpwb/net/search_domains.hpp"
 #include "smtpwb/net/stream.hpp"
+#include "smtpwb/printable.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/message.hpp"
@@ -651,19 +652,6 @@ class Runner {
 
   void expect(const Reply& r, const std::vector<int>& ok, const std::string& what) {
     if (auto refused = rejection(r, ok, what)) throw Failed{std::move(*refused)};
-  }
-
-  static std::string printable(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-      if (c >= 32 && c < 127) out += static_cast<char>(c);
-      else {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
-      }
-    }
-    return out;
   }
 
   Reply command(const std::string& line, const std::string& display = {}) {
