@@ -101,6 +101,8 @@ TEST_CASE("XOAUTH2 with an invalid token: the JSON error is shown decoded and an
   REQUIRE(r.auth.steps.size() == 4);  // AUTH, 334 JSON, empty answer, 535
   CHECK(r.auth.steps[1].text.find("\"status\":\"401\"") != std::string::npos);
   CHECK(r.auth.steps[2].text.find("empty response") != std::string::npos);
+  REQUIRE(r.hints.size() == 1);  // the token, not "user name or password"
+  CHECK(r.hints.front().id == "oauth-token-rejected");
   require_no_token(all_text(r), options.oauth_access_token);
 }
 
@@ -117,6 +119,8 @@ TEST_CASE("Anonymous against a server that requires AUTH: category auth with 530
   CHECK(r.failure->category == FailureCategory::Auth);
   CHECK(r.failure->reply_code == 530);
   CHECK(r.failure->phase == Phase::Mail);
+  REQUIRE_FALSE(r.hints.empty());
+  CHECK(r.hints.front().id == "auth-required");
 }
 
 TEST_CASE("OAuth sign-in: PKCE, loopback redirect, token exchange, refresh, then XOAUTH2", "[oauthstack][oauth][flow]") {

@@ -79,6 +79,8 @@ TEST_CASE("Dovecot: every mechanism with a wrong password fails with category au
   CHECK(r.failure->reply_code == 535);
   CHECK(r.failure->enhanced_code == "5.7.8");
   CHECK(r.auth.result == "failed");
+  REQUIRE_FALSE(r.hints.empty());
+  CHECK(r.hints.front().id == "auth-failed");
   require_no_secret(transcript_text(r), "Wrong-Secret-77");
 }
 

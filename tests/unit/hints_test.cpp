@@ -613,3 +613,17 @@ TEST_CASE("Resolver search list: the last search or domain line wins", "[hints][
   CHECK(parse_search_domains("# search commented.example\nsearch  x.example # trailing\n") == std::vector<std::string>{"x.example"});
   CHECK(parse_search_domains("search .\n").empty());
 }
+
+TEST_CASE("Hints: a rejected OAuth token is named as such, not as a wrong password", "[hints]") {
+  auto s = user_settings("smtp.gmail.com", 465, SecurityMode::Implicit);
+  s.auth_type = AuthType::GmailOAuth;
+  s.username = "1234567890-abc.apps.googleusercontent.com";  // the Application Id, as the window keeps it
+  s.oauth_account = "me@gmail.com";
+  auto rejected = auth_failure(s, kGmailBanner,
+                               "535-5.7.8 Username and Password not accepted. For more information, go to\n"
+                               "535 5.7.8  https://support.google.com/mail/?p=BadCredentials a640c23a62f3a-a9a0f1e0c1esm1 - gsmtp");
+  rejected.result.auth.mechanism = "XOAUTH2";
+  CHECK(rejected.ids() == std::vector<std::string>{"oauth-token-rejected"});
+  auto explanation = hint(rejected.hints(), "oauth-token-rejected").explanation;
+  CHECK(explanation.find("XOAUTH2 login of me@gmail.com") != std::string::npos);
+}

@@ -104,6 +104,9 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"port", [](const Facts& f) { return std::to_string(f.settings.port); }},
       {"security", [](const Facts& f) { return security_name(f.settings); }},
       {"username", [](const Facts& f) { return f.settings.username; }},
+      // The mail account: with Gmail OAuth in the window, Username holds the Application Id instead.
+      {"account", [](const Facts& f) { return f.settings.oauth_account.empty() ? f.settings.username : f.settings.oauth_account; }},
+      {"mechanism", [](const Facts& f) { return f.result ? f.result->auth.mechanism : ""; }},
       {"full_name", [](const Facts& f) { return f.result ? f.result->server.search_domain_name : ""; }},
       {"tls_versions",
        [](const Facts& f) {
@@ -185,6 +188,7 @@ struct HintCatalogue::Rule {
   std::optional<bool> auth_offered_empty, auth_common_mechanism;
   std::vector<std::string> capability, capability_missing;
   std::vector<std::string> proxy_results;  // ProxyFacts::result, e.g. "credentials-refused"
+  std::vector<std::string> auth_mechanisms;  // AuthFacts::mechanism, the one tried
   std::vector<std::string> unless;
 
   bool about_reply() const { return !reply_codes.empty() || !enhanced_codes.empty() || !reply_text.empty() || reply_regex; }
@@ -192,7 +196,8 @@ struct HintCatalogue::Rule {
     return failed || !categories.empty() || !phases.empty() || about_reply() || !message.empty() || !server.empty() ||
            !verify_errors.empty() || starttls_injection || plaintext_answer || tls_on_silent_port ||
            resolved_via_search_domain || !version_refused_by.empty() || auth_offered_empty || auth_common_mechanism ||
-           !capability.empty() || !capability_missing.empty() || !proxy_results.empty();
+           !capability.empty() || !capability_missing.empty() || !proxy_results.empty() ||
+           !auth_mechanisms.empty();
   }
 
   bool settings_hold(const ConnectionSettings& s) const {
@@ -234,6 +239,7 @@ struct HintCatalogue::Rule {
     if (!version_refused_by.empty() && version_refused_by != r.tls.version_refused_by) return false;
     if (auth_offered_empty && *auth_offered_empty != r.auth.offered.empty()) return false;
     if (!proxy_results.empty() && (!r.proxy.used || !contains(proxy_results, r.proxy.result))) return false;
+    if (!auth_mechanisms.empty() && !contains(auth_mechanisms, r.auth.mechanism)) return false;
     if (auth_common_mechanism) {
       bool common = std::any_of(r.auth.permitted.begin(), r.auth.permitted.end(),
                                 [&](const std::string& m) { return contains(r.auth.offered, m); });
@@ -385,6 +391,7 @@ class RuleReader {
       else if (key == "auth_common_mechanism") r.auth_common_mechanism = boolean(v, field);
       else if (key == "capability") r.capability = strings(v, field);
       else if (key == "capability_missing") r.capability_missing = strings(v, field);
+      else if (key == "auth_mechanism") r.auth_mechanisms = strings(v, field);
       else if (key == "proxy_result")
         r.proxy_results = one_of(v, field, {"unresolved", "unreachable", "connected", "timeout", "credentials-refused",
                                             "target-refused", "closed", "protocol-error", "not-available"});
