@@ -2,13 +2,15 @@
 
 namespace smtpwb::gui {
 
-const char* kGuiUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAME [--screenshot FILE] [--password-env VAR]]
+const char* kGuiUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAME [--screenshot FILE] [--password-env VAR] [--proxy-password-env VAR]]
   --config-dir DIR    keep connections (DIR/connections/*.json) and window settings in DIR
                       instead of $XDG_CONFIG_HOME/smtp-workbench
   --run-test NAME     open the window, run the Test of the connection NAME, and exit with its status
   --screenshot FILE   with --run-test: save a PNG of the window when the test ends
   --password-env VAR  with --run-test: use the password in environment variable VAR
                       (saved passwords live in the desktop keyring, which scripts may not have)
+  --proxy-password-env VAR
+                      with --run-test: the proxy password, from environment variable VAR
 )";
 
 std::variant<GuiArgs, GuiUsageError> parse_gui_args(const std::vector<std::string>& args) {
@@ -22,12 +24,14 @@ std::variant<GuiArgs, GuiUsageError> parse_gui_args(const std::vector<std::strin
     };
     if (a == "--help" || a == "-h") {
       out.help = true;
-    } else if (a == "--config-dir" || a == "--run-test" || a == "--screenshot" || a == "--password-env") {
+    } else if (a == "--config-dir" || a == "--run-test" || a == "--screenshot" || a == "--password-env" ||
+               a == "--proxy-password-env") {
       auto v = value(a.c_str());
       if (!v) return GuiUsageError{a + ": needs a value"};
       if (a == "--config-dir") out.config_dir = *v;
       else if (a == "--run-test") out.run_test = *v;
       else if (a == "--password-env") out.password_env = *v;
+      else if (a == "--proxy-password-env") out.proxy_password_env = *v;
       else out.screenshot = *v;
     } else {
       return GuiUsageError{"unknown option \"" + a + "\""};
@@ -35,6 +39,7 @@ std::variant<GuiArgs, GuiUsageError> parse_gui_args(const std::vector<std::strin
   }
   if (out.screenshot && !out.run_test) return GuiUsageError{"--screenshot needs --run-test"};
   if (out.password_env && !out.run_test) return GuiUsageError{"--password-env needs --run-test"};
+  if (out.proxy_password_env && !out.run_test) return GuiUsageError{"--proxy-password-env needs --run-test"};
   return out;
 }
 

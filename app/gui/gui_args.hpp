@@ -12,6 +12,7 @@ struct GuiArgs {
   std::optional<std::string> run_test;
   std::optional<std::string> screenshot;
   std::optional<std::string> password_env;  // with --run-test: the password, from this environment variable
+  std::optional<std::string> proxy_password_env;  // with --run-test: the proxy password, likewise
   bool help = false;
 };
 

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "gui_args.hpp"
@@ -99,14 +100,17 @@ int run_gui(const std::vector<std::string>& argv) {
     std::fputs(kGuiUsage, stdout);
     return 0;
   }
-  std::optional<std::string> run_password;
-  if (args.password_env) {
-    const char* password = std::getenv(args.password_env->c_str());
-    if (!password) {
-      std::fprintf(stderr, "smtp-workbench: --password-env: %s is not set\n", args.password_env->c_str());
+  // Scripts have no keyring: --run-test may take the passwords from the environment.
+  std::optional<std::string> run_password, run_proxy_password;
+  for (auto [flag, var, out] : {std::tuple{"--password-env", &args.password_env, &run_password},
+                                std::tuple{"--proxy-password-env", &args.proxy_password_env, &run_proxy_password}}) {
+    if (!*var) continue;
+    const char* value = std::getenv((*var)->c_str());
+    if (!value) {
+      std::fprintf(stderr, "smtp-workbench: %s: %s is not set\n", flag, (*var)->c_str());
       return 2;
     }
-    run_password = password;
+    *out = value;
   }
   if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
     std::fputs("smtp-workbench: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.\n"
@@ -164,6 +168,7 @@ int run_gui(const std::vector<std::string>& argv) {
       glfwSetWindowShouldClose(window, GLFW_TRUE);
     } else {
       if (run_password) c->saved.password = c->draft.password = *run_password;
+      if (run_proxy_password) c->saved.proxy.password = c->draft.proxy.password = *run_proxy_password;
       wb.apply({CommandKind::Select, c->id});
       wb.apply({CommandKind::RunTest, c->id, {}, {}, TestRequest{}});
       automated = c->current_run();

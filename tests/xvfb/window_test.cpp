@@ -75,11 +75,35 @@ std::size_t distinct_colours(const std::filesystem::path& png, int& width, int& 
   return colours.size();
 }
 
+// The window's tests run under the proxies fixture, whose facts name the mail stack's.
+const bool kMailstackEnvKnown = [] {
+  if (std::getenv("MAILSTACK_ENV") || !std::getenv("PROXIES_ENV")) return false;
+  ::setenv("MAILSTACK_ENV", test::read_facts("PROXIES_ENV").at("MAILSTACK_ENV").c_str(), 0);
+  return true;
+}();
+std::string proxy_fact(const std::string& key) {
+  static const auto facts = test::read_facts("PROXIES_ENV");
+  return facts.at(key);
+}
+
+// Saves `s` as a connection file of the window (the check --profile format, no secrets).
+void save_connection(const std::filesystem::path& config, const ConnectionSettings& s) {
+  std::filesystem::create_directories(config / "connections");
+  REQUIRE(save_profile_file((config / "connections" / (std::to_string(std::hash<std::string>{}(s.name)) + ".json")).string(), s).empty());
+}
+
 void save_stack_connection(const std::filesystem::path& config, const std::string& name) {
   auto s = test::stack_settings("MAILSTACK_SUBMISSION_PORT");
   s.name = name;
-  std::filesystem::create_directories(config / "connections");
-  REQUIRE(save_profile_file((config / "connections" / "postfix.json").string(), s).empty());
+  save_connection(config, s);
+}
+
+// Runs the Test of the saved connection `name` in the window; the passwords come from the environment.
+test::Run run_saved(const Xvfb& x, const std::filesystem::path& config, const std::string& name, const std::string& proxy_password = {}) {
+  std::string env = "SMTPWB_TEST_PW='" + test::fact("MAILSTACK_PASSWORD") + "' SMTPWB_TEST_PROXY_PW='" + proxy_password + "' " + x.env();
+  return test::run_binary("--config-dir " + config.string() + " --run-test '" + name +
+                              "' --password-env SMTPWB_TEST_PW --proxy-password-env SMTPWB_TEST_PROXY_PW 2>&1",
+                          env);
 }
 }  // namespace
 
@@ -114,6 +138,50 @@ TEST_CASE("Test against the real Postfix, right and wrong password", "[gui][xvfb
   CHECK(bad.status == exit_code(FailureCategory::Auth));
   int w = 0, h = 0;
   CHECK(distinct_colours(dir.path / "bad.png", w, h) > 50);
+}
+
+TEST_CASE("Every SASL mechanism of the suite's Dovecot, from the window", "[gui][xvfb][auth]") {
+  test::TempDir dir;
+  Xvfb x;
+  for (const char* mechanism : {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"}) {
+    auto s = test::stack_settings("MAILSTACK_SUBMISSION_PORT");
+    s.name = std::string("Postfix ") + mechanism;
+    s.sasl_mechanisms = {mechanism};
+    save_connection(dir.path / "config", s);
+    auto r = run_saved(x, dir.path / "config", s.name);
+    INFO(mechanism << ": " << r.out);
+    CHECK(r.status == 0);
+  }
+}
+
+TEST_CASE("Through each proxy type to the suite's Postfix, from the window", "[gui][xvfb][proxy]") {
+  test::TempDir dir;
+  Xvfb x;
+  struct Kind {
+    const char* name;
+    ProxyType type;
+    bool resolve_via_proxy;
+    const char* port_key;
+    bool credentials;
+  };
+  for (const Kind& k : {Kind{"socks4", ProxyType::Socks4, false, "PROXY_SOCKS_PORT", false},
+                        Kind{"socks4a", ProxyType::Socks4a, false, "PROXY_SOCKS4A_PORT", false},
+                        Kind{"socks5 with password", ProxyType::Socks5, false, "PROXY_SOCKS_AUTH_PORT", true},
+                        Kind{"socks5h", ProxyType::Socks5, true, "PROXY_SOCKS_PORT", false},
+                        Kind{"http with Basic", ProxyType::Http, false, "PROXY_HTTP_AUTH_PORT", true}}) {
+    auto s = test::stack_settings("MAILSTACK_SUBMISSION_PORT");
+    s.name = std::string("Through ") + k.name;
+    s.proxy.type = k.type;
+    s.proxy.resolve_via_proxy = k.resolve_via_proxy;
+    s.proxy.address = proxy_fact("PROXY_HOST");
+    s.proxy.port = std::stoi(proxy_fact(k.port_key));
+    s.proxy.use_credentials = k.credentials;
+    if (k.credentials) s.proxy.username = proxy_fact("PROXY_USER");
+    save_connection(dir.path / "config", s);
+    auto r = run_saved(x, dir.path / "config", s.name, k.credentials ? proxy_fact("PROXY_PASSWORD") : "");
+    INFO(k.name << ": " << r.out);
+    CHECK(r.status == 0);
+  }
 }
 
 TEST_CASE("An unknown --run-test name, and no display, fail clearly", "[gui]") {
