@@ -18,7 +18,7 @@ step() { printf '== %s\n' "$*"; }
 
 SYSTEM_PACKAGES=(
   build-essential cmake pkg-config ninja-build
-  libglfw3-dev libsecret-1-dev libspdlog-dev libfmt-dev libstb-dev libfreetype-dev libgl-dev nlohmann-json3-dev nettle-dev sasl2-bin
+  libglfw3-dev libsecret-1-dev gnome-keyring libsecret-tools dbus libspdlog-dev libfmt-dev libstb-dev libfreetype-dev libgl-dev nlohmann-json3-dev nettle-dev sasl2-bin
   postfix dovecot-core swaks curl python3 libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth libgl1-mesa-dri procps iproute2
   dante-server tinyproxy libpam-pwdfile libio-socket-socks-perl
 )

@@ -1,0 +1,38 @@
+// The desktop keyring path: hidden from the normal run ([.]), run by tests/keyring_test.sh inside a
+// D-Bus session with a real Secret Service (gnome-keyring-daemon) that the script starts.
+#include <catch2/catch_test_macros.hpp>
+
+#include <filesystem>
+
+#include "gui_harness.hpp"
+#include "smtpwb/files.hpp"
+
+using namespace smtpwb;
+using namespace smtpwb::gui;
+
+TEST_CASE("Passwords go to the desktop keyring when one runs, and survive a restart", "[.][keyring]") {
+  REQUIRE(open_secret_store()->persistent());
+  guitest::TempDir dir;
+  {
+    Workbench wb(dir.path, open_secret_store(), [] {});
+    wb.load();
+    wb.apply({CommandKind::NewFromPreset, -1, "gmail"});
+    Connection& c = *wb.selected();
+    c.draft.username = "me@gmail.com";
+    c.draft.password = "Keyring-Secret-9";
+    wb.apply({CommandKind::Save, c.id});
+    CHECK_FALSE(wb.status_is_error());
+    CHECK(wb.status().find("session only") == std::string::npos);
+    CHECK(wb.secrets().description().find("keyring") != std::string::npos);
+  }
+  Workbench again(dir.path, open_secret_store(), [] {});
+  again.load();
+  Connection* gmail = again.find_by_name("Gmail");
+  REQUIRE(gmail);
+  CHECK(gmail->draft.password == "Keyring-Secret-9");
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path / "connections"))
+    CHECK(read_file(entry.path().string())->find("Keyring-Secret-9") == std::string::npos);
+
+  again.apply({CommandKind::Delete, gmail->id});
+  CHECK_FALSE(open_secret_store()->get(secret_key("Gmail", "password")));
+}
