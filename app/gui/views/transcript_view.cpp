@@ -44,7 +44,7 @@ void save_popup(Run& run, ViewState& vs) {
 void toolbar(Run& run, ViewState& vs) {
   auto& o = vs.transcript;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
-  if (ImGui::InputTextWithHint("##transcript-filter", "Filter lines", &o.filter)) run.filter.set_filter(o.filter);
+  ImGui::InputTextWithHint("##transcript-filter", "Filter lines", &o.filter);  // applied by draw_transcript
   probe::note("transcript-filter");
   ImGui::SameLine();
   ImGui::Checkbox("Clock time", &o.absolute_time);
