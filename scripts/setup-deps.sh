@@ -20,10 +20,10 @@ SYSTEM_PACKAGES=(
   build-essential cmake pkg-config ninja-build
   libglfw3-dev libsecret-1-dev gnome-keyring libsecret-tools dbus libspdlog-dev libfmt-dev libstb-dev libfreetype-dev libgl-dev nlohmann-json3-dev nettle-dev sasl2-bin
   postfix dovecot-core swaks curl python3 libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth libgl1-mesa-dri procps iproute2
-  dante-server tinyproxy libpam-pwdfile libio-socket-socks-perl
+  dante-server tinyproxy squid libpam-pwdfile libio-socket-socks-perl
 )
 # Packages whose system service the suite never uses: it runs its own instances on loopback ports.
-UNUSED_SERVICES=(danted tinyproxy)
+UNUSED_SERVICES=(danted tinyproxy squid)
 TRIXIE_PACKAGES=(libmbedtls-dev libmbedtls21 libmbedcrypto16 libmbedx509-7 libimgui-dev)
 BACKPORTS_PACKAGES=(libcatch2-dev)
 

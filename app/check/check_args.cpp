@@ -165,7 +165,7 @@ Proxy
                            (default ports: 1080, http 8080)
   --proxy-user U           authenticate to the proxy as U (SOCKS4: the user id)
   --proxy-password-env VAR read the proxy password from environment variable VAR
-  --proxy-domain D         domain for NTLM (not available yet)
+  --proxy-domain D         http:// proxies: authenticate with NTLM in Windows domain D (without it: Basic)
 Message
   --from A --to B[,C]      send a test message (--to may be repeated)
   --subject S              subject (default "SMTP Workbench test message")

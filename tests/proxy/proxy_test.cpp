@@ -1,16 +1,22 @@
 // Through real proxies to the real Postfix: Dante (SOCKS4, SOCKS5 with and without RFC 1929
-// credentials), IO::Socket::Socks (SOCKS4a) and tinyproxy (HTTP CONNECT with and without Basic),
-// started by tests/servers/proxies.sh. The engine and the `check` binary, successes and failures.
+// credentials), IO::Socket::Socks (SOCKS4a), tinyproxy (HTTP CONNECT with and without Basic) and squid
+// (HTTP CONNECT with NTLM), started by tests/servers/proxies.sh. The engine and the `check` binary,
+// successes and failures. Squid's NTLM helper there (ntlm_fake_auth) accepts any password: the NTLM
+// tests prove the handshake against a real squid, and the unit tests check the NTLMv2 response itself.
 #include <catch2/catch_test_macros.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <random>
+#include <sstream>
+#include <thread>
 
 #include "smtpwb/base64.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/session.hpp"
+#include "smtpwb/smtp/message.hpp"
 #include "support.hpp"
 
 using namespace smtpwb;
@@ -53,6 +59,7 @@ struct Kind {
   const char* port_key;
   bool credentials;
   const char* resolved_by;
+  bool ntlm = false;  // HTTP: the Domain is set, so the proxy authenticates with NTLM
 };
 
 // Every proxy type, with and without credentials (SOCKS4 sends the user name as its user id).
@@ -66,7 +73,9 @@ const Kind kKinds[] = {
     {"socks5h with password", ProxyType::Socks5, true, "PROXY_SOCKS_AUTH_PORT", true, "proxy"},
     {"http", ProxyType::Http, false, "PROXY_HTTP_PORT", false, "proxy"},
     {"http with Basic", ProxyType::Http, false, "PROXY_HTTP_AUTH_PORT", true, "proxy"},
+    {"http with NTLM", ProxyType::Http, false, "PROXY_HTTP_NTLM_PORT", true, "proxy", true},
 };
+const Kind& kNtlm = kKinds[9];
 
 ConnectionSettings through(const Kind& k, const std::string& port_key = "MAILSTACK_SUBMISSION_PORT",
                            SecurityMode mode = SecurityMode::Explicit) {
@@ -79,6 +88,7 @@ ConnectionSettings through(const Kind& k, const std::string& port_key = "MAILSTA
     s.proxy.use_credentials = true;
     s.proxy.username = proxy_fact("PROXY_USER");
     s.proxy.password = k.type == ProxyType::Socks4 ? "" : proxy_fact("PROXY_PASSWORD");
+    if (k.ntlm) s.proxy.domain = proxy_fact("PROXY_NTLM_DOMAIN");
   }
   return s;
 }
@@ -104,10 +114,13 @@ bool has_phase(const SessionResult& r, Phase p) {
   return false;
 }
 
+// The password raw, in Basic's and a bare base64 form, and in NTLM's UTF-16LE form.
 void require_no_proxy_secret(const std::string& text) {
   const auto secret = proxy_fact("PROXY_PASSWORD");
   CHECK(text.find(secret) == std::string::npos);
   CHECK(text.find(base64_encode(proxy_fact("PROXY_USER") + ":" + secret)) == std::string::npos);
+  CHECK(text.find(base64_encode(secret)) == std::string::npos);
+  CHECK(text.find(smtp::convert_from_utf8(secret, "UTF-16LE")) == std::string::npos);
 }
 
 SessionResult run_failing(ConnectionSettings s) {
@@ -333,14 +346,76 @@ TEST_CASE("Cancel during a proxy handshake that never ends takes effect at once"
   CHECK(session.result().failure->phase == Phase::Proxy);
 }
 
-TEST_CASE("HTTP proxy with a Domain (NTLM) is a clear configuration failure for now", "[proxy][engine][failure]") {
-  auto s = through(kKinds[8]);
-  s.proxy.domain = "ACME";
-  auto r = run_failing(s);
-  CHECK(r.failure->category == FailureCategory::Config);
-  CHECK(r.failure->message.find("NTLM proxy authentication is not available yet") != std::string::npos);
-  CHECK(r.proxy.result == "not-available");
-  CHECK_FALSE(has_phase(r, Phase::Connect));  // nothing was sent
+TEST_CASE("HTTP NTLM through squid: the three messages decoded, responses masked, squid names the user", "[proxy][engine][ntlm]") {
+  TestRequest req;
+  req.stop_after = StopAfter::Connect;
+  auto r = run_session(through(kNtlm), req);
+  auto text = transcript_text(r);
+  INFO(text);
+  REQUIRE(r.ok);
+  CHECK(r.proxy.result == "ok");
+  CHECK(r.proxy.reply == 200);
+  CHECK(r.proxy.reply_text.find("HTTP/1.1 200") == 0);
+  CHECK(text.find("Proxy-Authorization: NTLM ********") != std::string::npos);
+  CHECK(text.find("Proxy-Connection: keep-alive") != std::string::npos);
+  CHECK(text.find("NTLM NEGOTIATE_MESSAGE, flags UNICODE") != std::string::npos);
+  CHECK(text.find("HTTP/1.1 407 Proxy Authentication Required") != std::string::npos);
+  CHECK(text.find("NTLM CHALLENGE_MESSAGE, flags") != std::string::npos);
+  CHECK(text.find("NTLM AUTHENTICATE_MESSAGE (NTLMv2), domain \"" + proxy_fact("PROXY_NTLM_DOMAIN") + "\", user \"" +
+                  proxy_fact("PROXY_USER") + "\", workstation (none), responses ********") != std::string::npos);
+  CHECK(text.find("200 Connection established") != std::string::npos);
+  require_no_proxy_secret(text);
+  for (const auto& t : r.phases)
+    if (t.phase == Phase::Proxy) WARN("NTLM handshake with squid: " << t.duration_ms << " ms");
+  // Squid logs the tunnel (when it ends) with the user its NTLM helper authenticated, "DOMAIN\user" with
+  // the backslash escaped. ntlm_fake_auth reads the UTF-16LE names only up to their first zero byte, so
+  // SMTPWB\proxy-tester is logged as "S\\p".
+  const std::string expected_user = proxy_fact("PROXY_NTLM_DOMAIN").substr(0, 1) + "\\\\" + proxy_fact("PROXY_USER").substr(0, 1);
+  bool logged = false;
+  for (int i = 0; i < 40 && !logged; ++i) {
+    std::istringstream lines(test::slurp(proxy_fact("PROXY_LOG_DIR") + "/http-ntlm-access.log"));
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream fields(line);
+      std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+      // time elapsed client code/status bytes method url user hierarchy type
+      logged |= f.size() >= 8 && f[3] == "TCP_TUNNEL/200" && f[7] == expected_user;
+    }
+    if (!logged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(logged);
+}
+
+TEST_CASE("HTTP NTLM: failures name their cause", "[proxy][engine][ntlm][failure]") {
+  SECTION("a proxy that offers only Basic (tinyproxy): credentials refused, the offered scheme named") {
+    auto s = through(kNtlm);
+    s.proxy.port = proxy_port("PROXY_HTTP_AUTH_PORT");
+    auto r = run_failing(s);
+    CHECK(r.failure->category == FailureCategory::Proxy);
+    CHECK(r.failure->phase == Phase::Proxy);
+    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(has_hint(r, "proxy-auth-failed"));
+    CHECK((r.proxy.reply == 407 || r.proxy.reply == 401));
+    INFO(r.failure->message);
+    CHECK(r.failure->message.find("does not offer NTLM authentication") != std::string::npos);
+    CHECK(r.failure->message.find("it offers Basic") != std::string::npos);
+    require_no_proxy_secret(transcript_text(r));
+  }
+  SECTION("squid without credentials: 407, and the hint to give a Domain for NTLM") {
+    auto s = through(kKinds[7]);
+    s.proxy.port = proxy_port("PROXY_HTTP_NTLM_PORT");
+    auto r = run_failing(s);
+    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(r.proxy.reply == 407);
+    CHECK(r.failure->message.find("requires authentication") != std::string::npos);
+    CHECK(r.failure->message.find("give the proxy's Domain to authenticate with NTLM") != std::string::npos);
+  }
+  SECTION("squid with NTLM, to a port it does not allow: 403 after the handshake") {
+    auto s = through(kNtlm, "MAILSTACK_PLAIN_PORT");
+    auto r = run_failing(s);
+    CHECK(r.proxy.result == "target-refused");
+    CHECK(r.proxy.reply == 403);
+    CHECK(has_hint(r, "proxy-target-refused"));
+  }
 }
 
 // ---- the binary ----
@@ -366,12 +441,13 @@ TEST_CASE("check through each proxy type: message sent, proxy section in the JSO
     const char* port_key;
     bool credentials;
     const char* resolved_by;
+    bool ntlm = false;
   };
   for (const auto& c : {Case{"socks4", "PROXY_SOCKS_PORT", false, "client"}, Case{"socks4a", "PROXY_SOCKS4A_PORT", false, "proxy"},
                         Case{"socks5", "PROXY_SOCKS_AUTH_PORT", true, "client"}, Case{"socks5h", "PROXY_SOCKS_PORT", false, "proxy"},
                         Case{"socks5h", "PROXY_SOCKS_AUTH_PORT", true, "proxy"}, Case{"http", "PROXY_HTTP_PORT", false, "proxy"},
-                        Case{"http", "PROXY_HTTP_AUTH_PORT", true, "proxy"}}) {
-    DYNAMIC_SECTION(c.scheme << (c.credentials ? " with credentials" : "")) {
+                        Case{"http", "PROXY_HTTP_AUTH_PORT", true, "proxy"}, Case{"http", "PROXY_HTTP_NTLM_PORT", true, "proxy", true}}) {
+    DYNAMIC_SECTION(c.scheme << (c.credentials ? " with credentials" : "") << (c.ntlm ? " (NTLM)" : "")) {
       test::TempDir dir;
       auto json_path = dir.path / "report.json";
       auto log_path = dir.path / "engine.log";
@@ -380,6 +456,7 @@ TEST_CASE("check through each proxy type: message sent, proxy section in the JSO
                          " --to rcpt@example.test --subject " + marker + " --json " + json_path.string() + " --log-file " +
                          log_path.string() + " 2>&1";
       if (c.credentials) args += " --proxy-user " + proxy_fact("PROXY_USER") + " --proxy-password-env PXPW";
+      if (c.ntlm) args += " --proxy-domain " + proxy_fact("PROXY_NTLM_DOMAIN");
       auto run = test::run_binary(args, env(proxy_fact("PROXY_PASSWORD")));
       INFO(run.out);
       REQUIRE(run.status == 0);
@@ -391,6 +468,10 @@ TEST_CASE("check through each proxy type: message sent, proxy section in the JSO
       CHECK(report["proxy"]["target_resolved_by"] == c.resolved_by);
       CHECK(report["proxy"]["result"] == "ok");
       CHECK(report["proxy"]["reply"].is_number());
+      if (c.ntlm) {
+        CHECK(report["proxy"]["reply"] == 200);
+        CHECK(run.out.find("NTLM AUTHENTICATE_MESSAGE (NTLMv2)") != std::string::npos);
+      }
       CHECK(report["tls"]["verified"] == true);
       CHECK(report["tls"]["sni"] == "localhost");
       bool proxy_phase = false;

@@ -1,6 +1,7 @@
 // net/proxy: the handshake's read loop against a scripted peer on a socket pair. Real proxies are in
-// tests/proxy/; this covers what they do not do on purpose: replies in single bytes, and the server's
-// first bytes arriving in the same write as the proxy's reply (none of them may be swallowed).
+// tests/proxy/; this covers what they do not do on purpose: replies in single bytes, the server's
+// first bytes arriving in the same write as the proxy's reply (none of them may be swallowed), and
+// NTLM proxies that close after the challenge, offer only Basic, or check the NTLMv2 response.
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
@@ -11,6 +12,9 @@
 #include <thread>
 
 #include "net/proxy.hpp"
+#include "sasl/crypto.hpp"
+#include "smtpwb/base64.hpp"
+#include "smtpwb/smtp/message.hpp"
 
 using namespace smtpwb;
 using namespace smtpwb::net;
@@ -162,4 +166,212 @@ TEST_CASE("A proxy that closes mid-reply, or speaks another protocol, is named a
     }
     peer.join();
   }
+}
+
+// ---- HTTP CONNECT with NTLM ----
+
+namespace {
+
+constexpr char kNtlmUser[] = "bob", kNtlmDomain[] = "ACME", kNtlmPassword[] = "Pr0xy-Sécret";
+
+std::string unhex(std::string_view hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  return out;
+}
+std::string utf16(std::string_view ascii) {
+  std::string out;
+  for (char c : ascii) out += std::string{c, '\0'};
+  return out;
+}
+std::uint32_t le32(const std::string& m, std::size_t at) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(m.at(at + static_cast<std::size_t>(i)));
+  return v;
+}
+std::string ntlm_field(const std::string& m, std::size_t at) { return m.substr(le32(m, at + 4), le32(m, at) & 0xFFFF); }
+
+const std::string kServerChallenge = unhex("0123456789abcdef");
+// A CHALLENGE_MESSAGE (MS-NLMP 2.2.1.2) with target "PROXY" and NetBIOS domain "ACME" in its target info.
+std::string challenge_message() {
+  std::string target = utf16("PROXY");
+  std::string av = unhex("0200") + unhex("0800") + utf16("ACME") + unhex("00000000");
+  std::string m = std::string("NTLMSSP\0", 8) + unhex("02000000") + unhex("0a000a0038000000") + unhex("35828a00") +
+                  kServerChallenge + std::string(8, '\0') + unhex("1000100042000000") + unhex("0000000000000000");
+  return m + target + av;
+}
+
+// The request head, read byte by byte so that nothing behind it is taken.
+std::string read_head(int fd) {
+  std::string head;
+  char c;
+  while (head.find("\r\n\r\n") == std::string::npos && ::read(fd, &c, 1) == 1) head += c;
+  return head;
+}
+std::string ntlm_token(const std::string& head) {
+  constexpr std::string_view kHeader = "Proxy-Authorization: NTLM ";
+  auto at = head.find(kHeader);
+  if (at == std::string::npos) return {};
+  auto end = head.find("\r\n", at);
+  return base64_decode(head.substr(at + kHeader.size(), end - at - kHeader.size())).value_or("");
+}
+void send_text(int fd, const std::string& text) { REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())); }
+
+// The NTProofStr an NTLMv2 server computes from the password (MS-NLMP 3.3.2) matches the client's.
+bool ntlmv2_response_matches(const std::string& authenticate, const std::string& password) {
+  using namespace smtpwb::sasl::crypto;
+  std::string nt = ntlm_field(authenticate, 20);
+  if (nt.size() < 16) return false;
+  std::string key = hmac(Hash::Md5, md4(smtp::convert_from_utf8(password, "UTF-16LE")), utf16("BOB") + utf16(kNtlmDomain));
+  return hmac(Hash::Md5, key, kServerChallenge + nt.substr(16)) == nt.substr(0, 16);
+}
+
+ProxySettings ntlm_proxy() {
+  ProxySettings p;
+  p.type = ProxyType::Http;
+  p.use_credentials = true;
+  p.username = kNtlmUser;
+  p.domain = kNtlmDomain;
+  p.password = kNtlmPassword;
+  return p;
+}
+
+ProxyError handshake_error(Pair& pair, const ProxySettings& p, Log& log) {
+  CancelFlag cancel{false};
+  Stream stream(std::move(pair.client), cancel);
+  try {
+    proxy_handshake(stream, p, "smtp.example.com", 587, Deadline::in(std::chrono::seconds(5)), log.fn());
+  } catch (const ProxyError& e) {
+    return e;
+  }
+  FAIL("the handshake succeeded");
+  throw std::logic_error("unreachable");
+}
+
+const std::string k407Body = "<html>Cache Access Denied</html>";
+std::string ntlm_407(const std::string& extra_headers = {}) {
+  return "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nProxy-Authenticate: NTLM " +
+         base64_encode(challenge_message()) + "\r\nContent-Length: " + std::to_string(k407Body.size()) + "\r\n" + extra_headers +
+         "\r\n" + k407Body;
+}
+
+}  // namespace
+
+TEST_CASE("HTTP NTLM: negotiate, 407 challenge with a body, authenticate, 200 on one connection", "[proxy][handshake][ntlm]") {
+  Pair pair;
+  CancelFlag cancel{false};
+  std::string authenticate;
+  std::thread peer([&] {
+    std::string first = read_head(pair.peer.get());
+    CHECK(first.find("Proxy-Connection: keep-alive\r\n") != std::string::npos);
+    std::string negotiate = ntlm_token(first);
+    CHECK(negotiate.substr(0, 12) == std::string("NTLMSSP\0\x01\0\0\0", 12));
+    write_bytewise(pair.peer.get(), ntlm_407());  // head and body in single bytes
+    std::string second = read_head(pair.peer.get());
+    CHECK(second.rfind("CONNECT smtp.example.com:587 HTTP/1.1\r\n", 0) == 0);
+    authenticate = ntlm_token(second);
+    send_text(pair.peer.get(), "HTTP/1.1 200 Connection established\r\n\r\n220 hello\r\n");
+  });
+  Stream stream(std::move(pair.client), cancel);
+  Log log;
+  auto tunnel = proxy_handshake(stream, ntlm_proxy(), "smtp.example.com", 587, Deadline::in(std::chrono::seconds(10)), log.fn());
+  peer.join();
+  CHECK(tunnel.reply_code == 200);
+  CHECK(read_all_pending(stream) == "220 hello\r\n");
+
+  REQUIRE(authenticate.substr(0, 12) == std::string("NTLMSSP\0\x03\0\0\0", 12));
+  CHECK(ntlm_field(authenticate, 28) == utf16("ACME"));
+  CHECK(ntlm_field(authenticate, 36) == utf16("bob"));
+  CHECK(ntlmv2_response_matches(authenticate, kNtlmPassword));
+  CHECK_FALSE(ntlmv2_response_matches(authenticate, "another password"));
+
+  auto text = log.all();
+  INFO(text);
+  CHECK_THAT(text, ContainsSubstring("Proxy-Authorization: NTLM ********"));
+  CHECK_THAT(text, ContainsSubstring("NTLM NEGOTIATE_MESSAGE, flags UNICODE"));
+  CHECK_THAT(text, ContainsSubstring("NTLM CHALLENGE_MESSAGE, flags UNICODE"));
+  CHECK_THAT(text, ContainsSubstring("target \"PROXY\", NetBIOS domain \"ACME\""));
+  CHECK_THAT(text, ContainsSubstring("NTLM AUTHENTICATE_MESSAGE (NTLMv2), domain \"ACME\", user \"bob\", workstation (none), responses ********"));
+  CHECK_THAT(text, ContainsSubstring("HTTP/1.1 200 Connection established"));
+  CHECK_THAT(text, !ContainsSubstring(kNtlmPassword));
+  CHECK_THAT(text, !ContainsSubstring(base64_encode(kNtlmPassword)));
+  CHECK_THAT(text, !ContainsSubstring(smtp::convert_from_utf8(kNtlmPassword, "UTF-16LE")));
+  CHECK_THAT(text, !ContainsSubstring(base64_encode(authenticate)));
+}
+
+TEST_CASE("HTTP NTLM: a proxy that offers only Basic is named with its schemes", "[proxy][handshake][ntlm]") {
+  Pair pair;
+  std::thread peer([&] {
+    read_head(pair.peer.get());
+    send_text(pair.peer.get(), "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
+                               "Proxy-Authenticate: Digest realm=\"corp\", nonce=\"1\"\r\nContent-Length: 0\r\n\r\n");
+  });
+  Log log;
+  auto e = handshake_error(pair, ntlm_proxy(), log);
+  peer.join();
+  CHECK(e.outcome == ProxyOutcome::CredentialsRefused);
+  CHECK(e.reply_code == 407);
+  CHECK_THAT(e.what(), ContainsSubstring("does not offer NTLM authentication"));
+  CHECK_THAT(e.what(), ContainsSubstring("it offers Basic, Digest"));
+}
+
+TEST_CASE("HTTP NTLM: a proxy that closes the connection after its challenge is named as such", "[proxy][handshake][ntlm]") {
+  SECTION("it says so: Proxy-Connection: close") {
+    Pair pair;
+    std::thread peer([&] {
+      read_head(pair.peer.get());
+      send_text(pair.peer.get(), ntlm_407("Proxy-Connection: close\r\n"));
+      pair.peer.reset();
+    });
+    Log log;
+    auto e = handshake_error(pair, ntlm_proxy(), log);
+    peer.join();
+    CHECK(e.outcome == ProxyOutcome::Closed);
+    CHECK_THAT(e.what(), ContainsSubstring("closes the connection after its NTLM challenge"));
+    CHECK_THAT(e.what(), ContainsSubstring("must keep it open"));
+  }
+  SECTION("it closes without saying so, after the body") {
+    Pair pair;
+    std::thread peer([&] {
+      read_head(pair.peer.get());
+      send_text(pair.peer.get(), ntlm_407());
+      read_head(pair.peer.get());
+      pair.peer.reset();
+    });
+    Log log;
+    auto e = handshake_error(pair, ntlm_proxy(), log);
+    peer.join();
+    CHECK(e.outcome == ProxyOutcome::Closed);
+    CHECK_THAT(e.what(), ContainsSubstring("NTLM needs the same connection"));
+  }
+  SECTION("in the middle of the 407 body") {
+    Pair pair;
+    std::thread peer([&] {
+      read_head(pair.peer.get());
+      auto reply = ntlm_407();
+      send_text(pair.peer.get(), reply.substr(0, reply.size() - 5));
+      pair.peer.reset();
+    });
+    Log log;
+    auto e = handshake_error(pair, ntlm_proxy(), log);
+    peer.join();
+    CHECK(e.outcome == ProxyOutcome::Closed);
+    CHECK_THAT(e.what(), ContainsSubstring("closed the connection after its NTLM challenge"));
+  }
+}
+
+TEST_CASE("HTTP NTLM: a second 407 means the proxy refused the NTLM credentials", "[proxy][handshake][ntlm]") {
+  Pair pair;
+  std::thread peer([&] {
+    read_head(pair.peer.get());
+    send_text(pair.peer.get(), ntlm_407());
+    read_head(pair.peer.get());
+    send_text(pair.peer.get(), "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n");
+  });
+  Log log;
+  auto e = handshake_error(pair, ntlm_proxy(), log);
+  peer.join();
+  CHECK(e.outcome == ProxyOutcome::CredentialsRefused);
+  CHECK(e.reply_code == 407);
+  CHECK_THAT(e.what(), ContainsSubstring("refused the NTLM credentials for user \"bob\" in domain \"ACME\""));
 }

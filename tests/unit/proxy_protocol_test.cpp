@@ -160,3 +160,63 @@ TEST_CASE("HTTP response: non-HTTP peers and broken heads are malformed early", 
   std::string endless = "HTTP/1.1 200 OK\r\nX: " + std::string(kMaxHttpHead, 'a');
   CHECK(parse_http_response(endless, r).status == Status::Malformed);
 }
+
+namespace {
+HttpResponse response_with(const std::string& head) {
+  HttpResponse r;
+  REQUIRE(parse_http_response(head + "\r\n", r).status == Status::Complete);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("Proxy-Authenticate: several headers, several schemes, parameters with commas", "[proxy][http][ntlm]") {
+  auto r = response_with(
+      "HTTP/1.1 407 Proxy Authentication Required\r\n"
+      "Proxy-Authenticate: Negotiate\r\n"
+      "Content-Length: 0\r\n"
+      "proxy-authenticate: Basic realm=\"Corp, Inc.\", charset=\"UTF-8\", NTLM TlRMTVNTUAACAAAA==\r\n"
+      "Proxy-Authenticate: Digest realm=\"x\", nonce=\"a\\\"b,c\", qop=\"auth\"\r\n"
+      "Proxy-Authenticate:   NTLM  \r\n");
+  auto c = proxy_auth_challenges(r);
+  REQUIRE(c.size() == 5);
+  CHECK(c[0].scheme == "Negotiate");
+  CHECK(c[0].data.empty());
+  CHECK(c[1].scheme == "Basic");
+  CHECK(c[1].data == "realm=\"Corp, Inc.\", charset=\"UTF-8\"");
+  CHECK(c[2].scheme == "NTLM");
+  CHECK(c[2].data == "TlRMTVNTUAACAAAA==");  // token68 padding is not an auth-param
+  CHECK(c[3].scheme == "Digest");
+  CHECK(c[3].data == "realm=\"x\", nonce=\"a\\\"b,c\", qop=\"auth\"");
+  CHECK(c[4].scheme == "NTLM");
+  CHECK(c[4].data.empty());
+
+  CHECK(proxy_auth_challenges(response_with("HTTP/1.1 407 No\r\nVia: x\r\n")).empty());
+  // A 401 (tinyproxy's answer to wrong credentials) carries its challenge in WWW-Authenticate.
+  auto unauthorized = proxy_auth_challenges(response_with("HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"tinyproxy\"\r\n"));
+  REQUIRE(unauthorized.size() == 1);
+  CHECK(unauthorized[0].scheme == "Basic");
+  CHECK(proxy_auth_challenges(response_with("HTTP/1.1 407 x\r\nWWW-Authenticate: Basic realm=\"origin\"\r\n")).empty());
+}
+
+TEST_CASE("HTTP CONNECT with an NTLM authorization keeps the connection alive; masked for the transcript", "[proxy][http][ntlm]") {
+  auto lines = http_connect_request_authorized("smtp.example.com", 587, "NTLM TlRMTVNTUAABAAAA");
+  REQUIRE(lines.size() == http_connect_request("smtp.example.com", 587, std::nullopt).size() + 2);
+  CHECK(lines[0] == "CONNECT smtp.example.com:587 HTTP/1.1");
+  CHECK(lines[1] == "Host: smtp.example.com:587");
+  CHECK(lines[2] == "Proxy-Authorization: NTLM TlRMTVNTUAABAAAA");
+  CHECK(lines[3] == "Proxy-Connection: keep-alive");
+  CHECK(masked_request_line(lines[2]) == "Proxy-Authorization: NTLM ********");
+}
+
+TEST_CASE("HTTP response: Content-Length and whether the proxy closes the connection", "[proxy][http][ntlm]") {
+  CHECK(content_length(response_with("HTTP/1.1 407 x\r\nContent-Length: 3045\r\n")) == 3045u);
+  CHECK_FALSE(content_length(response_with("HTTP/1.1 407 x\r\nContent-Length: 12a\r\n")));
+  CHECK_FALSE(content_length(response_with("HTTP/1.1 407 x\r\n")));
+
+  CHECK_FALSE(closes_connection(response_with("HTTP/1.1 407 x\r\nConnection: keep-alive\r\n")));
+  CHECK_FALSE(closes_connection(response_with("HTTP/1.1 407 x\r\n")));
+  CHECK(closes_connection(response_with("HTTP/1.1 407 x\r\nProxy-Connection: Close\r\n")));
+  CHECK(closes_connection(response_with("HTTP/1.1 407 x\r\nConnection: Upgrade, close\r\n")));
+  CHECK(closes_connection(response_with("HTTP/1.0 407 x\r\n")));
+  CHECK_FALSE(closes_connection(response_with("HTTP/1.0 407 x\r\nProxy-Connection: keep-alive\r\n")));
+}

@@ -211,3 +211,19 @@ TEST_CASE("NTLM: MD4 from nettle, RFC 1320 vectors", "[sasl][ntlm]") {
   CHECK(crypto::hex(crypto::md4("")) == "31d6cfe0d16ae931b73c59d7e0c089c0");
   CHECK(crypto::hex(crypto::md4("abc")) == "a448017aaf21d8525fc10ae87aa6729d");
 }
+
+TEST_CASE("NTLM: a challenge whose TargetName points outside the message is answered (squid's ntlm_fake_auth)", "[sasl][ntlm]") {
+  // Verbatim from squid 5.7's ntlm_fake_auth (Debian 12): TargetName length 9 at offset 0xaaaaaaae.
+  auto challenge = smtpwb::base64_decode("TlRMTVNTUAACAAAACQAJAK6qqqoHgggg423GC+lj8c8AAAAAAAA6AFdPUktHUk9VUA==");
+  REQUIRE(challenge);
+  auto m = detail::make_ntlm({"WORKGROUP\\User", "Password", "", "", 0}, unhex("aaaaaaaaaaaaaaaa"), 0);
+  m->initial_response();
+  CHECK_THAT(m->describe_challenge(*challenge), ContainsSubstring("target (its buffer points outside the message)"));
+  auto auth = m->respond(*challenge).response;
+  CHECK(ntlm_field(auth, 36) == utf16("User"));
+  CHECK(ntlm_field(auth, 20).size() == 16 + 28 + 4);  // NTProofStr, the fixed blob, no target info, 4 zero bytes
+  // A challenge that is not even an NTLM message is still refused.
+  auto other = detail::make_ntlm({"u", "p", "", "", 0});
+  other->initial_response();
+  CHECK_THROWS_AS(other->respond("HTTP/1.1 407 Proxy Authentication Required"), SaslError);
+}

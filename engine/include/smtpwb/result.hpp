@@ -117,7 +117,7 @@ struct ProxyFacts {
   std::string connected_address;         // the proxy's IP address used
   std::string target_resolved_by;        // "client" | "proxy"
   std::string result = "not-attempted";  // "ok" | "unresolved" | "unreachable" | "timeout" | "credentials-refused" |
-                                         // "target-refused" | "closed" | "protocol-error" | "not-available"
+                                         // "target-refused" | "closed" | "protocol-error"
   int reply = -1;                        // the proxy's last reply code (SOCKS) or HTTP status; -1: none
   std::string reply_text;                // its meaning, or the HTTP status line
 };

@@ -394,7 +394,7 @@ class RuleReader {
       else if (key == "auth_mechanism") r.auth_mechanisms = strings(v, field);
       else if (key == "proxy_result")
         r.proxy_results = one_of(v, field, {"unresolved", "unreachable", "connected", "timeout", "credentials-refused",
-                                            "target-refused", "closed", "protocol-error", "not-available"});
+                                            "target-refused", "closed", "protocol-error"});
       else if (key == "unless") {
         r.unless = strings(v, field);
         for (const auto& id : r.unless)

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "net/proxy_protocol.hpp"
+#include "sasl/ntlm.hpp"
+#include "smtpwb/base64.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "text.hpp"
 
@@ -20,7 +22,6 @@ std::string_view to_string(ProxyOutcome o) {
     case ProxyOutcome::Timeout: return "timeout";
     case ProxyOutcome::Closed: return "closed";
     case ProxyOutcome::ProtocolError: return "protocol-error";
-    case ProxyOutcome::NotAvailable: return "not-available";
   }
   return "?";
 }
@@ -134,43 +135,160 @@ class Handshake {
 
   // ---- HTTP CONNECT ----
   ProxyTunnel http() {
+    if (wants_ntlm(proxy_)) return http_ntlm();
     std::optional<std::string> credentials;
     if (proxy_.use_credentials) credentials = proxy_.username + ":" + proxy_.password;
-    auto lines = http_connect_request(host_, port_, credentials);
+    HttpResponse response = exchange(http_connect_request(host_, port_, credentials), "CONNECT");
+    if (response.status >= 200 && response.status < 300) return {response.status, response.status_line, {}};
+    if (response.status == 407 || response.status == 401) throw credentials_refused(response);  // tinyproxy: 401 for wrong ones
+    throw target_refused(response);
+  }
+
+  // NTLM (MS-NLMP) binds the authentication to the TCP connection: CONNECT with the NEGOTIATE_MESSAGE,
+  // a 407 carrying the CHALLENGE_MESSAGE (its body read off the same connection), then CONNECT with the
+  // AUTHENTICATE_MESSAGE.
+  ProxyTunnel http_ntlm() {
+    sasl::Credentials credentials;
+    credentials.username = sasl::detail::ntlm_account(proxy_.domain, proxy_.username);
+    credentials.password = proxy_.password;
+    auto ntlm = sasl::detail::make_ntlm(credentials);
+    sasl::Step negotiate = *ntlm->initial_response();
+    HttpResponse response = exchange(http_connect_request_authorized(host_, port_, "NTLM " + base64_encode(negotiate.response)),
+                                     "CONNECT with the NTLM negotiate message", negotiate.display);
+    if (response.status >= 200 && response.status < 300) return {response.status, response.status_line, {}};
+    if (response.status != 407 && response.status != 401) throw target_refused(response);
+    std::string challenge = ntlm_challenge(response);
+    if (auto described = ntlm->describe_challenge(challenge); !described.empty()) log_(Dir::Server, described);
+    if (closes_connection(response))
+      throw ProxyError(ProxyOutcome::Closed,
+                       "The HTTP proxy closes the connection after its NTLM challenge (" + response.status_line +
+                           ", Connection: close), but NTLM authenticates one connection: the proxy must keep it open "
+                           "(keep-alive) for the second CONNECT",
+                       response.status, response.status_line);
+    discard_body(response);
+
+    sasl::Step authenticate;
+    try {
+      authenticate = ntlm->respond(challenge);
+    } catch (const sasl::SaslError& e) {
+      throw ProxyError(ProxyOutcome::ProtocolError, std::string("The HTTP proxy's NTLM challenge is not usable: ") + e.what(),
+                       response.status, response.status_line);
+    }
+    try {
+      response = exchange(http_connect_request_authorized(host_, port_, "NTLM " + base64_encode(authenticate.response)),
+                          "CONNECT with the NTLM authenticate message", authenticate.display);
+    } catch (const ProxyError& e) {
+      if (e.outcome != ProxyOutcome::Closed) throw;
+      throw ProxyError(ProxyOutcome::Closed, "The HTTP proxy closed the connection after its NTLM challenge, before "
+                                             "answering the authenticate message: NTLM needs the same connection for it "
+                                             "(the proxy must keep the connection alive)");
+    }
+    if (response.status >= 200 && response.status < 300) return {response.status, response.status_line, {}};
+    if (response.status == 407 || response.status == 401)
+      throw ProxyError(ProxyOutcome::CredentialsRefused,
+                       "The HTTP proxy refused the NTLM credentials for user " + quoted(proxy_.username) + " in domain " +
+                           quoted(proxy_.domain) + " (" + response.status_line + ")",
+                       response.status, response.status_line);
+    throw target_refused(response);
+  }
+
+  // The NTLM CHALLENGE_MESSAGE of a 407, decoded; a proxy without NTLM is named with what it offers instead.
+  std::string ntlm_challenge(const HttpResponse& response) {
+    auto challenges = proxy_auth_challenges(response);
+    std::string offered;
+    for (const auto& c : challenges) {
+      if (text::lower(c.scheme) != "ntlm") {
+        offered += (offered.empty() ? "" : ", ") + c.scheme;
+        continue;
+      }
+      if (c.data.empty())
+        throw ProxyError(ProxyOutcome::CredentialsRefused,
+                         "The HTTP proxy answered the NTLM negotiate message without a challenge (" + response.status_line +
+                             ", bare \"Proxy-Authenticate: NTLM\"): it refused to start NTLM",
+                         response.status, response.status_line);
+      auto decoded = base64_decode(c.data);
+      if (!decoded)
+        throw ProxyError(ProxyOutcome::ProtocolError, "The HTTP proxy's NTLM challenge is not valid base64", response.status,
+                         response.status_line);
+      return *decoded;
+    }
+    throw ProxyError(ProxyOutcome::CredentialsRefused,
+                     "The HTTP proxy does not offer NTLM authentication (" + response.status_line + "; it offers " +
+                         (offered.empty() ? std::string("no authentication scheme") : offered) +
+                         "); clear Domain to authenticate with Basic",
+                     response.status, response.status_line);
+  }
+
+  // Sends one CONNECT and reads the response head; the transcript gets the masked request, the decoded
+  // NTLM message (`decoded`) when there is one, and the response.
+  HttpResponse exchange(const std::vector<std::string>& lines, const std::string& what, const std::string& decoded = {}) {
     std::string wire;
     for (const auto& l : lines) wire += l + "\r\n";
     wire += "\r\n";
     write(wire);
     for (const auto& l : lines) log_(Dir::Client, masked_request_line(l));
+    if (!decoded.empty()) log_(Dir::Client, decoded);
     HttpResponse response;
-    receive<HttpResponse>(parse_http_response, response, "CONNECT");
+    receive<HttpResponse>(parse_http_response, response, what);
     log_(Dir::Server, response.status_line);
     for (const auto& [name, value] : response.headers) log_(Dir::Server, name + ": " + value);
-    if (response.status >= 200 && response.status < 300) return {response.status, response.status_line, {}};
-    if (response.status == 407 || response.status == 401) throw credentials_refused(response);  // tinyproxy: 401 for wrong ones
+    return response;
+  }
+
+  // Reads and drops the body of a response whose connection is used again (the 407's error page).
+  void discard_body(const HttpResponse& response) {
+    constexpr std::size_t kMaxBody = 1 << 20;
+    if (!response.header_values("Transfer-Encoding").empty() && !content_length(response))
+      throw ProxyError(ProxyOutcome::ProtocolError,
+                       "The HTTP proxy sent its NTLM challenge with a chunked body, which this client does not read; "
+                       "a Content-Length is needed to keep the connection",
+                       response.status, response.status_line);
+    std::size_t left = content_length(response).value_or(0);
+    if (left > kMaxBody)
+      throw ProxyError(ProxyOutcome::ProtocolError, "The HTTP proxy's 407 body is larger than 1 MiB", response.status,
+                       response.status_line);
+    while (left > 0) {
+      char chunk[4096];
+      std::size_t n = 0;
+      try {
+        n = stream_.read_some(chunk, std::min(left, sizeof chunk), deadline_);
+      } catch (const TimedOut&) {
+        throw ProxyError(ProxyOutcome::Timeout, "The HTTP proxy did not send its 407 body in time");
+      } catch (const NetError& e) {
+        throw ProxyError(ProxyOutcome::Closed, std::string("The connection to the proxy was lost reading its 407 body: ") + e.what());
+      }
+      if (n == 0)
+        throw ProxyError(ProxyOutcome::Closed,
+                         "The HTTP proxy closed the connection after its NTLM challenge, but NTLM needs the same "
+                         "connection for the authenticate message (it must keep the connection alive)",
+                         response.status, response.status_line);
+      left -= n;
+    }
+  }
+
+  ProxyError target_refused(const HttpResponse& response) {
     std::string why;
     if (response.status == 403) why = " (forbidden: the proxy does not allow a tunnel to this host or port)";
     else if (response.status == 502 || response.status == 503 || response.status == 504)
       why = " (the proxy could not reach the server)";
-    throw ProxyError(ProxyOutcome::TargetRefused,
-                     "The HTTP proxy refused the tunnel to " + target_ + ": " + response.status_line + why, response.status,
-                     response.status_line);
+    return ProxyError(ProxyOutcome::TargetRefused,
+                      "The HTTP proxy refused the tunnel to " + target_ + ": " + response.status_line + why, response.status,
+                      response.status_line);
   }
 
   ProxyError credentials_refused(const HttpResponse& response) {
-    auto schemes = response.header_values("Proxy-Authenticate");
-    bool offers_basic = std::any_of(schemes.begin(), schemes.end(), [](const std::string& s) { return text::lower(s).rfind("basic", 0) == 0; });
-    bool offers_ntlm = std::any_of(schemes.begin(), schemes.end(), [](const std::string& s) {
-      auto l = text::lower(s);
-      return l.rfind("ntlm", 0) == 0 || l.rfind("negotiate", 0) == 0;
-    });
+    auto challenges = proxy_auth_challenges(response);
+    auto offers = [&](std::string_view scheme) {
+      return std::any_of(challenges.begin(), challenges.end(), [&](const AuthChallenge& c) { return text::lower(c.scheme) == scheme; });
+    };
     std::string message;
     if (!proxy_.use_credentials)
       message = "The HTTP proxy requires authentication (" + response.status_line +
                 "): turn on \"Use credentials\" and give the proxy's username and password";
     else
       message = "The HTTP proxy refused the credentials for user " + quoted(proxy_.username) + " (" + response.status_line + ")";
-    if (!offers_basic && offers_ntlm) message += "; it asks for NTLM/Negotiate, and NTLM proxy authentication is not available yet";
+    if (!offers("basic") && offers("ntlm")) message += "; it asks for NTLM: give the proxy's Domain to authenticate with NTLM";
+    else if (!offers("basic") && offers("negotiate")) message += "; it asks for Negotiate (Kerberos), which this client does not speak";
     return ProxyError(ProxyOutcome::CredentialsRefused, message, response.status, response.status_line);
   }
 
@@ -228,9 +346,6 @@ class Handshake {
 
 ProxyTunnel proxy_handshake(Stream& stream, const ProxySettings& proxy, const std::string& target_host, std::uint16_t port,
                             Deadline deadline, const ProxyLog& log) {
-  if (wants_ntlm(proxy))
-    throw ProxyError(ProxyOutcome::NotAvailable, "NTLM proxy authentication is not available yet (an HTTP proxy with a Domain "
-                                                 "uses NTLM); clear Domain to authenticate with Basic");
   return Handshake(stream, proxy, target_host, port, deadline, log).run();
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The proxy handshake on a stream connected to the proxy: SOCKS4, SOCKS4a, SOCKS5 (RFC 1928/1929) and
-// HTTP CONNECT (Basic). It writes decoded transcript lines through `log`, never a password.
+// HTTP CONNECT (Basic, or NTLM when a Domain is set). It writes decoded transcript lines through `log`, never a password.
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace smtpwb::net {
 
-enum class ProxyOutcome { Ok, CredentialsRefused, TargetRefused, Timeout, Closed, ProtocolError, NotAvailable };
+enum class ProxyOutcome { Ok, CredentialsRefused, TargetRefused, Timeout, Closed, ProtocolError };
 std::string_view to_string(ProxyOutcome o);  // "ok", "credentials-refused", ...
 
 struct ProxyError : std::runtime_error {
@@ -30,7 +30,7 @@ struct ProxyTunnel {
 
 // Whether the proxy (not this client) resolves the server's name for these settings.
 bool proxy_resolves_target(const ProxySettings& proxy);
-// NTLM is what an HTTP proxy with a Domain asks for; it is not available yet.
+// An HTTP proxy with credentials and a Domain authenticates with NTLM (otherwise Basic).
 bool wants_ntlm(const ProxySettings& proxy);
 
 using ProxyLog = std::function<void(Dir, std::string)>;

@@ -194,6 +194,14 @@ std::vector<std::string> http_connect_request(std::string_view host, std::uint16
   return lines;
 }
 
+std::vector<std::string> http_connect_request_authorized(std::string_view host, std::uint16_t port,
+                                                         std::string_view authorization) {
+  auto lines = http_connect_request(host, port, std::nullopt);
+  lines.insert(lines.begin() + 2, "Proxy-Authorization: " + std::string(authorization));
+  lines.insert(lines.begin() + 3, "Proxy-Connection: keep-alive");
+  return lines;
+}
+
 std::vector<std::string> HttpResponse::header_values(std::string_view name) const {
   std::vector<std::string> out;
   for (const auto& [n, v] : headers)
@@ -250,6 +258,67 @@ Parse parse_http_response(std::string_view b, HttpResponse& out) {
     out.headers.emplace_back(line.substr(0, colon), trim(std::string_view(line).substr(colon + 1)));
   }
   return Parse::complete(end + terminator);
+}
+
+namespace {
+// A header value split at the commas outside quoted strings, each element trimmed, empty ones dropped.
+std::vector<std::string> comma_elements(std::string_view value) {
+  std::vector<std::string> out;
+  std::string current;
+  bool quoted = false, escaped = false;
+  for (char c : value) {
+    if (escaped) escaped = false;
+    else if (quoted && c == '\\') escaped = true;
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) {
+      if (auto t = trim(current); !t.empty()) out.push_back(t);
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  if (auto t = trim(current); !t.empty()) out.push_back(t);
+  return out;
+}
+}  // namespace
+
+std::vector<AuthChallenge> proxy_auth_challenges(const HttpResponse& response) {
+  std::vector<AuthChallenge> out;
+  auto values = response.header_values("Proxy-Authenticate");
+  if (response.status == 401)  // what tinyproxy answers to wrong credentials, with its challenge in WWW-Authenticate
+    for (auto& v : response.header_values("WWW-Authenticate")) values.push_back(std::move(v));
+  for (const auto& value : values) {
+    for (const auto& element : comma_elements(value)) {
+      auto space = element.find_first_of(" \t");
+      std::string first = element.substr(0, space);
+      // "name=value" continues the previous challenge's auth-params; anything else starts a challenge.
+      if (first.find('=') != std::string::npos && !out.empty()) {
+        out.back().data += (out.back().data.empty() ? "" : ", ") + element;
+        continue;
+      }
+      out.push_back({first, space == std::string::npos ? std::string() : trim(std::string_view(element).substr(space + 1))});
+    }
+  }
+  return out;
+}
+
+std::optional<std::size_t> content_length(const HttpResponse& response) {
+  auto values = response.header_values("Content-Length");
+  if (values.empty() || values.front().empty() || values.front().size() > 12) return std::nullopt;
+  for (char c : values.front())
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  return static_cast<std::size_t>(std::stoull(values.front()));
+}
+
+bool closes_connection(const HttpResponse& response) {
+  bool keep_alive = false;
+  for (const char* header : {"Connection", "Proxy-Connection"})
+    for (const auto& value : response.header_values(header))
+      for (const auto& option : comma_elements(value)) {
+        if (text::lower(option) == "close") return true;
+        keep_alive |= text::lower(option) == "keep-alive";
+      }
+  return response.status_line.rfind("HTTP/1.0", 0) == 0 && !keep_alive;
 }
 
 std::string masked_request_line(std::string_view line) {

@@ -73,6 +73,10 @@ std::string_view socks5_reply_meaning(int code);
 // ("user:password", sent base64-encoded).
 std::vector<std::string> http_connect_request(std::string_view host, std::uint16_t port,
                                               const std::optional<std::string>& basic_credentials);
+// The request with "Proxy-Authorization: <authorization>" ("NTLM <base64>") and "Proxy-Connection:
+// keep-alive": NTLM authenticates the connection, so its requests must all travel on one.
+std::vector<std::string> http_connect_request_authorized(std::string_view host, std::uint16_t port,
+                                                         std::string_view authorization);
 struct HttpResponse {
   std::string status_line;
   int status = 0;
@@ -83,6 +87,21 @@ struct HttpResponse {
 inline constexpr std::size_t kMaxHttpHead = 16384;
 // Complete once the empty line after the headers arrived (a body is never read: CONNECT's 2xx has none).
 Parse parse_http_response(std::string_view buffer, HttpResponse& out);
+
+// One challenge of a Proxy-Authenticate header (RFC 9110 11.6.1): the scheme and what follows it as
+// sent (a token68 such as an NTLM message, or auth-params such as realm="x"; empty for a bare scheme).
+struct AuthChallenge {
+  std::string scheme;
+  std::string data;
+};
+// Every challenge of every Proxy-Authenticate header (and WWW-Authenticate in a 401), in order; one
+// header may carry several, comma-separated ("Basic realm=\"a, b\", NTLM").
+std::vector<AuthChallenge> proxy_auth_challenges(const HttpResponse& response);
+// The body length a response announces; nullopt without a valid Content-Length.
+std::optional<std::size_t> content_length(const HttpResponse& response);
+// Whether the proxy closes the connection after this response (Connection/Proxy-Connection: close,
+// or HTTP/1.0 without keep-alive).
+bool closes_connection(const HttpResponse& response);
 
 // Text safe for the transcript: a Proxy-Authorization header's credentials are masked.
 std::string masked_request_line(std::string_view line);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sasl/crypto.hpp"
+#include "sasl/ntlm.hpp"  // make_ntlm
 #include "smtpwb/sasl/mechanism.hpp"
 
 namespace smtpwb::sasl::detail {
@@ -17,9 +18,6 @@ std::unique_ptr<Mechanism> make_cram_md5(const Credentials& c);
 // service: the digest-uri's protocol part ("smtp" here; the RFC's example uses "imap").
 std::unique_ptr<Mechanism> make_digest_md5(const Credentials& c, std::string cnonce = {}, std::string service = "smtp");
 std::unique_ptr<Mechanism> make_scram(crypto::Hash hash, const Credentials& c, std::string cnonce = {});
-// NTLM with an NTLMv2 response; timestamp: FILETIME used when the server sends none (default: now).
-std::unique_ptr<Mechanism> make_ntlm(const Credentials& c, std::string client_challenge = {},
-                                     std::optional<std::uint64_t> timestamp = std::nullopt);
 std::unique_ptr<Mechanism> make_xoauth2(const Credentials& c);
 std::unique_ptr<Mechanism> make_oauthbearer(const Credentials& c);
 

@@ -3,6 +3,8 @@
 // (SMTP uses none), so no session key is sent.
 #include <chrono>
 
+#include "sasl/ntlm.hpp"
+
 #include "sasl/mechanisms_internal.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "text.hpp"
@@ -69,6 +71,7 @@ struct Challenge {
   std::uint32_t flags = 0;
   std::string server_challenge;  // 8 bytes
   std::string target_name;       // as sent (UTF-16LE when UNICODE)
+  bool target_name_invalid = false;
   std::string target_info;       // AV pairs, raw
 };
 
@@ -78,7 +81,13 @@ Challenge parse_challenge(std::string_view m) {
   Challenge c;
   c.flags = le(m, 20, 4);
   c.server_challenge = std::string(m.substr(24, 8));
-  c.target_name = buffer_at(m, 12);
+  // The target name only labels the transcript, so a broken buffer is shown, not refused: squid's
+  // ntlm_fake_auth (Debian 12) sends an offset far outside the message.
+  try {
+    c.target_name = buffer_at(m, 12);
+  } catch (const SaslError&) {
+    c.target_name_invalid = true;
+  }
   if ((c.flags & kTargetInfo) && m.size() >= 48) c.target_info = buffer_at(m, 40);
   return c;
 }
@@ -123,8 +132,9 @@ class Ntlm final : public Mechanism {
     try {
       Challenge c = parse_challenge(challenge);
       bool unicode = c.flags & kUnicode;
-      std::string out = "NTLM CHALLENGE_MESSAGE, flags " + flag_names(c.flags) + ", target \"" +
-                        (unicode ? from_utf16le(c.target_name) : c.target_name) + "\"";
+      std::string out = "NTLM CHALLENGE_MESSAGE, flags " + flag_names(c.flags) + ", target " +
+                        (c.target_name_invalid ? std::string("(its buffer points outside the message)")
+                                               : "\"" + (unicode ? from_utf16le(c.target_name) : c.target_name) + "\"");
       for_each_av(c.target_info, [&](std::uint16_t id, std::string_view value) {
         for (const auto& [known, label] : kAvNames)
           if (id == known) out += ", " + std::string(label) + " \"" + from_utf16le(value) + "\"";
@@ -194,7 +204,7 @@ class Ntlm final : public Mechanism {
     put_le(m, flags, 4);
     return Step{m + payload,
                 "NTLM AUTHENTICATE_MESSAGE (NTLMv2), domain \"" + domain_ + "\", user \"" + user_ +
-                    "\", responses " + mask() + ", flags " + flag_names(flags),
+                    "\", workstation (none), responses " + mask() + ", flags " + flag_names(flags),
                 true};
   }
 
@@ -211,6 +221,10 @@ std::uint64_t filetime_now() {
 }
 
 }  // namespace
+
+std::string ntlm_account(const std::string& domain, const std::string& user) {
+  return domain.empty() || user.find('\\') != std::string::npos ? user : domain + "\\" + user;
+}
 
 std::unique_ptr<Mechanism> make_ntlm(const Credentials& c, std::string client_challenge, std::optional<std::uint64_t> timestamp) {
   return std::make_unique<Ntlm>(c, std::move(client_challenge), timestamp ? *timestamp : filetime_now());

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "net/proxy.hpp"
+#include "sasl/ntlm.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/log.hpp"
@@ -252,11 +253,6 @@ class Runner {
     facts.port = p.port;
     const bool by_proxy = net::proxy_resolves_target(p);
     facts.target_resolved_by = by_proxy ? "proxy" : "client";
-    if (net::wants_ntlm(p)) {
-      facts.result = "not-available";
-      fail(FailureCategory::Config, "NTLM proxy authentication is not available yet (an HTTP proxy with a Domain uses "
-                                    "NTLM); clear Domain to authenticate with Basic");
-    }
     std::string target = by_proxy ? s_.address : resolve_target_locally();
     if (by_proxy && !is_ip_literal(s_.address)) info("The proxy resolves " + s_.address);
     facts.result = "unresolved";
@@ -290,7 +286,7 @@ class Runner {
       std::string message = e.what();
       if (e.outcome == net::ProxyOutcome::Timeout)
         message += " (" + std::to_string(s_.timeout_s) + " s; it accepted the TCP connection: is this the right port and proxy type?)";
-      fail(e.outcome == net::ProxyOutcome::NotAvailable ? FailureCategory::Config : FailureCategory::Proxy, message);
+      fail(FailureCategory::Proxy, message);
     }
   }
 
@@ -481,7 +477,7 @@ class Runner {
   // secret) and decoded, secrets masked, and into the report's auth steps.
   void sasl_exchange(const std::string& chosen, bool bearer) {
     std::string user = bearer && !opt_.oauth_user.empty() ? opt_.oauth_user : s_.username;
-    if (chosen == "NTLM" && !s_.auth_domain.empty() && user.find('\\') == std::string::npos) user = s_.auth_domain + "\\" + user;
+    if (chosen == "NTLM") user = sasl::detail::ntlm_account(s_.auth_domain, user);
     sasl::Credentials credentials{user, bearer ? opt_.oauth_access_token : s_.password, {}, s_.address, s_.port};
     auto mech = sasl::make_mechanism(chosen, credentials);
     Reply r;
