@@ -163,12 +163,14 @@ TEST_CASE("Through each proxy type to the suite's Postfix, from the window", "[g
     bool resolve_via_proxy;
     const char* port_key;
     bool credentials;
+    bool ntlm = false;  // an HTTP proxy with a Domain authenticates with NTLM (squid)
   };
   for (const Kind& k : {Kind{"socks4", ProxyType::Socks4, false, "PROXY_SOCKS_PORT", false},
                         Kind{"socks4a", ProxyType::Socks4a, false, "PROXY_SOCKS4A_PORT", false},
                         Kind{"socks5 with password", ProxyType::Socks5, false, "PROXY_SOCKS_AUTH_PORT", true},
                         Kind{"socks5h", ProxyType::Socks5, true, "PROXY_SOCKS_PORT", false},
-                        Kind{"http with Basic", ProxyType::Http, false, "PROXY_HTTP_AUTH_PORT", true}}) {
+                        Kind{"http with Basic", ProxyType::Http, false, "PROXY_HTTP_AUTH_PORT", true},
+                        Kind{"http with NTLM", ProxyType::Http, false, "PROXY_HTTP_NTLM_PORT", true, true}}) {
     auto s = test::stack_settings("MAILSTACK_SUBMISSION_PORT");
     s.name = std::string("Through ") + k.name;
     s.proxy.type = k.type;
@@ -177,6 +179,7 @@ TEST_CASE("Through each proxy type to the suite's Postfix, from the window", "[g
     s.proxy.port = std::stoi(proxy_fact(k.port_key));
     s.proxy.use_credentials = k.credentials;
     if (k.credentials) s.proxy.username = proxy_fact("PROXY_USER");
+    if (k.ntlm) s.proxy.domain = proxy_fact("PROXY_NTLM_DOMAIN");
     save_connection(dir.path / "config", s);
     auto r = run_saved(x, dir.path / "config", s.name, k.credentials ? proxy_fact("PROXY_PASSWORD") : "");
     INFO(k.name << ": " << r.out);

@@ -141,6 +141,9 @@ void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
   probe::note("check:Use credentials");
   ImGui::BeginDisabled(!rules.proxy_credentials_enabled);
   text_field("Domain", s.proxy.domain, errors, "Proxy domain");
+  if (s.proxy.type == ProxyType::Http && rules.proxy_credentials_enabled)
+    ImGui::TextDisabled(s.proxy.domain.empty() ? "HTTP proxy: Basic authentication (a Domain switches to NTLM)"
+                                               : "HTTP proxy: NTLM authentication (NTLMv2) in this domain");
   text_field("Proxy username", s.proxy.username, errors);
   password_field("Proxy password", s.proxy.password, vs.show_proxy_password, errors, "Proxy password");
   ImGui::EndDisabled();
