@@ -39,6 +39,18 @@ constexpr std::pair<std::string_view, DemoFault> kFaults[] = {
     {"starttls-454", DemoFault::StartTls454},
     {"starttls-injection", DemoFault::StartTlsInjection},
     {"plaintext-on-implicit", DemoFault::PlaintextOnImplicit},
+    {"tls-on-plain", DemoFault::TlsOnPlain},
+    {"ehlo-cut", DemoFault::EhloCut},
+    {"huge-line", DemoFault::HugeLine},
+    {"mixed-codes", DemoFault::MixedCodes},
+    {"garbage", DemoFault::Garbage},
+    {"trickle", DemoFault::Trickle},
+    {"tls-reset", DemoFault::TlsReset},
+    {"auth-empty", DemoFault::AuthEmpty},
+    {"unsolicited", DemoFault::Unsolicited},
+    {"long-chain", DemoFault::LongChain},
+    {"quit-hang", DemoFault::QuitHang},
+    {"starttls-plaintext", DemoFault::StartTlsPlaintext},
 };
 
 // A demo CA and a leaf for localhost / 127.0.0.1, made fresh at every start (EC P-256).
@@ -86,8 +98,9 @@ std::string validity_time(std::time_t t) {
   return buf;
 }
 
+// ca_pathlen: how many intermediates may follow a CA certificate (-1: no limit).
 std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char* subject, const char* issuer, bool ca,
-                       unsigned char serial) {
+                       unsigned char serial, int ca_pathlen = 0) {
   mbedtls_x509write_cert crt;
   mbedtls_x509write_crt_init(&crt);
   std::time_t now = std::time(nullptr);
@@ -111,7 +124,7 @@ std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char*
   rc = rc ? rc : mbedtls_x509write_crt_set_subject_name(&crt, subject);
   rc = rc ? rc : mbedtls_x509write_crt_set_issuer_name(&crt, issuer);
   rc = rc ? rc : mbedtls_x509write_crt_set_validity(&crt, validity_time(now - 86400).c_str(), validity_time(now + 30 * 86400).c_str());
-  rc = rc ? rc : mbedtls_x509write_crt_set_basic_constraints(&crt, ca ? 1 : 0, ca ? 0 : -1);
+  rc = rc ? rc : mbedtls_x509write_crt_set_basic_constraints(&crt, ca ? 1 : 0, ca ? ca_pathlen : -1);
   rc = rc ? rc : mbedtls_x509write_crt_set_key_usage(&crt, ca ? (MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN)
                                                              : MBEDTLS_X509_KU_DIGITAL_SIGNATURE);
   if (!ca) rc = rc ? rc : mbedtls_x509write_crt_set_subject_alternative_name(&crt, &dns);
@@ -122,17 +135,32 @@ std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char*
   return reinterpret_cast<char*>(buf);
 }
 
-Pki make_pki() {
+// intermediates: CA certificates between the root and the leaf (the long-chain fault).
+Pki make_pki(int intermediates) {
   net::init_crypto();
   Drbg rng;
   Key ca_key(rng), leaf_key(rng);
-  const char* ca_name = "CN=SMTP Workbench Demo CA,O=SMTP Workbench";
+  const std::string ca_name = "CN=SMTP Workbench Demo CA,O=SMTP Workbench";
   Pki pki;
-  pki.ca_pem = write_cert(rng, ca_key, ca_key, ca_name, ca_name, true, 1);
-  pki.chain_pem = write_cert(rng, leaf_key, ca_key, "CN=localhost,O=SMTP Workbench demo", ca_name, false, 2) + pki.ca_pem;
+  pki.ca_pem = write_cert(rng, ca_key, ca_key, ca_name.c_str(), ca_name.c_str(), true, 1, intermediates ? -1 : 0);
+  std::string issuer_name = ca_name, upper_chain = pki.ca_pem;
+  std::unique_ptr<Key> issuer_key;
+  for (int i = 1; i <= intermediates; ++i) {
+    auto key = std::make_unique<Key>(rng);
+    std::string name = "CN=SMTP Workbench Demo Intermediate " + std::to_string(i) + ",O=SMTP Workbench";
+    upper_chain = write_cert(rng, *key, issuer_key ? *issuer_key : ca_key, name.c_str(), issuer_name.c_str(), true,
+                             static_cast<unsigned char>(2 + i), -1) + upper_chain;
+    issuer_name = name;
+    issuer_key = std::move(key);
+  }
+  pki.chain_pem = write_cert(rng, leaf_key, issuer_key ? *issuer_key : ca_key, "CN=localhost,O=SMTP Workbench demo",
+                             issuer_name.c_str(), false, 2) + upper_chain;
   pki.key_pem = leaf_key.pem();
   return pki;
 }
+
+// Ends a conversation at once (the socket closes); the demo server keeps serving others.
+struct HangUp {};
 
 using text::upper;
 
@@ -141,11 +169,13 @@ class Conversation {
  public:
   Conversation(net::Fd fd, bool implicit, const DemoServerConfig& config, const Pki& pki, const std::atomic<bool>& stop,
                std::mutex& mutex, std::vector<DemoMessage>& messages)
-      : stream_(std::move(fd), stop), implicit_(implicit), config_(config), pki_(pki), mutex_(mutex), messages_(messages) {}
+      : stream_(std::move(fd), stop), implicit_(implicit), config_(config), pki_(pki), stop_(stop), mutex_(mutex),
+        messages_(messages) {}
 
   void run() {
     try {
       serve();
+    } catch (const HangUp&) {
     } catch (const std::exception&) {
       // A client that goes away, or a stop, ends the conversation; the demo server keeps serving.
     }
@@ -173,23 +203,74 @@ class Conversation {
     }
   }
 
+  // Says nothing more and keeps the connection open until the client closes it (or the server stops).
+  [[noreturn]] void hold() {
+    std::string ignored;
+    while (read_line(ignored)) {}
+    throw HangUp{};
+  }
+
+  // Resets the connection (RST instead of FIN).
+  [[noreturn]] void reset() {
+    linger no_linger{1, 0};
+    ::setsockopt(stream_.fd(), SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
+    throw HangUp{};
+  }
+
+  bool pause(std::chrono::milliseconds how_long) {
+    for (auto until = std::chrono::steady_clock::now() + how_long; std::chrono::steady_clock::now() < until;) {
+      if (stop_.load()) return false;
+      std::this_thread::sleep_for(net::kSlice);
+    }
+    return true;
+  }
+
+  // The greeting, or the fault that replaces it.
+  void greet() {
+    const auto fault = config_.fault;
+    const std::string banner = "220 " + config_.hostname + " ESMTP SMTP Workbench demo server\r\n";
+    switch (fault) {
+      case DemoFault::Greet421: send("421 4.3.2 " + config_.hostname + " Service not available, closing\r\n"); throw HangUp{};
+      case DemoFault::HugeLine: send(std::string(1 << 20, 'x')); hold();
+      case DemoFault::MixedCodes: send("220-" + config_.hostname + " ESMTP\r\n250 a continuation line with another code\r\n"); hold();
+      case DemoFault::Garbage: send(garbage(4096)); hold();
+      case DemoFault::Trickle:
+        for (char c : banner) {
+          send(std::string(1, c));
+          if (!pause(std::chrono::seconds(1))) throw HangUp{};
+        }
+        return;
+      case DemoFault::TlsReset: if (implicit_) reset(); break;
+      case DemoFault::Unsolicited: return send(banner + "250 2.0.0 Ok (a reply to a command never sent)\r\n");
+      default: break;
+    }
+    send(banner);
+  }
+
+  // Deterministic binary bytes, line ends included, that never start a reply line.
+  static std::string garbage(std::size_t n) {
+    std::string out;
+    std::uint32_t x = 2463534242u;
+    for (std::size_t i = 0; i < n; ++i) {
+      x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+      out += static_cast<char>(i % 64 == 63 ? '\n' : (x & 0x7f) | 0x80);
+    }
+    return out;
+  }
+
   void serve() {
     const auto fault = config_.fault;
     if (fault == DemoFault::CloseOnConnect) return;
-    if (fault == DemoFault::NoBanner) {
-      std::string ignored;
-      while (read_line(ignored)) {}
-      return;
-    }
-    if (implicit_ && fault != DemoFault::PlaintextOnImplicit)
+    if (fault == DemoFault::NoBanner) hold();
+    if ((implicit_ && fault != DemoFault::PlaintextOnImplicit) || (!implicit_ && fault == DemoFault::TlsOnPlain))
       stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
-    if (fault == DemoFault::Greet421) return send("421 4.3.2 " + config_.hostname + " Service not available, closing\r\n");
-    send("220 " + config_.hostname + " ESMTP SMTP Workbench demo server\r\n");
+    greet();
 
     std::string line;
     while (read_line(line)) {
       std::string verb = upper(line.substr(0, line.find(' ')));
       std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+      if (!config_.stall_on.empty() && verb == config_.stall_on) hold();
       if (verb == "EHLO") ehlo(arg);
       else if (verb == "HELO") send("250 " + config_.hostname + "\r\n");
       else if (verb == "STARTTLS") { if (!starttls()) return; }
@@ -199,7 +280,11 @@ class Conversation {
       else if (verb == "DATA") data();
       else if (verb == "RSET") { current_ = {}; send("250 2.0.0 Ok\r\n"); }
       else if (verb == "NOOP") send("250 2.0.0 Ok\r\n");
-      else if (verb == "QUIT") return send("221 2.0.0 Bye\r\n");
+      else if (verb == "QUIT") {
+        send("221 2.0.0 Bye\r\n");
+        if (fault == DemoFault::QuitHang) hold();
+        return;
+      }
       else send("502 5.5.2 Error: command not recognized\r\n");
     }
   }
@@ -209,8 +294,12 @@ class Conversation {
   void ehlo(const std::string& name) {
     if (name.empty()) return send("501 5.5.4 Syntax: EHLO hostname\r\n");
     std::string r = "250-" + config_.hostname + " greets " + name + "\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n";
+    if (config_.fault == DemoFault::EhloCut) {
+      send(r);
+      throw HangUp{};
+    }
     if (!secure() && config_.fault != DemoFault::NoStartTls) r += "250-STARTTLS\r\n";
-    if (secure()) r += "250-AUTH PLAIN LOGIN\r\n";
+    if (secure()) r += config_.fault == DemoFault::AuthEmpty ? "250-AUTH\r\n" : "250-AUTH PLAIN LOGIN\r\n";
     r += "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
     send(r);
   }
@@ -227,6 +316,12 @@ class Conversation {
     std::string ready = "220 2.0.0 Ready to start TLS\r\n";
     if (config_.fault == DemoFault::StartTlsInjection) ready += "250 2.0.0 injected reply\r\n";
     send(ready);
+    if (config_.fault == DemoFault::StartTlsPlaintext) {
+      char client_hello[512];
+      stream_.read_some(client_hello, sizeof client_hello, idle());
+      send("250 2.0.0 plain text instead of a ServerHello\r\n");
+      hold();
+    }
     buffer_.clear();  // a real server must not act on plaintext pipelined after STARTTLS either
     stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
     return true;
@@ -304,6 +399,7 @@ class Conversation {
     send("354 End data with <CR><LF>.<CR><LF>\r\n");
     std::string line;
     while (read_line(line)) {
+      if (line == "." && config_.stall_on == ".") hold();
       if (line == ".") {
         std::size_t count;
         {
@@ -324,6 +420,7 @@ class Conversation {
   bool implicit_;
   const DemoServerConfig& config_;
   const Pki& pki_;
+  const std::atomic<bool>& stop_;
   std::mutex& mutex_;
   std::vector<DemoMessage>& messages_;
   std::string buffer_;
@@ -375,7 +472,7 @@ DemoServer::DemoServer(DemoServerConfig config) : config_(std::move(config)), im
 DemoServer::~DemoServer() { stop(); }
 
 void DemoServer::start() {
-  impl_->pki = make_pki();
+  impl_->pki = make_pki(config_.fault == DemoFault::LongChain ? 18 : 0);
   char tmpl[] = "/tmp/smtpwb-demo-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("demo: cannot create a temporary directory");
   impl_->dir = tmpl;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace smtpwb::net {
@@ -67,7 +68,32 @@ struct Lookup {
 };
 }  // namespace
 
+// An IP literal in its usual form needs no resolver (nor the resolver's helper thread).
+static std::optional<Address> literal_address(const std::string& host, int port) {
+  Address a;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<std::uint16_t>(port));
+    a.length = sizeof(sockaddr_in);
+  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    a.length = sizeof(sockaddr_in6);
+  } else {
+    return std::nullopt;
+  }
+  char buf[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(a.storage.ss_family, a.storage.ss_family == AF_INET ? static_cast<const void*>(&v4->sin_addr) : &v6->sin6_addr,
+              buf, sizeof buf);
+  a.text = buf;
+  return a;
+}
+
 std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel) {
+  if (cancel.load()) throw Cancelled();
+  if (auto literal = literal_address(host, port)) return {*literal};
   auto lookup = std::make_unique<Lookup>();
   lookup->host = host;
   lookup->service = std::to_string(port);
