@@ -7,12 +7,12 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/generators/catch_generators.hpp>
 #include <catch2/generators/catch_generators_range.hpp>
-#include <filesystem>
 #include <optional>
 
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/session.hpp"
+#include "resources.hpp"
 
 #if __has_include("smtpwb/hints.hpp")
 #include "smtpwb/hints.hpp"
@@ -27,32 +27,6 @@ namespace {
 constexpr int kTimeoutS = 2;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-std::size_t entries(const char* dir) {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
-  return n;
-}
-
-// Threads and descriptors of this process; both must be back to their count after every case.
-struct Resources {
-  std::size_t threads = entries("/proc/self/task");
-  std::size_t fds = entries("/proc/self/fd");
-  bool within(const Resources& limit) const { return threads <= limit.threads && fds <= limit.fds; }
-};
-
-// The resources once they are back to `before` (or fewer), or after 3 s. Resolver threads (glibc's
-// getaddrinfo_a helpers, the detached blocking DNS calls) exit about a second after their last answer,
-// so a count may include some of a previous case: give them a moment; a real leak stays and fails.
-Resources settled(const Resources& before) {
-  auto until = Clock::now() + std::chrono::seconds(3);
-  Resources now;
-  while (!now.within(before) && Clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    now = Resources();
-  }
-  return now;
-}
 
 enum class Port { Plain, Implicit, Closed };
 
@@ -123,7 +97,7 @@ bool transcript_has(const SessionResult& r, const std::string& phrase) {
 TEST_CASE("Fault suite: every misbehaving server ends in its failure category, in time, leaking nothing", "[fault]") {
   const FaultCase& c = GENERATE(from_range(kCases));
   INFO("case: " << c.name << " (demo fault " << to_string(c.fault) << ")");
-  Resources before;
+  const test::Resources before;
   SessionResult r;
   double elapsed_ms = 0;
   ConnectionSettings settings;
@@ -154,7 +128,7 @@ TEST_CASE("Fault suite: every misbehaving server ends in its failure category, i
     CHECK(raised);
   }
 #endif
-  Resources after = settled(before);
+  const test::Resources after = test::settled(before);
   CHECK(after.threads <= before.threads);
   CHECK(after.fds <= before.fds);
 }
@@ -214,7 +188,7 @@ const CancelCase kCancelCases[] = {
 TEST_CASE("Fault suite: cancel ends the session within 200 ms in every phase", "[fault][cancel]") {
   const CancelCase& c = GENERATE(from_range(kCancelCases));
   INFO("cancel during " << c.name);
-  Resources before;
+  const test::Resources before;
   {
     DemoServerConfig config{"demo", "demo-password", c.fault};
     config.stall_on = c.stall_on;
@@ -257,7 +231,7 @@ TEST_CASE("Fault suite: cancel ends the session within 200 ms in every phase", "
     REQUIRE(session.result().failure);
     CHECK(session.result().failure->category == FailureCategory::Cancelled);
   }
-  Resources after = settled(before);
+  const test::Resources after = test::settled(before);
   CHECK(after.threads <= before.threads);
   CHECK(after.fds <= before.fds);
 }

@@ -53,16 +53,18 @@ struct Lookup {
   ~Lookup() {
     if (request.ar_result) freeaddrinfo(request.ar_result);
   }
-  void wait(long nanoseconds) {
-    timespec ts{nanoseconds / 1'000'000'000, nanoseconds % 1'000'000'000};
-    const gaicb* list[1] = {&request};
-    gai_suspend(list, 1, &ts);
+  // Polls instead of gai_suspend: with many lookups at once, glibc's resolver thread can notify a
+  // gai_suspend waiter that has already returned on its timeout (a crash in __gai_notify, found by
+  // the 200-session load test).
+  void wait(std::chrono::milliseconds how_long) {
+    auto until = Clock::now() + how_long;
+    while (gai_error(&request) == EAI_INPROGRESS && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   // Cancel and return at once; a lookup glibc cannot cancel is freed by a reaper when it ends.
   static void abandon(std::unique_ptr<Lookup> lookup) {
     if (gai_cancel(&lookup->request) != EAI_NOTCANCELED) return;
     std::thread([l = std::move(lookup)] {
-      while (gai_error(&l->request) == EAI_INPROGRESS) l->wait(100'000'000);
+      while (gai_error(&l->request) == EAI_INPROGRESS) l->wait(std::chrono::milliseconds(100));
     }).detach();
   }
 };
@@ -106,14 +108,14 @@ std::vector<Address> resolve(const std::string& host, int port, Deadline deadlin
   gaicb* list[1] = {&lookup->request};
   if (int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr); rc != 0) throw ResolveError(gai_strerror(rc));
 
-  // gai_suspend in slices, so that cancel and the deadline are honoured while the resolver works.
+  // Waits in slices, so that cancel and the deadline are honoured while the resolver works.
   while (gai_error(&lookup->request) == EAI_INPROGRESS) {
     if (cancel.load() || deadline.passed()) {
       Lookup::abandon(std::move(lookup));
       if (cancel.load()) throw Cancelled();
       throw TimedOut("timed out resolving " + host);
     }
-    lookup->wait(static_cast<long>(kSlice.count()) * 1'000'000);
+    lookup->wait(kSlice);
   }
   int rc = gai_error(&lookup->request);
   if (rc != 0) {
