@@ -1,5 +1,7 @@
 #include "smtpwb/net/io.hpp"
 
+#include "net/background.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -43,33 +45,6 @@ void wait_ready(int fd, short events, Deadline deadline, const CancelFlag& cance
   }
 }
 
-namespace {
-// One asynchronous lookup. It lives on the heap because glibc's resolver thread may still use it after
-// we stop waiting (a lookup in progress cannot always be cancelled).
-struct Lookup {
-  std::string host, service;
-  addrinfo hints{};
-  gaicb request{};
-  ~Lookup() {
-    if (request.ar_result) freeaddrinfo(request.ar_result);
-  }
-  // Polls instead of gai_suspend: with many lookups at once, glibc's resolver thread can notify a
-  // gai_suspend waiter that has already returned on its timeout (a crash in __gai_notify, found by
-  // the 200-session load test).
-  void wait(std::chrono::milliseconds how_long) {
-    auto until = Clock::now() + how_long;
-    while (gai_error(&request) == EAI_INPROGRESS && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  // Cancel and return at once; a lookup glibc cannot cancel is freed by a reaper when it ends.
-  static void abandon(std::unique_ptr<Lookup> lookup) {
-    if (gai_cancel(&lookup->request) != EAI_NOTCANCELED) return;
-    std::thread([l = std::move(lookup)] {
-      while (gai_error(&l->request) == EAI_INPROGRESS) l->wait(std::chrono::milliseconds(100));
-    }).detach();
-  }
-};
-}  // namespace
-
 // An IP literal in its usual form needs no resolver (nor the resolver's helper thread).
 static std::optional<Address> literal_address(const std::string& host, int port) {
   Address a;
@@ -93,40 +68,22 @@ static std::optional<Address> literal_address(const std::string& host, int port)
   return a;
 }
 
-std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel) {
-  if (cancel.load()) throw Cancelled();
-  if (auto literal = literal_address(host, port)) return {*literal};
-  auto lookup = std::make_unique<Lookup>();
-  lookup->host = host;
-  lookup->service = std::to_string(port);
-  lookup->hints.ai_family = AF_UNSPEC;
-  lookup->hints.ai_socktype = SOCK_STREAM;
-  lookup->hints.ai_flags = AI_ADDRCONFIG;
-  lookup->request.ar_name = lookup->host.c_str();
-  lookup->request.ar_service = lookup->service.c_str();
-  lookup->request.ar_request = &lookup->hints;
-  gaicb* list[1] = {&lookup->request};
-  if (int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr); rc != 0) throw ResolveError(gai_strerror(rc));
-
-  // Waits in slices, so that cancel and the deadline are honoured while the resolver works.
-  while (gai_error(&lookup->request) == EAI_INPROGRESS) {
-    if (cancel.load() || deadline.passed()) {
-      Lookup::abandon(std::move(lookup));
-      if (cancel.load()) throw Cancelled();
-      throw TimedOut("timed out resolving " + host);
-    }
-    lookup->wait(kSlice);
-  }
-  int rc = gai_error(&lookup->request);
+// getaddrinfo, blocking; called on a Background thread.
+static std::vector<Address> resolve_now(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* result = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &result);
   if (rc != 0) {
-    // errno of EAI_SYSTEM belongs to the resolver's thread, so it cannot be reported from here.
-    ResolveError e(rc == EAI_SYSTEM ? std::string("system error during the lookup") : std::string(gai_strerror(rc)));
+    ResolveError e(rc == EAI_SYSTEM ? std::string("system error during the lookup: ") + std::strerror(errno) : std::string(gai_strerror(rc)));
     e.not_found = rc == EAI_NONAME || rc == EAI_NODATA;
     throw e;
   }
-  gaicb& request = lookup->request;
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(result, ::freeaddrinfo);
   std::vector<Address> out;
-  for (addrinfo* ai = request.ar_result; ai; ai = ai->ai_next) {
+  for (addrinfo* ai = result; ai; ai = ai->ai_next) {
     Address a;
     std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
     a.length = ai->ai_addrlen;
@@ -138,6 +95,16 @@ std::vector<Address> resolve(const std::string& host, int port, Deadline deadlin
     if (std::none_of(out.begin(), out.end(), [&](const Address& o) { return o.text == a.text; })) out.push_back(a);
   }
   return out;
+}
+
+// Not getaddrinfo_a: its gai_suspend can be notified after it returned on its timeout (a crash in
+// __gai_notify with many lookups at once, found by the 200-session load test), and glibc starts its
+// helper threads out of the sanitizers' sight (ThreadSanitizer crashes in them).
+std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel) {
+  if (cancel.load()) throw Cancelled();
+  if (auto literal = literal_address(host, port)) return {*literal};
+  auto lookup = Background<std::vector<Address>>::start([host, port] { return resolve_now(host, port); });
+  return lookup.get(deadline, cancel, "resolving " + host);
 }
 
 Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel) {

@@ -47,7 +47,7 @@ struct Address {
   std::string text;  // "192.0.2.1" or "2001:db8::1"
 };
 
-// Every A/AAAA of host (or the literal), in resolver order, bounded by the deadline (getaddrinfo_a).
+// Every A/AAAA of host (or the literal), in resolver order, bounded by the deadline and cancel.
 std::vector<Address> resolve(const std::string& host, int port, Deadline deadline, const CancelFlag& cancel);
 
 // RAII file descriptor.
