@@ -39,6 +39,7 @@ const BadFile kBadFiles[] = {
     {"unknown nested field", "{\n  \"proxy\": {\n    \"type\": \"socks5\",\n    \"hostname\": \"x\"\n  }\n}\n", "proxy.hostname: unknown field", 4},
     {"huge number", "{\n  \"name\": \"A\",\n  \"port\": 99999999999999999999999\n}\n", "port", 3},
     {"huge timeout", "{\n  \"timeout_s\": 1e308\n}\n", "timeout_s", 2},
+    {"number overflow", "{\n  \"name\": \"A\",\n  \"port\": 1E999\n}\n", "number overflow", 3},
     {"out of range", "{\n  \"proxy\": {\"port\": 70000}\n}\n", "proxy.port", 2},
     {"invalid UTF-8", "{\n  \"name\": \"caf\xc3\x28\"\n}\n", "UTF-8", 2},
     {"truncated end", "{\n  \"name\": \"A\",\n  \"address\": \"smtp.exa", "not valid JSON", 3},

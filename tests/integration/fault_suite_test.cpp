@@ -130,6 +130,7 @@ TEST_CASE("Fault suite: every misbehaving server ends in its failure category, i
 #endif
   const test::Resources after = test::settled(before);
   CHECK(after.threads <= before.threads);
+  INFO("open descriptors:\n" << test::open_fds());
   CHECK(after.fds <= before.fds);
 }
 
@@ -233,5 +234,6 @@ TEST_CASE("Fault suite: cancel ends the session within 200 ms in every phase", "
   }
   const test::Resources after = test::settled(before);
   CHECK(after.threads <= before.threads);
+  INFO("open descriptors:\n" << test::open_fds());
   CHECK(after.fds <= before.fds);
 }

@@ -89,6 +89,7 @@ TEST_CASE("Load: 200 sessions at once, Postfix and the demo server, all with the
               rss_before_kb / 1024.0);
   CHECK(peak_kb - rss_before_kb < 512 * 1024);  // bounded: well under 2.5 MiB a session
   const test::Resources after = test::settled(before);
+  INFO("open descriptors:\n" << test::open_fds());
   CHECK(after.fds <= before.fds);
   CHECK(after.threads <= before.threads);
 }

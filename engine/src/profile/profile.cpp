@@ -251,6 +251,15 @@ std::optional<ProfileError> load_profile_file(const std::string& path, Connectio
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
     return ProfileError{path + ":" + std::to_string(line) + ": not valid JSON (" + what + ")"};
+  } catch (const json::exception& e) {
+    // A number too large even for a double ("1E999") is an out_of_range error, without a position:
+    // the line is that of the number the message quotes (found by the profile fuzzer).
+    std::string what = e.what();
+    auto open = what.find('\''), close = what.rfind('\'');
+    std::size_t at = open < close ? text.find(what.substr(open + 1, close - open - 1)) : std::string::npos;
+    std::string line = at == std::string::npos ? "" : ":" + std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    return ProfileError{path + line + ": not valid JSON (" + what + ")"};
   }
   if (auto err = apply_profile(j, settings)) {
     auto line = line_of_field(text, err->message);
