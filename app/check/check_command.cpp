@@ -326,6 +326,9 @@ int run_check(const std::vector<std::string>& argv) {
   if (!args.save_profile.empty()) {
     if (auto err = save_profile_file(args.save_profile, settings); !err.empty()) return usage_error("--save-profile " + err);
   }
+  if (!args.json_file.empty() && args.json_file != "-") {  // known before the run, not after it
+    if (auto err = check_writable(args.json_file); !err.empty()) return usage_error("--json " + err);
+  }
   if (!args.log_file.empty()) {
     if (auto err = log::open_file(args.log_file); !err.empty()) return usage_error("--log-file: " + err);
   }

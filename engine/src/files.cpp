@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +35,15 @@ std::string write_file_atomically(const std::string& path, const std::string& co
     std::remove(tmp.c_str());
     return path + ": cannot replace the file";
   }
+  return {};
+}
+
+std::string check_writable(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return path + ": the directory " + dir.string() + " does not exist";
+  if (::access(dir.c_str(), W_OK) != 0) return path + ": the directory " + dir.string() + " is not writable (" + std::strerror(errno) + ")";
   return {};
 }
 

@@ -16,6 +16,7 @@
 #include "smtpwb/base64.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/session.hpp"
+#include "secret_search.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "support.hpp"
 
@@ -520,5 +521,31 @@ TEST_CASE("check: bad --proxy values are usage errors (exit 2) naming --proxy", 
     CHECK(run.out.find("--proxy") != std::string::npos);
     CHECK(std::count(run.out.begin(), run.out.end(), '\n') == 1);
     CHECK(run.out.find("secret-in-url") == std::string::npos);
+  }
+}
+
+// Issue 7: every artefact of a proxied run (printed transcript, log file, JSON report, saved profile)
+// is free of the proxy password and the SMTP password, raw, UTF-16LE/BE or base64 at any alignment
+// (the Basic header's "user:password" blob included).
+TEST_CASE("Secrets: no proxy or SMTP password in any artefact of a proxied run", "[proxy][cli][secrets]") {
+  for (const auto& [scheme, port_key] : {std::pair{"socks5", "PROXY_SOCKS_AUTH_PORT"}, std::pair{"http", "PROXY_HTTP_AUTH_PORT"}}) {
+    DYNAMIC_SECTION(scheme << " with a password") {
+      test::TempDir dir;
+      auto json_path = dir.path / "report.json", log_path = dir.path / "engine.log", profile_path = dir.path / "profile.json";
+      auto run = test::run_binary(check_args(proxy_url(scheme, port_key)) + " --proxy-user " + proxy_fact("PROXY_USER") +
+                                      " --proxy-password-env PXPW --stop-after auth --json " + json_path.string() +
+                                      " --log-file " + log_path.string() + " --save-profile " + profile_path.string() + " 2>&1",
+                                  env(proxy_fact("PROXY_PASSWORD")));
+      INFO(run.out);
+      REQUIRE(run.status == 0);
+      for (const auto& [name, text] : {std::pair{"transcript", run.out}, std::pair{"log file", test::slurp(log_path)},
+                                       std::pair{"JSON report", test::slurp(json_path)},
+                                       std::pair{"saved profile", test::slurp(profile_path)}}) {
+        INFO("artefact: " << name);
+        CHECK_FALSE(text.empty());
+        CHECK(test::leaks(text, proxy_fact("PROXY_PASSWORD")).empty());
+        CHECK(test::leaks(text, test::fact("MAILSTACK_PASSWORD")).empty());
+      }
+    }
   }
 }

@@ -89,9 +89,12 @@ ConnectionStore::SaveResult ConnectionStore::save(const ConnectionSettings& sett
   without_secrets.password.clear();
   without_secrets.proxy.password.clear();
   fs::path file = dir_ / file_name_for(settings.name, taken, previous);
-  if (fs::exists(file)) {  // keep the previous version next to it
-    fs::copy_file(file, fs::path(file.string() + ".bak"), fs::copy_options::overwrite_existing, ec);
-    if (ec) return {{}, file.string() + ": the backup could not be written: " + ec.message()};
+  if (fs::exists(file)) {  // keep the previous version next to it, written atomically too: a kill during
+                           // the copy must leave the old backup or the new one, never half of one
+    auto previous_text = read_file(file.string());
+    if (!previous_text) return {{}, file.string() + ": cannot be read for the backup"};
+    if (auto err = write_file_atomically(file.string() + ".bak", *previous_text); !err.empty())
+      return {{}, file.string() + ": the backup could not be written: " + err};
   }
   if (auto err = save_profile_file(file.string(), without_secrets); !err.empty()) return {{}, err};
   if (previous && *previous != file) fs::remove(*previous, ec);  // renamed: the new file is in place first

@@ -36,7 +36,19 @@ enum class DemoFault {
   AuthTooWeak,
   AuthRateLimited,
   EhloRejected,
-  SenderNotOwned
+  SenderNotOwned,
+  TlsOnPlain,         // the plain port expects TLS from the first byte (like 465)
+  EhloCut,            // the connection closes in the middle of the multi-line EHLO reply
+  HugeLine,           // a 1 MiB greeting line without CRLF
+  MixedCodes,         // a multi-line greeting whose continuation line has another code
+  Garbage,            // binary garbage instead of a greeting
+  Trickle,            // the greeting at one byte per second
+  TlsReset,           // the implicit-TLS handshake completes, then the connection is reset (RST)
+  AuthEmpty,          // "AUTH" advertised with no mechanisms
+  Unsolicited,        // a reply to a command never sent, right after the greeting
+  LongChain,          // a certificate chain of 20 certificates (leaf, 18 intermediates, root)
+  QuitHang,           // "221" to QUIT, then the connection is held open, never closed by the server
+  StartTlsPlaintext,  // "220" to STARTTLS, then plain text instead of a ServerHello
 };
 std::optional<DemoFault> parse_demo_fault(std::string_view name);
 std::string_view to_string(DemoFault f);
@@ -46,6 +58,9 @@ struct DemoServerConfig {
   std::string password = "demo-password";
   DemoFault fault = DemoFault::None;
   std::string hostname = "demo.smtp-workbench.test";
+  // When a command with this verb arrives ("EHLO", "AUTH", ...; "." for the end of DATA), the server
+  // stops answering and holds the connection: the client waits in that phase (cancel tests).
+  std::string stall_on{};
 };
 
 struct DemoMessage {

@@ -52,6 +52,18 @@ constexpr std::pair<std::string_view, DemoFault> kFaults[] = {
     {"auth-rate-limited", DemoFault::AuthRateLimited},
     {"ehlo-rejected", DemoFault::EhloRejected},
     {"sender-not-owned", DemoFault::SenderNotOwned},
+    {"tls-on-plain", DemoFault::TlsOnPlain},
+    {"ehlo-cut", DemoFault::EhloCut},
+    {"huge-line", DemoFault::HugeLine},
+    {"mixed-codes", DemoFault::MixedCodes},
+    {"garbage", DemoFault::Garbage},
+    {"trickle", DemoFault::Trickle},
+    {"tls-reset", DemoFault::TlsReset},
+    {"auth-empty", DemoFault::AuthEmpty},
+    {"unsolicited", DemoFault::Unsolicited},
+    {"long-chain", DemoFault::LongChain},
+    {"quit-hang", DemoFault::QuitHang},
+    {"starttls-plaintext", DemoFault::StartTlsPlaintext},
 };
 
 // A provider's refusal replayed word for word: the reply to `verb` (".": the end of DATA), and the
@@ -145,8 +157,10 @@ struct Validity {
   std::time_t from, to;
 };
 
+// ca_pathlen: how many intermediates may follow a CA certificate (-1: no limit).
 std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char* subject, const char* issuer, bool ca,
-                       unsigned char serial, Validity validity, const char* dns_name = "localhost", bool ip_san = true) {
+                       unsigned char serial, Validity validity, int ca_pathlen = 0, const char* dns_name = "localhost",
+                       bool ip_san = true) {
   mbedtls_x509write_cert crt;
   mbedtls_x509write_crt_init(&crt);
   unsigned char serial_bytes[1] = {serial};
@@ -168,7 +182,7 @@ std::string write_cert(Drbg& rng, Key& subject_key, Key& issuer_key, const char*
   rc = rc ? rc : mbedtls_x509write_crt_set_subject_name(&crt, subject);
   rc = rc ? rc : mbedtls_x509write_crt_set_issuer_name(&crt, issuer);
   rc = rc ? rc : mbedtls_x509write_crt_set_validity(&crt, validity_time(validity.from).c_str(), validity_time(validity.to).c_str());
-  rc = rc ? rc : mbedtls_x509write_crt_set_basic_constraints(&crt, ca ? 1 : 0, ca ? 0 : -1);
+  rc = rc ? rc : mbedtls_x509write_crt_set_basic_constraints(&crt, ca ? 1 : 0, ca ? ca_pathlen : -1);
   rc = rc ? rc : mbedtls_x509write_crt_set_key_usage(&crt, ca ? (MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN)
                                                              : MBEDTLS_X509_KU_DIGITAL_SIGNATURE);
   if (!ca) rc = rc ? rc : mbedtls_x509write_crt_set_subject_alternative_name(&crt, &dns);
@@ -183,21 +197,38 @@ Pki make_pki(DemoFault fault) {
   net::init_crypto();
   Drbg rng;
   Key ca_key(rng), leaf_key(rng);
-  const char* ca_name = "CN=SMTP Workbench Demo CA,O=SMTP Workbench";
+  const std::string ca_name = "CN=SMTP Workbench Demo CA,O=SMTP Workbench";
   constexpr std::time_t kDay = 86400;
   std::time_t now = std::time(nullptr);
   Validity ca_validity{now - kDay, now + 365 * kDay}, leaf_validity{now - kDay, now + 30 * kDay};
   if (fault == DemoFault::CertExpired) leaf_validity = {now - 60 * kDay, now - 30 * kDay};
   if (fault == DemoFault::CertNotYetValid) leaf_validity = {now + 30 * kDay, now + 60 * kDay};
-  bool wrong_name = fault == DemoFault::CertWrongName;
+  const bool wrong_name = fault == DemoFault::CertWrongName;
+  // CA certificates between the root and the leaf (the long-chain fault: 20 certificates in all).
+  const int intermediates = fault == DemoFault::LongChain ? 18 : 0;
   Pki pki;
-  pki.ca_pem = write_cert(rng, ca_key, ca_key, ca_name, ca_name, true, 1, ca_validity);
-  pki.chain_pem = write_cert(rng, leaf_key, ca_key, wrong_name ? "CN=mail.other.test,O=SMTP Workbench demo" : "CN=localhost,O=SMTP Workbench demo",
-                             ca_name, false, 2, leaf_validity, wrong_name ? "mail.other.test" : "localhost", !wrong_name) +
-                  pki.ca_pem;
+  pki.ca_pem = write_cert(rng, ca_key, ca_key, ca_name.c_str(), ca_name.c_str(), true, 1, ca_validity, intermediates ? -1 : 0);
+  std::string issuer_name = ca_name, upper_chain = pki.ca_pem;
+  std::unique_ptr<Key> issuer_key;
+  for (int i = 1; i <= intermediates; ++i) {
+    auto key = std::make_unique<Key>(rng);
+    std::string name = "CN=SMTP Workbench Demo Intermediate " + std::to_string(i) + ",O=SMTP Workbench";
+    upper_chain = write_cert(rng, *key, issuer_key ? *issuer_key : ca_key, name.c_str(), issuer_name.c_str(), true,
+                             static_cast<unsigned char>(2 + i), ca_validity, -1) + upper_chain;
+    issuer_name = name;
+    issuer_key = std::move(key);
+  }
+  pki.chain_pem = write_cert(rng, leaf_key, issuer_key ? *issuer_key : ca_key,
+                             wrong_name ? "CN=mail.other.test,O=SMTP Workbench demo" : "CN=localhost,O=SMTP Workbench demo",
+                             issuer_name.c_str(), false, 2, leaf_validity, 0, wrong_name ? "mail.other.test" : "localhost",
+                             !wrong_name) +
+                  upper_chain;
   pki.key_pem = leaf_key.pem();
   return pki;
 }
+
+// Ends a conversation at once (the socket closes); the demo server keeps serving others.
+struct HangUp {};
 
 using text::upper;
 
@@ -206,11 +237,13 @@ class Conversation {
  public:
   Conversation(net::Fd fd, bool implicit, const DemoServerConfig& config, const Pki& pki, const std::atomic<bool>& stop,
                std::mutex& mutex, std::vector<DemoMessage>& messages)
-      : stream_(std::move(fd), stop), implicit_(implicit), config_(config), pki_(pki), mutex_(mutex), messages_(messages) {}
+      : stream_(std::move(fd), stop), implicit_(implicit), config_(config), pki_(pki), stop_(stop), mutex_(mutex),
+        messages_(messages) {}
 
   void run() {
     try {
       serve();
+    } catch (const HangUp&) {
     } catch (const std::exception&) {
       // A client that goes away, or a stop, ends the conversation; the demo server keeps serving.
     }
@@ -238,26 +271,79 @@ class Conversation {
     }
   }
 
+  // Says nothing more and keeps the connection open until the client closes it (or the server stops).
+  [[noreturn]] void hold() {
+    std::string ignored;
+    while (read_line(ignored)) {}
+    throw HangUp{};
+  }
+
+  // Resets the connection (RST instead of FIN).
+  [[noreturn]] void reset() {
+    linger no_linger{1, 0};
+    ::setsockopt(stream_.fd(), SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
+    throw HangUp{};
+  }
+
+  bool pause(std::chrono::milliseconds how_long) {
+    for (auto until = std::chrono::steady_clock::now() + how_long; std::chrono::steady_clock::now() < until;) {
+      if (stop_.load()) return false;
+      std::this_thread::sleep_for(net::kSlice);
+    }
+    return true;
+  }
+
+  // The greeting, or the fault that replaces it.
+  void greet() {
+    const auto fault = config_.fault;
+    const ScriptedReply* script = script_for(fault);
+    const std::string banner = "220 " + (script && !script->banner.empty() ? std::string(script->banner)
+                                                                         : config_.hostname + " ESMTP SMTP Workbench demo server") +
+                               "\r\n";
+    switch (fault) {
+      case DemoFault::Greet421: send("421 4.3.2 " + config_.hostname + " Service not available, closing\r\n"); throw HangUp{};
+      case DemoFault::HugeLine: send(std::string(1 << 20, 'x')); hold();
+      case DemoFault::MixedCodes: send("220-" + config_.hostname + " ESMTP\r\n250 a continuation line with another code\r\n"); hold();
+      case DemoFault::Garbage: send(garbage(4096)); hold();
+      case DemoFault::Trickle:
+        for (char c : banner) {
+          send(std::string(1, c));
+          if (!pause(std::chrono::seconds(1))) throw HangUp{};
+        }
+        return;
+      case DemoFault::TlsReset: if (implicit_) reset(); break;
+      case DemoFault::Unsolicited: return send(banner + "250 2.0.0 Ok (a reply to a command never sent)\r\n");
+      default: break;
+    }
+    send(banner);
+  }
+
+  // Deterministic binary bytes, line ends included, that never start a reply line.
+  static std::string garbage(std::size_t n) {
+    std::string out;
+    std::uint32_t x = 2463534242u;
+    for (std::size_t i = 0; i < n; ++i) {
+      x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+      out += static_cast<char>(i % 64 == 63 ? '\n' : (x & 0x7f) | 0x80);
+    }
+    return out;
+  }
+
   void serve() {
     const auto fault = config_.fault;
     if (fault == DemoFault::CloseOnConnect) return;
-    if (fault == DemoFault::NoBanner) {
-      std::string ignored;
-      while (read_line(ignored)) {}
-      return;
-    }
-    if (implicit_ && fault != DemoFault::PlaintextOnImplicit)
+    if (fault == DemoFault::NoBanner) hold();
+    if ((implicit_ && fault != DemoFault::PlaintextOnImplicit) || (!implicit_ && fault == DemoFault::TlsOnPlain))
       stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
-    if (fault == DemoFault::Greet421) return send("421 4.3.2 " + config_.hostname + " Service not available, closing\r\n");
-    const ScriptedReply* script = script_for(fault);
-    if (script && !script->banner.empty()) send("220 " + std::string(script->banner) + "\r\n");
-    else send("220 " + config_.hostname + " ESMTP SMTP Workbench demo server\r\n");
+    greet();
+    const ScriptedReply* script = script_for(fault);  // a provider's real refusal, replayed
 
     std::string line;
     while (read_line(line)) {
       sent_ahead_ += !buffer_.empty();
       std::string verb = upper(line.substr(0, line.find(' ')));
       std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+      if (!config_.stall_on.empty() && verb == config_.stall_on) hold();
       if (script && verb == script->verb) send(std::string(script->reply));
       else if (verb == "EHLO") ehlo(arg);
       else if (verb == "HELO") send("250 " + config_.hostname + "\r\n");
@@ -268,7 +354,11 @@ class Conversation {
       else if (verb == "DATA") data();
       else if (verb == "RSET") { current_ = {}; send("250 2.0.0 Ok\r\n"); }
       else if (verb == "NOOP") send("250 2.0.0 Ok\r\n");
-      else if (verb == "QUIT") return send("221 2.0.0 Bye\r\n");
+      else if (verb == "QUIT") {
+        send("221 2.0.0 Bye\r\n");
+        if (fault == DemoFault::QuitHang) hold();
+        return;
+      }
       else send("502 5.5.2 Error: command not recognized\r\n");
     }
   }
@@ -278,8 +368,12 @@ class Conversation {
   void ehlo(const std::string& name) {
     if (name.empty()) return send("501 5.5.4 Syntax: EHLO hostname\r\n");
     std::string r = "250-" + config_.hostname + " greets " + name + "\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n";
+    if (config_.fault == DemoFault::EhloCut) {
+      send(r);
+      throw HangUp{};
+    }
     if (!secure() && config_.fault != DemoFault::NoStartTls) r += "250-STARTTLS\r\n";
-    if (secure()) r += "250-AUTH PLAIN LOGIN\r\n";
+    if (secure()) r += config_.fault == DemoFault::AuthEmpty ? "250-AUTH\r\n" : "250-AUTH PLAIN LOGIN\r\n";
     r += "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
     send(r);
   }
@@ -296,6 +390,12 @@ class Conversation {
     std::string ready = "220 2.0.0 Ready to start TLS\r\n";
     if (config_.fault == DemoFault::StartTlsInjection) ready += "250 2.0.0 injected reply\r\n";
     send(ready);
+    if (config_.fault == DemoFault::StartTlsPlaintext) {
+      char client_hello[512];
+      stream_.read_some(client_hello, sizeof client_hello, idle());
+      send("250 2.0.0 plain text instead of a ServerHello\r\n");
+      hold();
+    }
     buffer_.clear();  // a real server must not act on plaintext pipelined after STARTTLS either
     stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
     return true;
@@ -373,6 +473,7 @@ class Conversation {
     send("354 End data with <CR><LF>.<CR><LF>\r\n");
     std::string line;
     while (read_line(line)) {
+      if (line == "." && config_.stall_on == ".") hold();
       if (line == ".") {
         current_.sent_ahead = sent_ahead_ + !buffer_.empty();
         if (const auto* script = script_for(config_.fault); script && script->verb == ".") {
@@ -399,6 +500,7 @@ class Conversation {
   bool implicit_;
   const DemoServerConfig& config_;
   const Pki& pki_;
+  const std::atomic<bool>& stop_;
   std::mutex& mutex_;
   std::vector<DemoMessage>& messages_;
   std::string buffer_;

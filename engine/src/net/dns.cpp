@@ -1,5 +1,7 @@
 #include "smtpwb/net/dns.hpp"
 
+#include "net/background.hpp"
+
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <netinet/in.h>

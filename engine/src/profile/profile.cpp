@@ -219,6 +219,27 @@ std::optional<ProfileError> apply_profile(const json& j, ConnectionSettings& set
   return std::nullopt;
 }
 
+namespace {
+// The line of the field an error names ("encryption.mode: ..."): each key of the path is looked for as
+// a JSON key after the previous one. 0 when the message names no field or it cannot be found.
+std::size_t line_of_field(const std::string& text, const std::string& message) {
+  auto colon = message.find(": ");
+  if (colon == std::string::npos || message.find_first_of(" \"") < colon) return 0;
+  std::size_t pos = 0;
+  for (std::size_t start = 0; start <= colon;) {
+    auto dot = std::min(message.find('.', start), colon);
+    std::string key = "\"" + message.substr(start, dot - start) + "\"";
+    for (pos = text.find(key, pos); pos != std::string::npos; pos = text.find(key, pos + 1)) {
+      auto after = text.find_first_not_of(" \t\r\n", pos + key.size());
+      if (after != std::string::npos && text[after] == ':') break;
+    }
+    if (pos == std::string::npos) return 0;
+    start = dot + 1;
+  }
+  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+}
+}  // namespace
+
 std::optional<ProfileError> load_profile_file(const std::string& path, ConnectionSettings& settings) {
   auto contents = read_file(path);
   if (!contents) return ProfileError{path + ": cannot be read"};
@@ -233,8 +254,20 @@ std::optional<ProfileError> load_profile_file(const std::string& path, Connectio
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
     return ProfileError{path + ":" + std::to_string(line) + ": not valid JSON (" + what + ")"};
+  } catch (const json::exception& e) {
+    // A number too large even for a double ("1E999") is an out_of_range error, without a position:
+    // the line is that of the number the message quotes (found by the profile fuzzer).
+    std::string what = e.what();
+    auto open = what.find('\''), close = what.rfind('\'');
+    std::size_t at = open < close ? text.find(what.substr(open + 1, close - open - 1)) : std::string::npos;
+    std::string line = at == std::string::npos ? "" : ":" + std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    return ProfileError{path + line + ": not valid JSON (" + what + ")"};
   }
-  if (auto err = apply_profile(j, settings)) return ProfileError{path + ": " + err->message};
+  if (auto err = apply_profile(j, settings)) {
+    auto line = line_of_field(text, err->message);
+    return ProfileError{path + (line ? ":" + std::to_string(line) : std::string()) + ": " + err->message};
+  }
   return std::nullopt;
 }
 

@@ -651,8 +651,20 @@ class Runner {
   }
 
   Reply command(const std::string& line, const std::string& display = {}) {
+    reject_unsolicited();
     send_line(line, display.empty() ? line : display);
     return read_reply();
+  }
+
+  // Bytes already waiting before a command is sent answer no command of ours: acting on them would put
+  // every later reply out of step with its command.
+  void reject_unsolicited() {
+    if (!parser_.buffered()) return;
+    std::string unsolicited = parser_.take_buffered();
+    std::string first_line = printable(unsolicited.substr(0, std::min(unsolicited.find_first_of("\r\n"), std::size_t{80})));
+    emit(Dir::Server, first_line, stream_->tls());
+    fail(FailureCategory::Smtp, "The server sent a reply to a command never sent (\"" + first_line +
+                                    "\"): the dialogue is out of step, so the test stops here");
   }
 
   void send_line(const std::string& line, const std::string& display) { send_raw(line + "\r\n", display); }

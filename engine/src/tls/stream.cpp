@@ -393,6 +393,13 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
   std::uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
   if (flags == static_cast<std::uint32_t>(-1)) flags = 0;
   for (const auto& c : t->chain) flags |= c.verify_flags;
+  if (rc == MBEDTLS_ERR_X509_FATAL_ERROR) {  // what mbedTLS says when the chain has too many intermediates
+    facts.verified = false;
+    facts.verify_errors = {"the certificate chain is longer than this client verifies (at most " +
+                           std::to_string(MBEDTLS_X509_MAX_INTERMEDIATE_CA) + " intermediate CAs), so it cannot be verified"};
+    facts.verify_error_kinds = {"untrusted"};  // no path to a trusted root could be built
+    throw CertificateError("certificate verification failed: " + facts.verify_errors.front());
+  }
   if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (rc == 0 && flags != 0)) {
     facts.verified = false;
     facts.verify_errors = verify_messages(flags);

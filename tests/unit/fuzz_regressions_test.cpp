@@ -1,0 +1,47 @@
+// Inputs that crashed a libFuzzer target (tests/fuzz/regressions/<target>/), replayed in the ordinary
+// build: each must now be handled as bad input, never throw or crash.
+#include <catch2/catch_test_macros.hpp>
+
+#include <filesystem>
+
+#include "smtpwb/report.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+std::vector<fs::path> regressions(const char* target) {
+  fs::path dir = fs::path(__FILE__).parent_path().parent_path() / "fuzz" / "regressions" / target;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
+  return files;
+}
+}  // namespace
+
+TEST_CASE("Fuzz regressions: profiles that once crashed the loader are clear errors", "[fuzz][profile]") {
+  auto files = regressions("profile");
+  REQUIRE_FALSE(files.empty());
+  for (const auto& file : files) {
+    INFO(file.string());
+    smtpwb::ConnectionSettings settings;
+    std::optional<smtpwb::ProfileError> error;
+    REQUIRE_NOTHROW(error = smtpwb::load_profile_file(file.string(), settings));
+    REQUIRE(error);
+    CHECK(error->message.find(file.string() + ":") == 0);
+    CHECK(error->message.find("not valid JSON") != std::string::npos);
+  }
+}
+
+TEST_CASE("A number beyond a double's range is a JSON error naming its line", "[fuzz][profile]") {
+  auto path = fs::temp_directory_path() / "smtpwb-number-overflow.json";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f);
+    std::fputs("{\n  \"name\": \"x\",\n  \"port\": 1E999\n}\n", f);
+    std::fclose(f);
+  }
+  smtpwb::ConnectionSettings settings;
+  auto error = smtpwb::load_profile_file(path.string(), settings);
+  fs::remove(path);
+  REQUIRE(error);
+  CHECK(error->message.find(path.string() + ":3: not valid JSON (number overflow") == 0);
+}
