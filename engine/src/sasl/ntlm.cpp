@@ -215,9 +215,13 @@ class Ntlm final : public Mechanism {
   int step_ = 0;
 };
 
+// Windows FILETIME: 100 ns ticks since 1601. Counted in ticks, not nanoseconds: 1601 is further back
+// than a signed 64-bit count of nanoseconds reaches.
 std::uint64_t filetime_now() {
-  auto since_1601 = std::chrono::system_clock::now().time_since_epoch() + std::chrono::seconds(11644473600LL);
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since_1601).count() / 100);
+  using Ticks = std::chrono::duration<std::int64_t, std::ratio<1, 10'000'000>>;
+  constexpr std::int64_t kTicks1601To1970 = 11644473600LL * 10'000'000LL;
+  auto since_1970 = std::chrono::duration_cast<Ticks>(std::chrono::system_clock::now().time_since_epoch());
+  return static_cast<std::uint64_t>(since_1970.count() + kTicks1601To1970);
 }
 
 }  // namespace
