@@ -3,7 +3,10 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <stdexcept>
 
+#include "smtpwb/hints.hpp"
 #include "smtpwb/report.hpp"
 
 namespace fs = std::filesystem;
@@ -44,4 +47,19 @@ TEST_CASE("A number beyond a double's range is a JSON error naming its line", "[
   fs::remove(path);
   REQUIRE(error);
   CHECK(error->message.find(path.string() + ":3: not valid JSON (number overflow") == 0);
+}
+
+TEST_CASE("Fuzz regressions: catalogue documents that once escaped as JSON exceptions are clear errors", "[fuzz][hints]") {
+  for (const auto& file : regressions("hints")) {
+    INFO(file.string());
+    std::string bytes;
+    {
+      std::ifstream in(file, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    // The fuzz target reads the catalogue after its 4 control bytes.
+    REQUIRE(bytes.size() > 4);
+    CHECK_THROWS_AS(smtpwb::HintCatalogue::from_json(std::string_view(bytes).substr(4)), std::runtime_error);
+  }
+  CHECK_THROWS_AS(smtpwb::HintCatalogue::from_json(R"({"format": 1, "rules": []})"), std::runtime_error);
 }

@@ -453,19 +453,27 @@ HintCatalogue HintCatalogue::from_json(std::string_view text) {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
     throw std::runtime_error("hint catalogue: JSON syntax error on line " + std::to_string(line_of(text, e.byte)) + ": " + e.what());
+  } catch (const json::exception& e) {  // e.g. a number beyond a double's range
+    throw std::runtime_error(std::string("hint catalogue: not valid JSON: ") + e.what());
   }
-  if (!doc.is_object() || doc.value("format", "") != "smtp-workbench-hints")
-    throw std::runtime_error("hint catalogue: field \"format\" must be \"smtp-workbench-hints\"");
-  if (!doc.contains("rules") || !doc["rules"].is_array()) throw std::runtime_error("hint catalogue: field \"rules\" must be an array");
-  auto rules = std::make_shared<std::vector<Rule>>();
-  std::set<std::string> ids;
-  for (std::size_t i = 0; i < doc["rules"].size(); ++i) {
-    rules->push_back(RuleReader(doc["rules"][i], i, ids).read());
-    ids.insert(rules->back().id);
+  // The readers check every field's type; a json::exception here would be one they missed.
+  try {
+    const json* format = doc.is_object() && doc.contains("format") ? &doc["format"] : nullptr;
+    if (!format || !format->is_string() || *format != "smtp-workbench-hints")
+      throw std::runtime_error("hint catalogue: field \"format\" must be \"smtp-workbench-hints\"");
+    if (!doc.contains("rules") || !doc["rules"].is_array()) throw std::runtime_error("hint catalogue: field \"rules\" must be an array");
+    auto rules = std::make_shared<std::vector<Rule>>();
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < doc["rules"].size(); ++i) {
+      rules->push_back(RuleReader(doc["rules"][i], i, ids).read());
+      ids.insert(rules->back().id);
+    }
+    HintCatalogue c;
+    c.rules_ = std::move(rules);
+    return c;
+  } catch (const json::exception& e) {
+    throw std::runtime_error(std::string("hint catalogue: ") + e.what());
   }
-  HintCatalogue c;
-  c.rules_ = std::move(rules);
-  return c;
 }
 
 std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const SessionResult& result) const {
