@@ -1,7 +1,8 @@
 // Secrets never reach an artefact (issue 7): for every SASL mechanism this build supports and the mail
 // stack offers, a real `check` run against Postfix + Dovecot, then every artefact it left — the printed
-// transcript, the log file (--log-file), the JSON report (--json) and the saved profile
-// (--save-profile) — is searched for the password raw, in UTF-16LE/BE and base64 at every alignment.
+// transcript, the log file (--log-file), the JSON report (--json), the saved profile (--save-profile),
+// the Markdown and HTML reports and the equivalent commands (--print-commands) — is searched for the
+// password raw, in UTF-16LE/BE and base64 at every alignment.
 // Mechanisms the SASL branch adds join automatically (sasl::supported_mechanisms()); the proxy
 // passwords are searched for in tests/proxy/proxy_test.cpp, the GUI's connection files in tests/gui/.
 #include <catch2/catch_test_macros.hpp>
@@ -46,6 +47,7 @@ TEST_CASE("Secrets: no SASL password in any artefact of a real run, in any encod
         const std::string user = test::fact(account.user_key), password = test::fact(account.password_key);
         test::TempDir dir;
         auto json_path = dir.path / "report.json", log_path = dir.path / "engine.log", profile_path = dir.path / "profile.json";
+        auto md_path = dir.path / "report.md", html_path = dir.path / "report.html";
         auto run = test::run_binary("check --host localhost --port " + test::fact("MAILSTACK_SUBMISSION_PORT") +
                                         " --security starttls --ca-file " + test::fact("MAILSTACK_CA_FILE") +
                                         " --color never --timeout 10 --user '" + user + "' --password-env SMTPWB_PW --sasl " +
@@ -54,12 +56,16 @@ TEST_CASE("Secrets: no SASL password in any artefact of a real run, in any encod
                                                               : std::string(" --stop-after auth")) +
                                         " --json " +
                                         json_path.string() + " --log-file " + log_path.string() + " --save-profile " +
-                                        profile_path.string() + " 2>&1",
+                                        profile_path.string() + " --report-md " + md_path.string() + " --report-html " +
+                                        html_path.string() + " --print-commands 2>&1",
                                     "SMTPWB_PW='" + password + "'");
         INFO(run.out);
         REQUIRE(run.status == 0);  // a real authentication with the password happened
         CHECK(run.out.find("AUTH " + mechanism) != std::string::npos);
-        const std::vector<Artefact> artefacts = {{"transcript (stdout and stderr)", run.out},
+        // stdout also holds the equivalent swaks/curl/openssl commands (--print-commands).
+        const std::vector<Artefact> artefacts = {{"transcript and copy-as-command lines (stdout and stderr)", run.out},
+                                                 {"Markdown report", test::slurp(md_path)},
+                                                 {"HTML report", test::slurp(html_path)},
                                                  {"log file", test::slurp(log_path)},
                                                  {"JSON report", test::slurp(json_path)},
                                                  {"saved profile", test::slurp(profile_path)}};
