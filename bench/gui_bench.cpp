@@ -2,6 +2,7 @@
 //   gui_bench transcript LINES FRAMES   frame CPU time with a LINES-line transcript, unfiltered and
 //                                        filtered, and resident memory
 //   gui_bench first-frame               time from process start to the first frame on screen
+//   gui_bench load SESSIONS             frame times while SESSIONS tests of the demo server run at once
 // Output: one "key value" pair per line, for bench/gui_bench.sh to collect.
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
@@ -144,6 +145,36 @@ int transcript_bench(std::size_t lines, int frames) {
   return 0;
 }
 
+// The window while N tests of the demo connection run at once: frame CPU and frame wall time (all
+// sessions stream into their transcripts meanwhile), and how long until the last one finished.
+int load_bench(int sessions) {
+  Window win;
+  if (!win.open()) return 2;
+  char tmpl[] = "/tmp/smtpwb-gui-bench-XXXXXX";
+  Workbench wb(mkdtemp(tmpl), std::make_unique<MemorySecretStore>(), [] { glfwPostEmptyEvent(); });
+  wb.load();
+  Connection& demo = *wb.selected();
+  ViewState vs;
+  win.frame(wb, vs);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < sessions; ++i) wb.apply({CommandKind::RunTest, demo.id});
+  std::vector<double> cpu, wall;
+  int failed = 0;
+  while (wb.any_running()) {
+    auto f0 = std::chrono::steady_clock::now();
+    wb.poll();
+    cpu.push_back(win.frame(wb, vs));
+    wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - f0).count());
+  }
+  double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  wb.poll();
+  for (const auto& run : demo.runs) failed += !run->result.ok;
+  std::printf("load_sessions %d\nload_total_ms %.1f\nload_frames %zu\nload_failed_of_kept %d\n", sessions, total, cpu.size(), failed);
+  print_stats("load_frame_cpu", cpu);
+  print_stats("load_frame_wall", wall);
+  return 0;
+}
+
 int first_frame_bench() {
   Window win;
   if (!win.open()) return 2;
@@ -161,6 +192,7 @@ int first_frame_bench() {
 int main(int argc, char** argv) {
   if (argc >= 4 && std::strcmp(argv[1], "transcript") == 0) return transcript_bench(std::stoul(argv[2]), std::stoi(argv[3]));
   if (argc >= 2 && std::strcmp(argv[1], "first-frame") == 0) return first_frame_bench();
-  std::fputs("usage: gui_bench transcript LINES FRAMES | gui_bench first-frame\n", stderr);
+  if (argc >= 3 && std::strcmp(argv[1], "load") == 0) return load_bench(std::stoi(argv[2]));
+  std::fputs("usage: gui_bench transcript LINES FRAMES | gui_bench first-frame | gui_bench load SESSIONS\n", stderr);
   return 2;
 }
