@@ -15,6 +15,7 @@
 #include "sasl/crypto.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/smtp/message.hpp"
+#include "test_bytes.hpp"
 
 using namespace smtpwb;
 using namespace smtpwb::net;
@@ -174,16 +175,8 @@ namespace {
 
 constexpr char kNtlmUser[] = "bob", kNtlmDomain[] = "ACME", kNtlmPassword[] = "Pr0xy-Sécret";
 
-std::string unhex(std::string_view hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-  return out;
-}
-std::string utf16(std::string_view ascii) {
-  std::string out;
-  for (char c : ascii) out += std::string{c, '\0'};
-  return out;
-}
+using test::unhex;
+using test::utf16;
 std::uint32_t le32(const std::string& m, std::size_t at) {
   std::uint32_t v = 0;
   for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(m.at(at + static_cast<std::size_t>(i)));

@@ -5,6 +5,7 @@
 
 #include "sasl/mechanisms_internal.hpp"
 #include "smtpwb/base64.hpp"
+#include "test_bytes.hpp"
 
 using namespace smtpwb::sasl;
 using Catch::Matchers::ContainsSubstring;
@@ -139,16 +140,8 @@ TEST_CASE("OAUTHBEARER: RFC 7628 message and %x01 after an error", "[sasl][oauth
 }
 
 namespace {
-std::string unhex(std::string_view hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-  return out;
-}
-std::string utf16(std::string_view ascii) {
-  std::string out;
-  for (char c : ascii) out += std::string{c, '\0'};
-  return out;
-}
+using test::unhex;
+using test::utf16;
 // A security buffer's bytes inside an NTLM message.
 std::string ntlm_field(const std::string& m, std::size_t at) {
   auto u16 = [&](std::size_t i) { return static_cast<unsigned char>(m[i]) | static_cast<unsigned char>(m[i + 1]) << 8; };
