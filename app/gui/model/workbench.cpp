@@ -54,7 +54,9 @@ void Workbench::load() {
   problems_.clear();
   for (auto& stored : store_.load(problems_)) {
     load_secrets(stored.settings);
-    add(std::move(stored.settings), stored.file);
+    Connection& c = add(std::move(stored.settings), stored.file);
+    if (c.draft.auth_type == AuthType::GmailOAuth)
+      c.refresh_token_stored = secrets_->get(secret_key(c.draft.name, "oauth-refresh-token")).has_value();
   }
   if (connections_.empty() && problems_.empty() && !fs::exists(store_.directory())) {
     new_from_preset("demo", {});
@@ -275,10 +277,6 @@ void Workbench::forget_secrets(const std::string& name) {
   secrets_->remove(secret_key(name, "oauth-refresh-token"));
 }
 
-bool Workbench::has_refresh_token(const Connection& c) {
-  return secrets_->get(secret_key(c.draft.name, "oauth-refresh-token")).has_value();
-}
-
 oauth::Client Workbench::oauth_client(const Connection& c) const {
   return {oauth_provider_, c.draft.username, c.draft.password, oauth_ca_file_, std::clamp(c.draft.timeout_s, 1, 120)};
 }
@@ -305,6 +303,7 @@ bool Workbench::poll_oauth(Connection& c) {
   c.oauth_access_token = tokens.access_token;
   c.oauth_expires = std::chrono::steady_clock::now() + std::chrono::seconds(tokens.expires_in_s > 0 ? tokens.expires_in_s : 3600);
   bool kept = tokens.refresh_token.empty() || secrets_->set(secret_key(c.draft.name, "oauth-refresh-token"), tokens.refresh_token);
+  c.refresh_token_stored = c.refresh_token_stored || (kept && !tokens.refresh_token.empty());
   c.oauth_status = std::string(job->is_refresh() ? "Access token refreshed" : "Signed in") +
                    (tokens.refresh_token.empty() ? " (no refresh token issued: sign in again when it expires)"
                     : !kept                       ? " (the refresh token could not be stored)"

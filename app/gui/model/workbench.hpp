@@ -60,6 +60,7 @@ struct Connection {
   std::unique_ptr<OAuthSignIn> oauth;
   std::string oauth_access_token;
   std::chrono::steady_clock::time_point oauth_expires{};
+  bool refresh_token_stored = false;  // known without asking the keyring each frame
   std::string oauth_status;
   struct PendingTest {
     TestRequest request;
@@ -122,7 +123,7 @@ class Workbench {
   // and how the sign-in opens the browser.
   void set_oauth_provider(oauth::Provider provider, std::string extra_ca_file);
   void set_url_opener(std::function<void(const std::string&)> open_url) { open_url_ = std::move(open_url); }
-  bool has_refresh_token(const Connection& c);
+  bool has_refresh_token(const Connection& c) const { return c.refresh_token_stored; }
   std::vector<std::string> names(int except_id = -1) const;
   std::optional<std::string> name_clash(const std::string& name, int except_id) const;
 
