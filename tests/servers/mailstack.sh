@@ -19,6 +19,8 @@
 #
 # Needs: root, postfix (3.6+ for the TLS min/max protocol syntax), dovecot-core 2.3, openssl, python3.
 set -euo pipefail
+# shellcheck source=tests/servers/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 readonly PROG=mailstack
 readonly HOST=127.0.0.1
@@ -65,7 +67,6 @@ set_paths() {
 # ---------------------------------------------------------------------------------------------------
 
 # Digits of the first line of a pid file, or nothing (missing/unreadable file).
-read_pid() { { head -n 1 <"$1" | tr -dc '0-9'; } 2>/dev/null || true; }
 
 # Postfix master: its cwd is always its queue_directory.
 is_our_postfix() {
@@ -80,14 +81,6 @@ is_our_dovecot() {
   [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == dovecot ]] || return 1
   args=$({ tr '\0' '\n' <"/proc/$pid/cmdline"; } 2>/dev/null || true)
   [[ $'\n'"$args"$'\n' == *$'\n'"$DV_CONF"$'\n'* ]]
-}
-
-# Alive = exists and is not a zombie. The daemonized masters are children of PID 1, which may
-# reap them only later, so "kill -0" alone would report a finished master as still running.
-alive() {
-  local st
-  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ "$st" != Z* ]]
 }
 
 # Any non-zombie member left in process group $1?
@@ -221,21 +214,6 @@ check_prereqs() {
   getent group postdrop >/dev/null || fail "required system group 'postdrop' does not exist"
 }
 
-# Seven distinct free ports on 127.0.0.1: all sockets are bound at the same time so the kernel
-# cannot hand out the same port twice; they are closed right before Postfix binds them.
-pick_ports() {
-  python3 -c '
-import socket
-socks = []
-for _ in range(7):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()
-'
-}
 
 make_tls() {
   local tlslog=$LOG_DIR/tls.log
@@ -651,7 +629,7 @@ cmd_start() {
   rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM < <(pick_ports) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM < <(pick_ports 7) ||
     fail "could not pick free ports"
   [[ -n "${PORT_NTLM:-}" ]] || fail "could not pick free ports"
 

@@ -19,6 +19,8 @@
 # Each daemon runs in the foreground in a session of its own (setsid), so that its pid is its process
 # group: stop signals that group after checking that the pid still runs our configuration.
 set -euo pipefail
+# shellcheck source=tests/servers/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 readonly PROG=proxies
 readonly HOST=127.0.0.1
@@ -42,12 +44,6 @@ set_paths() {
   PAM_FILE=/etc/pam.d/$PAM_SERVICE
 }
 
-read_pid() { { head -n 1 <"$1" | tr -dc '0-9'; } 2>/dev/null || true; }
-alive() {
-  local st
-  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ "$st" != Z* ]]
-}
 # Ours: the process's command line names a file inside DIR (its configuration or, for socks4a, its log).
 is_ours() {
   local args
@@ -80,17 +76,6 @@ do_stop() {
   rm -f "$PAM_FILE"
 }
 
-pick_ports() {
-  python3 -c '
-import socket
-socks = []
-for _ in range(6):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-'
-}
 
 # dante CONF_NAME PORT METHOD [extra socks-rule lines]
 write_dante_conf() {
@@ -239,7 +224,7 @@ cmd_start() {
   install -d -m 755 "$D" "$D/dante" "$D/tinyproxy" "$D/log"
 
   local ports
-  ports=$(pick_ports) || fail "could not pick free ports"
+  ports=$(pick_ports 6) || fail "could not pick free ports"
   read -r PORT_DANTE_OPEN PORT_DANTE_AUTH PORT_SOCKS4A PORT_HTTP_OPEN PORT_HTTP_AUTH PORT_HTTP_NTLM <<<"$ports"
   [[ -n "${PORT_HTTP_NTLM:-}" ]] || fail "could not pick free ports"
 
