@@ -116,6 +116,10 @@ TEST_CASE("Export: equivalent commands for STARTTLS with a message", "[export]")
   const auto& openssl = commands[2].command;
   CHECK(swaks.rfind("swaks --server smtp.example.com --port 587 --tls ", 0) == 0);
   CHECK(swaks.find("--auth-user 'o'\\''brien@example.com'") != std::string::npos);
+  // The mechanisms a password session would try: no token mechanisms.
+  CHECK(swaks.find("--auth SCRAM-SHA-256,") != std::string::npos);
+  CHECK(swaks.find("XOAUTH2") == std::string::npos);
+  CHECK(swaks.find("OAUTHBEARER") == std::string::npos);
   CHECK(swaks.find("--ehlo laptop.example.com") != std::string::npos);
   CHECK(swaks.find("--tls-ca-path '/etc/my ca/ca.pem'") != std::string::npos);
   CHECK(swaks.find("--to you@example.org,them@example.org") != std::string::npos);

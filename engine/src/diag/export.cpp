@@ -304,10 +304,6 @@ std::string host_port(const ConnectionSettings& s) {
   return (v6 ? "[" + s.address + "]" : s.address) + ":" + std::to_string(s.port);
 }
 
-std::vector<std::string> permitted_mechanisms(const ConnectionSettings& s) {
-  return s.sasl_mechanisms.empty() ? sasl::supported_mechanisms() : s.sasl_mechanisms;
-}
-
 bool authenticates(const ConnectionSettings& s) { return s.auth_type == AuthType::GmailOAuth || !s.anonymous; }
 
 std::optional<std::pair<TlsVersion, TlsVersion>> version_range(TlsVersionSet set) {
@@ -334,7 +330,7 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
   }
   if (!s.ehlo_name.empty()) c.arg("--ehlo", s.ehlo_name);
   if (authenticates(s)) {
-    c.arg("--auth", s.auth_type == AuthType::GmailOAuth ? "XOAUTH2" : join(permitted_mechanisms(s), ","));
+    c.arg("--auth", s.auth_type == AuthType::GmailOAuth ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","));
     c.arg("--auth-user", s.username);
   }
   if (req.message) {
