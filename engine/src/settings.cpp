@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <mutex>
 
 namespace smtpwb {
 
@@ -119,12 +121,17 @@ bool is_valid_ehlo_name(std::string_view name) {
   return is_valid_hostname(name) && name.find('_') == std::string_view::npos;
 }
 
+// validate() runs on every frame of the window: ask iconv once per name.
 bool is_supported_code_page(const std::string& name) {
   if (name.empty()) return false;
+  static std::mutex mutex;
+  static std::map<std::string, bool> known;
+  std::lock_guard lock(mutex);
+  if (auto it = known.find(name); it != known.end()) return it->second;
   iconv_t cd = iconv_open(name.c_str(), "UTF-8");
-  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
-  iconv_close(cd);
-  return true;
+  const bool supported = cd != reinterpret_cast<iconv_t>(-1);
+  if (supported) iconv_close(cd);
+  return known.emplace(name, supported).first->second;
 }
 
 namespace {

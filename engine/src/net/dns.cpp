@@ -82,16 +82,6 @@ std::string mail_domain(const std::string& from, const std::string& username) {
   return {};
 }
 
-std::vector<MxRecord> lookup_mx(const std::string& domain, Deadline deadline, const CancelFlag& cancel) {
-  return Background<std::vector<MxRecord>>::start([domain] { return query_mx(domain); })
-      .get(deadline, cancel, "looking up the MX of " + domain);
-}
-
-std::string reverse_dns(const Address& address, Deadline deadline, const CancelFlag& cancel) {
-  return Background<std::string>::start([address] { return query_ptr(address); })
-      .get(deadline, cancel, "looking up the PTR of " + address.text);
-}
-
 namespace {
 // Sessions started together (the window runs many tests at once, mostly of the same account) share one
 // lookup per name: 200 simultaneous MX queries for one domain were answered slowly or dropped by the

@@ -34,11 +34,7 @@ struct Failed {
   Failure failure;
 };
 
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : std::string(sep)) + i;
-  return out.empty() ? "none" : out;
-}
+using text::join;
 
 std::string versions_text(TlsVersionSet set) {
   std::vector<std::string> names;
@@ -60,9 +56,9 @@ class Runner {
     } catch (const Failed& f) {
       res_.failure = f.failure;
     } catch (const net::Cancelled&) {
-      res_.failure = Failure{FailureCategory::Cancelled, "Cancelled by the user", phase_, 0, {}, {}};
+      res_.failure = failure(FailureCategory::Cancelled, "Cancelled by the user");
     } catch (const std::exception& e) {
-      res_.failure = Failure{FailureCategory::Internal, std::string("Internal error: ") + e.what(), phase_, 0, {}, {}};
+      res_.failure = failure(FailureCategory::Internal, std::string("Internal error: ") + e.what());
     }
     if (stream_) stream_->close_notify();
     stream_.reset();

@@ -20,11 +20,6 @@ std::vector<MxRecord> parse_mx_answer(const unsigned char* message, std::size_t 
 // The domain of the From address, else of the user name when it is an address; empty when neither is.
 std::string mail_domain(const std::string& from, const std::string& username);
 
-// MX records of domain (empty when it has none). Throws ResolveError / TimedOut / Cancelled.
-std::vector<MxRecord> lookup_mx(const std::string& domain, Deadline deadline, const CancelFlag& cancel);
-// The PTR name of the address, empty when it has none. Throws TimedOut / Cancelled.
-std::string reverse_dns(const Address& address, Deadline deadline, const CancelFlag& cancel);
-
 // The session's DNS facts, looked up in the background while the dialogue runs and collected at its end.
 class DnsFactsLookup {
  public:
