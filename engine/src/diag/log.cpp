@@ -12,8 +12,10 @@ namespace smtpwb::log {
 namespace {
 std::mutex g_mutex;
 std::shared_ptr<spdlog::logger> g_logger;
+std::atomic<bool> g_open{false};  // every event asks; without a log file it costs no lock
 
 std::shared_ptr<spdlog::logger> current() {
+  if (!g_open.load(std::memory_order_acquire)) return nullptr;
   std::lock_guard lock(g_mutex);
   return g_logger;
 }
@@ -27,6 +29,7 @@ std::string open_file(const std::string& path) {
     logger->flush_on(spdlog::level::info);
     std::lock_guard lock(g_mutex);
     g_logger = std::move(logger);
+    g_open.store(true, std::memory_order_release);
     return {};
   } catch (const spdlog::spdlog_ex& e) {
     return std::string("log file ") + path + ": " + e.what();
@@ -37,6 +40,7 @@ void close() {
   std::lock_guard lock(g_mutex);
   if (g_logger) g_logger->flush();
   g_logger.reset();
+  g_open.store(false, std::memory_order_release);
 }
 
 void event(const std::string& session, const Event& e) {
