@@ -73,6 +73,12 @@ std::string_view display_name(TlsVersion v) {
   static constexpr std::string_view kNames[] = {"SSL 2", "SSL 3", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"};
   return kNames[static_cast<int>(v)];
 }
+
+std::string display_names(TlsVersionSet set) {
+  std::vector<std::string> names;
+  for (auto v : set.list()) names.emplace_back(display_name(v));
+  return text::join(names);
+}
 std::optional<TlsVersion> parse_tls_version(std::string_view t) { return lookup(kTlsNames, t); }
 std::string_view to_string(CryptoProtocol c) { return name_of(kCryptoNames, c); }
 std::string_view to_string(SecurityMode m) { return name_of(kModeNames, m); }

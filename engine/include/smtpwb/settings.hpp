@@ -98,6 +98,7 @@ bool is_supported_code_page(const std::string& name);
 // Names used on the command line and in profiles.
 std::string_view to_string(TlsVersion v);        // "tls1.2"
 std::string_view display_name(TlsVersion v);     // "TLS 1.2"
+std::string display_names(TlsVersionSet set);    // "TLS 1.2, TLS 1.3", or "none"
 std::optional<TlsVersion> parse_tls_version(std::string_view text);
 std::string_view to_string(CryptoProtocol c);    // "none" | "ssl" | "tls"
 std::string_view to_string(SecurityMode m);      // "explicit" | "implicit"

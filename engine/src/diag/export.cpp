@@ -51,12 +51,6 @@ std::string security_text(const ConnectionSettings& s) {
   return s.mode == SecurityMode::Implicit ? "implicit TLS" : "explicit TLS (STARTTLS)";
 }
 
-std::vector<std::string> version_names(TlsVersionSet set) {
-  std::vector<std::string> names;
-  for (auto v : set.list()) names.emplace_back(display_name(v));
-  return names;
-}
-
 std::string auth_text(const ConnectionSettings& s) {
   if (s.auth_type == AuthType::GmailOAuth) return "Gmail OAuth as " + s.username;
   if (s.anonymous) return "anonymous";
@@ -97,7 +91,7 @@ Section settings_section(const ConnectionSettings& c, const TestRequest& req) {
   f.emplace_back("Server", c.address + ":" + std::to_string(c.port));
   f.emplace_back("Security", security_text(c));
   if (c.encrypted()) {
-    f.emplace_back("TLS versions allowed", join(version_names(c.tls_versions)));
+    f.emplace_back("TLS versions allowed", display_names(c.tls_versions));
     f.emplace_back("Verify certificate", yes_no(c.verify_certificate) + (c.ca_file.empty() ? "" : ", CA file " + c.ca_file));
   }
   f.emplace_back("Authentication", auth_text(c));

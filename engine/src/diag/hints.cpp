@@ -108,12 +108,7 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"account", [](const Facts& f) { return f.settings.oauth_account.empty() ? f.settings.username : f.settings.oauth_account; }},
       {"mechanism", [](const Facts& f) { return f.result ? f.result->auth.mechanism : ""; }},
       {"full_name", [](const Facts& f) { return f.result ? f.result->server.search_domain_name : ""; }},
-      {"tls_versions",
-       [](const Facts& f) {
-         std::vector<std::string> names;
-         for (auto v : f.settings.tls_versions.list()) names.emplace_back(display_name(v));
-         return join(names);
-       }},
+      {"tls_versions", [](const Facts& f) { return display_names(f.settings.tls_versions); }},
       {"offered", [](const Facts& f) { return f.result ? join(f.result->auth.offered) : "none"; }},
       {"permitted", [](const Facts& f) { return f.result ? join(f.result->auth.permitted) : "none"; }},
       {"banner", [](const Facts& f) { return f.result ? first_line(f.result->server.banner) : ""; }},

@@ -36,12 +36,6 @@ struct Failed {
 
 using text::join;
 
-std::string versions_text(TlsVersionSet set) {
-  std::vector<std::string> names;
-  for (auto v : set.list()) names.emplace_back(display_name(v));
-  return join(names);
-}
-
 class Runner {
  public:
   Runner(const ConnectionSettings& s, const TestRequest& r, const SessionOptions& o, EventQueue& q,
@@ -163,11 +157,11 @@ class Runner {
     if (offered.empty()) {
       res_.tls.version_refused_by = "client";
       fail(FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3 (mbedTLS 3.6), and the allowed versions (" +
-                                     versions_text(s_.tls_versions) +
+                                     display_names(s_.tls_versions) +
                                      ") include neither. Allow TLS 1.2 or 1.3; the range is never widened silently.");
     }
     if (!unsupported.empty())
-      info("Allowed " + join(unsupported) + " cannot be negotiated by this build; offering only " + versions_text(offered));
+      info("Allowed " + join(unsupported) + " cannot be negotiated by this build; offering only " + display_names(offered));
   }
 
   void connect() {
@@ -388,7 +382,7 @@ class Runner {
     config.verify = s_.verify_certificate;
     config.ca_file = s_.ca_file;
     config.extra_ca_file = opt_.extra_ca_file;
-    tls_info("Starting TLS (" + versions_text(s_.tls_versions) + "), server name " + config.server_name +
+    tls_info("Starting TLS (" + display_names(s_.tls_versions) + "), server name " + config.server_name +
              (config.verify ? "" : ", certificate verification OFF"));
     try {
       stream_->start_tls_client(config, deadline(), res_.tls);
@@ -407,7 +401,7 @@ class Runner {
         message = "The server answered in plain text (\"" + e.plaintext_sample +
                   "\") instead of TLS: this port does not use implicit TLS; use STARTTLS (explicit) or No encryption";
       else if (e.no_common_version)
-        message += ". The server and this client share no TLS version (this client allows " + versions_text(s_.tls_versions) + ")";
+        message += ". The server and this client share no TLS version (this client allows " + display_names(s_.tls_versions) + ")";
       fail(FailureCategory::Tls, message);
     } catch (const net::NetError& e) {
       fail(FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
