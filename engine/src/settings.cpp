@@ -100,6 +100,10 @@ bool is_ip_literal(std::string_view text) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
+bool is_bare_name(std::string_view host) {
+  return !host.empty() && host.find('.') == std::string_view::npos && !is_ip_literal(host);
+}
+
 bool is_valid_hostname(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   if (name.back() == '.') name.remove_suffix(1);  // an absolute name

@@ -2,6 +2,7 @@
 // ASCII case helpers shared by the protocol code (SMTP keywords and mechanism names are ASCII).
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,13 @@ inline bool equals_ci(std::string_view a, std::string_view b) { return lower(a) 
 
 inline bool contains_ci(std::string_view haystack, std::string_view needle) {
   return lower(haystack).find(lower(needle)) != std::string::npos;
+}
+
+// "12.3 ms"
+inline std::string format_ms(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+  return buf;
 }
 
 // "a, b, c", or `empty` for an empty list.

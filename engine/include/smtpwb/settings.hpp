@@ -92,6 +92,7 @@ std::vector<FieldError> validate(const ConnectionSettings& s);
 // Syntax checks shared by validation and the command line.
 bool is_valid_hostname(std::string_view name);
 bool is_ip_literal(std::string_view text);
+bool is_bare_name(std::string_view host);  // no dot and no IP address: "mailserver" (the classic Error 96260)
 bool is_valid_ehlo_name(std::string_view name);  // domain or [address literal]
 bool is_supported_code_page(const std::string& name);
 

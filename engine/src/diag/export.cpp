@@ -38,11 +38,7 @@ struct Document {
 
 using text::join;
 
-std::string ms(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", v);
-  return buf;
-}
+std::string ms(double v) { return text::format_ms(v); }
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 

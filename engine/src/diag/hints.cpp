@@ -37,10 +37,6 @@ std::string security_name(const ConnectionSettings& s) {
   return s.mode == SecurityMode::Implicit ? "implicit" : "starttls";
 }
 
-bool is_bare_name(const std::string& address) {
-  return !address.empty() && address.find('.') == std::string::npos && !is_ip_literal(address);
-}
-
 using text::join;
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {

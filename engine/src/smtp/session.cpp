@@ -34,6 +34,7 @@ struct Failed {
   Failure failure;
 };
 
+using text::format_ms;
 using text::join;
 
 class Runner {
@@ -72,12 +73,6 @@ class Runner {
  private:
   // ---- events and phases ----
   double elapsed_ms() const { return std::chrono::duration<double, std::milli>(Clock::now() - t0_).count(); }
-  static std::string format_ms(double ms) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f ms", ms);
-    return buf;
-  }
-
   // `as`: the phase a pipelined command belongs to, when it is sent before its phase begins.
   void emit(Dir dir, std::string text, bool in_tls = false, std::optional<Phase> as = std::nullopt) {
     Event e;
@@ -185,7 +180,7 @@ class Runner {
     try {
       addresses = net::resolve(host, port, deadline(), cancel_);
     } catch (const net::ResolveError& e) {
-      bool bare = host.find('.') == std::string::npos && host.find(':') == std::string::npos;
+      bool bare = is_bare_name(host);
       fail(FailureCategory::Dns, "Cannot resolve " + whose + "\"" + host + "\": " + e.what() +
                                      (bare ? " (a bare host name: use the full DNS name or the IP address)" : ""));
     } catch (const net::TimedOut&) {
@@ -300,7 +295,7 @@ class Runner {
 
   // A bare name ("servername") that works only through the resolver's search list is fragile elsewhere.
   void check_search_domain(const std::vector<net::Address>& found) {
-    bool bare = s_.address.find('.') == std::string::npos && !is_ip_literal(s_.address);
+    bool bare = is_bare_name(s_.address);
     if (!bare || text::lower(s_.address) == "localhost") return;
     res_.server.search_domain_name = net::full_name_via_search_list(s_.address, s_.port, found, net::Deadline::in(std::chrono::seconds(2)), cancel_);
     if (!res_.server.search_domain_name.empty())
