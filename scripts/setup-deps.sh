@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything SMTP Workbench needs to build and test, from Debian packages only.
 #  - Debian 12 packages through the machine's own apt configuration.
-#  - Newer packages (mbedTLS 3.6 and Dear ImGui 1.90 from trixie, Catch2 3.7 from bookworm-backports)
+#  - Newer packages (Dear ImGui 1.90 from trixie, Catch2 3.7 from bookworm-backports)
 #    are fetched with `apt-get download` through a temporary sources list built from the mirror the
 #    machine's apt already uses, and unpacked with `dpkg -x` into a project-local prefix (.deps/prefix).
+#  - mbedTLS 3.6.7 is built from forky's source package (`apt-get source`, the same temporary list with
+#    deb-src) into the same prefix: see build_mbedtls for why not the binary package.
 # Idempotent: a stamp file records what was done; a second run takes well under a second.
 set -euo pipefail
 
@@ -11,27 +13,36 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps="$root/.deps"
 prefix="$deps/prefix"
 stamp="$deps/setup.stamp"
-stamp_version=3
+stamp_version=5
 
 die() { printf 'setup-deps: %s\n' "$*" >&2; exit 1; }
 step() { printf '== %s\n' "$*"; }
 
 SYSTEM_PACKAGES=(
-  build-essential cmake pkg-config ninja-build
+  build-essential dpkg-dev cmake pkg-config ninja-build
   libglfw3-dev libsecret-1-dev gnome-keyring libsecret-tools dbus libspdlog-dev libfmt-dev libstb-dev libfreetype-dev libgl-dev nlohmann-json3-dev nettle-dev sasl2-bin
   postfix dovecot-core swaks curl python3 libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth libgl1-mesa-dri procps iproute2
   dante-server tinyproxy squid libpam-pwdfile libio-socket-socks-perl
+  gnutls-bin libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libdb5.3 libpcre2-8-0 libcrypt1
 )
 # Packages whose system service the suite never uses: it runs its own instances on loopback ports.
 UNUSED_SERVICES=(danted tinyproxy squid)
-TRIXIE_PACKAGES=(libmbedtls-dev libmbedtls21 libmbedcrypto16 libmbedx509-7 libimgui-dev)
+# mbedTLS 3.6.6 (trixie) rejects RSA-PSS ServerKeyExchange signatures in TLS 1.2 (fixed upstream in 3.6.7).
+MBEDTLS_SUITE=forky
+MBEDTLS_MIN_PATCH=7
+TRIXIE_PACKAGES=(libimgui-dev)
 BACKPORTS_PACKAGES=(libcatch2-dev)
+# Exim (GnuTLS-based) for the interop matrix. As an MTA it conflicts with Postfix, so only its binary is
+# unpacked into the prefix (its libraries are ordinary Debian 12 packages above); the suite runs it with
+# its own configuration on loopback ports.
+BOOKWORM_PACKAGES=(exim4-daemon-light)
 
 prefix_ready=0
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_version" ]] && [[ "${1:-}" != "--force" ]]; then
   prefix_ready=1
   missing=0
   for p in "${SYSTEM_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing=1; done
+  getent passwd Debian-exim >/dev/null || missing=1
   [[ $missing == 0 ]] && { echo "setup-deps: already done (use --force to redo)"; exit 0; }
 fi
 
@@ -79,36 +90,81 @@ if ((${#need[@]})); then
     fi
   done
 fi
+# Exim (unpacked below, not installed) runs its daemon as the user Debian's package would have created.
+getent passwd Debian-exim >/dev/null ||
+  $SUDO useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin Debian-exim ||
+  die "could not create the Debian-exim user that Exim runs as"
 # Only system packages were missing: the shared prefix is complete, so leave it alone (other checkouts use it).
 if [[ $prefix_ready == 1 ]]; then step "dependencies ready"; exit 0; fi
+
+# apt options for a private state in $1 whose sources.list names one suite (type deb or deb-src),
+# so the machine's own apt state is never touched. Sets the array apt_opts.
+private_apt() {
+  local work=$1 type=$2 suite=$3
+  mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/cache"
+  echo "$type [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" > "$work/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+            -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o "Dir::State::Status=/var/lib/dpkg/status"
+            -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+  apt-get "${apt_opts[@]}" update -qq || die "could not read the $suite $type lists from $mirror"
+}
 
 # Download packages of another suite into the prefix without touching the machine's apt state.
 fetch_suite() {
   local suite=$1; shift
   local work="$deps/apt-$suite"
-  mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/cache" "$work/debs"
-  cat > "$work/sources.list" <<SRC
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
-SRC
-  local opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-              -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o "Dir::State::Status=/var/lib/dpkg/status"
-              -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
-  apt-get "${opts[@]}" update -qq || die "could not read the $suite package lists from $mirror"
-  (cd "$work/debs" && rm -f ./*.deb && apt-get "${opts[@]}" download -qq "$@") || die "apt-get download failed for $suite: $*"
+  private_apt "$work" deb "$suite"
+  mkdir -p "$work/debs"
+  (cd "$work/debs" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download -qq "$@") || die "apt-get download failed for $suite: $*"
   local deb
   for deb in "$work/debs"/*.deb; do dpkg -x "$deb" "$prefix" || die "dpkg -x failed for $deb"; done
   rm -rf "$work/lists" "$work/cache"
 }
 
-step "mbedTLS 3.6 and Dear ImGui 1.90 (trixie) into .deps/prefix"
+# mbedTLS from its Debian source package, with Debian's configuration (debian/rules sets these options),
+# built as static libraries by this machine's compiler. forky's binary libmbedtls-dev 3.6.7-3 is not
+# used: its static libmbedcrypto.a aborts with "stack smashing detected" in every ECDSA signature on
+# Debian 12 (a 20-line mbedtls_pk_sign program shows it; its shared library and this build do not).
+build_mbedtls() {
+  local work="$deps/src-mbedtls"
+  rm -rf "$work"
+  private_apt "$work" deb-src "$MBEDTLS_SUITE"
+  (cd "$work" && apt-get "${apt_opts[@]}" source -qq mbedtls >"$work/source.log" 2>&1) ||
+    die "apt-get source mbedtls ($MBEDTLS_SUITE) failed: $(tail -n 3 "$work/source.log")"
+  local src
+  src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'mbedtls-*' | head -n 1)
+  [[ -n $src ]] || die "apt-get source mbedtls left no source tree in $work"
+  local option
+  for option in THREADING_C THREADING_PTHREAD CMAC_C SSL_DTLS_SRTP; do
+    python3 "$src/scripts/config.py" -f "$src/include/mbedtls/mbedtls_config.h" set "MBEDTLS_$option" ||
+      die "could not set MBEDTLS_$option in mbedTLS's configuration"
+  done
+  cmake -S "$src" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix/usr" \
+    -DCMAKE_INSTALL_LIBDIR="lib/$(gcc -print-multiarch)" -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DUSE_SHARED_MBEDTLS_LIBRARY=OFF \
+    -DENABLE_PROGRAMS=OFF -DENABLE_TESTING=OFF -DMBEDTLS_FATAL_WARNINGS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    >"$work/configure.log" 2>&1 || die "configuring mbedTLS failed (see $work/configure.log)"
+  cmake --build "$work/build" -j "$(nproc)" >"$work/build.log" 2>&1 || die "building mbedTLS failed (see $work/build.log)"
+  cmake --install "$work/build" >"$work/install.log" 2>&1 || die "installing mbedTLS into the prefix failed"
+  rm -rf "$work"
+}
+
 rm -rf "$prefix"; mkdir -p "$prefix"
+step "mbedTLS 3.6 ($MBEDTLS_SUITE source package) built into .deps/prefix"
+build_mbedtls
+step "Dear ImGui 1.90 (trixie) into .deps/prefix"
 fetch_suite trixie "${TRIXIE_PACKAGES[@]}"
 step "Catch2 3 (bookworm-backports) into .deps/prefix"
 fetch_suite bookworm-backports "${BACKPORTS_PACKAGES[@]}"
+step "Exim 4 (bookworm) into .deps/prefix"
+fetch_suite bookworm "${BOOKWORM_PACKAGES[@]}"
 
-# Debian's -dev symlinks are absolute-free already; make sure the shared objects resolve inside the prefix.
-[[ -f "$prefix/usr/include/mbedtls/build_info.h" ]] || die "mbedTLS headers missing after unpacking"
-grep -q 'MBEDTLS_VERSION_STRING *"3\.6' "$prefix/usr/include/mbedtls/build_info.h" || die "unpacked mbedTLS is not 3.6"
+[[ -f "$prefix/usr/include/mbedtls/build_info.h" ]] || die "mbedTLS headers missing after the build"
+mbedtls_version=$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\([0-9.]*\)".*/\1/p' "$prefix/usr/include/mbedtls/build_info.h")
+[[ $mbedtls_version =~ ^3\.6\.([0-9]+)$ ]] && (( BASH_REMATCH[1] >= MBEDTLS_MIN_PATCH )) ||
+  die "$MBEDTLS_SUITE now has mbedTLS '$mbedtls_version'; this build needs 3.6.$MBEDTLS_MIN_PATCH or a later 3.6.x (3.6.6 rejects RSA-PSS in TLS 1.2): set MBEDTLS_SUITE to a suite that has one."
+for lib in libmbedtls.a libmbedx509.a libmbedcrypto.a; do
+  [[ -f "$prefix/usr/lib/$(gcc -print-multiarch)/$lib" ]] || die "the mbedTLS $mbedtls_version build left no static $lib in the prefix"
+done
 
 echo "$stamp_version" > "$stamp"
 step "dependencies ready"
