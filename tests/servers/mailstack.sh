@@ -240,6 +240,18 @@ EOF
     -out "$TLS_DIR/server.crt" >>"$tlslog" 2>&1 ||
     fail "signing the server certificate failed (see $tlslog)"
   rm -f "$TLS_DIR/server.csr"
+  # An RSA 2048 certificate for the RSA listeners (most real servers have one; a TLS 1.2 server then
+  # signs its key exchange with RSA-PSS or PKCS#1, which an ECDSA-only fixture never exercises).
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$TLS_DIR/server-rsa.key" -out "$TLS_DIR/server-rsa.csr" \
+    -subj "/CN=$SERVER_NAME" >>"$tlslog" 2>&1 || fail "creating the RSA server key failed (see $tlslog)"
+  sed 's/digitalSignature/digitalSignature, keyEncipherment/' "$TLS_DIR/server.ext" >"$TLS_DIR/server-rsa.ext"
+  openssl x509 -req -in "$TLS_DIR/server-rsa.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days 825 -extfile "$TLS_DIR/server-rsa.ext" \
+    -out "$TLS_DIR/server-rsa.crt" >>"$tlslog" 2>&1 ||
+    fail "signing the RSA server certificate failed (see $tlslog)"
+  rm -f "$TLS_DIR/server-rsa.csr"
+  chmod 600 "$TLS_DIR/server-rsa.key"
+  chmod 644 "$TLS_DIR/server-rsa.crt"
   # smtpd reads its key as root before it drops privileges, so the keys can stay root-only.
   chmod 600 "$TLS_DIR/ca.key" "$TLS_DIR/server.key"
   chmod 644 "$TLS_DIR/ca.crt" "$TLS_DIR/server.crt"
@@ -483,6 +495,29 @@ $HOST:$PORT_OAUTH inet n - n - - smtpd
   -o smtpd_sasl_mechanism_filter=oauthbearer,xoauth2
 # 7. NTLM: STARTTLS required, AUTH NTLM through Cyrus SASL (its NTLM plugin verifies NTLMv2; Dovecot's
 # NTLM needs Samba's winbind). Users and plaintext passwords in $CY_DIR/sasldb2.
+$HOST:$PORT_TLS12_RSA inet n - n - - smtpd
+  -o syslog_name=postfix/tls12-rsa
+  -o smtpd_tls_chain_files=$TLS_DIR/server-rsa.key,$TLS_DIR/server-rsa.crt
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_protocols=>=TLSv1.2,<=TLSv1.2
+  -o smtpd_tls_mandatory_protocols=>=TLSv1.2,<=TLSv1.2
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+$HOST:$PORT_IMPLICIT_TLS12_RSA inet n - n - - smtpd
+  -o syslog_name=postfix/implicit-tls12-rsa
+  -o smtpd_tls_chain_files=$TLS_DIR/server-rsa.key,$TLS_DIR/server-rsa.crt
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_protocols=>=TLSv1.2,<=TLSv1.2
+  -o smtpd_tls_mandatory_protocols=>=TLSv1.2,<=TLSv1.2
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+$HOST:$PORT_RSA inet n - n - - smtpd
+  -o syslog_name=postfix/rsa
+  -o smtpd_tls_chain_files=$TLS_DIR/server-rsa.key,$TLS_DIR/server-rsa.crt
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
 $HOST:$PORT_NTLM inet n - n - - smtpd
   -o syslog_name=postfix/ntlm
   -o smtpd_tls_security_level=encrypt
@@ -545,7 +580,7 @@ start_postfix() {
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
   python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" "$PORT_NTLM" \
-    "tls:$PORT_IMPLICIT" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
+    "$PORT_TLS12_RSA" "$PORT_RSA" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
 deadline = time.monotonic() + float(sys.argv[1])
@@ -595,6 +630,9 @@ MAILSTACK_TLS12_PORT=$PORT_TLS12
 MAILSTACK_TLS13_PORT=$PORT_TLS13
 MAILSTACK_OAUTH_PORT=$PORT_OAUTH
 MAILSTACK_NTLM_PORT=$PORT_NTLM
+MAILSTACK_TLS12_RSA_PORT=$PORT_TLS12_RSA
+MAILSTACK_IMPLICIT_TLS12_RSA_PORT=$PORT_IMPLICIT_TLS12_RSA
+MAILSTACK_RSA_PORT=$PORT_RSA
 MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
 MAILSTACK_SERVER_NAME=$SERVER_NAME
@@ -629,9 +667,9 @@ cmd_start() {
   rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM < <(pick_ports 7) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA < <(pick_ports 10) ||
     fail "could not pick free ports"
-  [[ -n "${PORT_NTLM:-}" ]] || fail "could not pick free ports"
+  [[ -n "${PORT_RSA:-}" ]] || fail "could not pick free ports"
 
   make_tls
   make_maildir

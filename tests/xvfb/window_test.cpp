@@ -140,6 +140,20 @@ TEST_CASE("Test against the real Postfix, right and wrong password", "[gui][xvfb
   CHECK(distinct_colours(dir.path / "bad.png", w, h) > 50);
 }
 
+// Issue 12: a TLS 1.2-only Postfix with an RSA certificate signs its key exchange with RSA-PSS, which
+// mbedTLS 3.6.6 rejected ("A field in a message was incorrect"); the default settings must pass.
+TEST_CASE("The TLS 1.2-only Postfix with an RSA certificate, default settings, from the window", "[gui][xvfb][interop]") {
+  test::TempDir dir;
+  auto s = test::stack_settings("MAILSTACK_TLS12_RSA_PORT");
+  s.name = "Postfix TLS 1.2 RSA";
+  REQUIRE(s.tls_versions == ConnectionSettings{}.tls_versions);
+  save_connection(dir.path / "config", s);
+  Xvfb x;
+  auto r = run_saved(x, dir.path / "config", s.name);
+  INFO(r.out);
+  CHECK(r.status == 0);
+}
+
 TEST_CASE("Every SASL mechanism of the suite's Dovecot, from the window", "[gui][xvfb][auth]") {
   test::TempDir dir;
   Xvfb x;
