@@ -61,6 +61,7 @@ struct TlsFacts {
   std::vector<std::string> verify_error_kinds;
   bool plaintext_answer = false;   // the server answered our ClientHello with plain SMTP
   std::string version_refused_by;  // no common version: "client" (this build/settings) or "server"
+  std::vector<std::string> server_versions;  // after a refusal by the server: the older versions it offers ("TLS 1.0")
 };
 
 struct MxRecord {

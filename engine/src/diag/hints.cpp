@@ -117,6 +117,9 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"not_before", [](const Facts& f) { return f.result && !f.result->tls.chain.empty() ? f.result->tls.chain.front().not_before : "?"; }},
       {"not_after", [](const Facts& f) { return f.result && !f.result->tls.chain.empty() ? f.result->tls.chain.front().not_after : "?"; }},
       {"verify_errors", [](const Facts& f) { return f.result ? join(f.result->tls.verify_errors) : "none"; }},
+      {"server_versions", [](const Facts& f) {
+         return f.result && !f.result->tls.server_versions.empty() ? join(f.result->tls.server_versions) : "no older version either";
+       }},
   };
   return kAll;
 }

@@ -103,7 +103,8 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                   {"verify_errors", r.tls.verify_errors},
                   {"san_match", r.tls.san_match.empty() ? json(nullptr) : json(r.tls.san_match)},
                   {"chain", chain},
-                  {"starttls_injection", r.tls.starttls_injection}};
+                  {"starttls_injection", r.tls.starttls_injection},
+                  {"server_versions", r.tls.server_versions}};
   } else {
     out["tls"] = nullptr;
   }

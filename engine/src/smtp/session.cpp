@@ -20,6 +20,7 @@
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "smtpwb/smtp/reply.hpp"
+#include "smtpwb/tls_probe.hpp"
 #include "text.hpp"
 #include "tls/answers_tls.hpp"
 
@@ -396,7 +397,8 @@ class Runner {
         message = "The server answered in plain text (\"" + e.plaintext_sample +
                   "\") instead of TLS: this port does not use implicit TLS; use STARTTLS (explicit) or No encryption";
       else if (e.no_common_version)
-        message += ". The server and this client share no TLS version (this client allows " + display_names(s_.tls_versions) + ")";
+        message += ". The server and this client share no TLS version (this client allows " + display_names(s_.tls_versions) + ")" +
+                   (e.server_refused_version ? ". " + name_server_versions() : "");
       fail(FailureCategory::Tls, message);
     } catch (const net::NetError& e) {
       fail(FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
@@ -407,6 +409,25 @@ class Runner {
     tls_info("TLS established: " + res_.tls.version + ", cipher " + res_.tls.cipher +
              (res_.tls.group.empty() ? "" : ", group " + res_.tls.group));
     report_chain();
+  }
+
+  // The server refused every version allowed here: ask, one fresh connection each, which of the versions
+  // this build cannot negotiate it does offer (hand-built ClientHellos, first answer only), so the report
+  // names them instead of leaving the user to guess.
+  std::string name_server_versions() {
+    // Probes connect directly; behind a proxy the server may not be reachable that way.
+    if (s_.proxy.type != ProxyType::None) return "Older versions were not probed (the test goes through a proxy)";
+    ProbeTarget target = ProbeTarget::from(s_);
+    for (auto v : {TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11}) {
+      if (cancel_.load()) break;
+      if (probe_tls_version(target, v, cancel_).offered()) res_.tls.server_versions.emplace_back(display_name(v));
+    }
+    std::string text = res_.tls.server_versions.empty()
+                            ? "Probed SSL 3, TLS 1.0 and TLS 1.1 too: the server offers none of them either"
+                            : "Probed: the server offers " + join(res_.tls.server_versions, ", ") +
+                                  ", which this build cannot negotiate (mbedTLS implements TLS 1.2 and 1.3 only)";
+    tls_info(text);
+    return text;
   }
 
   void report_chain() {
