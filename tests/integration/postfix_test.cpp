@@ -70,6 +70,27 @@ TEST_CASE("A TLS 1.3-only client and a TLS 1.2-only server share no version: cat
   REQUIRE_FALSE(r.ok);
   CHECK(r.failure->category == FailureCategory::Tls);
   CHECK(r.failure->message.find("share no TLS version") != std::string::npos);
+  // The session asked the server which other versions it offers.
+  CHECK(r.tls.server_versions == std::vector<std::string>{"TLS 1.2"});
+  CHECK(r.failure->message.find("the server offers TLS 1.2; allow it") != std::string::npos);
+}
+
+// Issue 12: a TLS 1.2-only server with an RSA key signs its ServerKeyExchange with RSA-PSS; mbedTLS
+// 3.6.6 rejected that ("A field in a message was incorrect"). Default settings must negotiate TLS 1.2.
+TEST_CASE("TLS 1.2-only listener with an RSA certificate: default settings negotiate TLS 1.2", "[postfix][tls][interop]") {
+  for (auto [port, mode] : {std::pair{"MAILSTACK_TLS12_RSA_PORT", SecurityMode::Explicit},
+                            std::pair{"MAILSTACK_IMPLICIT_TLS12_RSA_PORT", SecurityMode::Implicit}}) {
+    auto s = test::stack_settings(port, mode);
+    REQUIRE(s.tls_versions == TlsVersionSet::modern());
+    auto r = run_session(s, stop_after(StopAfter::Auth));
+    INFO(port << ": " << (r.failure ? r.failure->message : ""));
+    REQUIRE(r.ok);
+    CHECK(r.tls.version == "TLSv1.2");
+    CHECK(r.tls.verified);
+    REQUIRE_FALSE(r.tls.chain.empty());
+    CHECK(r.tls.chain[0].key_type == "RSA");
+    CHECK(r.auth.result == "ok");
+  }
 }
 
 TEST_CASE("Implicit TLS by IP address: the certificate's IP SAN is verified", "[postfix][tls]") {

@@ -411,21 +411,28 @@ class Runner {
     report_chain();
   }
 
-  // The server refused every version allowed here: ask, one fresh connection each, which of the versions
-  // this build cannot negotiate it does offer (hand-built ClientHellos, first answer only), so the report
-  // names them instead of leaving the user to guess.
+  // The server refused every version allowed here: ask which of the other versions it offers (one fresh
+  // connection each: an mbedTLS handshake for TLS 1.2/1.3, a hand-built ClientHello for older ones, of which
+  // only the first answer is read), so the report names them instead of leaving the user to guess.
   std::string name_server_versions() {
     // Probes connect directly; behind a proxy the server may not be reachable that way.
-    if (s_.proxy.type != ProxyType::None) return "Older versions were not probed (the test goes through a proxy)";
+    if (s_.proxy.type != ProxyType::None) return "The other versions were not probed (the test goes through a proxy)";
     ProbeTarget target = ProbeTarget::from(s_);
-    for (auto v : {TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11}) {
-      if (cancel_.load()) break;
-      if (probe_tls_version(target, v, cancel_).offered()) res_.tls.server_versions.emplace_back(display_name(v));
+    TlsVersionSet others;
+    bool negotiable = false;  // the server offers a version this build could use if the settings allowed it
+    for (auto v : kAllTlsVersions) {
+      if (s_.tls_versions.contains(v) || cancel_.load()) continue;
+      others = others.with(v);
+      if (!probe_tls_version(target, v, cancel_).offered()) continue;
+      res_.tls.server_versions.emplace_back(display_name(v));
+      negotiable = negotiable || can_negotiate(v);
     }
-    std::string text = res_.tls.server_versions.empty()
-                            ? "Probed SSL 3, TLS 1.0 and TLS 1.1 too: the server offers none of them either"
-                            : "Probed: the server offers " + join(res_.tls.server_versions, ", ") +
-                                  ", which this build cannot negotiate (mbedTLS implements TLS 1.2 and 1.3 only)";
+    std::string text;
+    if (res_.tls.server_versions.empty())
+      text = "Probed " + display_names(others) + " too: the server offers none of them";
+    else
+      text = "Probed: the server offers " + join(res_.tls.server_versions) +
+             (negotiable ? "; allow it to connect" : ", which this build cannot negotiate (mbedTLS implements TLS 1.2 and 1.3 only)");
     tls_info(text);
     return text;
   }
