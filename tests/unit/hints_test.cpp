@@ -2,6 +2,7 @@
 // healthy sessions of each provider's shape raise none, and catalogue errors name rule and field.
 #include <catch2/catch_test_macros.hpp>
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "smtpwb/hints.hpp"
@@ -626,4 +627,32 @@ TEST_CASE("Hints: a rejected OAuth token is named as such, not as a wrong passwo
   CHECK(rejected.ids() == std::vector<std::string>{"oauth-token-rejected"});
   auto explanation = hint(rejected.hints(), "oauth-token-rejected").explanation;
   CHECK(explanation.find("XOAUTH2 login of me@gmail.com") != std::string::npos);
+}
+
+TEST_CASE("Hints: placeholders inside a server's reply are not expanded, and quoted values are capped", "[hints]") {
+  // A hostile reply full of placeholder names: before the fix fill() expanded {reply} again inside the
+  // inserted message (tens of megabytes here; without bound in general).
+  auto c = HintCatalogue::from_json(R"({"format": "smtp-workbench-hints", "rules": [
+    {"id": "quoting", "when": {"failed": true}, "title": "{host}", "explanation": "{message} / {reply}", "fix": "{username} {san_list}"}]})");
+  std::string placeholders_10000;
+  for (int i = 0; i < 10000; ++i) placeholders_10000 += "{reply}";
+  Case hostile(user_settings("mail.example.com", 587));
+  hostile.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "550 " + placeholders_10000);
+  hostile.result.failure->message = "The server said: 550 " + placeholders_10000.substr(0, 7 * 1000);
+  auto t0 = std::chrono::steady_clock::now();
+  auto hints = c.match(hostile.settings, hostile.result);
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].explanation.size() < 2 * 2000 + 100);
+  CHECK(hints[0].explanation.find("{reply}{reply}") != std::string::npos);  // quoted as text
+  CHECK(hints[0].explanation.find("[...cut]") != std::string::npos);
+  CHECK(ms < 500);
+
+  // Short values are quoted whole, and a template's own unknown braces stay as they are.
+  Case plain(user_settings("mail.example.com", 587));
+  plain.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "550 5.1.1 {username} unknown");
+  auto plain_hints = c.match(plain.settings, plain.result);
+  REQUIRE(plain_hints.size() == 1);
+  CHECK(plain_hints[0].explanation == "The server said: 550 5.1.1 {username} unknown / 550 5.1.1 {username} unknown");
+  CHECK(plain_hints[0].fix == "me@example.com none");
 }

@@ -131,16 +131,34 @@ std::vector<std::string> placeholder_names(const std::string& text) {
   return names;
 }
 
+// A value quoted into a hint (a reply, a certificate's names) is server data: bounded, so that a hostile
+// server cannot make a hint of megabytes.
+constexpr std::size_t kMaxValueBytes = 2000;
+constexpr std::string_view kCutMark = " [...cut]";
+
+std::string capped(std::string value) {
+  if (value.size() <= kMaxValueBytes) return value;
+  std::size_t end = kMaxValueBytes;
+  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;  // not inside a UTF-8 sequence
+  value.resize(end);
+  return value + std::string(kCutMark);
+}
+
+// One pass over the template: an inserted value is never scanned again, so placeholder names inside a
+// server's reply stay text.
 std::string fill(const std::string& text, const Facts& facts) {
-  std::string out = text;
-  for (const auto& [name, value] : placeholders()) {
-    std::string key = "{" + name + "}";
-    for (auto at = out.find(key); at != std::string::npos; at = out.find(key, at)) {
-      auto v = value(facts);
-      out.replace(at, key.size(), v);
-      at += v.size();
-    }
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto open = text.find('{', pos), close = open == std::string::npos ? open : text.find('}', open);
+    if (close == std::string::npos) break;
+    out.append(text, pos, open - pos);
+    auto found = placeholders().find(text.substr(open + 1, close - open - 1));
+    if (found != placeholders().end()) out += capped(found->second(facts));
+    else out.append(text, open, close + 1 - open);
+    pos = close + 1;
   }
+  out.append(text, std::min(pos, text.size()));
   return out;
 }
 
