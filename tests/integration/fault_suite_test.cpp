@@ -46,26 +46,33 @@ using enum FailureCategory;
 constexpr auto kExplicit = SecurityMode::Explicit, kImplicit = SecurityMode::Implicit;
 
 const FaultCase kCases[] = {
-    {"banner never sent", NoBanner, Port::Plain, kExplicit, Timeout, "No complete reply", ""},
-    {"closed right after accept", CloseOnConnect, Port::Plain, kExplicit, Connect, "closed the connection", ""},
+    {"banner never sent", NoBanner, Port::Plain, kExplicit, Timeout, "No complete reply", "no-greeting"},
+    {"closed right after accept", CloseOnConnect, Port::Plain, kExplicit, Connect, "closed the connection", "closed-before-greeting"},
     {"nothing listening", None, Port::Closed, kExplicit, Connect, "Cannot connect", "connection-refused"},
-    {"closed in the middle of a multi-line EHLO reply", EhloCut, Port::Plain, kExplicit, Smtp, "in the middle of a reply", ""},
-    {"1 MiB reply line without CRLF", HugeLine, Port::Plain, kExplicit, Smtp, "longer than 4096 bytes", ""},
-    {"continuation line with a different code", MixedCodes, Port::Plain, kExplicit, Smtp, "continuation line has code 250", ""},
-    {"binary garbage", Garbage, Port::Plain, kExplicit, Smtp, "does not start with a three-digit code", ""},
-    {"1 byte per second: the timeout bounds the whole reply", Trickle, Port::Plain, kExplicit, Timeout, "No complete reply", ""},
-    {"STARTTLS accepted, then plain text instead of a ServerHello", StartTlsPlaintext, Port::Plain, kExplicit, Tls, "plain text", ""},
+    {"closed in the middle of a multi-line EHLO reply", EhloCut, Port::Plain, kExplicit, Smtp, "in the middle of a reply", "connection-closed"},
+    {"1 MiB reply line without CRLF", HugeLine, Port::Plain, kExplicit, Smtp, "longer than 4096 bytes", "malformed-reply"},
+    {"continuation line with a different code", MixedCodes, Port::Plain, kExplicit, Smtp, "continuation line has code 250", "malformed-reply"},
+    {"binary garbage", Garbage, Port::Plain, kExplicit, Smtp, "does not start with a three-digit code", "malformed-reply"},
+    {"1 byte per second: the timeout bounds the whole reply", Trickle, Port::Plain, kExplicit, Timeout, "No complete reply", "greeting-too-slow"},
+    {"STARTTLS accepted, then plain text instead of a ServerHello", StartTlsPlaintext, Port::Plain, kExplicit, Tls, "plain text", "starttls-answered-in-plaintext"},
     {"extra reply injected after 220 to STARTTLS", StartTlsInjection, Port::Plain, kExplicit, std::nullopt, "CVE-2011-0411", "starttls-injection"},
     {"AUTH advertised with no mechanisms", AuthEmpty, Port::Plain, kExplicit, Auth, "offers no authentication", "auth-no-common-mechanism"},
     {"421 on connect", Greet421, Port::Plain, kExplicit, Smtp, "421", "server-busy"},
-    {"TLS handshake, then reset", TlsReset, Port::Implicit, kImplicit, Connect, "connection", ""},
+    {"TLS handshake, then reset", TlsReset, Port::Implicit, kImplicit, Connect, "connection", "closed-before-greeting"},
     {"plain SMTP where implicit TLS was expected", PlaintextOnImplicit, Port::Implicit, kImplicit, Tls, "answered in plain text", "mode-implicit-on-plain-port"},
     {"TLS where plain SMTP was expected", TlsOnPlain, Port::Plain, kExplicit, Timeout, "no greeting", "mode-plain-on-tls-port"},
     {"STARTTLS not offered", NoStartTls, Port::Plain, kExplicit, Tls, "does not offer STARTTLS", "starttls-not-offered"},
     {"STARTTLS answered 454", StartTls454, Port::Plain, kExplicit, Tls, "454", "tls-unavailable"},
-    {"a reply to a command never sent", Unsolicited, Port::Plain, kExplicit, Smtp, "command never sent", ""},
+    {"a reply to a command never sent", Unsolicited, Port::Plain, kExplicit, Smtp, "command never sent", "reply-out-of-step"},
     {"a certificate chain of 20 certificates", LongChain, Port::Implicit, kImplicit, Certificate, "not trusted", "cert-untrusted"},
     {"server never closes after QUIT", QuitHang, Port::Plain, kExplicit, std::nullopt, "221", ""},
+    {"closed right after the greeting", CloseAfterBanner, Port::Plain, kExplicit, Smtp, "closed the connection", "connection-closed"},
+    {"reset during the TLS handshake", TlsHandshakeReset, Port::Implicit, kImplicit, Tls, "TLS handshake", "tls-handshake-reset"},
+    {"554 instead of a greeting", Greet554, Port::Plain, kExplicit, Smtp, "refused the session", "session-refused"},
+    {"an SSH server on the port", SshService, Port::Plain, kExplicit, Smtp, "three-digit code", "non-smtp-service"},
+    {"an IMAP server on the port", ImapService, Port::Plain, kExplicit, Smtp, "three-digit code", "non-smtp-service"},
+    {"a POP3 server on the port", Pop3Service, Port::Plain, kExplicit, Smtp, "three-digit code", "non-smtp-service"},
+    {"a web server on the port", HttpService, Port::Plain, kExplicit, Timeout, "No complete reply", "non-smtp-service"},
 };
 
 int closed_port() {
@@ -132,6 +139,30 @@ TEST_CASE("Fault suite: every misbehaving server ends in its failure category, i
   CHECK(after.threads <= before.threads);
   INFO("open descriptors:\n" << test::open_fds());
   CHECK(after.fds <= before.fds);
+}
+
+// Issue 18: no failure is left without a hint. Every demo fault, played to the end with a message.
+TEST_CASE("Fault suite: every demo fault that fails the session ends with at least one hint", "[fault][hints]") {
+#ifdef SMTPWB_HAVE_HINTS
+  int failed = 0;
+  for (DemoFault fault : all_demo_faults()) {
+    const bool implicit = fault == PlaintextOnImplicit || fault == TlsReset || fault == TlsHandshakeReset;
+    FaultCase c{"walk", fault, implicit ? Port::Implicit : Port::Plain, implicit ? kImplicit : kExplicit, std::nullopt, "", ""};
+    DemoServer server(DemoServerConfig{"demo", "demo-password", fault});
+    server.start();
+    auto settings = settings_for(c, server);
+    SessionOptions options;
+    options.extra_ca_file = server.ca_file();
+    TestRequest request;
+    request.message = MessageSpec{"demo@demo.test", {"nobody@demo.test"}, "walk", "body\n"};
+    auto r = run_session(settings, request, options);
+    if (!r.failure) continue;
+    ++failed;
+    INFO("demo fault " << to_string(fault) << ": " << r.failure->message);
+    CHECK_FALSE(r.hints.empty());
+  }
+  CHECK(failed >= 40);  // the walk did reach the faults
+#endif
 }
 
 // ---- cancel in every phase a session can wait in ----

@@ -113,6 +113,16 @@ TEST_CASE("Hints end to end: Postfix situations", "[hints][postfix]") {
       {stack_args("MAILSTACK_TLS12_PORT", "starttls") + user_args() + " --ehlo laptop.example.test --stop-after rcpt" + mail, pw_env(),
        "sender-not-owned"},
   };
+  // Larger than Postfix's message_size_limit (10240000, advertised as SIZE): refused before it is sent.
+  auto big_body = dir.path / "big.txt";
+  {
+    std::ofstream big(big_body);
+    const std::string line(998, 'x');
+    for (int i = 0; i < 10700; ++i) big << line << "\n";
+  }
+  cases.push_back({stack_args("MAILSTACK_SUBMISSION_PORT", "starttls") + user_args() + " --from " + test::fact("MAILSTACK_USER") +
+                       " --to rcpt@example.test --body-file " + big_body.string(),
+                   pw_env(), "message-too-large"});
   for (const auto& c : cases) {
     auto o = check(c.args, c.env);
     INFO(c.args << "\n-> " << o.report["failure"].dump() << "\nhints: " << o.report["hints"].dump());
@@ -157,6 +167,24 @@ TEST_CASE("Hints end to end: demo server faults and local failures", "[hints][de
       {"--demo-fault ehlo-rejected", "ehlo-rejected"},
       {"--demo-fault sender-not-owned" + message, "sender-not-owned"},
       {"--anonymous" + message, "auth-required"},
+      // issue 18: the failures that had no hint, and the fallback from the status-code registry
+      {"--demo-fault close-after-banner", "connection-closed"},
+      {"--demo-fault tls-handshake-reset --security implicit", "tls-handshake-reset"},
+      {"--demo-fault greet-554", "session-refused"},
+      {"--demo-fault mixed-codes", "malformed-reply"},
+      {"--demo-fault ssh-service", "non-smtp-service"},
+      {"--demo-fault http-service --timeout 2", "non-smtp-service"},
+      {"--demo-fault imap-service", "non-smtp-service"},
+      {"--demo-fault pop3-service", "non-smtp-service"},
+      {"--demo-fault auth-temporary-failure", "auth-temporary-failure"},
+      {"--demo-fault auth-mechanism-disabled", "auth-mechanism-disabled"},
+      {"--demo-fault auth-not-enabled", "auth-not-enabled"},
+      {"--demo-fault recipient-unknown" + message, "recipient-unknown"},
+      {"--demo-fault message-rejected-spam" + message, "message-rejected-policy"},
+      {"--demo-fault message-too-big" + message, "message-too-large"},
+      {"--demo-fault too-many-recipients" + message, "too-many-recipients"},
+      {"--demo-fault mailbox-full" + message, "mailbox-full"},
+      {"--demo-fault queue-write-error" + message, "smtp-status-explained"},
       {"--tls-versions tls1.0", "tls-no-common-version"},
   };
   for (const auto& [args, id] : cases) {

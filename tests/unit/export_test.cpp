@@ -56,7 +56,7 @@ SessionResult failed_result() {
     e.text = text;
     r.transcript.push_back(e);
   }
-  r.failure = Failure{FailureCategory::Auth, "Authentication failed: 535 5.7.8 bad", Phase::Auth, 535, "5.7.8", "535 5.7.8 bad"};
+  r.failure = Failure{FailureCategory::Auth, "Authentication failed: 535 5.7.8 bad", Phase::Auth, 535, "5.7.8", "535 5.7.8 bad", {}};
   r.hints = HintCatalogue::builtin().match(settings(), r);
   return r;
 }

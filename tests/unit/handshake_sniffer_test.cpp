@@ -243,3 +243,13 @@ TEST_CASE("HandshakeSniffer: a truncated key_share extension is ignored", "[snif
   CHECK(s.group() == -1);
   CHECK(s.group_name().empty());
 }
+
+TEST_CASE("HandshakeSniffer: another text protocol's answer is plaintext too", "[sniffer]") {
+  for (const char* answer : {"HTTP/1.1 400 Bad Request\r\n", "SSH-2.0-OpenSSH_9.2p1\r\n", "+OK Dovecot ready.\r\n", "* OK IMAP ready\r\n"}) {
+    INFO(answer);
+    HandshakeSniffer s;
+    s.feed(answer);
+    CHECK(s.looks_like_plaintext());
+    CHECK(s.plaintext_sample() == std::string(answer).substr(0, std::string(answer).find('\r')));
+  }
+}

@@ -2,6 +2,7 @@
 // healthy sessions of each provider's shape raise none, and catalogue errors name rule and field.
 #include <catch2/catch_test_macros.hpp>
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "smtpwb/hints.hpp"
@@ -72,7 +73,7 @@ struct Case {
   }
   Case& failure(Phase phase, FailureCategory category, const std::string& message) {
     line(Dir::Error, phase, message);
-    result.failure = Failure{category, message, phase, 0, {}, {}};
+    result.failure = Failure{category, message, phase, 0, {}, {}, {}};
     return finish();
   }
   Case& finish() {
@@ -120,7 +121,12 @@ TEST_CASE("Hints: the built-in catalogue has every id of the issue", "[hints]") 
         "tls-unavailable", "mode-implicit-on-plain-port", "mode-plain-on-tls-port", "port-mode-mismatch", "cert-expired",
         "cert-not-yet-valid", "cert-hostname-mismatch", "cert-untrusted", "tls-no-common-version", "connection-refused",
         "connect-timeout", "dns-not-found", "server-busy", "relay-denied", "sender-not-owned", "ehlo-rejected",
-        "plaintext-auth-blocked", "starttls-injection", "proxy-unreachable", "proxy-auth-failed", "proxy-target-refused"}) {
+        "plaintext-auth-blocked", "starttls-injection", "proxy-unreachable", "proxy-auth-failed", "proxy-target-refused",
+        // issue 18
+        "non-smtp-service", "starttls-answered-in-plaintext", "no-greeting", "greeting-too-slow", "closed-before-greeting",
+        "connection-closed", "tls-handshake-reset", "malformed-reply", "reply-out-of-step", "session-refused",
+        "auth-temporary-failure", "auth-mechanism-disabled", "auth-not-enabled", "recipient-unknown", "mailbox-full",
+        "message-too-large", "too-many-recipients", "message-rejected-policy", "proxy-protocol-error"}) {
     INFO(id);
     CHECK(have.count(id) == 1);
   }
@@ -471,7 +477,8 @@ TEST_CASE("Hints: proxy failures", "[hints]") {
   // SOCKS4's wording says "refused the connection", yet it is the target that was refused.
   CHECK(proxy("target-refused", "The SOCKS4 proxy refused the connection to 192.0.2.1:587: reply 91 (request rejected or failed)") ==
         std::vector<std::string>{"proxy-target-refused"});
-  CHECK(proxy("protocol-error", "The proxy's answer to the SOCKS5 greeting is not valid: version 4").empty());
+  CHECK(proxy("protocol-error", "The proxy's answer to the SOCKS5 greeting is not valid: version 4") ==
+        std::vector<std::string>{"proxy-protocol-error"});
 }
 
 TEST_CASE("Hints: healthy sessions of each preset shape raise no hint", "[hints]") {
@@ -510,6 +517,16 @@ TEST_CASE("Hints: healthy sessions of each preset shape raise no hint", "[hints]
   plain25.crypto = CryptoProtocol::None;
   plain25.anonymous = true;
   sessions.push_back(healthy(plain25, "mx.example.org ESMTP Postfix", {"PIPELINING", "SIZE 10240000"}, {}, {}));
+  // Alarming words in harmless sentences (banners of real-world shape) are no failure.
+  for (const char* banner : {"mail.example.org ESMTP Postfix - unsolicited bulk mail is blocked, relaying denied to strangers",
+                             "mx.example.org ESMTP Exim; errors are reported to postmaster@example.org; access denied to spammers",
+                             "smtp.example.net ESMTP NO UCE; connections from blocked networks are refused; error reports: abuse@example.net",
+                             "mail.example.com ESMTP 554-style refusals are logged (Relay access denied, User unknown, Mailbox full)"}) {
+    auto s = user_settings("mail.example.org", 587);
+    auto session = healthy(s, banner, {"PIPELINING", "STARTTLS"}, {"AUTH PLAIN LOGIN", "ENHANCEDSTATUSCODES"}, {"PLAIN", "LOGIN"});
+    session.line(Dir::Server, Phase::Quit, "221 2.0.0 Bye, no errors, nothing blocked or denied");
+    sessions.push_back(session);
+  }
   for (const auto& s : sessions) {
     INFO(s.settings.address << ":" << s.settings.port);
     CHECK(s.hints().empty());
@@ -626,4 +643,239 @@ TEST_CASE("Hints: a rejected OAuth token is named as such, not as a wrong passwo
   CHECK(rejected.ids() == std::vector<std::string>{"oauth-token-rejected"});
   auto explanation = hint(rejected.hints(), "oauth-token-rejected").explanation;
   CHECK(explanation.find("XOAUTH2 login of me@gmail.com") != std::string::npos);
+}
+
+TEST_CASE("Hints: placeholders inside a server's reply are not expanded, and quoted values are capped", "[hints]") {
+  // A hostile reply full of placeholder names: before the fix fill() expanded {reply} again inside the
+  // inserted message (tens of megabytes here; without bound in general).
+  auto c = HintCatalogue::from_json(R"({"format": "smtp-workbench-hints", "rules": [
+    {"id": "quoting", "when": {"failed": true}, "title": "{host}", "explanation": "{message} / {reply}", "fix": "{username} {san_list}"}]})");
+  std::string placeholders_10000;
+  for (int i = 0; i < 10000; ++i) placeholders_10000 += "{reply}";
+  Case hostile(user_settings("mail.example.com", 587));
+  hostile.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "550 " + placeholders_10000);
+  hostile.result.failure->message = "The server said: 550 " + placeholders_10000.substr(0, 7 * 1000);
+  auto t0 = std::chrono::steady_clock::now();
+  auto hints = c.match(hostile.settings, hostile.result);
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].explanation.size() < 2 * 2000 + 100);
+  CHECK(hints[0].explanation.find("{reply}{reply}") != std::string::npos);  // quoted as text
+  CHECK(hints[0].explanation.find("[...cut]") != std::string::npos);
+  CHECK(ms < 500);
+
+  // Short values are quoted whole, and a template's own unknown braces stay as they are.
+  Case plain(user_settings("mail.example.com", 587));
+  plain.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "550 5.1.1 {username} unknown");
+  auto plain_hints = c.match(plain.settings, plain.result);
+  REQUIRE(plain_hints.size() == 1);
+  CHECK(plain_hints[0].explanation == "The server said: 550 5.1.1 {username} unknown / 550 5.1.1 {username} unknown");
+  CHECK(plain_hints[0].fix == "me@example.com none");
+}
+
+#include "smtpwb/status_codes.hpp"
+
+namespace {
+
+// Real replies of real servers for the failures of issue 18, each with the hint it must raise.
+struct ReplyCase {
+  const char* server;
+  Phase phase;
+  FailureCategory category;
+  const char* reply;  // raw lines, "\n" between them
+  const char* hint;
+};
+
+const ReplyCase kReplyCases[] = {
+    {"Postfix, saslauthd down", Phase::Auth, FailureCategory::Auth, "454 4.7.0 Temporary authentication failure: generic failure",
+     "auth-temporary-failure"},
+    {"Exchange", Phase::Auth, FailureCategory::Auth, "454 4.7.0 Temporary authentication failure", "auth-temporary-failure"},
+    {"Exchange, Basic auth off on the connector", Phase::Auth, FailureCategory::Auth, "504 5.7.4 Unrecognized authentication type",
+     "auth-mechanism-disabled"},
+    {"Postfix, no SASL on this listener", Phase::Auth, FailureCategory::Auth, "503 5.5.1 Error: authentication not enabled",
+     "auth-not-enabled"},
+    {"Postfix", Phase::Rcpt, FailureCategory::Smtp,
+     "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table", "recipient-unknown"},
+    {"Gmail", Phase::Rcpt, FailureCategory::Smtp,
+     "550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
+     "550-5.1.1 double-checking the recipient's email address for typos or\n"
+     "550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser a1si123 - gsmtp",
+     "recipient-unknown"},
+    {"Exchange Online", Phase::Rcpt, FailureCategory::Smtp,
+     "550 5.4.1 Recipient address rejected: Access denied. [AM0PR02MB1234.eurprd02.prod.outlook.com]", "recipient-unknown"},
+    {"Sendmail, no enhanced code", Phase::Rcpt, FailureCategory::Smtp, "550 <nobody@example.com>... User unknown", "recipient-unknown"},
+    {"Gmail", Phase::Data, FailureCategory::Smtp,
+     "550-5.7.1 [192.0.2.1] Our system has detected that this message is likely\n"
+     "550 5.7.1 unsolicited mail. https://support.google.com/mail/?p=UnsolicitedMessageError a1si123 - gsmtp",
+     "message-rejected-policy"},
+    {"a content filter", Phase::Data, FailureCategory::Smtp, "554 5.7.1 Message rejected as spam by Content Filtering.",
+     "message-rejected-policy"},
+    {"Gmail, DMARC", Phase::Data, FailureCategory::Smtp,
+     "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's\n"
+     "550 5.7.26 DMARC policy. https://support.google.com/mail/answer/2451690 a1si123 - gsmtp",
+     "message-rejected-policy"},
+    {"Postfix", Phase::Data, FailureCategory::Smtp, "552 5.3.4 Message size exceeds fixed limit", "message-too-large"},
+    {"Exchange", Phase::Data, FailureCategory::Smtp, "552 5.3.4 Message size exceeds fixed maximum message size", "message-too-large"},
+    {"Postfix", Phase::Rcpt, FailureCategory::Smtp, "452 4.5.3 Error: too many recipients", "too-many-recipients"},
+    {"Exchange", Phase::Rcpt, FailureCategory::Smtp, "452 4.5.3 Too many recipients", "too-many-recipients"},
+    {"Gmail", Phase::Rcpt, FailureCategory::Smtp,
+     "452-4.2.2 The recipient's inbox is out of storage space. Please direct the\n"
+     "452 4.2.2 recipient to https://support.google.com/mail/?p=OverQuotaTemp a1si123 - gsmtp",
+     "mailbox-full"},
+    {"Dovecot LMTP behind Postfix", Phase::Data, FailureCategory::Smtp,
+     "552 5.2.2 <user@example.com> Quota exceeded (mailbox for user is full)", "mailbox-full"},
+    {"a blocklisting MX", Phase::Banner, FailureCategory::Smtp,
+     "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", "session-refused"},
+    {"Sendmail", Phase::Banner, FailureCategory::Smtp, "554 mail.example.com ESMTP not accepting messages", "session-refused"},
+    {"Postfix, disk trouble", Phase::Data, FailureCategory::Smtp, "451 4.3.0 Error: queue file write error", "smtp-status-explained"},
+    {"a null-MX sender check", Phase::Mail, FailureCategory::Smtp, "550 5.7.27 Sender address has null MX", "smtp-status-explained"},
+    {"no enhanced code", Phase::Data, FailureCategory::Smtp, "554 Transaction failed", "smtp-status-explained"},
+};
+
+Case reply_case(const ReplyCase& c) {
+  Case session(user_settings("mail.example.com", 587));
+  session.auth({"PLAIN", "LOGIN"});
+  session.result.auth.mechanism = c.phase == Phase::Auth ? "PLAIN" : "";
+  session.reply_failure(c.phase, c.category, c.reply);
+  return session;
+}
+
+}  // namespace
+
+TEST_CASE("Hints: real replies for the failures of issue 18", "[hints]") {
+  for (const auto& c : kReplyCases) {
+    INFO(c.server << ": " << c.reply);
+    auto session = reply_case(c);
+    auto ids = session.ids();
+    CHECK(std::find(ids.begin(), ids.end(), c.hint) != ids.end());
+    // The fallback never stands beside a specific hint.
+    if (std::string(c.hint) != "smtp-status-explained")
+      CHECK(std::find(ids.begin(), ids.end(), "smtp-status-explained") == ids.end());
+  }
+  // The mechanism named in the hint is the one refused.
+  auto disabled = reply_case(kReplyCases[2]);
+  CHECK(hint(disabled.hints(), "auth-mechanism-disabled").title.find("PLAIN") != std::string::npos);
+  // A temporary authentication failure is not called a wrong password.
+  CHECK(reply_case(kReplyCases[0]).ids() == std::vector<std::string>{"auth-temporary-failure"});
+}
+
+TEST_CASE("Hints: the fallback explains a code from the registry, transient or permanent", "[hints]") {
+  auto queue = reply_case({"Postfix", Phase::Data, FailureCategory::Smtp, "451 4.3.0 Error: queue file write error", ""});
+  REQUIRE(queue.ids() == std::vector<std::string>{"smtp-status-explained"});
+  auto h = queue.hints()[0];
+  CHECK(h.title.find("451 4.3.0") != std::string::npos);
+  CHECK(h.title.find("Other or undefined mail system status") != std::string::npos);
+  CHECK(h.title.find("temporary") != std::string::npos);
+  CHECK(h.explanation.find("X.3.0") != std::string::npos);
+  CHECK(h.explanation.find("RFC 3463") != std::string::npos);
+  CHECK(h.explanation.find("Persistent transient failure") != std::string::npos);
+  CHECK(h.fix.find("Try again") != std::string::npos);
+  CHECK(h.phase == Phase::Data);
+  REQUIRE(h.transcript_index);
+  CHECK(queue.result.transcript[*h.transcript_index].text == "451 4.3.0 Error: queue file write error");
+
+  auto null_mx = reply_case({"", Phase::Mail, FailureCategory::Smtp, "550 5.7.27 Sender address has null MX", ""});
+  auto permanent = hint(null_mx.hints(), "smtp-status-explained");
+  CHECK(permanent.explanation.find("RFC 7505") != std::string::npos);
+  CHECK(permanent.title.find("permanent") != std::string::npos);
+  CHECK(permanent.fix.find("trying again unchanged fails") != std::string::npos);
+
+  // A detail the registry does not list: the subject's meaning.
+  auto unlisted = reply_case({"", Phase::Rcpt, FailureCategory::Smtp, "550 5.7.509 Access denied, sending domain does not pass DMARC", ""});
+  auto subject = hint(unlisted.hints(), "smtp-status-explained");
+  CHECK(subject.title.find("Security or policy status") != std::string::npos);
+
+  // No enhanced code: the basic reply code of RFC 5321.
+  auto basic = reply_case({"", Phase::Data, FailureCategory::Smtp, "554 Transaction failed", ""});
+  auto basic_hint = hint(basic.hints(), "smtp-status-explained");
+  CHECK(basic_hint.explanation.find("RFC 5321") != std::string::npos);
+  CHECK(basic_hint.explanation.find("Permanent negative completion") != std::string::npos);
+
+  // Never beside a specific hint, and not for a settings warning alone.
+  Case relay(user_settings("mail.example.com", 465));  // port 465 with STARTTLS: a settings warning as well
+  relay.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "554 5.7.1 <someone@elsewhere.example>: Relay access denied");
+  CHECK(relay.ids() == std::vector<std::string>{"relay-denied", "port-mode-mismatch"});
+  Case odd(user_settings("mail.example.com", 465));
+  odd.reply_failure(Phase::Rcpt, FailureCategory::Smtp, "550 5.1.99 something odd");
+  CHECK(odd.ids() == std::vector<std::string>{"smtp-status-explained", "port-mode-mismatch"});
+}
+
+TEST_CASE("Status codes: the registry data file is complete and sourced", "[hints]") {
+  const auto& codes = StatusCodes::builtin();
+  CHECK(codes.enhanced_count() >= 81);
+  auto meaning = [&](int reply, const char* enhanced) { return codes.explain(reply, enhanced); };
+  for (const char* code : {"5.0.0", "5.1.1", "5.1.10", "5.2.2", "5.3.4", "5.4.7", "5.5.6", "5.6.10", "5.7.0", "5.7.14", "5.7.19", "5.7.29", "5.7.30"}) {
+    INFO(code);
+    auto m = meaning(550, code);
+    REQUIRE(m.meanings.size() == 2);  // the code, then its subject
+    CHECK(m.meanings[0].code == "X" + std::string(code).substr(1));
+    CHECK_FALSE(m.meanings[0].description.empty());
+    CHECK_FALSE(m.meanings[0].references.empty());
+    CHECK(m.permanent);
+  }
+  CHECK(meaning(550, "5.7.30").meanings[0].references == std::vector<std::string>{"RFC 8689"});
+  CHECK(meaning(550, "5.7.29").meanings[0].references == std::vector<std::string>{"RFC 8617"});
+  CHECK(meaning(550, "5.7.17").meanings[0].references == std::vector<std::string>{"RFC 7293"});
+  CHECK(meaning(535, "5.7.8").meanings[0].references == std::vector<std::string>{"RFC 4954"});
+  auto transient = meaning(452, "4.2.2");
+  CHECK(transient.transient);
+  CHECK(transient.class_meaning.title == "Persistent transient failure");
+  auto basic = meaning(421, "");
+  REQUIRE_FALSE(basic.meanings.empty());
+  CHECK(basic.meanings[0].code == "421");
+  CHECK(basic.class_meaning.code == "4yz");
+  CHECK(meaning(556, "").meanings[0].references == std::vector<std::string>{"RFC 7504"});
+
+  auto error_of = [](const std::string& text) {
+    try {
+      StatusCodes::from_json(text);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of(R"({"format": "smtp-workbench-status-codes", "enhanced": {"classes": [], "subjects": [],
+     "codes": [{"code": "X.1.1", "title": "t", "description": "d"}]}, "basic": {"first_digit": [], "second_digit": [], "codes": []}})")
+            .find("enhanced.codes entry 0: field \"reference\"") != std::string::npos);
+}
+
+TEST_CASE("Hints: every failing case of the hint tests ends with at least one hint", "[hints]") {
+  // The reply cases above, the failures of the other test cases (real texts), and failures without a reply.
+  std::vector<Case> failing;
+  for (const auto& c : kReplyCases) failing.push_back(reply_case(c));
+  auto s = user_settings("mail.example.com", 587);
+  const std::pair<Phase, const char*> replies[] = {
+      {Phase::Auth, "535 5.7.8 Error: authentication failed: authentication failure"},
+      {Phase::Auth, "534 5.7.9 Authentication mechanism is too weak"},
+      {Phase::Auth, "454 4.7.0 Too many login attempts, please try again later."},
+      {Phase::Mail, "530 5.7.0 Authentication required"},
+      {Phase::Mail, "530 5.7.0 Must issue a STARTTLS command first"},
+      {Phase::StartTls, "454 4.7.0 TLS not available due to local problem"},
+      {Phase::Banner, "421 4.3.2 Service not available, closing transmission channel"},
+      {Phase::Rcpt, "554 5.7.1 <someone@elsewhere.example>: Relay access denied"},
+      {Phase::Rcpt, "553 5.7.1 <boss@example.com>: Sender address rejected: not owned by user me@example.com"},
+      {Phase::Ehlo, "501 5.5.4 Syntax: EHLO hostname"},
+      {Phase::Data, "550 5.7.60 SMTP; Client does not have permissions to send as this sender"},
+      {Phase::Mail, "503 5.5.1 Error: nested MAIL command"},
+      {Phase::Data, "250 2.0.0 Ok, but too late"},
+  };
+  for (const auto& [phase, raw] : replies) {
+    Case c(s);
+    c.reply_failure(phase, FailureCategory::Smtp, raw);
+    failing.push_back(c);
+  }
+  const std::pair<Phase, FailureCategory> without_reply[] = {
+      {Phase::Resolve, FailureCategory::Dns}, {Phase::Connect, FailureCategory::Connect}, {Phase::Connect, FailureCategory::Timeout}};
+  const char* messages[] = {"Cannot resolve \"smtp.no-such-domain.example\": Name or service not known",
+                            "Cannot connect to mail.example.com:587 (192.0.2.1: Connection refused)",
+                            "Connecting to mail.example.com:587 timed out after 30 s"};
+  for (std::size_t i = 0; i < std::size(without_reply); ++i) {
+    Case c(s);
+    c.failure(without_reply[i].first, without_reply[i].second, messages[i]);
+    failing.push_back(c);
+  }
+  for (const auto& c : failing) {
+    INFO((c.result.failure->reply_text.empty() ? c.result.failure->message : c.result.failure->reply_text));
+    CHECK_FALSE(c.hints().empty());
+  }
 }

@@ -49,7 +49,26 @@ enum class DemoFault {
   LongChain,          // a certificate chain of 20 certificates (leaf, 18 intermediates, root)
   QuitHang,           // "221" to QUIT, then the connection is held open, never closed by the server
   StartTlsPlaintext,  // "220" to STARTTLS, then plain text instead of a ServerHello
+  CloseAfterBanner,   // the greeting, then the connection is closed
+  TlsHandshakeReset,  // the implicit-TLS port resets the connection on the ClientHello (an interceptor)
+  Greet554,           // "554 5.7.1" instead of the greeting: this client is refused
+  SshService,         // the port greets like OpenSSH
+  HttpService,        // the port is a web server: silent, then "HTTP/1.1 400 Bad Request" to what it reads
+  ImapService,        // the port greets like Dovecot IMAP
+  Pop3Service,        // the port greets like Dovecot POP3
+  // More real refusals, replayed word for word.
+  AuthTemporaryFailure,   // 454 4.7.0 Temporary authentication failure (Postfix, its SASL back end down)
+  AuthMechanismDisabled,  // 504 5.7.4 Unrecognized authentication type (Exchange, Basic auth off)
+  AuthNotEnabled,         // 503 5.5.1 Error: authentication not enabled (Postfix, a listener without SASL)
+  RecipientUnknown,       // 550 5.1.1 ... User unknown in local recipient table (Postfix)
+  MessageRejectedSpam,    // 554 5.7.1 ... rejected as spam at the end of DATA
+  MessageTooBig,          // 552 5.3.4 Message size exceeds fixed limit (Postfix)
+  TooManyRecipients,      // 452 4.5.3 Error: too many recipients (Postfix)
+  MailboxFull,            // 552 5.2.2 ... Mailbox full (at the end of DATA)
+  QueueWriteError,        // 451 4.3.0 Error: queue file write error (Postfix): no specific hint, the fallback
 };
+// Every fault, in declaration order (for tests that walk them all).
+std::vector<DemoFault> all_demo_faults();
 std::optional<DemoFault> parse_demo_fault(std::string_view name);
 std::string_view to_string(DemoFault f);
 

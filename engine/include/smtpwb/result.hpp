@@ -22,6 +22,11 @@ struct Failure {
   int reply_code = 0;            // the SMTP reply that failed the step, if any
   std::string enhanced_code;     // "5.7.8"
   std::string reply_text;        // every line of that reply as received, joined by "\n" (for the hints)
+  // How the dialogue broke when no reply explains it, for the hints: "closed" (the server closed the
+  // connection), "reset" (it was lost: reset or a socket error), "no-reply" (nothing within the timeout),
+  // "slow-reply" (part of a reply, not the rest), "malformed" (not SMTP syntax), "unsolicited" (a reply to
+  // no command), "size-limit" (the message exceeds the server's SIZE); "" otherwise.
+  std::string cause;
 };
 
 struct PhaseTiming {
@@ -85,6 +90,9 @@ struct ServerFacts {
   std::string ehlo_domain;                 // the server's own name in its EHLO reply
   std::string search_domain_name;          // a bare name's full name through the resolver's search list
   bool tls_on_silent_port = false;         // no greeting, but the port answered a TLS handshake
+  // Another protocol's greeting where SMTP was expected: "ssh", "http", "imap", "pop3"; "" for none seen.
+  std::string foreign_protocol;
+  std::string foreign_greeting;  // its first line, printable
 };
 
 struct AuthStep {

@@ -64,6 +64,22 @@ constexpr std::pair<std::string_view, DemoFault> kFaults[] = {
     {"long-chain", DemoFault::LongChain},
     {"quit-hang", DemoFault::QuitHang},
     {"starttls-plaintext", DemoFault::StartTlsPlaintext},
+    {"close-after-banner", DemoFault::CloseAfterBanner},
+    {"tls-handshake-reset", DemoFault::TlsHandshakeReset},
+    {"greet-554", DemoFault::Greet554},
+    {"ssh-service", DemoFault::SshService},
+    {"http-service", DemoFault::HttpService},
+    {"imap-service", DemoFault::ImapService},
+    {"pop3-service", DemoFault::Pop3Service},
+    {"auth-temporary-failure", DemoFault::AuthTemporaryFailure},
+    {"auth-mechanism-disabled", DemoFault::AuthMechanismDisabled},
+    {"auth-not-enabled", DemoFault::AuthNotEnabled},
+    {"recipient-unknown", DemoFault::RecipientUnknown},
+    {"message-rejected-spam", DemoFault::MessageRejectedSpam},
+    {"message-too-big", DemoFault::MessageTooBig},
+    {"too-many-recipients", DemoFault::TooManyRecipients},
+    {"mailbox-full", DemoFault::MailboxFull},
+    {"queue-write-error", DemoFault::QueueWriteError},
 };
 
 // A provider's refusal replayed word for word: the reply to `verb` (".": the end of DATA), and the
@@ -78,6 +94,7 @@ constexpr std::string_view kGmailBanner = "smtp.gmail.com ESMTP d9443c01a7336-2f
 constexpr std::string_view kO365Banner =
     "AM0PR02CA0033.outlook.office365.com Microsoft ESMTP MAIL Service ready at Sat, 28 Nov 2026 10:00:00 +0000";
 constexpr std::string_view kSesBanner = "email-smtp.amazonaws.com ESMTP SimpleEmailService-d-6QTVKHFRT";
+constexpr std::string_view kExchangeBanner = "mail.contoso.com Microsoft ESMTP MAIL Service ready at Sat, 28 Nov 2026 10:00:00 +0000";
 constexpr ScriptedReply kScripts[] = {
     {DemoFault::GmailBadCredentials, kGmailBanner, "AUTH",
      "535-5.7.8 Username and Password not accepted. For more information, go to\r\n"
@@ -100,6 +117,15 @@ constexpr ScriptedReply kScripts[] = {
     {DemoFault::AuthRateLimited, {}, "AUTH", "454 4.7.0 Too many login attempts, please try again later.\r\n"},
     {DemoFault::EhloRejected, {}, "EHLO", "501 5.5.4 Syntax: EHLO hostname\r\n"},
     {DemoFault::SenderNotOwned, {}, "MAIL", "553 5.7.1 <demo@demo.test>: Sender address rejected: not owned by user demo\r\n"},
+    {DemoFault::AuthTemporaryFailure, {}, "AUTH", "454 4.7.0 Temporary authentication failure: generic failure\r\n"},
+    {DemoFault::AuthMechanismDisabled, kExchangeBanner, "AUTH", "504 5.7.4 Unrecognized authentication type [AM0PR02CA0033.eurprd02.prod.outlook.com]\r\n"},
+    {DemoFault::AuthNotEnabled, {}, "AUTH", "503 5.5.1 Error: authentication not enabled\r\n"},
+    {DemoFault::RecipientUnknown, {}, "RCPT", "550 5.1.1 <nobody@demo.test>: Recipient address rejected: User unknown in local recipient table\r\n"},
+    {DemoFault::MessageRejectedSpam, {}, ".", "554 5.7.1 Message rejected as spam by Content Filtering.\r\n"},
+    {DemoFault::MessageTooBig, {}, ".", "552 5.3.4 Message size exceeds fixed limit\r\n"},
+    {DemoFault::TooManyRecipients, {}, "RCPT", "452 4.5.3 Error: too many recipients\r\n"},
+    {DemoFault::MailboxFull, {}, ".", "552 5.2.2 <demo@demo.test>: Mailbox full: quota exceeded\r\n"},
+    {DemoFault::QueueWriteError, {}, ".", "451 4.3.0 Error: queue file write error\r\n"},
 };
 
 const ScriptedReply* script_for(DemoFault f) {
@@ -302,6 +328,18 @@ class Conversation {
                                "\r\n";
     switch (fault) {
       case DemoFault::Greet421: send("421 4.3.2 " + config_.hostname + " Service not available, closing\r\n"); throw HangUp{};
+      case DemoFault::Greet554: send("554 5.7.1 " + config_.hostname + " Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org\r\n"); throw HangUp{};
+      case DemoFault::SshService: send("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"); hold();
+      case DemoFault::ImapService:
+        send("* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN] Dovecot (Debian) ready.\r\n");
+        hold();
+      case DemoFault::Pop3Service: send("+OK Dovecot (Debian) ready.\r\n"); hold();
+      case DemoFault::HttpService: {
+        char request[1024];  // a web server waits for a request; whatever comes is a bad one
+        if (stream_.read_some(request, sizeof request, idle()) > 0)
+          send("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n");
+        throw HangUp{};
+      }
       case DemoFault::HugeLine: send(std::string(1 << 20, 'x')); hold();
       case DemoFault::MixedCodes: send("220-" + config_.hostname + " ESMTP\r\n250 a continuation line with another code\r\n"); hold();
       case DemoFault::Garbage: send(garbage(4096)); hold();
@@ -313,6 +351,7 @@ class Conversation {
         return;
       case DemoFault::TlsReset: if (implicit_) reset(); break;
       case DemoFault::Unsolicited: return send(banner + "250 2.0.0 Ok (a reply to a command never sent)\r\n");
+      case DemoFault::CloseAfterBanner: send(banner); throw HangUp{};
       default: break;
     }
     send(banner);
@@ -333,6 +372,11 @@ class Conversation {
     const auto fault = config_.fault;
     if (fault == DemoFault::CloseOnConnect) return;
     if (fault == DemoFault::NoBanner) hold();
+    if (fault == DemoFault::TlsHandshakeReset && implicit_) {
+      char client_hello[512];
+      stream_.read_some(client_hello, sizeof client_hello, idle());
+      reset();
+    }
     if ((implicit_ && fault != DemoFault::PlaintextOnImplicit) || (!implicit_ && fault == DemoFault::TlsOnPlain))
       stream_.start_tls_server({pki_.chain_pem, pki_.key_pem}, TlsVersionSet::modern(), idle());
     greet();
@@ -516,6 +560,12 @@ std::optional<DemoFault> parse_demo_fault(std::string_view name) {
   for (const auto& [n, f] : kFaults)
     if (n == name) return f;
   return std::nullopt;
+}
+
+std::vector<DemoFault> all_demo_faults() {
+  std::vector<DemoFault> out;
+  for (const auto& [name, fault] : kFaults) out.push_back(fault);
+  return out;
 }
 
 std::string_view to_string(DemoFault f) {

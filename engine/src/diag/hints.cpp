@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "smtpwb/status_codes.hpp"
 #include "text.hpp"
 
 namespace smtpwb {
@@ -120,6 +121,8 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"server_versions", [](const Facts& f) {
          return f.result && !f.result->tls.server_versions.empty() ? join(f.result->tls.server_versions) : "no older version either";
        }},
+      {"phase", [](const Facts& f) { return f.failure() ? std::string(to_string(f.failure()->phase)) : ""; }},
+      {"foreign_greeting", [](const Facts& f) { return f.result ? f.result->server.foreign_greeting : ""; }},
   };
   return kAll;
 }
@@ -134,16 +137,34 @@ std::vector<std::string> placeholder_names(const std::string& text) {
   return names;
 }
 
+// A value quoted into a hint (a reply, a certificate's names) is server data: bounded, so that a hostile
+// server cannot make a hint of megabytes.
+constexpr std::size_t kMaxValueBytes = 2000;
+constexpr std::string_view kCutMark = " [...cut]";
+
+std::string capped(std::string value) {
+  if (value.size() <= kMaxValueBytes) return value;
+  std::size_t end = kMaxValueBytes;
+  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;  // not inside a UTF-8 sequence
+  value.resize(end);
+  return value + std::string(kCutMark);
+}
+
+// One pass over the template: an inserted value is never scanned again, so placeholder names inside a
+// server's reply stay text.
 std::string fill(const std::string& text, const Facts& facts) {
-  std::string out = text;
-  for (const auto& [name, value] : placeholders()) {
-    std::string key = "{" + name + "}";
-    for (auto at = out.find(key); at != std::string::npos; at = out.find(key, at)) {
-      auto v = value(facts);
-      out.replace(at, key.size(), v);
-      at += v.size();
-    }
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto open = text.find('{', pos), close = open == std::string::npos ? open : text.find('}', open);
+    if (close == std::string::npos) break;
+    out.append(text, pos, open - pos);
+    auto found = placeholders().find(text.substr(open + 1, close - open - 1));
+    if (found != placeholders().end()) out += capped(found->second(facts));
+    else out.append(text, open, close + 1 - open);
+    pos = close + 1;
   }
+  out.append(text, std::min(pos, text.size()));
   return out;
 }
 
@@ -183,6 +204,8 @@ struct HintCatalogue::Rule {
   std::vector<std::string> capability, capability_missing;
   std::vector<std::string> proxy_results;  // ProxyFacts::result, e.g. "credentials-refused"
   std::vector<std::string> auth_mechanisms;  // AuthFacts::mechanism, the one tried
+  std::vector<std::string> causes;            // Failure::cause
+  std::vector<std::string> foreign_protocols;  // ServerFacts::foreign_protocol ("" matches none seen)
   std::vector<std::string> unless;
 
   bool about_reply() const { return !reply_codes.empty() || !enhanced_codes.empty() || !reply_text.empty() || reply_regex; }
@@ -191,7 +214,7 @@ struct HintCatalogue::Rule {
            !verify_errors.empty() || starttls_injection || plaintext_answer || tls_on_silent_port ||
            resolved_via_search_domain || !version_refused_by.empty() || auth_offered_empty || auth_common_mechanism ||
            !capability.empty() || !capability_missing.empty() || !proxy_results.empty() ||
-           !auth_mechanisms.empty();
+           !auth_mechanisms.empty() || !causes.empty() || !foreign_protocols.empty();
   }
 
   bool settings_hold(const ConnectionSettings& s) const {
@@ -206,7 +229,8 @@ struct HintCatalogue::Rule {
 
   bool failure_holds(const Failure* f) const {
     if (failed && *failed != (f != nullptr)) return false;
-    if (!f) return categories.empty() && phases.empty() && !about_reply() && message.empty();
+    if (!f) return categories.empty() && phases.empty() && !about_reply() && message.empty() && causes.empty();
+    if (!causes.empty() && !contains(causes, f->cause)) return false;
     if (!categories.empty() && std::find(categories.begin(), categories.end(), f->category) == categories.end()) return false;
     if (!phases.empty() && std::find(phases.begin(), phases.end(), f->phase) == phases.end()) return false;
     if (!reply_codes.empty() && std::find(reply_codes.begin(), reply_codes.end(), f->reply_code) == reply_codes.end()) return false;
@@ -234,6 +258,7 @@ struct HintCatalogue::Rule {
     if (auth_offered_empty && *auth_offered_empty != r.auth.offered.empty()) return false;
     if (!proxy_results.empty() && (!r.proxy.used || !contains(proxy_results, r.proxy.result))) return false;
     if (!auth_mechanisms.empty() && !contains(auth_mechanisms, r.auth.mechanism)) return false;
+    if (!foreign_protocols.empty() && !contains(foreign_protocols, r.server.foreign_protocol)) return false;
     if (auth_common_mechanism) {
       bool common = std::any_of(r.auth.permitted.begin(), r.auth.permitted.end(),
                                 [&](const std::string& m) { return contains(r.auth.offered, m); });
@@ -386,6 +411,9 @@ class RuleReader {
       else if (key == "capability") r.capability = strings(v, field);
       else if (key == "capability_missing") r.capability_missing = strings(v, field);
       else if (key == "auth_mechanism") r.auth_mechanisms = strings(v, field);
+      else if (key == "cause")
+        r.causes = one_of(v, field, {"closed", "reset", "no-reply", "slow-reply", "malformed", "unsolicited", "size-limit"});
+      else if (key == "foreign_protocol") r.foreign_protocols = one_of(v, field, {"", "ssh", "http", "imap", "pop3"});
       else if (key == "proxy_result")
         r.proxy_results = one_of(v, field, {"unresolved", "unreachable", "connected", "timeout", "credentials-refused",
                                             "target-refused", "closed", "protocol-error"});
@@ -421,6 +449,14 @@ std::optional<std::size_t> locate(const Rule& rule, const SessionResult& r, Phas
   return t.size() - 1;
 }
 
+// The last line of the failing reply in the transcript.
+std::optional<std::size_t> locate_reply(const SessionResult& r) {
+  auto code = std::to_string(r.failure->reply_code);
+  for (std::size_t i = r.transcript.size(); i-- > 0;)
+    if (r.transcript[i].dir == Dir::Server && r.transcript[i].text.rfind(code, 0) == 0) return i;
+  return r.transcript.empty() ? std::nullopt : std::optional<std::size_t>(r.transcript.size() - 1);
+}
+
 Hint make_hint(const Rule& rule, const Facts& facts) {
   Hint h;
   h.id = rule.id;
@@ -428,6 +464,40 @@ Hint make_hint(const Rule& rule, const Facts& facts) {
   h.title = fill(rule.title, facts);
   h.explanation = fill(rule.explanation, facts);
   h.fix = fill(rule.fix, facts);
+  return h;
+}
+
+std::string sources(const StatusMeaning& m) { return m.references.empty() ? "" : " (" + join(m.references) + ")"; }
+
+// The fallback for a refusal no rule explains: what its code means in the IANA registry of enhanced
+// status codes (or, without one, in RFC 5321), and whether to retry or to change something.
+Hint status_hint(const Facts& facts, const StatusCodes& codes) {
+  const Failure& f = *facts.failure();
+  const auto meaning = codes.explain(f.reply_code, f.enhanced_code);
+  const std::string code = std::to_string(f.reply_code) + (f.enhanced_code.empty() ? "" : " " + f.enhanced_code);
+  const std::string kind = meaning.transient ? "temporary" : meaning.permanent ? "permanent" : "unexpected";
+  Hint h;
+  h.id = "smtp-status-explained";
+  h.severity = HintSeverity::Error;
+  h.title = "The server refused with " + code + ": " +
+            (meaning.meanings.empty() ? std::string("a code without registered meaning") : meaning.meanings.front().title) +
+            " (" + kind + ")";
+  h.explanation = "The server answered \"" + capped(one_line(f.reply_text)) + "\".";
+  for (const auto& m : meaning.meanings)
+    h.explanation += " " + m.code + ", " + m.title + (m.description.empty() ? "" : ": " + m.description) + sources(m) + ".";
+  if (!meaning.class_meaning.title.empty())
+    h.explanation += " Class " + meaning.class_meaning.code + ", " + meaning.class_meaning.title + ": " +
+                     meaning.class_meaning.description + sources(meaning.class_meaning);
+  if (meaning.transient)
+    h.fix = "A temporary refusal (4xx): the same attempt may succeed later. Try again in a few minutes; if it keeps "
+            "failing, ask the administrator of " + facts.settings.address + " what the reply means for you.";
+  else if (meaning.permanent)
+    h.fix = "A permanent refusal (5xx): trying again unchanged fails the same way. Change what the reply points to (the "
+            "address, the message, the account or the settings), or ask the administrator of " + facts.settings.address +
+            " what it means for you.";
+  else
+    h.fix = "The server answered this step with a code that does not fit it; its words above are the best clue. Ask the "
+            "administrator of " + facts.settings.address + ".";
   return h;
 }
 
@@ -474,6 +544,7 @@ std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const
   std::vector<Hint> hints;
   if (!rules_) return hints;
   std::set<std::string> fired;
+  bool failure_explained = false;  // by a session rule (a settings warning does not explain a failure)
   Facts facts{settings, &result};
   const Failure* failure = facts.failure();
   for (const auto& rule : *rules_) {
@@ -490,6 +561,13 @@ std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const
     h.transcript_index = locate(rule, result, h.phase);
     hints.push_back(std::move(h));
     fired.insert(rule.id);
+    failure_explained |= !rule.settings_only;
+  }
+  if (failure && failure->reply_code > 0 && !failure_explained) {
+    Hint h = status_hint(facts, StatusCodes::builtin());
+    h.phase = failure->phase;
+    h.transcript_index = locate_reply(result);
+    hints.push_back(std::move(h));
   }
   order_by_severity(hints);
   return hints;

@@ -41,6 +41,16 @@ std::string parse_enhanced_code(std::string_view text, int reply_code) {
   return std::string(token);
 }
 
+std::string foreign_protocol(std::string_view first_bytes) {
+  static constexpr std::pair<std::string_view, std::string_view> kGreetings[] = {
+      {"SSH-", "ssh"}, {"HTTP/1.", "http"}, {"HTTP/2", "http"}, {"* OK", "imap"}, {"* PREAUTH", "imap"},
+      {"* BYE", "imap"}, {"+OK", "pop3"}, {"-ERR", "pop3"},
+  };
+  for (const auto& [start, name] : kGreetings)
+    if (first_bytes.substr(0, start.size()) == start) return std::string(name);
+  return {};
+}
+
 ReplyParser::Status ReplyParser::fail(std::string why) {
   error_ = std::move(why);
   return Status::Malformed;

@@ -103,8 +103,8 @@ class Runner {
   }
 
   // A failure in the current phase; with the reply that caused it (code, enhanced code, full text).
-  Failure failure(FailureCategory c, std::string message, const Reply* reply = nullptr) const {
-    Failure f{c, std::move(message), phase_, 0, {}, {}};
+  Failure failure(FailureCategory c, std::string message, const Reply* reply = nullptr, std::string cause = {}) const {
+    Failure f{c, std::move(message), phase_, 0, {}, {}, std::move(cause)};
     if (reply) {
       f.reply_code = reply->code;
       f.enhanced_code = reply->enhanced;
@@ -116,6 +116,20 @@ class Runner {
 
   [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) {
     throw Failed{failure(c, std::move(message), reply)};
+  }
+  // A failure with no reply to explain it: `cause` says how the dialogue broke (Failure::cause).
+  [[noreturn]] void fail_because(const char* cause, FailureCategory c, std::string message) {
+    throw Failed{failure(c, std::move(message), nullptr, cause)};
+  }
+
+  // Another protocol's greeting or answer where SMTP was expected (SSH, HTTP, IMAP, POP3).
+  void note_foreign_protocol(std::string_view first_bytes) {
+    auto protocol = smtp::foreign_protocol(first_bytes);
+    if (protocol.empty() || !res_.server.foreign_protocol.empty()) return;
+    res_.server.foreign_protocol = protocol;
+    res_.server.foreign_greeting = printable(first_bytes.substr(0, std::min<std::size_t>(first_bytes.find_first_of("\r\n"), 120)));
+    emit(Dir::Error, "This is not an SMTP server: the port answered like " + text::upper(protocol) + " (\"" +
+                         res_.server.foreign_greeting + "\")");
   }
 
   net::Deadline deadline() const { return net::Deadline::in(std::chrono::seconds(s_.timeout_s)); }
@@ -313,10 +327,13 @@ class Runner {
       // Silent: does the port answer a TLS ClientHello instead (implicit TLS expected)? Briefly, so
       // that the timeout stays the bound the user set, give or take a quarter.
       auto wait = std::clamp(std::chrono::milliseconds(s_.timeout_s * 250), std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
-      if (f.failure.category == FailureCategory::Timeout && !stream_->tls() && net::answers_tls(*stream_, s_.address, wait)) {
+      std::string text_answer;
+      if (f.failure.category == FailureCategory::Timeout && !stream_->tls() &&
+          net::answers_tls(*stream_, s_.address, wait, &text_answer)) {
         res_.server.tls_on_silent_port = true;
         emit(Dir::Error, "No greeting, but the port answered a TLS handshake: it expects implicit TLS from the first byte");
       }
+      note_foreign_protocol(text_answer);  // e.g. an HTTP server answers our ClientHello with "HTTP/1.1 400"
       throw;
     }
     res_.server.banner = r.text();
@@ -393,15 +410,20 @@ class Runner {
       std::string message = e.what();
       res_.tls.plaintext_answer = e.peer_spoke_plaintext;
       if (e.no_common_version) res_.tls.version_refused_by = e.server_refused_version ? "server" : "client";
+      if (e.peer_spoke_plaintext) note_foreign_protocol(e.plaintext_sample);
       if (e.peer_spoke_plaintext)
         message = "The server answered in plain text (\"" + e.plaintext_sample +
                   "\") instead of TLS: this port does not use implicit TLS; use STARTTLS (explicit) or No encryption";
       else if (e.no_common_version)
         message += ". The server and this client share no TLS version (this client allows " + display_names(s_.tls_versions) + ")" +
                    (e.server_refused_version ? ". " + name_server_versions() : "");
+      if (!e.peer_spoke_plaintext && !e.no_common_version && (e.peer_closed || e.connection_lost))
+        fail_because(e.peer_closed ? "closed" : "reset", FailureCategory::Tls,
+                     std::string(e.peer_closed ? "The server closed the connection during the TLS handshake ("
+                                               : "The connection was lost during the TLS handshake (") + message + ")");
       fail(FailureCategory::Tls, message);
     } catch (const net::NetError& e) {
-      fail(FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
+      fail_because("reset", FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
     } catch (const net::TimedOut&) {
       fail(FailureCategory::Timeout, "The TLS handshake did not finish within " + std::to_string(s_.timeout_s) +
                                          " s (does this port speak TLS? port 465 uses implicit TLS, 587 and 25 STARTTLS)");
@@ -558,7 +580,7 @@ class Runner {
     res_.message.transfer_encoding = msg.transfer_encoding;
     res_.message.size_bytes = msg.data.size();
     if (auto limit = caps_.size_limit(); limit && *limit > 0 && msg.data.size() > *limit)
-      fail(FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) + " bytes) exceeds the server's SIZE limit of " +
+      fail_because("size-limit", FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) + " bytes) exceeds the server's SIZE limit of " +
                                       std::to_string(*limit));
 
     std::string mail = "MAIL FROM:<" + spec.from + ">";
@@ -676,7 +698,7 @@ class Runner {
     std::string unsolicited = parser_.take_buffered();
     std::string first_line = printable(unsolicited.substr(0, std::min(unsolicited.find_first_of("\r\n"), std::size_t{80})));
     emit(Dir::Server, first_line, stream_->tls());
-    fail(FailureCategory::Smtp, "The server sent a reply to a command never sent (\"" + first_line +
+    fail_because("unsolicited", FailureCategory::Smtp, "The server sent a reply to a command never sent (\"" + first_line +
                                     "\"): the dialogue is out of step, so the test stops here");
   }
 
@@ -712,7 +734,7 @@ class Runner {
     } catch (const net::TimedOut&) {
       fail(FailureCategory::Timeout, "Sending to the server did not finish within " + std::to_string(s_.timeout_s) + " s");
     } catch (const net::NetError& e) {
-      fail(FailureCategory::Smtp, std::string("The connection was lost while sending: ") + e.what());
+      fail_because("reset", FailureCategory::Smtp, std::string("The connection was lost while sending: ") + e.what());
     }
   }
 
@@ -727,24 +749,27 @@ class Runner {
         for (const auto& line : parser_.raw_lines()) emit(Dir::Server, line, stream_->tls());
         return reply;
       }
-      if (status == smtp::ReplyParser::Status::Malformed)
-        fail(FailureCategory::Smtp, "The server sent a malformed reply: " + parser_.error());
+      if (status == smtp::ReplyParser::Status::Malformed) {
+        if (phase_ == Phase::Banner) note_foreign_protocol(parser_.take_buffered());
+        fail_because("malformed", FailureCategory::Smtp, "The server sent a malformed reply: " + parser_.error());
+      }
+      const char* no_reply = parser_.buffered() ? "slow-reply" : "no-reply";
       if (until.passed())  // also bounds a server that never stops sending
-        fail(FailureCategory::Timeout, "No complete reply from the server within " + std::to_string(s_.timeout_s) + " s");
+        fail_because(no_reply, FailureCategory::Timeout, "No complete reply from the server within " + std::to_string(s_.timeout_s) + " s");
       char buf[16384];
       std::size_t n = 0;
       try {
         n = stream_->read_some(buf, sizeof buf, until);
       } catch (const net::TimedOut&) {
-        fail(FailureCategory::Timeout, "No complete reply from the server within " + std::to_string(s_.timeout_s) + " s" +
+        fail_because(no_reply, FailureCategory::Timeout, "No complete reply from the server within " + std::to_string(s_.timeout_s) + " s" +
                                            (phase_ == Phase::Banner ? " (no greeting: if this port uses implicit TLS, e.g. 465, choose Implicit)" : ""));
       } catch (const net::NetError& e) {
-        fail(phase_ == Phase::Banner ? FailureCategory::Connect : FailureCategory::Smtp,
-             std::string("The connection was lost: ") + e.what());
+        fail_because("reset", phase_ == Phase::Banner ? FailureCategory::Connect : FailureCategory::Smtp,
+                     std::string("The connection was lost: ") + e.what());
       }
       if (n == 0)
-        fail(phase_ == Phase::Banner ? FailureCategory::Connect : FailureCategory::Smtp,
-             std::string("The server closed the connection") + (parser_.buffered() ? " in the middle of a reply" : ""));
+        fail_because("closed", phase_ == Phase::Banner ? FailureCategory::Connect : FailureCategory::Smtp,
+                     std::string("The server closed the connection") + (parser_.buffered() ? " in the middle of a reply" : ""));
       parser_.feed(std::string_view(buf, n));
     }
   }

@@ -2,7 +2,7 @@
 
 namespace smtpwb::net {
 
-bool answers_tls(Stream& stream, const std::string& server_name, std::chrono::milliseconds wait) {
+bool answers_tls(Stream& stream, const std::string& server_name, std::chrono::milliseconds wait, std::string* text_answer) {
   TlsClientConfig config;
   config.server_name = server_name;
   config.verify = false;
@@ -13,6 +13,7 @@ bool answers_tls(Stream& stream, const std::string& server_name, std::chrono::mi
   } catch (const CertificateError&) {
     return true;
   } catch (const TlsError& e) {
+    if (e.peer_spoke_plaintext && text_answer) *text_answer = e.plaintext_sample;
     return e.no_common_version;
   } catch (const TrustStoreError&) {
   } catch (const NetError&) {

@@ -51,8 +51,9 @@ void HandshakeSniffer::feed(std::string_view bytes) {
   if (done_) return;
   if (first_ && !bytes.empty()) {
     first_ = false;
-    // A TLS record starts with a content type of 20-24; an SMTP reply starts with a digit.
-    if (std::isdigit(static_cast<unsigned char>(bytes[0]))) {
+    // A TLS record starts with a content type of 20-24; an SMTP reply starts with a digit, and the other
+    // text protocols found on mail ports (SSH, HTTP, IMAP, POP3) with printable ASCII too.
+    if (std::isprint(static_cast<unsigned char>(bytes[0]))) {
       plaintext_ = true;
       for (char c : bytes.substr(0, 120)) {
         if (c == '\r' || c == '\n') break;

@@ -420,6 +420,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     e.alert = t->sniffer.alert();
     e.server_version = t->sniffer.server_version();
     e.peer_closed = rc == MBEDTLS_ERR_SSL_CONN_EOF;
+    e.connection_lost = rc == MBEDTLS_ERR_NET_RECV_FAILED || rc == MBEDTLS_ERR_NET_SEND_FAILED;
     if (t->sniffer.looks_like_plaintext()) {
       e.peer_spoke_plaintext = true;
       e.plaintext_sample = t->sniffer.plaintext_sample();

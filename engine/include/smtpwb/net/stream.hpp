@@ -28,11 +28,12 @@ struct TlsError : std::runtime_error {
   using std::runtime_error::runtime_error;
   bool no_common_version = false;
   bool server_refused_version = false;  // the server sent the protocol_version alert
-  bool peer_spoke_plaintext = false;  // the first bytes back looked like an SMTP reply, not a TLS record
+  bool peer_spoke_plaintext = false;  // the first bytes back were text (an SMTP reply, ...), not a TLS record
   std::string plaintext_sample;
   int alert = -1;           // the plaintext alert the server sent, -1 when none
   int server_version = -1;  // the version the ServerHello chose (wire number), -1 when none came
   bool peer_closed = false; // the server closed the connection during the handshake
+  bool connection_lost = false;  // a socket error during the handshake (e.g. a reset)
 };
 struct TrustStoreError : std::runtime_error {  // the CA file or the system store cannot be loaded
   using std::runtime_error::runtime_error;

@@ -23,6 +23,10 @@ struct Reply {
 // Parses the enhanced status code at the start of a reply text, or returns empty.
 std::string parse_enhanced_code(std::string_view text, int reply_code);
 
+// The protocol whose greeting (or answer) starts `first_bytes` where SMTP was expected: "ssh", "http",
+// "imap", "pop3"; "" when it is none of these.
+std::string foreign_protocol(std::string_view first_bytes);
+
 class ReplyParser {
  public:
   static constexpr std::size_t kMaxLineBytes = 4096;     // RFC 5321 says 512; servers exceed it
