@@ -119,7 +119,7 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"not_after", [](const Facts& f) { return f.result && !f.result->tls.chain.empty() ? f.result->tls.chain.front().not_after : "?"; }},
       {"verify_errors", [](const Facts& f) { return f.result ? join(f.result->tls.verify_errors) : "none"; }},
       {"server_versions", [](const Facts& f) {
-         return f.result && !f.result->tls.server_versions.empty() ? join(f.result->tls.server_versions) : "no older version either";
+         return f.result && !f.result->tls.server_versions.empty() ? join(f.result->tls.server_versions) : "none of the other versions";
        }},
       {"phase", [](const Facts& f) { return f.failure() ? std::string(to_string(f.failure()->phase)) : ""; }},
       {"foreign_greeting", [](const Facts& f) { return f.result ? f.result->server.foreign_greeting : ""; }},
