@@ -18,6 +18,7 @@
 #include "smtpwb/log.hpp"
 #include "smtpwb/probe_report.hpp"
 #include "smtpwb/oauth.hpp"
+#include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/session.hpp"
 
@@ -130,7 +131,7 @@ void print_summary(FILE* out, const Palette& p, const SessionResult& r) {
 
 // Writes the JSON text to stdout ("-") or atomically to the file; returns false after printing an error.
 bool write_json(const std::string& target, const nlohmann::ordered_json& report) {
-  std::string text = report.dump(2) + "\n";
+  std::string text = report_text(report);
   if (target == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return true;
@@ -237,6 +238,21 @@ std::optional<std::string> oauth_sign_in(const CheckArgs& a, const std::string& 
 }
 
 }  // namespace
+
+int report_internal_errors(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    log::note(std::string("internal error: ") + e.what());
+    log::close();
+    std::fprintf(stderr, "smtp-workbench check: internal error (please report it): %s\n", visible_text(e.what()).c_str());
+  } catch (...) {
+    log::close();
+    std::fprintf(stderr, "smtp-workbench check: internal error (please report it): unknown exception\n");
+  }
+  std::fflush(stdout);
+  return 1;
+}
 
 int run_check(const std::vector<std::string>& argv) {
   CheckArgs args;
