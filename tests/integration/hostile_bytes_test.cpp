@@ -50,6 +50,11 @@ std::string recovered(const nlohmann::json& report, const std::string& pointer) 
   return report.at(nlohmann::json::json_pointer(pointer)).get<std::string>();
 }
 
+bool has_raw_control(const std::string& text) {
+  return text.find('\x1b') != std::string::npos || text.find('\r') != std::string::npos ||
+         text.find('\0') != std::string::npos;
+}
+
 }  // namespace
 
 TEST_CASE("check --json -: Latin-1, escapes and binary from the server give a report that parses, bytes recoverable", "[cli][hostile]") {
@@ -86,6 +91,32 @@ TEST_CASE("check --json -: Latin-1, escapes and binary from the server give a re
   CHECK(all_server_bytes.find(std::string("NUL \0 and CR \r in", 17)) != std::string::npos);
 }
 
+TEST_CASE("check: server escapes, CR and NUL never reach the terminal or the log file raw", "[cli][hostile]") {
+  test::ScriptedServer server(hostile_script());
+  test::TempDir dir;
+  auto log = dir.path / "engine.log";
+  SECTION("without colour: no ESC, CR or NUL at all") {
+    auto run = test::run_binary(server_args(server.port()) + " --color never --log-file " + log.string());
+    INFO(smtpwb::printable(run.out));
+    REQUIRE(run.status == 0);
+    CHECK_FALSE(has_raw_control(run.out));
+    CHECK(run.out.find("\\x1b[2Kfake") != std::string::npos);  // shown, visibly
+    auto logged = test::slurp(log);
+    INFO(smtpwb::printable(logged));
+    CHECK(logged.find("\\x1b[2Kfake") != std::string::npos);
+    CHECK_FALSE(has_raw_control(logged));
+  }
+  SECTION("with colour: only our own colour codes") {
+    auto run = test::run_binary(server_args(server.port()) + " --color always");
+    REQUIRE(run.status == 0);
+    CHECK(run.out.find("\x1b[2K") == std::string::npos);
+    CHECK(run.out.find("\x1b[1A") == std::string::npos);
+    CHECK(run.out.find("\x1b]0;") == std::string::npos);
+    CHECK(run.out.find('\r') == std::string::npos);
+    CHECK(run.out.find("\x1b[32m") != std::string::npos);  // the server's lines in our green
+  }
+}
+
 TEST_CASE("check --find-settings --json -: a Latin-1 banner gives a report that parses", "[cli][hostile]") {
   test::ScriptedServer server(hostile_script());
   test::TempDir dir;
@@ -95,6 +126,7 @@ TEST_CASE("check --find-settings --json -: a Latin-1 banner gives a report that 
   auto shown = test::slurp(terminal);
   INFO(smtpwb::printable(shown));
   REQUIRE((run.status == 0 || run.status == 4));  // was 134
+  CHECK_FALSE(has_raw_control(shown));
   auto report = nlohmann::json::parse(run.out);
   REQUIRE(report["find_settings"].size() == 3);
   CHECK(recovered(report, "/find_settings/0/banner").find("mail.ex\xe4mple.de") != std::string::npos);

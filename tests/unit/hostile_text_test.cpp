@@ -2,10 +2,16 @@
 // log, window), markdown_cell and the Markdown blocks, html_escape, report_text (JSON, lossless).
 #include <catch2/catch_test_macros.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
+#include <unistd.h>
 
 #include "check/check_command.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/export.hpp"
+#include "smtpwb/log.hpp"
 #include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 
@@ -39,6 +45,13 @@ SessionResult hostile_result() {
   r.failure = Failure{FailureCategory::Smtp, "The server refused: 554 " + kHostile, Phase::Ehlo, 554, "", "554 " + kHostile};
   r.hints.push_back(Hint{"quoted", HintSeverity::Error, "Refused: " + kHostile, "It said " + kHostile, "Ask", Phase::Ehlo, 1});
   return r;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace
@@ -96,6 +109,46 @@ TEST_CASE("report_text: a report with Latin-1 and binary server text is valid JS
   CHECK(by_pointer["/transcript/1/text"]["encoding_guess"] == "binary");
   CHECK(by_pointer.count("/transcript/2/text") == 0);  // valid UTF-8: not listed
   CHECK(report_text(nlohmann::ordered_json{{"a", "b"}}).find("non_utf8_strings") == std::string::npos);
+}
+
+TEST_CASE("Markdown report: server text with controls and Latin-1 is shown visibly, never raw", "[export][printable]") {
+  ConnectionSettings s;
+  s.address = "mail.example.de";
+  std::string md = report_markdown(s, {}, hostile_result());
+  CHECK_FALSE(has_raw_control(md));
+  CHECK(is_valid_utf8(md));
+  CHECK(md.find("\\x1b[2Kfake") != std::string::npos);  // in the transcript block, as the server sent it
+  CHECK(printable(markdown_cell("a\x1b[2Kb\rc")) == "a\\\\x1b\\[2Kb\\\\x0dc");
+}
+
+TEST_CASE("HTML report: server text with controls and Latin-1 is shown visibly, never raw", "[export][printable]") {
+  ConnectionSettings s;
+  s.address = "mail.example.de";
+  std::string html = report_html(s, {}, hostile_result());
+  CHECK_FALSE(has_raw_control(html));
+  CHECK(is_valid_utf8(html));
+  CHECK(html.find("\\x1b[2Kfake") != std::string::npos);
+  CHECK(printable(html_escape("<a>\x1b\r\xe4")) == "&lt;a&gt;\\x1b\\x0d\\xe4");
+  CHECK(html_escape("line 1\nline 2") == "line 1\nline 2");  // our own line breaks, in <pre>
+}
+
+TEST_CASE("Log file: server text with controls is logged visibly, never raw", "[log][printable]") {
+  char tmpl[] = "/tmp/smtpwb-log-XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  REQUIRE(log::open_file(tmpl).empty());
+  Event e;
+  e.dir = Dir::Server;
+  e.text = kHostile;
+  log::event("hostile", e);
+  log::note("hint catalogue: " + kHostile);
+  log::close();
+  std::string logged = slurp(tmpl);
+  std::filesystem::remove(tmpl);
+  INFO(printable(logged));  // Catch2's reporter must not see raw escapes
+  CHECK_FALSE(has_raw_control(logged));
+  CHECK(logged.find("a\\x1b[2Kb\\x0dc\\x00d") != std::string::npos);
 }
 
 TEST_CASE("report_internal_errors: an escaped exception is an internal error, exit 1, not an abort", "[cli]") {
