@@ -44,11 +44,13 @@ int main(int argc, char** argv) {
     std::printf("smtp-workbench %s\n", SMTPWB_VERSION);
     return 0;
   }
-  if (first == "check") return smtpwb::app::run_check({args.begin() + 1, args.end()});
+  using smtpwb::app::report_internal_errors;
+  using smtpwb::app::run_check;
+  if (first == "check") return report_internal_errors([&] { return run_check({args.begin() + 1, args.end()}); });
   if (first == "demo") {
     std::vector<std::string> rest{"--demo"};
     rest.insert(rest.end(), args.begin() + 1, args.end());
-    return smtpwb::app::run_check(rest);
+    return report_internal_errors([&] { return run_check(rest); });
   }
 #ifdef SMTPWB_WITH_GUI
   if (first.empty() || first.rfind("--", 0) == 0) return run_window(argv);

@@ -18,6 +18,7 @@
 #include "smtpwb/log.hpp"
 #include "smtpwb/probe_report.hpp"
 #include "smtpwb/oauth.hpp"
+#include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/session.hpp"
 
@@ -108,7 +109,8 @@ bool use_color(ColorMode mode, FILE* stream) {
 void print_event(FILE* out, const Palette& p, const Event& e, bool timestamps) {
   if (e.text.empty()) return;
   if (timestamps) std::fprintf(out, "%s[%9.3f]%s ", p.info, e.t_us / 1000.0, p.reset);
-  std::fprintf(out, "%s%.*s %s%s\n", p.of(e), static_cast<int>(marker(e).size()), marker(e).data(), e.text.c_str(), p.reset);
+  std::fprintf(out, "%s%.*s %s%s\n", p.of(e), static_cast<int>(marker(e).size()), marker(e).data(),
+               visible_text(e.text).c_str(), p.reset);
 }
 
 void print_summary(FILE* out, const Palette& p, const SessionResult& r) {
@@ -120,17 +122,18 @@ void print_summary(FILE* out, const Palette& p, const SessionResult& r) {
   }
   std::fprintf(out, "%s=== Timeline (ms): %s%s\n", p.info, timeline.c_str(), p.reset);
   if (r.tls.used && !r.tls.version.empty())
-    std::fprintf(out, "%s=== TLS: %s, %s%s%s, certificate %s%s\n", p.tls, r.tls.version.c_str(), r.tls.cipher.c_str(),
-                 r.tls.group.empty() ? "" : ", ", r.tls.group.c_str(), r.tls.verified ? "verified" : "NOT verified", p.reset);
+    std::fprintf(out, "%s=== TLS: %s, %s%s%s, certificate %s%s\n", p.tls, visible_text(r.tls.version).c_str(),
+                 visible_text(r.tls.cipher).c_str(), r.tls.group.empty() ? "" : ", ", visible_text(r.tls.group).c_str(),
+                 r.tls.verified ? "verified" : "NOT verified", p.reset);
   if (r.ok) std::fprintf(out, "%sResult: ok (%.1f ms)%s\n", p.bold, r.total_ms, p.reset);
   else
     std::fprintf(out, "%sResult: failed, %s: %s%s\n", p.error, std::string(to_string(r.failure->category)).c_str(),
-                 r.failure->message.c_str(), p.reset);
+                 visible_text(r.failure->message).c_str(), p.reset);
 }
 
 // Writes the JSON text to stdout ("-") or atomically to the file; returns false after printing an error.
 bool write_json(const std::string& target, const nlohmann::ordered_json& report) {
-  std::string text = report.dump(2) + "\n";
+  std::string text = report_text(report);
   if (target == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return true;
@@ -165,8 +168,8 @@ int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings,
 void print_hints(FILE* out, const Palette& p, const std::vector<Hint>& hints, const char* label) {
   for (const auto& h : hints) {
     const char* color = h.severity == HintSeverity::Error ? p.error : p.bold;
-    std::fprintf(out, "%s%s [%s]: %s%s\n", color, label, h.id.c_str(), h.title.c_str(), p.reset);
-    std::fprintf(out, "    Fix: %s\n", h.fix.c_str());
+    std::fprintf(out, "%s%s [%s]: %s%s\n", color, label, visible_text(h.id).c_str(), visible_text(h.title).c_str(), p.reset);
+    std::fprintf(out, "    Fix: %s\n", visible_text(h.fix).c_str());
   }
 }
 
@@ -226,17 +229,32 @@ std::optional<std::string> oauth_sign_in(const CheckArgs& a, const std::string& 
     std::fprintf(stderr, "Signed in: access token valid for %d s%s\n", tokens.expires_in_s,
                  tokens.refresh_token.empty() ? "" : " (a refresh token was issued; check does not store it)");
     return tokens.access_token;
-  } catch (const oauth::OAuthError& e) {
-    error = std::string("OAuth sign-in failed: ") + e.what();
+  } catch (const oauth::OAuthError& e) {  // may quote the token endpoint's answer
+    error = "OAuth sign-in failed: " + visible_text(e.what());
   } catch (const net::TimedOut&) {
     error = "OAuth sign-in failed: no redirect from the browser within 5 minutes";
   } catch (const net::NetError& e) {
-    error = std::string("OAuth sign-in failed: ") + e.what();
+    error = "OAuth sign-in failed: " + visible_text(e.what());
   }
   return std::nullopt;
 }
 
 }  // namespace
+
+int report_internal_errors(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    log::note(std::string("internal error: ") + e.what());
+    log::close();
+    std::fprintf(stderr, "smtp-workbench check: internal error (please report it): %s\n", visible_text(e.what()).c_str());
+  } catch (...) {
+    log::close();
+    std::fprintf(stderr, "smtp-workbench check: internal error (please report it): unknown exception\n");
+  }
+  std::fflush(stdout);
+  return 1;
+}
 
 int run_check(const std::vector<std::string>& argv) {
   CheckArgs args;

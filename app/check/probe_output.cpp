@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "smtpwb/printable.hpp"
+
 namespace smtpwb::app {
 
 namespace {
@@ -33,7 +35,7 @@ std::string format_tls_probe(const ProbeTarget& t, const std::vector<TlsProbeRow
                     (t.mode == SecurityMode::Explicit ? " (STARTTLS)" : " (implicit TLS)") + "\n";
   for (const auto& r : rows) {
     out += "    " + pad(std::string(display_name(r.version)), 10) + pad(outcome_text(r), 14) +
-           (r.offered() ? r.cipher : r.detail);
+           visible_text(r.offered() ? r.cipher : r.detail);
     if (r.risk()) out += "   RISK: deprecated (RFC 8996), disable it on the server";
     out += "\n";
   }
@@ -49,6 +51,7 @@ std::string format_find_settings(const FinderTarget& t, const std::vector<Finder
     table.push_back({std::to_string(r.port), std::string(to_string(r.mode)), r.works() ? "ok" : "fails",
                      r.mode == FinderMode::Implicit || !greeted ? "-" : (r.starttls ? "yes" : "no"), join(r.auth_before_tls),
                      join(r.auth_after_tls), r.tls_version.empty() ? "-" : r.tls_version, r.works() ? r.banner : r.error});
+    for (auto& cell : table.back()) cell = visible_text(cell);  // banners and errors quote the server
   }
   std::vector<std::size_t> width(table.front().size(), 0);
   for (const auto& line : table)

@@ -185,6 +185,15 @@ TEST_CASE("Transcript lines format with swaks markers, and SASL challenges decod
   CHECK(decoded_sasl_challenge("334 not*base64").empty());
 }
 
+TEST_CASE("Transcript: the server's control characters and Latin-1 are shown, copied and saved visibly", "[gui][transcript]") {
+  TranscriptStore store;
+  store.append(Event{1000, Dir::Server, Phase::Banner, false, "220 ex\xe4mple \x1b[2Kfake\r"});
+  store.append(Event{2000, Dir::Server, Phase::Ehlo, false, std::string("250 a\0b \xc3\xbc", 10)});
+  CHECK(store.text(0) == "220 ex\\xe4mple \\x1b[2Kfake\\x0d");
+  CHECK(store.text(1) == "250 a\\x00b \xc3\xbc");  // valid UTF-8 stays readable
+  CHECK(format_line(store.event(0), false) == "<-  220 ex\\xe4mple \\x1b[2Kfake\\x0d");
+}
+
 TEST_CASE("Connection files: saved without secrets, reloaded, renamed, backed up", "[gui][store]") {
   guitest::TempDir dir;
   ConnectionStore store(dir.path);

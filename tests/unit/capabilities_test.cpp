@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include <chrono>
+
+#include "smtpwb/net/io.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/reply.hpp"
 
@@ -193,4 +196,36 @@ TEST_CASE("Capabilities: greeting_domain and odd replies", "[capabilities]") {
     CHECK_FALSE(caps.size_limit().has_value());
     CHECK(caps.auth_mechanisms().empty());
   }
+}
+
+TEST_CASE("Capabilities: a 1000-line EHLO full of AUTH tokens is linear and capped", "[capabilities][hostile]") {
+  std::string wire = "250-h.example\r\n";
+  for (int line = 0; line < 998; ++line) {
+    wire += "250-AUTH";
+    for (int token = 0; token < 100; ++token) wire += " M" + std::to_string(line) + "x" + std::to_string(token);
+    wire += "\r\n";
+  }
+  wire += "250 AUTH PLAIN m0X0\r\n";  // duplicates, in another case, count once
+  auto started = std::chrono::steady_clock::now();
+  auto caps = Capabilities::from_ehlo(parse(wire));
+  auto mechs = caps.auth_mechanisms();
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  INFO("99 800 tokens in " << seconds << " s");
+  REQUIRE(mechs.size() == 100);  // the first 100 distinct mechanisms, in order
+  CHECK(mechs.front() == "M0X0");
+  CHECK(mechs.back() == "M0X99");
+  CHECK(caps.auth_mechanisms_capped());
+  CHECK(seconds < 5);  // about 0.1 s; quadratically it took far longer (see the commit)
+  CHECK_FALSE(Capabilities::from_ehlo(parse("250-h\r\n250 AUTH PLAIN plain LOGIN\r\n")).auth_mechanisms_capped());
+}
+
+TEST_CASE("Capabilities: cancel stops parsing a huge EHLO", "[capabilities][hostile]") {
+  std::string wire = "250-h.example\r\n";
+  for (int line = 0; line < 998; ++line) wire += "250-X" + std::to_string(line) + " a b c\r\n";
+  wire += "250 DSN\r\n";
+  auto reply = parse(wire);
+  smtpwb::net::CancelFlag cancel{true};
+  CHECK_THROWS_AS(Capabilities::from_ehlo(reply, &cancel), smtpwb::net::Cancelled);
+  smtpwb::net::CancelFlag go_on{false};
+  CHECK(Capabilities::from_ehlo(reply, &go_on).all().size() == 999);
 }

@@ -10,10 +10,13 @@
 
 namespace smtpwb::gui {
 
+// The window shows, copies and saves the lines as visible_text: the server's control characters and
+// bytes outside UTF-8 as \xNN (pasted into a terminal, a raw ESC would act there).
 void TranscriptStore::append(const Event& e) {
-  if (chunks_.empty() || chunks_.back().text.capacity() - chunks_.back().text.size() < e.text.size()) {
+  const std::string shown = visible_text(e.text);
+  if (chunks_.empty() || chunks_.back().text.capacity() - chunks_.back().text.size() < shown.size()) {
     chunks_.push_back({std::string(), lines_.size()});
-    chunks_.back().text.reserve(std::max(kChunkBytes, e.text.size()));
+    chunks_.back().text.reserve(std::max(kChunkBytes, shown.size()));
   }
   std::string& chunk = chunks_.back().text;
   LineMeta m;
@@ -22,7 +25,7 @@ void TranscriptStore::append(const Event& e) {
   m.dir = e.dir;
   m.phase = e.phase;
   m.in_tls = e.in_tls;
-  chunk += e.text;
+  chunk += shown;
   lines_.push_back(m);
 }
 

@@ -7,6 +7,7 @@
 
 #include "smtpwb/export.hpp"
 #include "smtpwb/files.hpp"
+#include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 #include "views/ui_probe.hpp"
 #include "views/views.hpp"
@@ -17,7 +18,7 @@ std::string export_report(const Run& run, ReportFormat format) {
   switch (format) {
     case ReportFormat::Markdown: return report_markdown(run.settings, run.request, run.result);
     case ReportFormat::Html: return report_html(run.settings, run.request, run.result);
-    case ReportFormat::Json: return report_json(run.settings, run.request, run.result).dump(2) + "\n";
+    case ReportFormat::Json: return report_text(report_json(run.settings, run.request, run.result));
   }
   return {};
 }
@@ -70,19 +71,24 @@ void export_popup(const Run& run, ViewState& vs) {
   vs.export_format = static_cast<ReportFormat>(format);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
   ImGui::InputText("File", &vs.export_path);
-  if (ImGui::Button("Save")) {
-    std::error_code ec;
-    if (vs.export_path.empty()) vs.export_message = "File: enter a path";
-    else if (std::filesystem::exists(vs.export_path, ec)) vs.export_message = vs.export_path + " already exists; choose another name";
-    else {
-      std::string err = write_file_atomically(vs.export_path, export_report(run, vs.export_format));
-      vs.export_message = err.empty() ? "Saved to " + vs.export_path : err;
+  // A failing export is reported here; it must never take the window, and the tests running in it, down.
+  try {
+    if (ImGui::Button("Save")) {
+      std::error_code ec;
+      if (vs.export_path.empty()) vs.export_message = "File: enter a path";
+      else if (std::filesystem::exists(vs.export_path, ec)) vs.export_message = vs.export_path + " already exists; choose another name";
+      else {
+        std::string err = write_file_atomically(vs.export_path, export_report(run, vs.export_format));
+        vs.export_message = err.empty() ? "Saved to " + vs.export_path : err;
+      }
     }
-  }
-  ImGui::SameLine();
-  if (ImGui::Button("Copy to clipboard")) {
-    ImGui::SetClipboardText(export_report(run, vs.export_format).c_str());
-    vs.export_message = std::string(names[format]) + " report copied";
+    ImGui::SameLine();
+    if (ImGui::Button("Copy to clipboard")) {
+      ImGui::SetClipboardText(export_report(run, vs.export_format).c_str());
+      vs.export_message = std::string(names[format]) + " report copied";
+    }
+  } catch (const std::exception& e) {
+    vs.export_message = "Export failed (internal error, please report it): " + visible_text(e.what());
   }
   if (!vs.export_message.empty()) ImGui::TextWrapped("%s", vs.export_message.c_str());
   ImGui::EndPopup();

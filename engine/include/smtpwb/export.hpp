@@ -28,8 +28,11 @@ std::vector<EquivalentCommand> equivalent_commands(const ConnectionSettings& set
 
 // POSIX shell quoting: safe words as they are, anything else in single quotes.
 std::string shell_quote(std::string_view word);
+// HTML text: markup characters as entities, control characters and bytes outside UTF-8 as \xNN
+// (visible_text; line feeds kept, for <pre>).
 std::string html_escape(std::string_view text);
-// Text for one Markdown table cell: pipes and backslashes escaped, line breaks as spaces.
+// Text for one Markdown table cell: control characters and bytes outside UTF-8 as \xNN (visible_text),
+// then pipes and backslashes escaped, line feeds as spaces.
 std::string markdown_cell(std::string_view text);
 
 }  // namespace smtpwb

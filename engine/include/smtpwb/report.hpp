@@ -14,6 +14,12 @@ namespace smtpwb {
 // The "hints" array of the report: {id, severity, title, explanation, fix, phase, transcript_index}.
 nlohmann::ordered_json hints_json(const std::vector<Hint>& hints);
 nlohmann::ordered_json report_json(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result);
+// A report (report_json, or check's --find-settings object) as JSON text, indented, with a final newline.
+// JSON text must be UTF-8 and server text need not be: a string value that is not valid UTF-8 is written
+// escaped (escape_invalid_utf8: bytes outside UTF-8 as \xNN, backslash as \\) and listed in a top-level
+// "non_utf8_strings" array, {"pointer": RFC 6901 pointer, "base64": the original bytes, "encoding_guess":
+// "latin-1?" or "binary"}. Valid UTF-8 is written as it is (control characters as JSON escapes).
+std::string report_text(const nlohmann::ordered_json& report);
 
 // Profiles. profile_json leaves out every secret (passwords, client secret, proxy password).
 nlohmann::ordered_json profile_json(const ConnectionSettings& settings);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "smtpwb/sasl/mechanism.hpp"
+#include "smtpwb/printable.hpp"
 #include "text.hpp"
 
 namespace smtpwb {
@@ -218,9 +219,10 @@ std::string render_markdown(const Document& d) {
           break;
         }
         case Block::Kind::Preformatted: {
+          std::string text = visible_text(b.text, "\n");
           // A fence longer than any run of backticks inside cannot be closed by the content.
-          std::string fence = std::max(std::string("```"), longest_run(b.text, '`') + "`");
-          out += "\n" + fence + "text\n" + b.text + fence + "\n";
+          std::string fence = std::max(std::string("```"), longest_run(text, '`') + "`");
+          out += "\n" + fence + "text\n" + text + fence + "\n";
           break;
         }
       }
@@ -416,7 +418,7 @@ std::string shell_quote(std::string_view word) {
 std::string html_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (char c : visible_text(text, "\n")) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -431,11 +433,11 @@ std::string html_escape(std::string_view text) {
 
 std::string markdown_cell(std::string_view text) {
   std::string out;
-  for (char c : text) {
+  for (char c : visible_text(text, "\n")) {
     if (c == '|' || c == '\\' || c == '<' || c == '>' || c == '`' || c == '*' || c == '_' || c == '[' || c == ']' || c == '#') {
       out += '\\';
       out += c;
-    } else if (c == '\n' || c == '\r') {
+    } else if (c == '\n') {
       out += ' ';
     } else {
       out += c;

@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 
+#include "smtpwb/printable.hpp"
+
 namespace smtpwb::log {
 
 namespace {
@@ -45,11 +47,11 @@ void close() {
 
 void event(const std::string& session, const Event& e) {
   if (auto l = current())
-    l->info("[{}] {:>9.3f} {:<8} {} {}", session, e.t_us / 1000.0, to_string(e.phase), marker(e), e.text);
+    l->info("[{}] {:>9.3f} {:<8} {} {}", visible_text(session), e.t_us / 1000.0, to_string(e.phase), marker(e), visible_text(e.text));
 }
 
 void note(const std::string& text) {
-  if (auto l = current()) l->info("{}", text);
+  if (auto l = current()) l->info("{}", visible_text(text));
 }
 
 }  // namespace smtpwb::log

@@ -2,7 +2,8 @@
 
 namespace smtpwb::diag {
 
-ProbeConnection::ProbeConnection(const std::string& host, int port, net::Deadline deadline, const net::CancelFlag& cancel) {
+ProbeConnection::ProbeConnection(const std::string& host, int port, net::Deadline deadline, const net::CancelFlag& cancel)
+    : cancel_(&cancel) {
   std::string last_error = "no address";
   try {
     for (const auto& address : net::resolve(host, port, deadline, cancel)) {
@@ -56,7 +57,7 @@ smtp::Capabilities ProbeConnection::greet(const std::string& ehlo_name, net::Dea
 smtp::Capabilities ProbeConnection::ehlo(const std::string& ehlo_name, net::Deadline deadline) {
   auto r = command("EHLO " + (ehlo_name.empty() ? address_literal() : ehlo_name), deadline);
   if (r.code != 250) throw ProbeFailure("EHLO refused: " + r.first_line());
-  return smtp::Capabilities::from_ehlo(r);
+  return smtp::Capabilities::from_ehlo(r, cancel_);
 }
 
 void ProbeConnection::starttls(const smtp::Capabilities& caps, net::Deadline deadline) {

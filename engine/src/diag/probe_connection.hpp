@@ -36,6 +36,7 @@ class ProbeConnection {
   net::Stream& stream() { return *stream_; }
 
  private:
+  const net::CancelFlag* cancel_;
   std::unique_ptr<net::Stream> stream_;
   smtp::ReplyParser parser_;
 };

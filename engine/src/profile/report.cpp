@@ -1,5 +1,8 @@
 #include "smtpwb/report.hpp"
 
+#include "smtpwb/base64.hpp"
+#include "smtpwb/printable.hpp"
+
 namespace smtpwb {
 
 using json = nlohmann::ordered_json;
@@ -131,6 +134,38 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                           {"text", e.text}});
   out["transcript"] = transcript;
   return out;
+}
+
+namespace {
+// One reference token of a JSON Pointer (RFC 6901).
+std::string pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) out += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
+  return out;
+}
+
+// Server text arrives as bytes in any encoding; JSON holds only UTF-8. Every string that is not valid
+// UTF-8 is replaced by its escaped form and listed with its original bytes and where it was.
+void make_valid_utf8(json& node, const std::string& pointer, json& listed) {
+  if (node.is_string()) {
+    auto& text = node.get_ref<std::string&>();
+    if (is_valid_utf8(text)) return;
+    listed.push_back({{"pointer", pointer}, {"base64", base64_encode(text)}, {"encoding_guess", encoding_guess(text)}});
+    text = escape_invalid_utf8(text);
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i) make_valid_utf8(node[i], pointer + "/" + std::to_string(i), listed);
+  } else if (node.is_object()) {
+    for (auto item : node.items()) make_valid_utf8(item.value(), pointer + "/" + pointer_token(item.key()), listed);
+  }
+}
+}  // namespace
+
+std::string report_text(const nlohmann::ordered_json& report) {
+  json out = report;
+  json listed = json::array();
+  make_valid_utf8(out, "", listed);
+  if (!listed.empty() && out.is_object()) out["non_utf8_strings"] = std::move(listed);
+  return out.dump(2) + "\n";
 }
 
 }  // namespace smtpwb

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <unordered_set>
 
 #include "text.hpp"
 
@@ -23,12 +24,14 @@ std::vector<std::string> split_words(std::string_view s) {
 }
 }  // namespace
 
-Capabilities Capabilities::from_ehlo(const Reply& reply) {
+Capabilities Capabilities::from_ehlo(const Reply& reply, const net::CancelFlag* cancel) {
   Capabilities caps;
   if (reply.lines.empty()) return caps;
   auto greeting = split_words(reply.lines.front());
   if (!greeting.empty()) caps.greeting_ = greeting.front();
+  std::unordered_set<std::string> seen;
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {
+    if (cancel && cancel->load()) throw net::Cancelled();
     std::string_view line = reply.lines[i];
     std::vector<std::string> words;
     // The pre-RFC 2554 form "AUTH=LOGIN PLAIN" is still sent by some servers.
@@ -40,9 +43,24 @@ Capabilities Capabilities::from_ehlo(const Reply& reply) {
     }
     if (words.empty()) continue;
     Capability cap{upper(words.front()), {words.begin() + 1, words.end()}};
+    if (cap.keyword == "AUTH" || cap.keyword == "AUTH=") caps.add_auth_mechanisms(cap.params, seen);
     caps.caps_.push_back(std::move(cap));
   }
   return caps;
+}
+
+// A set, not a search of the list per token: a 1000-line reply may carry 100 000 of them.
+void Capabilities::add_auth_mechanisms(const std::vector<std::string>& params, std::unordered_set<std::string>& seen) {
+  for (const auto& p : params) {
+    auto m = upper(p);
+    if (seen.count(m)) continue;
+    if (auth_mechanisms_.size() == kMaxAuthMechanisms) {
+      auth_capped_ = true;
+      return;
+    }
+    seen.insert(m);
+    auth_mechanisms_.push_back(std::move(m));
+  }
 }
 
 const Capability* Capabilities::find(std::string_view keyword) const {
@@ -53,18 +71,6 @@ const Capability* Capabilities::find(std::string_view keyword) const {
 }
 
 bool Capabilities::has(std::string_view keyword) const { return find(keyword) != nullptr; }
-
-std::vector<std::string> Capabilities::auth_mechanisms() const {
-  std::vector<std::string> mechs;
-  for (const auto& c : caps_) {
-    if (c.keyword != "AUTH" && c.keyword != "AUTH=") continue;
-    for (const auto& p : c.params) {
-      auto m = upper(p);
-      if (std::find(mechs.begin(), mechs.end(), m) == mechs.end()) mechs.push_back(m);
-    }
-  }
-  return mechs;
-}
 
 std::optional<unsigned long long> Capabilities::size_limit() const {
   const auto* c = find("SIZE");

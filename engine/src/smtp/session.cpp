@@ -355,8 +355,11 @@ class Runner {
     res_.server.ehlo_name = ehlo_name();
     Reply r = command("EHLO " + res_.server.ehlo_name);
     if (r.code == 250) {
-      caps_ = smtp::Capabilities::from_ehlo(r);
+      caps_ = smtp::Capabilities::from_ehlo(r, &cancel_);
       res_.server.ehlo_domain = caps_.greeting_domain();
+      if (caps_.auth_mechanisms_capped())
+        info("The server lists more than " + std::to_string(smtp::Capabilities::kMaxAuthMechanisms) +
+             " AUTH mechanisms; only the first " + std::to_string(smtp::Capabilities::kMaxAuthMechanisms) + " are considered");
     } else if (r.code == 500 || r.code == 502 || r.code == 504 || r.code == 550) {
       info("The server does not understand EHLO; falling back to HELO (no extensions: no STARTTLS, no AUTH)");
       Reply h = command("HELO " + res_.server.ehlo_name);
@@ -746,7 +749,10 @@ class Runner {
     while (true) {
       auto status = parser_.next(reply);
       if (status == smtp::ReplyParser::Status::Complete) {
-        for (const auto& line : parser_.raw_lines()) emit(Dir::Server, line, stream_->tls());
+        for (const auto& line : parser_.raw_lines()) {
+          if (cancel_.load()) throw net::Cancelled();
+          emit(Dir::Server, line, stream_->tls());
+        }
         return reply;
       }
       if (status == smtp::ReplyParser::Status::Malformed) {
