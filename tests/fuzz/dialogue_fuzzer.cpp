@@ -106,6 +106,25 @@ std::string escape(std::string_view bytes) {
   return out;
 }
 
+// A body line as sent. "\*N line" stands for N copies of the line, '#' in them replaced by the copy's
+// number (0 to N-1): big hostile replies stay small in a file.
+std::string expand(const std::string& line, bool raw) {
+  const std::string end = raw ? "" : "\r\n";
+  if (line.rfind("\\*", 0) != 0) return unescape(line) + end;
+  auto space = line.find(' ');
+  std::size_t copies = std::stoul(line.substr(2, space - 2));
+  std::string pattern = unescape(line.substr(space + 1)), out;
+  for (std::size_t i = 0; i < copies; ++i) {
+    std::string copy = pattern;
+    for (auto at = copy.find('#'); at != std::string::npos; at = copy.find('#', at)) {
+      copy.replace(at, 1, std::to_string(i));
+      at += std::to_string(i).size();
+    }
+    out += copy + end;
+  }
+  return out;
+}
+
 std::string_view to_string(Tls t) {
   switch (t) {
     case Tls::Handshake: return "tls";
@@ -122,7 +141,8 @@ std::optional<Tls> parse_tls(std::string_view s) {
 }
 
 // The file format: "! option" lines, then turns. A turn starts with "@ label flag...", and each line
-// after it is sent with CRLF appended (\r \n \xNN \\ escapes), or as is when the turn is "raw".
+// after it is sent with CRLF appended (\r \n \xNN \\ escapes), or as is when the turn is "raw";
+// "\*N " before a line repeats it (see expand()).
 Dialogue parse_dialogue(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
@@ -172,7 +192,7 @@ Dialogue parse_dialogue(const fs::path& path) {
       continue;
     }
     if (d.turns.empty()) throw std::runtime_error(path.string() + ": text before the first turn");
-    d.turns.back().bytes += unescape(line) + (raw ? "" : "\r\n");
+    d.turns.back().bytes += expand(line, raw);
   }
   if (d.turns.empty()) throw std::runtime_error(path.string() + ": no turns");
   return d;
@@ -624,7 +644,9 @@ Outcome play(const Dialogue& d, const net::TlsServerIdentity& identity, int time
       auto c0 = Clock::now();
       while (!session.finished() && ms_since(c0) < 5000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
       if (!session.finished()) {
-        std::fprintf(stderr, "FATAL: the session ignores cancel; dialogue:\n%s", format_dialogue(d).c_str());
+        // Its thread cannot be joined: nothing else can be checked in this process.
+        std::fprintf(stderr, "FATAL: %s: the session ran %.0f ms and ignored cancel for 5 s more (a CPU loop over "
+                     "server data?)\n", d.name.c_str(), out.elapsed_ms);
         std::_Exit(3);
       }
     }
@@ -712,6 +734,14 @@ struct Tally {
   std::map<std::string, long> mutations, categories;
 };
 
+void save(const Dialogue& d, const std::string& what, const fs::path& file) {
+  fs::create_directories(file.parent_path());
+  Dialogue saved = d;
+  saved.name = what;
+  std::ofstream(file, std::ios::binary) << format_dialogue(saved);
+  std::printf("  saved as %s\n", file.c_str());
+}
+
 // Plays d and reports; returns false when a check failed (known JSON crash excluded).
 bool run_and_report(const Dialogue& d, const std::string& what, const Options& o, const net::TlsServerIdentity& identity,
                     Tally& tally) {
@@ -719,7 +749,7 @@ bool run_and_report(const Dialogue& d, const std::string& what, const Options& o
   ++tally.played;
   ++tally.categories[out.category];
   tally.max_elapsed_ms = std::max(tally.max_elapsed_ms, out.elapsed_ms);
-  if (out.known_json_crash) ++tally.known_json;
+  if (out.known_json_crash && ++tally.known_json == 1 && !o.save.empty()) save(d, what, o.save / "known-json-invalid-utf8.dialogue");
   if (out.cancel_race) ++tally.cancel_races;
   if (o.verbose)
     std::printf("%s: %s in %.0f ms%s%s\n", what.c_str(), out.category.c_str(), out.elapsed_ms,
@@ -729,14 +759,7 @@ bool run_and_report(const Dialogue& d, const std::string& what, const Options& o
   ++tally.findings;
   std::printf("FINDING %s (%s):\n", what.c_str(), out.category.c_str());
   for (const auto& p : out.problems) std::printf("  - %s\n", p.c_str());
-  if (!o.save.empty()) {
-    fs::create_directories(o.save);
-    fs::path file = o.save / ("finding-" + std::to_string(tally.findings) + ".dialogue");
-    Dialogue saved = d;
-    saved.name = what;
-    std::ofstream(file, std::ios::binary) << format_dialogue(saved);
-    std::printf("  saved as %s\n", file.c_str());
-  }
+  if (!o.save.empty()) save(d, what, o.save / ("finding-" + std::to_string(tally.findings) + ".dialogue"));
   std::fflush(stdout);
   return false;
 }
@@ -782,6 +805,7 @@ int main(int argc, char** argv) {
           --n;
         }
         std::string what = "seed " + std::to_string(o.seed) + " dialogue " + std::to_string(i) + " (" + d.name + ": " + applied + ")";
+        d.name = what;
         passed &= run_and_report(d, what, o, identity.tls, tally);
       }
     }
