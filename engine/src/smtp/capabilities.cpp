@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <unordered_set>
 
 #include "text.hpp"
 
@@ -55,12 +56,16 @@ const Capability* Capabilities::find(std::string_view keyword) const {
 bool Capabilities::has(std::string_view keyword) const { return find(keyword) != nullptr; }
 
 std::vector<std::string> Capabilities::auth_mechanisms() const {
+  // A hostile EHLO reply can name hundreds of thousands: de-duplicate through a set, keep the first few.
+  constexpr std::size_t kMaxMechanisms = 100;
   std::vector<std::string> mechs;
+  std::unordered_set<std::string> seen;
   for (const auto& c : caps_) {
     if (c.keyword != "AUTH" && c.keyword != "AUTH=") continue;
     for (const auto& p : c.params) {
+      if (mechs.size() == kMaxMechanisms) return mechs;
       auto m = upper(p);
-      if (std::find(mechs.begin(), mechs.end(), m) == mechs.end()) mechs.push_back(m);
+      if (seen.insert(m).second) mechs.push_back(std::move(m));
     }
   }
   return mechs;

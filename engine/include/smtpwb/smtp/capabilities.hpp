@@ -22,7 +22,8 @@ class Capabilities {
 
   bool has(std::string_view keyword) const;
   const Capability* find(std::string_view keyword) const;
-  // AUTH mechanisms, upper-cased, from "AUTH ..." and the old "AUTH=..." form, without duplicates.
+  // AUTH mechanisms, upper-cased, from "AUTH ..." and the old "AUTH=..." form, without duplicates; the
+  // first 100 only.
   std::vector<std::string> auth_mechanisms() const;
   std::optional<unsigned long long> size_limit() const;
   std::string greeting_domain() const { return greeting_; }
