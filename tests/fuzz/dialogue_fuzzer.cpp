@@ -70,6 +70,7 @@ struct Dialogue {
   bool encrypted = true;
   bool authenticate = false;
   bool message = false;
+  std::vector<std::string> sasl;  // the client's permitted mechanisms; empty: all
   int cancel_after_ms = -1;  // >= 0: the session is cancelled this long after it started
   std::vector<Turn> turns;
 };
@@ -163,6 +164,7 @@ Dialogue parse_dialogue(const fs::path& path) {
         d.mode = value == "implicit" ? SecurityMode::Implicit : SecurityMode::Explicit;
       } else if (key == "auth") d.authenticate = true;
       else if (key == "message") d.message = true;
+      else if (key == "sasl") d.sasl.push_back(value);
       else if (key == "cancel-after-ms") d.cancel_after_ms = std::stoi(value);
       else throw std::runtime_error(path.string() + ": unknown option " + key);
       continue;
@@ -202,6 +204,7 @@ std::string format_dialogue(const Dialogue& d) {
   std::string out = "# " + d.name + "\n";
   out += std::string("! mode ") + (!d.encrypted ? "none" : d.mode == SecurityMode::Implicit ? "implicit" : "explicit") + "\n";
   if (d.authenticate) out += "! auth\n";
+  for (const auto& m : d.sasl) out += "! sasl " + m + "\n";
   if (d.message) out += "! message\n";
   if (d.cancel_after_ms >= 0) out += "! cancel-after-ms " + std::to_string(d.cancel_after_ms) + "\n";
   for (const auto& t : d.turns) {
@@ -586,6 +589,7 @@ ConnectionSettings settings_for(const Dialogue& d, int port, int timeout_s) {
   s.username = "fuzz";
   s.password = "fuzz-password";
   s.allow_plaintext_auth = true;
+  s.sasl_mechanisms = d.sasl;
   s.ehlo_name = "client.example.org";
   s.timeout_s = timeout_s;
   return s;
@@ -784,6 +788,7 @@ int main(int argc, char** argv) {
       for (const auto& s : seeds) {
         Outcome out = play(s, identity.tls, o.timeout_s);
         ++tally.played;
+        tally.max_elapsed_ms = std::max(tally.max_elapsed_ms, out.elapsed_ms);
         if (out.category != "ok" || !out.problems.empty()) {
           std::printf("seed %s does not play cleanly: %s\n", s.name.c_str(), out.category.c_str());
           for (const auto& p : out.problems) std::printf("  - %s\n", p.c_str());
