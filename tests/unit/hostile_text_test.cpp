@@ -42,7 +42,12 @@ SessionResult hostile_result() {
     e.text = text;
     r.transcript.push_back(e);
   }
-  r.failure = Failure{FailureCategory::Smtp, "The server refused: 554 " + kHostile, Phase::Ehlo, 554, "", "554 " + kHostile};
+  r.failure = Failure{};
+  r.failure->category = FailureCategory::Smtp;
+  r.failure->message = "The server refused: 554 " + kHostile;
+  r.failure->phase = Phase::Ehlo;
+  r.failure->reply_code = 554;
+  r.failure->reply_text = "554 " + kHostile;
   r.hints.push_back(Hint{"quoted", HintSeverity::Error, "Refused: " + kHostile, "It said " + kHostile, "Ask", Phase::Ehlo, 1});
   return r;
 }
