@@ -129,4 +129,7 @@ struct TestRequest {
   std::optional<MessageSpec> message;  // "Test email"
 };
 
+// Pure: every problem with the test itself (From, To, Subject), one entry per field problem.
+std::vector<FieldError> validate(const TestRequest& r);
+
 }  // namespace smtpwb
