@@ -172,7 +172,8 @@ void print_hints(FILE* out, const Palette& p, const std::vector<Hint>& hints, co
 
 void print_commands(FILE* out, const ConnectionSettings& settings, const TestRequest& request) {
   for (const auto& c : equivalent_commands(settings, request)) {
-    std::fprintf(out, "# %s: %s\n%s\n", c.tool.c_str(), c.note.c_str(), c.command.c_str());
+    std::fprintf(out, "# %s: %s\n", c.tool.c_str(), c.note.c_str());
+    if (!c.command.empty()) std::fprintf(out, "%s\n", c.command.c_str());
   }
 }
 
