@@ -52,6 +52,7 @@ struct ProxySettings {
 
 struct ConnectionSettings {
   // Common
+  std::string id;  // a saved connection's stable id (the window binds its keyring secrets to it); empty elsewhere
   std::string name;
   std::string group;
   int timeout_s = 30;
