@@ -227,12 +227,17 @@ TEST_CASE("Export: a hostile user name cannot become an option of the copied com
   CHECK(swaks.note.find("user name") != std::string::npos);
   CHECK(swaks.note.find("evil") == std::string::npos);
 
-  // curl and openssl take every option's value from the next word: the value stays a value.
+  // curl would split this one at its ':' into a name and a password: no curl line either.
+  CHECK(tool(commands, "curl").command.empty());
+  // Otherwise curl and openssl take every option's value from the next word: the value stays a value.
+  s.username = "--proxy=evil.example";
+  commands = equivalent_commands(s, message_request());
+  CHECK(tool(commands, "swaks").command.empty());
   auto curl = shell_words(tool(commands, "curl").command);
   REQUIRE_FALSE(curl.empty());
   CHECK(curl[0] == "curl");
-  CHECK(value_after(curl, "--user") == hostile_user);
-  CHECK(std::count(curl.begin(), curl.end(), hostile_user) == 1);
+  CHECK(value_after(curl, "--user") == s.username);
+  CHECK(std::count(curl.begin(), curl.end(), s.username) == 1);
 
   // The same for the sender, a recipient, the proxy user and a CA file.
   for (auto field : {"From", "To", "Proxy user", "CA file"}) {
@@ -241,7 +246,7 @@ TEST_CASE("Export: a hostile user name cannot become an option of the copied com
     std::string f = field;
     if (f == "From") r.message->from = "-oQ/tmp/evil@example.com";
     if (f == "To") r.message->to.insert(r.message->to.begin(), "--header=X-Evil: 1");
-    if (f == "Proxy user") t.proxy.username = "--proxy=http://evil.example:8080";
+    if (f == "Proxy user") t.proxy.username = "--proxy=socks5h//evil.example";
     if (f == "CA file") t.ca_file = "-evil.pem";
     DYNAMIC_SECTION(field) {
       auto cmds = equivalent_commands(t, r);
@@ -415,4 +420,19 @@ TEST_CASE("Export: IP addresses in copied lines", "[export][commands]") {
     auto swaks = shell_words(tool(commands, "swaks").command);
     CHECK(std::count(swaks.begin(), swaks.end(), "--tls-on-connect") == 1);
   }
+}
+
+TEST_CASE("Export: a user name with ':' is not split by curl into name and password", "[export][commands]") {
+  auto s = settings();
+  s.username = "me:part-of-a-password";
+  auto commands = equivalent_commands(s, message_request());
+  const auto& curl = tool(commands, "curl");
+  CHECK(curl.command.empty());
+  CHECK(curl.note.find("':'") != std::string::npos);
+  CHECK(curl.note.find("part-of") == std::string::npos);
+  s = settings();
+  s.proxy.username = "proxy:user";
+  CHECK(tool(equivalent_commands(s, message_request()), "curl").command.empty());
+  s.proxy.use_credentials = false;  // not sent: no reason to refuse
+  CHECK_FALSE(tool(equivalent_commands(s, message_request()), "curl").command.empty());
 }

@@ -424,6 +424,11 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
   } else {
     c.arg("--request", "NOOP");
   }
+  // curl splits --user and --proxy-user at the first ':' into name and password.
+  if (authenticates(s) && s.username.find(':') != std::string::npos)
+    return {"curl", "", "not given: the user name contains ':', which curl would read as the start of the password"};
+  if (s.proxy.type != ProxyType::None && s.proxy.use_credentials && s.proxy.username.find(':') != std::string::npos)
+    return {"curl", "", "not given: the proxy user name contains ':', which curl would read as the start of the password"};
   std::string note = authenticates(s) ? "curl asks for the password (--user without one)." : "No authentication (anonymous).";
   if (req.message) note += " message.eml holds the message: headers, an empty line, the body.";
   return {"curl", c.str(), note};
