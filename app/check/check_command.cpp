@@ -175,7 +175,8 @@ void print_hints(FILE* out, const Palette& p, const std::vector<Hint>& hints, co
 
 void print_commands(FILE* out, const ConnectionSettings& settings, const TestRequest& request) {
   for (const auto& c : equivalent_commands(settings, request)) {
-    std::fprintf(out, "# %s: %s\n%s\n", c.tool.c_str(), c.note.c_str(), c.command.c_str());
+    std::fprintf(out, "# %s: %s\n", c.tool.c_str(), c.note.c_str());
+    if (!c.command.empty()) std::fprintf(out, "%s\n", c.command.c_str());
   }
 }
 
@@ -337,7 +338,9 @@ int run_check(const std::vector<std::string>& argv) {
   if (!options.oauth_access_token.empty() && settings.password.empty()) settings.password = options.oauth_access_token;
   // A profile saved by the window keeps the Application Id in username and the mail account apart.
   if (settings.auth_type == AuthType::GmailOAuth && !settings.oauth_account.empty()) options.oauth_user = settings.oauth_account;
-  if (auto errors = validate(settings); !errors.empty()) {
+  auto errors = validate(settings);
+  for (auto& e : validate(request)) errors.push_back(std::move(e));
+  if (!errors.empty()) {
     for (const auto& e : errors) std::fprintf(stderr, "smtp-workbench check: %s\n", e.message.c_str());
     return kUsageExit;
   }

@@ -95,6 +95,7 @@ std::optional<ProxyType> parse_proxy_type(std::string_view t) { return lookup(kP
 std::optional<StopAfter> parse_stop_after(std::string_view t) { return lookup(kStopNames, t); }
 
 bool is_ip_literal(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return false;  // inet_pton would stop at it
   std::string s(text);
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
@@ -117,6 +118,7 @@ bool is_valid_hostname(std::string_view name) {
 }
 
 bool is_valid_ehlo_name(std::string_view name) {
+  if (name.find('\0') != std::string_view::npos) return false;  // inet_pton would stop at it
   if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
     auto inner = name.substr(1, name.size() - 2);
     if (inner.rfind("IPv6:", 0) == 0) {
@@ -146,10 +148,14 @@ bool is_supported_code_page(const std::string& name) {
 
 namespace {
 
+// A line break ends the SMTP command (or header) early and starts another one; a NUL cuts it.
+bool has_line_break_or_nul(std::string_view v) { return v.find_first_of(std::string_view("\0\r\n", 3)) != std::string_view::npos; }
+
 void check_address(std::vector<FieldError>& errors, const std::string& field, const std::string& port_field,
                    const std::string& address) {
   auto add = [&](std::string msg) { errors.push_back({field, field + ": " + msg}); };
   if (address.empty()) return add("is empty; enter the server's DNS name or IP address");
+  if (has_line_break_or_nul(address)) return add("contains a line break or NUL character");
   if (address.find("://") != std::string::npos)
     return add("\"" + address + "\" contains a URL scheme; enter just the host name, e.g. smtp.example.com");
   if (std::any_of(address.begin(), address.end(), [](unsigned char c) { return std::isspace(c); }))
@@ -177,16 +183,26 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
   std::vector<FieldError> errors;
   auto add = [&](const std::string& field, const std::string& msg) { errors.push_back({field, field + ": " + msg}); };
 
-  if (s.name.size() > 200) add("Name", "is longer than 200 characters");
-  if (s.group.size() > 200) add("Group", "is longer than 200 characters");
+  // Checked first, and a field that fails it is not checked further: the other messages quote the value,
+  // which must stay one line of text.
+  auto line_break = [&](const char* field, const std::string& value) {
+    if (!has_line_break_or_nul(value)) return false;
+    add(field, "contains a line break or NUL character");
+    return true;
+  };
+  if (!line_break("Name", s.name) && s.name.size() > 200) add("Name", "is longer than 200 characters");
+  if (!line_break("Group", s.group) && s.group.size() > 200) add("Group", "is longer than 200 characters");
   if (s.timeout_s < 1 || s.timeout_s > 3600)
     add("Timeout", std::to_string(s.timeout_s) + " s is out of range (1-3600 seconds)");
-  if (!is_supported_code_page(s.code_page)) add("Code page", "\"" + s.code_page + "\" is not an encoding iconv knows");
+  if (!line_break("Code page", s.code_page) && !is_supported_code_page(s.code_page))
+    add("Code page", "\"" + s.code_page + "\" is not an encoding iconv knows");
 
   check_address(errors, "Address", "Port", s.address);
   check_port(errors, "Port", s.port);
-  if (!s.ehlo_name.empty() && !is_valid_ehlo_name(s.ehlo_name))
+  if (!s.ehlo_name.empty() && !line_break("EHLO name", s.ehlo_name) && !is_valid_ehlo_name(s.ehlo_name))
     add("EHLO name", "\"" + s.ehlo_name + "\" is neither a domain name nor an address literal like [192.0.2.1]");
+  line_break("Domain", s.auth_domain);
+  line_break("Account", s.oauth_account);
 
   const bool oauth = s.auth_type == AuthType::GmailOAuth;
   if (oauth) {
@@ -195,11 +211,8 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
     if (s.username.empty()) add("Username", "is empty; enter a user name or choose Anonymous");
     if (s.password.empty()) add("Password", "is empty");
   }
-  for (const auto& field_value : {std::pair{"Username", &s.username}, std::pair{"Password", &s.password}}) {
-    const auto& v = *field_value.second;
-    if (v.find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos)
-      add(field_value.first, "contains a line break or NUL character");
-  }
+  line_break(oauth ? "Application Id" : "Username", s.username);
+  line_break(oauth ? "Client secret" : "Password", s.password);
 
   if (s.encrypted() && s.tls_versions.empty())
     add("Allowed versions", "none selected; allow at least TLS 1.2 or TLS 1.3, or choose No encryption");
@@ -227,12 +240,22 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
         if (s.proxy.password.size() > 255) add("Proxy password", "is longer than 255 bytes (the SOCKS5 limit)");
       }
     }
-    for (const auto& [field, value] : {std::pair{"Proxy username", &s.proxy.username}, std::pair{"Proxy password", &s.proxy.password},
-                                       std::pair{"Proxy domain", &s.proxy.domain}}) {
-      if (value->find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos)
-        add(field, "contains a line break or NUL character");
-    }
+    line_break("Proxy username", s.proxy.username);
+    line_break("Proxy password", s.proxy.password);
+    line_break("Proxy domain", s.proxy.domain);
   }
+  return errors;
+}
+
+std::vector<FieldError> validate(const TestRequest& r) {
+  std::vector<FieldError> errors;
+  if (!r.message) return errors;
+  auto check = [&](const char* field, const std::string& value) {
+    if (has_line_break_or_nul(value)) errors.push_back({field, std::string(field) + ": contains a line break or NUL character"});
+  };
+  check("From", r.message->from);
+  for (const auto& to : r.message->to) check("To", to);
+  check("Subject", r.message->subject);
   return errors;
 }
 

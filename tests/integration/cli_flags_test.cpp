@@ -44,6 +44,13 @@ const BadFlag kBadFlags[] = {
     {"--proxy socks5://127.0.0.1:1080 --proxy-password-env SMTPWB_UNSET_VARIABLE --proxy-user u", "--proxy-password-env"},
     {"--demo-fault bogus", "--demo-fault"},
     {"--bogus-flag 1", "--bogus-flag"},
+    // Line breaks and NUL would inject SMTP commands or headers (issue 13): refused naming the field.
+    {"--from \"$(printf 'a@example.com\\r\\nRSET')\" --to b@example.com", "From"},
+    {"--from a@example.com --to \"$(printf 'b@example.com>\\nDATA')\"", "To"},
+    {"--from a@example.com --to b@example.com --subject \"$(printf 'Hi\\r\\nBcc: x@example.com')\"", "Subject"},
+    {"--from a@example.com --to b@example.com --subject \"$(printf 'Hi\\rX-Injected: 1')\"", "Subject"},
+    {"--ehlo \"$(printf 'client.example\\r\\nRSET')\"", "EHLO name"},
+    {"--user \"$(printf 'me\\r\\nRSET')\" --password-env HOME", "Username"},
     {"--port", "--port"},
 };
 

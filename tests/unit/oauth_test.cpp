@@ -1,6 +1,13 @@
 // smtpwb::oauth: the provider table and the URL helpers (the flow itself runs in tests/integration).
 #include <catch2/catch_test_macros.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <future>
+
 #include "smtpwb/oauth.hpp"
 
 using namespace smtpwb::oauth;
@@ -37,4 +44,143 @@ TEST_CASE("OAuth flow: the authorization URL carries PKCE, state and a loopback 
   CHECK(query_parameter(url, "code_challenge_method") == "S256");
   CHECK(query_parameter(url, "state").size() >= 16);
   CHECK(query_parameter(url, "access_type") == "offline");
+}
+
+// ---- the loopback redirect: hostile local pages ----
+
+namespace {
+
+int redirect_port(const Flow& flow) { return std::stoi(flow.redirect_uri().substr(std::string("http://127.0.0.1:").size())); }
+
+// One request to the loopback listener, as any local page or program can send; returns the whole answer.
+std::string visit(int port, const std::string& target) {
+  smtpwb::net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(static_cast<std::uint16_t>(port));
+  REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  timeval limit{5, 0};  // a listener that stopped accepting must not hang the test
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  REQUIRE(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd.get(), buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  return answer;
+}
+
+}  // namespace
+
+TEST_CASE("OAuth loopback: a redirect with a wrong state is answered 400 and the sign-in keeps waiting", "[oauth][loopback]") {
+  Flow flow({*find_provider("gmail"), "client-123.apps.example", "", "", 5});
+  std::string url = flow.start();
+  std::string state = query_parameter(url, "state");
+  smtpwb::net::CancelFlag cancel{false};
+  auto waiting = std::async(std::launch::async, [&] { return flow.wait_for_redirect(cancel, smtpwb::net::Deadline::in(std::chrono::seconds(10))); });
+  int port = redirect_port(flow);
+
+  std::string forged = visit(port, "/?code=attacker-code&state=forged");
+  CHECK(forged.rfind("HTTP/1.1 400 ", 0) == 0);
+  std::string no_state = visit(port, "/?error=access_denied");
+  CHECK(no_state.rfind("HTTP/1.1 400 ", 0) == 0);
+  REQUIRE(waiting.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);  // still waiting
+
+  std::string real = visit(port, "/?code=the-real-code&state=" + url_encode(state));
+  CHECK(real.rfind("HTTP/1.1 200 ", 0) == 0);
+  REQUIRE(waiting.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(waiting.get() == "the-real-code");
+}
+
+TEST_CASE("OAuth loopback: wrong states until the deadline end in a timeout, not a refusal", "[oauth][loopback]") {
+  Flow flow({*find_provider("gmail"), "client-123.apps.example", "", "", 5});
+  flow.start();
+  smtpwb::net::CancelFlag cancel{false};
+  auto waiting = std::async(std::launch::async, [&] {
+    return flow.wait_for_redirect(cancel, smtpwb::net::Deadline::in(std::chrono::milliseconds(800)));
+  });
+  CHECK(visit(redirect_port(flow), "/?code=x&state=y").rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK_THROWS_AS(waiting.get(), smtpwb::net::TimedOut);
+}
+
+TEST_CASE("OAuth loopback: the provider's error is shown HTML-escaped", "[oauth][loopback]") {
+  Flow flow({*find_provider("gmail"), "client-123.apps.example", "", "", 5});
+  std::string state = query_parameter(flow.start(), "state");
+  smtpwb::net::CancelFlag cancel{false};
+  auto waiting = std::async(std::launch::async, [&] { return flow.wait_for_redirect(cancel, smtpwb::net::Deadline::in(std::chrono::seconds(10))); });
+  std::string page = visit(redirect_port(flow), "/?error=" + url_encode("<script>alert(1)</script>&\"'") +
+                                                   "&error_description=x&state=" + url_encode(state));
+  CHECK(page.find("<script>") == std::string::npos);
+  CHECK(page.find("&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;") != std::string::npos);
+  try {
+    waiting.get();
+    FAIL("an error redirect was accepted");
+  } catch (const OAuthError& e) {
+    CHECK(std::string(e.what()).find("<script>alert(1)</script>") != std::string::npos);  // the message itself is plain text
+  }
+}
+
+// ---- token responses: any JSON a token endpoint sends ----
+
+TEST_CASE("OAuth token response: a well-formed answer", "[oauth][tokens]") {
+  auto t = parse_token_response(200, R"({"access_token":"ya29.a","refresh_token":"1//r","expires_in":3599,"scope":"s","token_type":"Bearer"})");
+  CHECK(t.access_token == "ya29.a");
+  CHECK(t.refresh_token == "1//r");
+  CHECK(t.expires_in_s == 3599);
+  CHECK(t.scope == "s");
+  // Older Microsoft endpoints send the number as a string.
+  CHECK(parse_token_response(200, R"({"access_token":"a","expires_in":"3600"})").expires_in_s == 3600);
+  CHECK(parse_token_response(200, R"({"access_token":"a"})").expires_in_s == 0);
+}
+
+TEST_CASE("OAuth token response: wrong types and impossible numbers are an OAuthError naming the field", "[oauth][tokens]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"access_token":"a","expires_in":1e300})", "expires_in"},
+      {R"({"access_token":"a","expires_in":1e400})", "number overflow"},  // beyond a double: the JSON itself is refused
+      {R"({"access_token":"a","expires_in":-5})", "expires_in"},
+      {R"({"access_token":"a","expires_in":99999999999999999999})", "expires_in"},
+      {R"({"access_token":"a","expires_in":4294967296})", "expires_in"},
+      {R"({"access_token":"a","expires_in":"abc"})", "expires_in"},
+      {R"({"access_token":"a","expires_in":{"s":1}})", "expires_in"},
+      {R"({"access_token":"a","expires_in":true})", "expires_in"},
+      {R"({"access_token":"a","expires_in":null})", "expires_in"},
+      {R"({"access_token":{"value":"a"}})", "access_token"},
+      {R"({"access_token":12345})", "access_token"},
+      {R"({"access_token":["a"]})", "access_token"},
+      {R"({"access_token":"a","refresh_token":7})", "refresh_token"},
+      {R"({"access_token":"a","scope":["a","b"]})", "scope"},
+      {R"({"expires_in":3600})", "access_token"},
+      {R"([1,2])", "JSON object"},
+      {R"("just a string")", "JSON object"},
+  };
+  for (const auto& [body, field] : cases) {
+    INFO(body);
+    try {
+      parse_token_response(200, body);
+      FAIL("accepted");
+    } catch (const OAuthError& e) {
+      CHECK(std::string(e.what()).find(field) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("OAuth token response: error answers with non-string fields are still an OAuthError", "[oauth][tokens]") {
+  const char* bodies[] = {R"({"error":{"code":401,"message":"bad"}})", R"({"error":"invalid_grant","error_description":42})",
+                          R"({"error":null})", R"({"error":["x"],"error_description":{"a":1}})"};
+  for (const char* body : bodies) {
+    INFO(body);
+    for (int status : {200, 400}) {
+      try {
+        parse_token_response(status, body);
+        FAIL("accepted");
+      } catch (const OAuthError& e) {
+        CHECK(std::string(e.what()).find("refused") != std::string::npos);
+      }
+    }
+  }
+  try {
+    parse_token_response(400, R"({"error":"invalid_grant","error_description":"Bad Request"})");
+  } catch (const OAuthError& e) {
+    CHECK(std::string(e.what()) == "the token endpoint refused: invalid_grant (Bad Request)");
+  }
 }

@@ -371,3 +371,15 @@ TEST_CASE("apply_profile: a proxy password is refused and points to --proxy-pass
   REQUIRE(wrong.has_value());
   CHECK_THAT(wrong->message, ContainsSubstring("proxy.resolve_via_proxy"));
 }
+
+TEST_CASE("profile: a saved connection's id round-trips; profiles without one have none", "[profile]") {
+  auto s = sample_settings();
+  CHECK_FALSE(profile_json(s).contains("id"));  // check --save-profile: no id
+  s.id = "3f2a9c0e5b7d41a8b6c2d9e0f1a2b3c4";
+  auto j = profile_json(s);
+  CHECK(j["id"] == s.id);
+  ConnectionSettings loaded;
+  REQUIRE_FALSE(apply_profile(j, loaded).has_value());
+  CHECK(loaded.id == s.id);
+  CHECK_THAT(apply_error(json{{"id", 42}}), ContainsSubstring("id"));
+}

@@ -368,3 +368,22 @@ TEST_CASE("HTTP NTLM: a second 407 means the proxy refused the NTLM credentials"
   CHECK(e.reply_code == 407);
   CHECK_THAT(e.what(), ContainsSubstring("refused the NTLM credentials for user \"bob\" in domain \"ACME\""));
 }
+
+TEST_CASE("HTTP NTLM: a challenge whose TargetInfo offset + length wraps in 32 bits is a protocol error", "[proxy][handshake][ntlm]") {
+  // TargetInfo at offset 0xFFFFFFF0, length 0x20: 0x10 in 32 bits, which is inside the message.
+  std::string challenge = challenge_message();
+  const std::string wrapping = unhex("20002000f0ffffff");
+  challenge.replace(40, 8, wrapping);
+  Pair pair;
+  std::thread peer([&] {
+    read_head(pair.peer.get());
+    send_text(pair.peer.get(), "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM " + base64_encode(challenge) +
+                                   "\r\nContent-Length: 0\r\n\r\n");
+  });
+  Log log;
+  auto e = handshake_error(pair, ntlm_proxy(), log);
+  peer.join();
+  CHECK(e.outcome == ProxyOutcome::ProtocolError);
+  CHECK_THAT(e.what(), ContainsSubstring("NTLM challenge is not usable"));
+  CHECK_THAT(e.what(), ContainsSubstring("points outside"));
+}

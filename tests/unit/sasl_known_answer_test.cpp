@@ -220,3 +220,61 @@ TEST_CASE("NTLM: a challenge whose TargetName points outside the message is answ
   other->initial_response();
   CHECK_THROWS_AS(other->respond("HTTP/1.1 407 Proxy Authentication Required"), SaslError);
 }
+
+namespace {
+// The MS-NLMP example challenge with one security buffer (at `field`) rewritten.
+std::string challenge_with_buffer(std::size_t field, std::uint16_t length, std::uint32_t offset) {
+  std::string m = ms_nlmp_challenge();
+  for (int i = 0; i < 2; ++i) {
+    m[field + static_cast<std::size_t>(i)] = static_cast<char>((length >> (8 * i)) & 0xFF);      // Len
+    m[field + 2 + static_cast<std::size_t>(i)] = static_cast<char>((length >> (8 * i)) & 0xFF);  // MaxLen
+  }
+  for (int i = 0; i < 4; ++i) m[field + 4 + static_cast<std::size_t>(i)] = static_cast<char>((offset >> (8 * i)) & 0xFF);
+  return m;
+}
+}  // namespace
+
+TEST_CASE("NTLM: buffers whose offset + length wraps in 32 bits are the mechanism's own error", "[sasl][ntlm]") {
+  // offset 0xFFFFFFF0 + length 0x20 is 0x10 in 32 bits: inside a 72-byte message if added there.
+  const std::pair<std::uint16_t, std::uint32_t> hostile[] = {
+      {0x20, 0xFFFFFFF0u}, {0xFFFF, 0xFFFF0001u}, {0x0010, 0xFFFFFFFFu}, {0x0001, 0x80000000u}, {0xFFFF, 0x00000010u}};
+  for (auto [length, offset] : hostile) {
+    INFO("length " << length << ", offset " << offset);
+    DYNAMIC_SECTION("TargetInfo " << length << "@" << offset) {
+      auto challenge = challenge_with_buffer(40, length, offset);
+      auto m = detail::make_ntlm({"User", "Password", "", "", 0}, unhex("aaaaaaaaaaaaaaaa"), 0);
+      m->initial_response();
+      CHECK_NOTHROW(m->describe_challenge(challenge));
+      try {
+        m->respond(challenge);
+        FAIL("a TargetInfo outside the message was accepted");
+      } catch (const SaslError& e) {
+        CHECK_THAT(e.what(), ContainsSubstring("NTLM"));
+      }
+    }
+    DYNAMIC_SECTION("TargetName " << length << "@" << offset) {
+      // The target name only labels the transcript: shown as broken, and the answer still goes out.
+      auto challenge = challenge_with_buffer(12, length, offset);
+      auto m = detail::make_ntlm({"User", "Password", "", "", 0}, unhex("aaaaaaaaaaaaaaaa"), 0);
+      m->initial_response();
+      CHECK_THAT(m->describe_challenge(challenge), ContainsSubstring("points outside the message"));
+      CHECK_NOTHROW(m->respond(challenge));
+    }
+  }
+}
+
+TEST_CASE("NTLM: every truncation of a challenge is refused as an NTLM error or answered, never anything else", "[sasl][ntlm]") {
+  std::string full = ms_nlmp_challenge();
+  for (std::size_t size = 0; size <= full.size(); ++size) {
+    auto m = detail::make_ntlm({"User", "Password", "", "", 0}, unhex("aaaaaaaaaaaaaaaa"), 0);
+    m->initial_response();
+    std::string cut = full.substr(0, size);
+    INFO("size " << size);
+    CHECK_NOTHROW(m->describe_challenge(cut));
+    try {
+      m->respond(cut);
+    } catch (const SaslError&) {
+      // refused: fine
+    }
+  }
+}

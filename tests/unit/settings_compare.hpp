@@ -12,6 +12,7 @@ namespace smtpwb::test {
 inline std::string first_difference(const ConnectionSettings& a, const ConnectionSettings& b) {
 #define SMTPWB_CMP(field) \
   if (!(a.field == b.field)) return #field
+  SMTPWB_CMP(id);
   SMTPWB_CMP(name);
   SMTPWB_CMP(group);
   SMTPWB_CMP(timeout_s);

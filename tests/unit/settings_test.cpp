@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "smtpwb/printable.hpp"
 #include "smtpwb/settings.hpp"
 
 using namespace smtpwb;
@@ -394,4 +395,73 @@ TEST_CASE("proxy_scheme: socks5h is SOCKS5 with the name resolved by the proxy",
   CHECK(proxy_scheme(p) == "socks5h");
   p.type = ProxyType::Socks4a;
   CHECK(proxy_scheme(p) == "socks4a");
+}
+
+TEST_CASE("validate: a line break or NUL in any field that reaches the wire is refused by name", "[settings][validate]") {
+  // Each value would pass the field's own syntax check if the bytes from the NUL on were ignored, or
+  // would end the command line early and inject the next one.
+  const std::string nul_v4("[192.0.2.1\0]\r\nMAIL FROM:<x@example.com>", 41);
+  struct Case {
+    const char* field;
+    void (*set)(ConnectionSettings&, const std::string&);
+    std::string value;
+  };
+  const Case cases[] = {
+      {"EHLO name", [](ConnectionSettings& s, const std::string& v) { s.ehlo_name = v; }, nul_v4},
+      {"EHLO name", [](ConnectionSettings& s, const std::string& v) { s.ehlo_name = v; }, "client.example\r\nRSET"},
+      {"Address", [](ConnectionSettings& s, const std::string& v) { s.address = v; }, std::string("192.0.2.1\0.evil", 15)},
+      {"Address", [](ConnectionSettings& s, const std::string& v) { s.address = v; }, "smtp.example.com\r\n"},
+      {"Name", [](ConnectionSettings& s, const std::string& v) { s.name = v; }, "Office\n=== Result: ok"},
+      {"Group", [](ConnectionSettings& s, const std::string& v) { s.group = v; }, "Work\rHome"},
+      {"Code page", [](ConnectionSettings& s, const std::string& v) { s.code_page = v; }, "UTF-8\nX"},
+      {"Domain", [](ConnectionSettings& s, const std::string& v) { s.auth_domain = v; }, "ACME\r\nQUIT"},
+      {"Account", [](ConnectionSettings& s, const std::string& v) { s.oauth_account = v; }, std::string("me@example.com\0x", 16)},
+  };
+  for (const auto& c : cases) {
+    auto s = valid_settings();
+    c.set(s, c.value);
+    CAPTURE(c.field, printable(c.value));
+    auto message = single_error(s, c.field);
+    CHECK_THAT(message, ContainsSubstring("line break or NUL"));
+    // The message is one line of text: the raw value is not echoed.
+    CHECK(message.find_first_of(std::string_view("\0\r\n", 3)) == std::string::npos);
+  }
+}
+
+TEST_CASE("validate: From, To and Subject of a test message refuse line breaks and NUL", "[settings][validate]") {
+  TestRequest r;
+  CHECK(validate(r).empty());  // no message
+  r.message = MessageSpec{"me@example.com", {"you@example.org", "them@example.org"}, "Hello", "Body\r\nwith lines\r\n"};
+  CHECK(validate(r).empty());  // the body may hold line breaks: it is sent as data
+
+  auto single = [](const TestRequest& bad, const std::string& field) {
+    auto errors = validate(bad);
+    CAPTURE(fields(errors));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].field == field);
+    CHECK_THAT(errors[0].message, StartsWith(field + ": "));
+    CHECK_THAT(errors[0].message, ContainsSubstring("line break or NUL"));
+    CHECK(errors[0].message.find_first_of(std::string_view("\0\r\n", 3)) == std::string::npos);
+  };
+  auto bad = r;
+  bad.message->from = "me@example.com>\r\nRCPT TO:<victim@example.net";
+  single(bad, "From");
+  bad = r;
+  bad.message->to[1] = "them@example.org>\nDATA";
+  single(bad, "To");
+  bad = r;
+  bad.message->to[0] = std::string("you@example.org\0", 16);
+  single(bad, "To");
+  bad = r;
+  bad.message->subject = "Hello\r\nBcc: victim@example.net";
+  single(bad, "Subject");
+  bad = r;
+  bad.message->subject = "Hello\rX-Injected: 1";
+  single(bad, "Subject");
+}
+
+TEST_CASE("is_ip_literal: a NUL inside is not an address", "[settings]") {
+  CHECK_FALSE(is_ip_literal(std::string("192.0.2.1\0evil", 14)));
+  CHECK_FALSE(is_valid_ehlo_name(std::string("[192.0.2.1\0]", 12)));
+  CHECK_FALSE(is_valid_ehlo_name(std::string("[IPv6:::1\0x]", 12)));
 }

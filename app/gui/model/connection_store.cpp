@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "smtpwb/files.hpp"
 #include "smtpwb/report.hpp"
@@ -46,6 +48,8 @@ std::vector<StoredConnection> ConnectionStore::load(std::vector<LoadProblem>& pr
   for (const auto& entry : fs::directory_iterator(dir_, ec))
     if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
+  std::map<std::string, fs::path> by_name, by_id;
+  std::set<std::string> contested;
   for (const auto& file : files) {
     ConnectionSettings settings;
     if (auto err = load_profile_file(file.string(), settings)) {
@@ -56,9 +60,31 @@ std::vector<StoredConnection> ConnectionStore::load(std::vector<LoadProblem>& pr
       continue;
     }
     if (settings.name.empty()) settings.name = file.stem().string();
+    // Two files with one name (or id) would share its keyring secrets: only the first is loaded.
+    if (auto it = by_name.find(settings.name); it != by_name.end()) {
+      contested.insert(settings.name);
+      problems.push_back({file, {}, file.string() + ": the name \"" + settings.name + "\" is already used by " +
+                                        it->second.filename().string() + "; this file was not loaded and is left as it is"});
+      continue;
+    }
+    if (auto it = by_id.find(settings.id); !settings.id.empty() && it != by_id.end()) {
+      problems.push_back({file, {}, file.string() + ": its id is already used by " + it->second.filename().string() +
+                                        " (a copied file?); this file was not loaded and is left as it is"});
+      continue;
+    }
+    by_name.emplace(settings.name, file);
+    if (!settings.id.empty()) by_id.emplace(settings.id, file);
     out.push_back({std::move(settings), file});
   }
+  for (auto& stored : out) stored.name_contested = contested.count(stored.settings.name) > 0;
   return out;
+}
+
+std::string ConnectionStore::rewrite(const fs::path& file, const ConnectionSettings& settings) const {
+  ConnectionSettings without_secrets = settings;
+  without_secrets.password.clear();
+  without_secrets.proxy.password.clear();
+  return save_profile_file(file.string(), without_secrets);
 }
 
 fs::path ConnectionStore::file_name_for(const std::string& name, const std::vector<fs::path>& taken,

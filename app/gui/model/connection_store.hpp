@@ -14,11 +14,12 @@ namespace smtpwb::gui {
 struct StoredConnection {
   ConnectionSettings settings;  // secrets empty: they live in the SecretStore
   std::filesystem::path file;
+  bool name_contested = false;  // another file carries the same name (that one was not loaded)
 };
 
 struct LoadProblem {
   std::filesystem::path file;      // the original path
-  std::filesystem::path moved_to;  // where it was kept aside
+  std::filesystem::path moved_to;  // where it was kept aside; empty when it was left in place
   std::string message;             // names the line or field
 };
 
@@ -27,8 +28,11 @@ class ConnectionStore {
   explicit ConnectionStore(std::filesystem::path config_dir);
   const std::filesystem::path& directory() const { return dir_; }
 
-  // Loads every *.json; broken files are moved to "<name>.broken" (numbered if taken) and reported.
+  // Loads every *.json; broken files are moved to "<name>.broken" (numbered if taken) and reported. A
+  // file whose name or id an earlier file (in file-name order) already has is reported and left as it is.
   std::vector<StoredConnection> load(std::vector<LoadProblem>& problems) const;
+  // Rewrites a loaded connection's own file in place (without secrets), e.g. to record its new id.
+  std::string rewrite(const std::filesystem::path& file, const ConnectionSettings& settings) const;
   // Writes `settings` (without secrets) to a file named after it; `previous` is its current file, if
   // any (renames remove it after the new file is written). Returns the file, or an error.
   struct SaveResult {

@@ -2,7 +2,11 @@
 
 #include <libsecret/secret.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <random>
+#include <string_view>
 
 namespace smtpwb::gui {
 
@@ -24,7 +28,25 @@ void MemorySecretStore::remove(const std::string& key) {
   secrets_.erase(key);
 }
 
-std::string secret_key(const std::string& connection_name, const char* kind) { return connection_name + "\n" + kind; }
+std::string legacy_secret_key(const std::string& connection_name, const char* kind) { return connection_name + "\n" + kind; }
+std::string secret_key(const smtpwb::ConnectionSettings& s, const char* kind) {
+  const std::string_view k = kind;
+  const bool proxy = k == "proxy-password";
+  std::string binding = proxy ? s.proxy.address + "\n" + s.proxy.username : s.address + "\n" + s.username;
+  if (k == "oauth-refresh-token") binding += "\n" + s.oauth_account;  // a token is for one account
+  return "id:" + s.id + "\n" + kind + "\n" + binding;
+}
+
+std::string new_connection_id() {
+  std::random_device random;  // getrandom(2)
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    std::uint32_t word = random();
+    for (int nibble = 0; nibble < 8; ++nibble, word >>= 4) id += kHex[word & 15];
+  }
+  return id;
+}
 
 namespace {
 const SecretSchema* schema() {
@@ -51,7 +73,8 @@ class KeyringSecretStore final : public SecretStore {
   }
   bool set(const std::string& key, const std::string& secret) override {
     GError* error = nullptr;
-    std::string label = "SMTP Workbench: " + key.substr(0, key.find('\n'));
+    std::string label = "SMTP Workbench: " + key;
+    std::replace(label.begin(), label.end(), '\n', ' ');
     bool ok = secret_password_store_sync(schema(), SECRET_COLLECTION_DEFAULT, label.c_str(), secret.c_str(), nullptr,
                                          &error, "key", key.c_str(), nullptr);
     if (error) g_error_free(error);

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "smtpwb/settings.hpp"
+
 namespace smtpwb::gui {
 
 class SecretStore {
@@ -38,7 +40,13 @@ class MemorySecretStore final : public SecretStore {
 // otherwise a MemorySecretStore that says why.
 std::unique_ptr<SecretStore> open_secret_store();
 
-// Keys: one per connection and kind, so a rename moves them.
-std::string secret_key(const std::string& connection_name, const char* kind /* "password" | "proxy-password" */);
+// Keys: one per saved connection (its stable id, not its display name) and kind, bound to the server
+// and the user the secret is for. A rename keeps the key; a file that reuses the id for another server
+// or user asks under another key and finds nothing.
+std::string secret_key(const smtpwb::ConnectionSettings& s, const char* kind /* "password" | "proxy-password" | "oauth-refresh-token" */);
+// The key older versions stored a secret under: the connection's display name (migrated on load).
+std::string legacy_secret_key(const std::string& connection_name, const char* kind);
+// A new stable id for a saved connection: 128 random bits in hex.
+std::string new_connection_id();
 
 }  // namespace smtpwb::gui

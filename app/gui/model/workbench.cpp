@@ -53,17 +53,18 @@ Workbench::~Workbench() {
 void Workbench::load() {
   problems_.clear();
   for (auto& stored : store_.load(problems_)) {
+    if (stored.settings.id.empty()) give_id(stored);
     load_secrets(stored.settings);
     Connection& c = add(std::move(stored.settings), stored.file);
     if (c.draft.auth_type == AuthType::GmailOAuth)
-      c.refresh_token_stored = secrets_->get(secret_key(c.draft.name, "oauth-refresh-token")).has_value();
+      c.refresh_token_stored = secrets_->get(secret_key(c.draft, "oauth-refresh-token")).has_value();
   }
   if (connections_.empty() && problems_.empty() && !fs::exists(store_.directory())) {
     new_from_preset("demo", {});
     save(*selected());
   }
   if (!problems_.empty())
-    set_status(std::to_string(problems_.size()) + " connection file(s) could not be read and were kept aside: " +
+    set_status(std::to_string(problems_.size()) + " connection file(s) could not be loaded: " +
                    problems_.front().message, true);
   if (selected_ < 0 && !connections_.empty()) select(connections_.front()->id);
   load_message_defaults();
@@ -105,7 +106,26 @@ bool Workbench::any_running() const {
   return false;
 }
 
+// A file written before connections had ids (or by hand) gets one, written back to it. Secrets an older
+// version stored under its name move to the id, bound to its server and user, but only when no other
+// file claimed that name: then nobody can tell which server they were for.
+void Workbench::give_id(StoredConnection& stored) {
+  ConnectionSettings& s = stored.settings;
+  s.id = new_connection_id();
+  if (auto err = store_.rewrite(stored.file, s); !err.empty()) {
+    problems_.push_back({stored.file, {}, stored.file.string() + ": its new id could not be written: " + err});
+    return;  // the old secrets stay where they are
+  }
+  if (stored.name_contested) return;
+  for (const char* kind : {"password", "proxy-password", "oauth-refresh-token"}) {
+    auto legacy = secrets_->get(legacy_secret_key(s.name, kind));
+    if (!legacy) continue;
+    if (secrets_->set(secret_key(s, kind), *legacy)) secrets_->remove(legacy_secret_key(s.name, kind));
+  }
+}
+
 Connection& Workbench::add(ConnectionSettings settings, std::optional<fs::path> file) {
+  if (settings.id.empty()) settings.id = new_connection_id();
   auto c = std::make_unique<Connection>();
   c->id = next_id_++;
   c->saved = settings;
@@ -189,6 +209,7 @@ void Workbench::new_from_preset(const std::string& preset_id, const std::string&
 
 void Workbench::duplicate(Connection& c) {
   ConnectionSettings s = c.draft;
+  s.id.clear();  // another connection: its own id, its own secrets
   s.name = unique_name(s.name + " copy", names());
   Connection& copy = add(std::move(s), std::nullopt);
   copy.saved = ConnectionSettings{};
@@ -206,7 +227,7 @@ void Workbench::remove(Connection& c) {
   if (c.file) {
     if (auto err = store_.remove(*c.file); !err.empty()) return set_status("Delete failed: " + err, true);
   }
-  forget_secrets(c.saved.name);
+  forget_secrets(c.saved);
   auto it = std::find_if(connections_.begin(), connections_.end(), [&](const auto& p) { return p.get() == &c; });
   std::string name = c.draft.name;
   last_deleted_ = std::move(*it);
@@ -234,6 +255,7 @@ bool Workbench::save(Connection& c) {
     set_status(*clash, true);
     return false;
   }
+  if (c.draft.id.empty()) c.draft.id = new_connection_id();
   std::vector<fs::path> taken;
   for (const auto& other : connections_)
     if (other.get() != &c && other->file) taken.push_back(*other->file);
@@ -242,11 +264,11 @@ bool Workbench::save(Connection& c) {
     set_status("Not saved: " + result.error, true);
     return false;
   }
-  if (c.file && c.saved.name != c.draft.name) {
-    auto refresh_token = secrets_->get(secret_key(c.saved.name, "oauth-refresh-token"));
-    forget_secrets(c.saved.name);
-    if (refresh_token) secrets_->set(secret_key(c.draft.name, "oauth-refresh-token"), *refresh_token);
-  }
+  // A rename keeps the keys (they name the id); another server or user drops the secrets kept for the
+  // old one (a refresh token for another account is of no use either).
+  if (c.file)
+    for (const char* kind : {"password", "proxy-password", "oauth-refresh-token"})
+      if (secret_key(c.saved, kind) != secret_key(c.draft, kind)) secrets_->remove(secret_key(c.saved, kind));
   store_secrets(c.draft);
   c.file = result.file;
   c.saved = c.draft;
@@ -258,23 +280,23 @@ bool Workbench::save(Connection& c) {
 
 void Workbench::store_secrets(const ConnectionSettings& s) {
   auto keep = [&](const char* kind, const std::string& secret) {
-    if (secret.empty()) secrets_->remove(secret_key(s.name, kind));
-    else secrets_->set(secret_key(s.name, kind), secret);
+    if (secret.empty()) secrets_->remove(secret_key(s, kind));
+    else secrets_->set(secret_key(s, kind), secret);
   };
   keep("password", s.password);
   keep("proxy-password", s.proxy.password);
 }
 
 void Workbench::load_secrets(ConnectionSettings& s) {
-  if (auto p = secrets_->get(secret_key(s.name, "password"))) s.password = *p;
-  if (auto p = secrets_->get(secret_key(s.name, "proxy-password"))) s.proxy.password = *p;
+  if (auto p = secrets_->get(secret_key(s, "password"))) s.password = *p;
+  if (auto p = secrets_->get(secret_key(s, "proxy-password"))) s.proxy.password = *p;
   if (is_demo(s) && s.password.empty() && s.username == kDemoUser) s.password = std::string(kDemoPassword);
 }
 
-void Workbench::forget_secrets(const std::string& name) {
-  secrets_->remove(secret_key(name, "password"));
-  secrets_->remove(secret_key(name, "proxy-password"));
-  secrets_->remove(secret_key(name, "oauth-refresh-token"));
+void Workbench::forget_secrets(const ConnectionSettings& s) {
+  secrets_->remove(secret_key(s, "password"));
+  secrets_->remove(secret_key(s, "proxy-password"));
+  secrets_->remove(secret_key(s, "oauth-refresh-token"));
 }
 
 oauth::Client Workbench::oauth_client(const Connection& c) const {
@@ -302,7 +324,7 @@ bool Workbench::poll_oauth(Connection& c) {
   auto tokens = job->tokens();
   c.oauth_access_token = tokens.access_token;
   c.oauth_expires = std::chrono::steady_clock::now() + std::chrono::seconds(tokens.expires_in_s > 0 ? tokens.expires_in_s : 3600);
-  bool kept = tokens.refresh_token.empty() || secrets_->set(secret_key(c.draft.name, "oauth-refresh-token"), tokens.refresh_token);
+  bool kept = tokens.refresh_token.empty() || secrets_->set(secret_key(c.draft, "oauth-refresh-token"), tokens.refresh_token);
   c.refresh_token_stored = c.refresh_token_stored || (kept && !tokens.refresh_token.empty());
   c.oauth_status = std::string(job->is_refresh() ? "Access token refreshed" : "Signed in") +
                    (tokens.refresh_token.empty() ? " (no refresh token issued: sign in again when it expires)"
@@ -349,7 +371,7 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
   }
   if (c.draft.auth_type == AuthType::GmailOAuth) {
     if (!c.has_access_token()) {
-      auto refresh_token = secrets_->get(secret_key(c.draft.name, "oauth-refresh-token"));
+      auto refresh_token = secrets_->get(secret_key(c.draft, "oauth-refresh-token"));
       if (!refresh_token) return set_status("Gmail OAuth: press Authenticate to sign in first", true);
       c.pending_test = Connection::PendingTest{request, step_mode};
       c.oauth = OAuthSignIn::refresh(oauth_client(c), *refresh_token, wake_);

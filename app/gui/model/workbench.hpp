@@ -146,7 +146,8 @@ class Workbench {
   Connection& add(ConnectionSettings settings, std::optional<std::filesystem::path> file);
   void store_secrets(const ConnectionSettings& s);
   void load_secrets(ConnectionSettings& s);
-  void forget_secrets(const std::string& name);
+  void forget_secrets(const ConnectionSettings& s);
+  void give_id(StoredConnection& stored);
   void set_status(std::string text, bool error = false);
   void save_message_defaults();
   void load_message_defaults();

@@ -99,7 +99,9 @@ void commands_popup(const Run& run) {
   for (const auto& c : equivalent_commands(run.settings, run.request)) {
     ImGui::PushID(c.tool.c_str());
     ImGui::TextDisabled("%s: %s", c.tool.c_str(), c.note.c_str());
+    ImGui::BeginDisabled(c.command.empty());  // refused: the note says why
     if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(c.command.c_str());
+    ImGui::EndDisabled();
     ImGui::SameLine();
     ImGui::TextUnformatted(c.command.c_str());
     ImGui::PopID();

@@ -47,13 +47,17 @@ void test_email_popup(Workbench& wb, ViewState& vs, std::vector<Command>& out, i
   probe::note("email:to");
   ImGui::InputText("Subject", &vs.email_subject);
   auto to = split_addresses(vs.email_to);
-  bool ready = !vs.email_from.empty() && !to.empty();
-  if (!ready) ImGui::TextDisabled("From and To are needed");
+  TestRequest request;
+  request.stop_after = vs.stop_after;
+  request.message = MessageSpec{vs.email_from, to, vs.email_subject, {}};
+  auto errors = validate(request);
+  bool ready = !vs.email_from.empty() && !to.empty() && errors.empty();
+  if (vs.email_from.empty() || to.empty()) ImGui::TextDisabled("From and To are needed");
+  for (const auto& e : errors) ImGui::TextDisabled("%s", e.message.c_str());
   ImGui::BeginDisabled(!ready);
   if (ImGui::Button("Send")) {
     Command cmd{CommandKind::RunTest, connection};
-    cmd.request.stop_after = vs.stop_after;
-    cmd.request.message = MessageSpec{vs.email_from, to, vs.email_subject, {}};
+    cmd.request = request;
     cmd.step_mode = vs.step_mode;
     out.push_back(std::move(cmd));
     ImGui::CloseCurrentPopup();

@@ -6,8 +6,10 @@
 namespace smtpwb {
 
 std::optional<std::string> read_file(const std::string& path);
-// Writes a temporary file beside path and renames it over path, so a reader or a crash never sees a
-// half-written file. Returns an error message naming the path, or empty on success.
+// Writes a temporary file beside path (created by mkstemp: an unguessable name, never a planted
+// symlink), flushes it to disk and renames it over path, so a reader or a crash never sees a half-written
+// file. The file is private (mode 0600): reports, profiles and connections hold server data and names.
+// Returns an error message naming the path, or empty on success (the old file untouched on failure).
 std::string write_file_atomically(const std::string& path, const std::string& contents);
 // Whether a file could be written at path (its directory exists and is writable): checked before a run
 // whose result goes there. Returns an error message naming the path, or empty.

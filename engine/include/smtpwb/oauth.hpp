@@ -77,5 +77,7 @@ class Flow {
 // Helpers shared with the tests.
 std::string url_encode(std::string_view text);                               // RFC 3986 unreserved kept
 std::string query_parameter(std::string_view query, std::string_view name);  // decoded; empty if absent
+// The token endpoint's answer (RFC 6749 5.1, 5.2): the tokens, or OAuthError with the endpoint's error.
+Tokens parse_token_response(int status, std::string_view body);
 
 }  // namespace smtpwb::oauth

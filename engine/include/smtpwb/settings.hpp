@@ -52,6 +52,7 @@ struct ProxySettings {
 
 struct ConnectionSettings {
   // Common
+  std::string id;  // a saved connection's stable id (the window binds its keyring secrets to it); empty elsewhere
   std::string name;
   std::string group;
   int timeout_s = 30;
@@ -128,5 +129,8 @@ struct TestRequest {
   StopAfter stop_after = StopAfter::Quit;
   std::optional<MessageSpec> message;  // "Test email"
 };
+
+// Pure: every problem with the test itself (From, To, Subject), one entry per field problem.
+std::vector<FieldError> validate(const TestRequest& r);
 
 }  // namespace smtpwb

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "auth/https.hpp"
 #include "sasl/crypto.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/export.hpp"
 
 namespace smtpwb::oauth {
 
@@ -32,8 +34,9 @@ std::string form(const std::vector<std::pair<std::string, std::string>>& fields)
   return out;
 }
 
+// `text` is plain text: whatever the redirect carried (the provider's error) is escaped here.
 void send_page(int fd, const std::string& status, const std::string& text) {
-  std::string body = "<!doctype html><html><body><p>" + text + "</p></body></html>";
+  std::string body = "<!doctype html><html><body><p>" + html_escape(text) + "</p></body></html>";
   std::string response = "HTTP/1.1 " + status + "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: " +
                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   (void)!::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
@@ -162,9 +165,11 @@ std::string Flow::wait_for_redirect(const net::CancelFlag& cancel, net::Deadline
       send_page(conn.get(), "404 Not Found", "Not found.");
       continue;
     }
+    // Any local page or program can send a redirect: one without this sign-in's state is refused and
+    // the sign-in goes on waiting for the browser's own, until the deadline.
     if (query_parameter(target, "state") != state_) {
-      send_page(conn.get(), "400 Bad Request", "Sign-in failed: the answer does not belong to this sign-in.");
-      throw OAuthError("the redirect's state does not match this sign-in (a stale or forged redirect)");
+      send_page(conn.get(), "400 Bad Request", "This answer does not belong to the sign-in in progress.");
+      continue;
     }
     if (!error.empty()) {
       std::string description = query_parameter(target, "error_description");
@@ -199,19 +204,78 @@ Tokens Flow::refresh(const std::string& refresh_token, const net::CancelFlag& ca
 Tokens Flow::token_request(const std::string& body, const net::CancelFlag& cancel) {
   HttpsRequest request{client_.provider.token_url, body, client_.extra_ca_file, client_.timeout_s};
   HttpsResponse response = https_post_form(request, cancel);
-  nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
-  if (json.is_discarded() || !json.is_object())
-    throw OAuthError("the token endpoint answered " + std::to_string(response.status) + " without a JSON object");
-  if (response.status != 200 || json.contains("error")) {
-    std::string error = json.value("error", "HTTP " + std::to_string(response.status));
-    std::string description = json.value("error_description", "");
+  return parse_token_response(response.status, response.body);
+}
+
+namespace {
+
+// A string field of the token endpoint's answer: absent is empty, any other type is refused by name.
+std::string string_field(const nlohmann::json& json, const char* name) {
+  auto it = json.find(name);
+  if (it == json.end()) return {};
+  if (!it->is_string()) throw OAuthError(std::string("the token endpoint's ") + name + " is not a string but " + it->type_name());
+  return it->get<std::string>();
+}
+
+// For the endpoint's own error fields: any JSON is shown, shortened, rather than refused.
+std::string error_text(const nlohmann::json& json, const char* name) {
+  auto it = json.find(name);
+  if (it == json.end() || it->is_null()) return {};
+  std::string text = it->is_string() ? it->get<std::string>() : it->dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  return text.size() > 300 ? text.substr(0, 300) + "..." : text;
+}
+
+// Seconds until the access token expires: a whole number of seconds, at most a year (RFC 6749 5.1 has
+// no upper bound; a float larger than int would be undefined behaviour to convert). Some endpoints send
+// the number as a string.
+int expires_in_field(const nlohmann::json& json) {
+  auto it = json.find("expires_in");
+  if (it == json.end()) return 0;
+  constexpr double kMax = 366.0 * 24 * 3600;
+  auto refuse = [&](const std::string& why) -> int {
+    throw OAuthError("the token endpoint's expires_in " + why);
+  };
+  double seconds = 0;
+  if (it->is_number()) {
+    seconds = it->get<double>();
+  } else if (it->is_string()) {
+    const std::string& text = it->get_ref<const std::string&>();
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+      return refuse("is not a number of seconds: \"" + text.substr(0, 40) + "\"");
+    seconds = std::stod(text);
+  } else {
+    return refuse(std::string("is not a number but ") + it->type_name());
+  }
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > kMax)
+    return refuse("is out of range (0 to " + std::to_string(static_cast<int>(kMax)) + " seconds): " + it->dump());
+  return static_cast<int>(seconds);
+}
+
+}  // namespace
+
+Tokens parse_token_response(int status, std::string_view body) {
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. "number overflow parsing '1e400'" (out_of_range.406), or not JSON at all.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw OAuthError("the token endpoint answered " + std::to_string(status) + " with no valid JSON (" + what + ")");
+  }
+  if (!json.is_object())
+    throw OAuthError("the token endpoint answered " + std::to_string(status) + " without a JSON object");
+  if (status != 200 || json.contains("error")) {
+    std::string error = error_text(json, "error");
+    if (error.empty()) error = "HTTP " + std::to_string(status);
+    std::string description = error_text(json, "error_description");
     throw OAuthError("the token endpoint refused: " + error + (description.empty() ? "" : " (" + description + ")"));
   }
   Tokens t;
-  t.access_token = json.value("access_token", "");
-  t.refresh_token = json.value("refresh_token", "");
-  t.scope = json.value("scope", "");
-  if (json.contains("expires_in") && json["expires_in"].is_number()) t.expires_in_s = json["expires_in"].get<int>();
+  t.access_token = string_field(json, "access_token");
+  t.refresh_token = string_field(json, "refresh_token");
+  t.scope = string_field(json, "scope");
+  t.expires_in_s = expires_in_field(json);
   if (t.access_token.empty()) throw OAuthError("the token endpoint's answer has no access_token");
   return t;
 }

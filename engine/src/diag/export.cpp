@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "sasl/ntlm.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "smtpwb/printable.hpp"
 #include "text.hpp"
@@ -291,9 +292,12 @@ class CommandLine {
   std::string text_;
 };
 
-std::string host_port(const ConnectionSettings& s) {
-  bool v6 = s.address.find(':') != std::string::npos;
-  return (v6 ? "[" + s.address + "]" : s.address) + ":" + std::to_string(s.port);
+// "host:port", an IPv6 address in brackets (RFC 3986); in a URL its zone index's '%' is written %25.
+std::string host_port(const std::string& host, int port, bool in_url = false) {
+  if (host.find(':') == std::string::npos) return host + ":" + std::to_string(port);
+  std::string inside = host;
+  if (auto zone = inside.find('%'); in_url && zone != std::string::npos) inside.replace(zone, 1, "%25");
+  return "[" + inside + "]:" + std::to_string(port);
 }
 
 bool authenticates(const ConnectionSettings& s) { return s.auth_type == AuthType::GmailOAuth || !s.anonymous; }
@@ -308,49 +312,93 @@ std::string recipient_placeholder(const ConnectionSettings& s) {
   return authenticates(s) && s.username.find('@') != std::string::npos ? s.username : "postmaster@" + s.address;
 }
 
+// NTLM through an HTTP proxy: the engine's rule (a proxy domain given).
+bool proxy_ntlm(const ProxySettings& p) { return p.type == ProxyType::Http && p.use_credentials && !p.domain.empty(); }
+
+// swaks reads its arguments itself: a value that begins with '-' is taken for an option, in the
+// "--opt value" and the "--opt=value" form alike (swaks 20201014 splits the latter and reads the rest as
+// the next option), so "--auth-user --server=evil.example" would send the password elsewhere. Such a
+// value cannot be written for swaks at all: the line is refused, naming the field (not its value).
+class SwaksLine {
+ public:
+  SwaksLine() : c_("swaks") {}
+  SwaksLine& flag(std::string_view f) {
+    c_.arg(f);
+    return *this;
+  }
+  SwaksLine& value(std::string_view f, std::string_view v, const char* field) {
+    if (!v.empty() && v.front() == '-' && refused_.empty()) refused_ = field;
+    c_.arg(f, v);
+    return *this;
+  }
+  const std::string& refused() const { return refused_; }
+  const std::string& str() const { return c_.str(); }
+
+ private:
+  CommandLine c_;
+  std::string refused_;
+};
+
+std::string swaks_body(std::string body) {
+  if (!body.empty() && body.front() == '@') body.insert(0, "@");  // "@x" names a file for swaks; "@@x" is "@x"
+  // swaks also reads a body without a line break as a file name when such a file exists.
+  if (body.find('\n') == std::string::npos) body += "\n";
+  return body;
+}
+
 EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& req) {
   static const char* kNames[] = {"sslv2", "sslv3", "tlsv1", "tlsv1_1", "tlsv1_2", "tlsv1_3"};
-  CommandLine c("swaks");
-  c.arg("--server", s.address).arg("--port", std::to_string(s.port));
+  SwaksLine c;
+  c.value("--server", s.address, "address").value("--port", std::to_string(s.port), "port");
   if (s.encrypted()) {
-    c.arg(s.mode == SecurityMode::Implicit ? "--tls-on-connect" : "--tls");
+    c.flag(s.mode == SecurityMode::Implicit ? "--tls-on-connect" : "--tls");
     std::vector<std::string> versions;
     for (auto v : s.tls_versions.list()) versions.emplace_back(kNames[static_cast<int>(v)]);
-    c.arg("--tls-protocol", join(versions, ","));
-    if (s.verify_certificate) c.arg("--tls-verify");
-    if (!s.ca_file.empty()) c.arg("--tls-ca-path", s.ca_file);
+    c.value("--tls-protocol", join(versions, ","), "TLS versions");
+    if (s.verify_certificate) c.flag("--tls-verify");
+    if (!s.ca_file.empty()) c.value("--tls-ca-path", s.ca_file.front() == '-' ? "./" + s.ca_file : s.ca_file, "CA file");
   }
-  if (!s.ehlo_name.empty()) c.arg("--ehlo", s.ehlo_name);
+  if (!s.ehlo_name.empty()) c.value("--ehlo", s.ehlo_name, "EHLO name");
   if (authenticates(s)) {
-    c.arg("--auth", s.auth_type == AuthType::GmailOAuth ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","));
-    c.arg("--auth-user", s.username);
+    c.value("--auth", s.auth_type == AuthType::GmailOAuth ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","),
+            "SASL mechanisms");
+    c.value("--auth-user", s.username, "user name");
+    if (!s.auth_domain.empty() && s.auth_type != AuthType::GmailOAuth) c.value("--auth-extra", "domain=" + s.auth_domain, "domain");
   }
   if (req.message) {
-    c.arg("--from", req.message->from).arg("--to", join(req.message->to, ","));
-    c.arg("--header", "Subject: " + req.message->subject);
-    if (!req.message->body_utf8.empty()) c.arg("--body", req.message->body_utf8);
+    c.value("--from", req.message->from, "sender").value("--to", join(req.message->to, ","), "recipient");
+    c.value("--header", "Subject: " + req.message->subject, "subject");
+    if (!req.message->body_utf8.empty()) c.value("--body", swaks_body(req.message->body_utf8), "message body");
   } else {
-    c.arg("--to", recipient_placeholder(s));
+    c.value("--to", recipient_placeholder(s), "recipient");
   }
   switch (req.stop_after) {
     case StopAfter::Connect:
-    case StopAfter::Tls: c.arg("--quit-after", "EHLO"); break;
-    case StopAfter::Auth: c.arg("--quit-after", "AUTH"); break;
-    case StopAfter::Rcpt: c.arg("--quit-after", "RCPT"); break;
+    case StopAfter::Tls: c.value("--quit-after", "EHLO", ""); break;
+    case StopAfter::Auth: c.value("--quit-after", "AUTH", ""); break;
+    case StopAfter::Rcpt: c.value("--quit-after", "RCPT", ""); break;
     case StopAfter::Quit: break;
   }
-  return {"swaks", c.str(),
-          authenticates(s) ? "swaks asks for the password (or add --auth-password \"$SMTP_PASSWORD\" after setting that variable)."
-                           : "No authentication (anonymous)."};
+  if (!c.refused().empty())
+    return {"swaks", "",
+            "not given: the " + c.refused() + " begins with '-', which swaks would read as an option of its own (use curl, or change the " +
+                c.refused() + ")"};
+  std::string note = authenticates(s) ? "swaks asks for the password (or add --auth-password \"$SMTP_PASSWORD\" after setting that variable)."
+                                      : "No authentication (anonymous).";
+  if (s.proxy.type != ProxyType::None) note += " swaks cannot use a SOCKS or HTTP proxy: this line connects directly.";
+  return {"swaks", c.str(), note};
 }
 
 EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& req) {
   static const char* kMin[] = {nullptr, nullptr, "--tlsv1.0", "--tlsv1.1", "--tlsv1.2", "--tlsv1.3"};
   static const char* kMax[] = {nullptr, nullptr, "1.0", "1.1", "1.2", "1.3"};
+  // curl takes every option's value from the next word, so no value can become an option here.
   bool implicit = s.encrypted() && s.mode == SecurityMode::Implicit;
-  std::string url = std::string(implicit ? "smtps://" : "smtp://") + host_port(s) + "/" + s.ehlo_name;
+  std::string url = std::string(implicit ? "smtps://" : "smtp://") + host_port(s.address, s.port, true) + "/" + s.ehlo_name;
   CommandLine c("curl");
   c.arg("--url", url);
+  // Brackets of an IPv6 address or an address-literal EHLO name are not a curl URL glob.
+  if (url.find_first_of("[]{}") != std::string::npos) c.arg("--globoff");
   if (s.encrypted()) {
     if (!implicit) c.arg("--ssl-reqd");
     if (auto range = version_range(s.tls_versions.without(TlsVersion::Ssl2).without(TlsVersion::Ssl3))) {
@@ -360,13 +408,14 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
     if (!s.verify_certificate) c.arg("--insecure");
   }
   if (s.proxy.type != ProxyType::None) {
-    static const char* kScheme[] = {"", "socks4://", "socks4a://", "socks5h://", "http://"};
-    c.arg("--proxy", kScheme[static_cast<int>(s.proxy.type)] + s.proxy.address + ":" + std::to_string(s.proxy.port));
+    c.arg("--proxy", std::string(proxy_scheme(s.proxy)) + "://" + host_port(s.proxy.address, s.proxy.port, true));
     if (s.proxy.type == ProxyType::Http) c.arg("--proxytunnel");
-    if (s.proxy.use_credentials) c.arg("--proxy-user", s.proxy.username);
+    if (proxy_ntlm(s.proxy)) c.arg("--proxy-ntlm").arg("--proxy-user", sasl::detail::ntlm_account(s.proxy.domain, s.proxy.username));
+    else if (s.proxy.use_credentials) c.arg("--proxy-user", s.proxy.username);
   }
   if (authenticates(s)) {
-    c.arg("--user", s.username);
+    const bool ntlm = s.auth_type != AuthType::GmailOAuth && !s.sasl_mechanisms.empty() && s.sasl_mechanisms.front() == "NTLM";
+    c.arg("--user", ntlm ? sasl::detail::ntlm_account(s.auth_domain, s.username) : s.username);
     if (s.auth_type == AuthType::GmailOAuth) c.arg("--oauth2-bearer").raw("\"$SMTP_OAUTH_TOKEN\"");
     else if (!s.sasl_mechanisms.empty()) c.arg("--login-options", "AUTH=" + s.sasl_mechanisms.front());
   }
@@ -377,6 +426,11 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
   } else {
     c.arg("--request", "NOOP");
   }
+  // curl splits --user and --proxy-user at the first ':' into name and password.
+  if (authenticates(s) && s.username.find(':') != std::string::npos)
+    return {"curl", "", "not given: the user name contains ':', which curl would read as the start of the password"};
+  if (s.proxy.type != ProxyType::None && s.proxy.use_credentials && s.proxy.username.find(':') != std::string::npos)
+    return {"curl", "", "not given: the proxy user name contains ':', which curl would read as the start of the password"};
   std::string note = authenticates(s) ? "curl asks for the password (--user without one)." : "No authentication (anonymous).";
   if (req.message) note += " message.eml holds the message: headers, an empty line, the body.";
   return {"curl", c.str(), note};
@@ -385,23 +439,35 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
 EquivalentCommand openssl_command(const ConnectionSettings& s) {
   static const char* kOption[] = {nullptr, "-ssl3", "-tls1", "-tls1_1", "-tls1_2", "-tls1_3"};
   static const char* kProtocol[] = {nullptr, "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+  const bool ip = is_ip_literal(s.address);
   CommandLine c("openssl s_client");
-  c.arg("-connect", host_port(s));
+  c.arg("-connect", host_port(s.address, s.port));
   if (s.mode == SecurityMode::Explicit) {
     c.arg("-starttls", "smtp");
     if (!s.ehlo_name.empty()) c.arg("-name", s.ehlo_name);
   }
-  if (!is_ip_literal(s.address)) c.arg("-servername", s.address);
+  if (!ip) c.arg("-servername", s.address);
   auto versions = s.tls_versions.without(TlsVersion::Ssl2);
   if (auto range = version_range(versions)) {
     if (range->first == range->second) c.arg(kOption[static_cast<int>(range->first)]);
     else c.arg("-min_protocol", kProtocol[static_cast<int>(range->first)]).arg("-max_protocol", kProtocol[static_cast<int>(range->second)]);
   }
   if (!s.ca_file.empty()) c.arg("-CAfile", s.ca_file);
-  if (s.verify_certificate) c.arg("-verify_return_error").arg("-verify_hostname", s.address);
-  if (s.proxy.type == ProxyType::Http) c.arg("-proxy", s.proxy.address + ":" + std::to_string(s.proxy.port));
+  if (s.verify_certificate) c.arg("-verify_return_error").arg(ip ? "-verify_ip" : "-verify_hostname", s.address);
+  std::string note = "Shows the handshake and the certificate chain, then lets you type SMTP commands (EHLO, QUIT).";
+  if (s.proxy.type == ProxyType::Http) {
+    c.arg("-proxy", host_port(s.proxy.address, s.proxy.port));
+    if (proxy_ntlm(s.proxy)) {
+      note += " openssl s_client speaks only Basic to an HTTP proxy: the NTLM credentials are left out.";
+    } else if (s.proxy.use_credentials) {
+      c.arg("-proxy_user", s.proxy.username).arg("-proxy_pass").raw("env:SMTP_PROXY_PASSWORD");
+      note += " Set SMTP_PROXY_PASSWORD to the proxy password first.";
+    }
+  } else if (s.proxy.type != ProxyType::None) {
+    note += " openssl s_client cannot use a SOCKS proxy: this line connects directly.";
+  }
   c.arg("-crlf");
-  return {"openssl", c.str(), "Shows the handshake and the certificate chain, then lets you type SMTP commands (EHLO, QUIT)."};
+  return {"openssl", c.str(), note};
 }
 
 }  // namespace

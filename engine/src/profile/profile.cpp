@@ -164,7 +164,7 @@ std::optional<ProfileError> read_proxy(const json& j, ConnectionSettings& s) {
 }  // namespace
 
 json profile_json(const ConnectionSettings& s) {
-  return {{"format", kFormat},
+  json j = {{"format", kFormat},
           {"version", kVersion},
           {"name", s.name},
           {"group", s.group},
@@ -191,6 +191,8 @@ json profile_json(const ConnectionSettings& s) {
             {"domain", s.proxy.domain},
             {"username", s.proxy.username},
             {"resolve_via_proxy", s.proxy.resolve_via_proxy}}}};
+  if (!s.id.empty()) j["id"] = s.id;
+  return j;
 }
 
 std::optional<ProfileError> apply_profile(const json& j, ConnectionSettings& settings) {
@@ -204,6 +206,7 @@ std::optional<ProfileError> apply_profile(const json& j, ConnectionSettings& set
   SMTPWB_TRY(r.integer("version", version, 1, 1000000));
   if (version > kVersion)
     return ProfileError{"version: " + std::to_string(version) + " is newer than this build understands (" + std::to_string(kVersion) + ")"};
+  SMTPWB_TRY(r.string("id", s.id));
   SMTPWB_TRY(r.string("name", s.name));
   SMTPWB_TRY(r.string("group", s.group));
   SMTPWB_TRY(r.integer("timeout_s", s.timeout_s, 0, 1000000));

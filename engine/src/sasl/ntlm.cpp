@@ -44,9 +44,10 @@ void put_le(std::string& out, std::uint64_t v, int bytes) {
 
 // A security buffer (length, max length, offset) pointing into the message.
 std::string buffer_at(std::string_view message, std::size_t field) {
-  std::uint32_t length = le(message, field, 2), offset = le(message, field + 4, 4);
+  // In 64 bits: a 32-bit offset + length wraps (0xFFFFFFF0 + 0x20 is 0x10) and would pass the check.
+  std::uint64_t length = le(message, field, 2), offset = le(message, field + 4, 4);
   if (offset + length > message.size()) throw SaslError("the NTLM challenge points outside itself");
-  return std::string(message.substr(offset, length));
+  return std::string(message.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
 }
 
 std::string utf16le(std::string_view utf8) { return smtp::convert_from_utf8(utf8, "UTF-16LE"); }
@@ -141,7 +142,7 @@ class Ntlm final : public Mechanism {
         if (id == kAvTimestamp) out += ", timestamp";
       });
       return out;
-    } catch (const SaslError&) {
+    } catch (const std::exception&) {  // only a label: a challenge that cannot be read is shown raw
       return {};
     }
   }
@@ -150,7 +151,15 @@ class Ntlm final : public Mechanism {
     if (step_ == 0 && challenge.empty()) return *initial_response();
     if (step_ != 1) throw SaslError("the server sent more NTLM challenges than the protocol has");
     step_ = 2;
-    return authenticate(parse_challenge(challenge));
+    // Whatever the server's bytes break is the mechanism's error (the session cancels the exchange), never
+    // an internal one.
+    try {
+      return authenticate(parse_challenge(challenge));
+    } catch (const SaslError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw SaslError(std::string("the server's NTLM challenge cannot be answered: ") + e.what());
+    }
   }
 
  private:

@@ -136,7 +136,9 @@ class Runner {
 
   // ---- the dialogue ----
   void steps() {
-    if (auto errors = validate(s_); !errors.empty()) {
+    auto errors = validate(s_);
+    for (auto& e : validate(req_)) errors.push_back(std::move(e));
+    if (!errors.empty()) {
       std::vector<std::string> messages;
       for (const auto& e : errors) messages.push_back(e.message);
       fail(FailureCategory::Config, join(messages, "; "));
