@@ -98,6 +98,25 @@ def swaks(port, mode, ca, timeout):
     return o
 
 
+def gnutls(port, mode, ca, timeout):
+    """gnutls-cli: a second TLS stack among the references (openssl, curl and swaks all use OpenSSL).
+    It closes after the handshake, so it speaks for the handshake only."""
+    cmd = ["gnutls-cli", "-p", str(port), "--x509cafile", ca, "--sni-hostname", SERVER_NAME,
+           "--verify-hostname", SERVER_NAME, "127.0.0.1"]
+    if mode == "starttls":
+        cmd[1:1] = ["--starttls-proto", "smtp"]
+    rc, text = run(cmd, timeout + 2)
+    o = Outcome()
+    m = re.search(r"^- Description: \((TLS1\.\d)-X\.509\)-\(([^)]*)\)-\(([^)]*)\)-\(([^)]*)\)", text, re.M)
+    if m and "Handshake was completed" in text:
+        o.handshake = True
+        o.version = "TLSv" + m.group(1)[3:]
+        o.cipher = "%s %s %s" % (m.group(2), m.group(3), m.group(4))
+    else:
+        o.error = last_error(text, [r"^\*\*\* (.*(?:verification|Fatal error).*)$", r"^\|<1>\| (.*)$"])
+    return o
+
+
 def check(binary, port, mode, ca, timeout, extra=()):
     cmd = [binary, "check", "--host", SERVER_NAME, "--port", str(port), "--security", mode, "--ca-file", ca,
            "--anonymous", "--timeout", str(timeout), "--color", "never", "--json", "-"] + list(extra)
@@ -126,4 +145,4 @@ def check(binary, port, mode, ca, timeout, extra=()):
     return o
 
 
-REFERENCES = {"openssl": openssl, "curl": curl, "swaks": swaks}
+REFERENCES = {"openssl": openssl, "curl": curl, "swaks": swaks, "gnutls-cli": gnutls}
