@@ -12,6 +12,7 @@
 #include "check/check_args.hpp"
 #include "check/probe_output.hpp"
 #include "smtpwb/demo_server.hpp"
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/export.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/files.hpp"
@@ -399,7 +400,7 @@ int run_check(const std::vector<std::string>& argv) {
   }
   session.wait();
   drain();
-  const SessionResult& result = session.result();
+  const SessionResult result = diag::finished(settings, session.result());
   print_summary(out, palette, result);
   print_hints(out, palette, result.hints, "Hint");
   if (args.print_commands) print_commands(out, settings, request);

@@ -9,6 +9,7 @@
 #include <catch2/generators/catch_generators_range.hpp>
 #include <optional>
 
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/session.hpp"
@@ -115,7 +116,7 @@ TEST_CASE("Fault suite: every misbehaving server ends in its failure category, i
     SessionOptions options;
     options.extra_ca_file = server.ca_file();
     auto t0 = Clock::now();
-    r = run_session(settings, {}, options);
+    r = diag::diagnose_session(settings, {}, options);
     elapsed_ms = ms_since(t0);
   }
   INFO("failure: " << (r.failure ? r.failure->message : std::string("none")) << " after " << elapsed_ms << " ms");
@@ -155,7 +156,7 @@ TEST_CASE("Fault suite: every demo fault that fails the session ends with at lea
     options.extra_ca_file = server.ca_file();
     TestRequest request;
     request.message = MessageSpec{"demo@demo.test", {"nobody@demo.test"}, "walk", "body\n"};
-    auto r = run_session(settings, request, options);
+    auto r = diag::diagnose_session(settings, request, options);
     if (!r.failure) continue;
     ++failed;
     INFO("demo fault " << to_string(fault) << ": " << r.failure->message);

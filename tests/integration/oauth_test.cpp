@@ -12,6 +12,7 @@
 #include <regex>
 #include <thread>
 
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/oauth.hpp"
 #include "smtpwb/session.hpp"
@@ -81,7 +82,7 @@ TEST_CASE("XOAUTH2 with a valid access token", "[oauthstack][oauth][xoauth2]") {
   options.oauth_access_token = stack_file("static-token");
   TestRequest request;
   request.stop_after = StopAfter::Auth;
-  auto r = run_session(oauth_settings(), request, options);
+  auto r = diag::diagnose_session(oauth_settings(), request, options);
   INFO(all_text(r));
   REQUIRE(r.ok);
   CHECK(r.auth.mechanism == "XOAUTH2");
@@ -92,7 +93,7 @@ TEST_CASE("XOAUTH2 with a valid access token", "[oauthstack][oauth][xoauth2]") {
 TEST_CASE("XOAUTH2 with an invalid token: the JSON error is shown decoded and answered", "[oauthstack][oauth][xoauth2]") {
   SessionOptions options;
   options.oauth_access_token = "expired-token-0123456789";
-  auto r = run_session(oauth_settings(), {}, options);
+  auto r = diag::diagnose_session(oauth_settings(), {}, options);
   INFO(all_text(r));
   REQUIRE_FALSE(r.ok);
   CHECK(r.failure->category == FailureCategory::Auth);
@@ -112,7 +113,7 @@ TEST_CASE("Anonymous against a server that requires AUTH: category auth with 530
   s.anonymous = true;
   TestRequest request;
   request.message = MessageSpec{"a@example.test", {"b@example.test"}, "subject", "body"};
-  auto r = run_session(s, request);
+  auto r = diag::diagnose_session(s, request);
   INFO(all_text(r));
   REQUIRE_FALSE(r.ok);
   CHECK(r.auth.result == "skipped");
@@ -154,7 +155,7 @@ TEST_CASE("OAuth sign-in: PKCE, loopback redirect, token exchange, refresh, then
   options.oauth_user = ofact("OAUTHSTACK_USER");
   TestRequest request;
   request.stop_after = StopAfter::Auth;
-  auto r = run_session(settings, request, options);
+  auto r = diag::diagnose_session(settings, request, options);
   INFO(all_text(r));
   CHECK(r.ok);
 }

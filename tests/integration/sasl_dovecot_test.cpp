@@ -4,6 +4,7 @@
 #include <catch2/generators/catch_generators.hpp>
 #include <nlohmann/json.hpp>
 
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/session.hpp"
 #include "support.hpp"
@@ -55,7 +56,7 @@ std::string transcript_text(const SessionResult& r) {
 TEST_CASE("Dovecot: every mechanism with the right password", "[dovecot][auth]") {
   std::string mechanism = GENERATE(as<std::string>{}, "PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256");
   CAPTURE(mechanism);
-  auto r = run_session(forced(mechanism), stop_after_auth());
+  auto r = diag::diagnose_session(forced(mechanism), stop_after_auth());
   INFO(transcript_text(r));
   REQUIRE(r.ok);
   CHECK(r.auth.mechanism == mechanism);
@@ -71,7 +72,7 @@ TEST_CASE("Dovecot: every mechanism with a wrong password fails with category au
   CAPTURE(mechanism);
   auto s = forced(mechanism);
   s.password = "Wrong-Secret-77";
-  auto r = run_session(s, stop_after_auth());
+  auto r = diag::diagnose_session(s, stop_after_auth());
   INFO(transcript_text(r));
   REQUIRE_FALSE(r.ok);
   CHECK(r.failure->category == FailureCategory::Auth);
@@ -90,7 +91,7 @@ TEST_CASE("Dovecot: every mechanism with a non-ASCII user and password", "[dovec
   auto s = forced(mechanism);
   s.username = test::fact("MAILSTACK_USER_UTF8");
   s.password = test::fact("MAILSTACK_PASSWORD_UTF8");
-  auto r = run_session(s, stop_after_auth());
+  auto r = diag::diagnose_session(s, stop_after_auth());
   INFO(transcript_text(r));
   REQUIRE(r.ok);
   CHECK(r.auth.mechanism == mechanism);
@@ -98,7 +99,7 @@ TEST_CASE("Dovecot: every mechanism with a non-ASCII user and password", "[dovec
 }
 
 TEST_CASE("Dovecot: without a forced mechanism the strongest common one is chosen", "[dovecot][auth]") {
-  auto r = run_session(test::stack_settings("MAILSTACK_SUBMISSION_PORT"), stop_after_auth());
+  auto r = diag::diagnose_session(test::stack_settings("MAILSTACK_SUBMISSION_PORT"), stop_after_auth());
   INFO(transcript_text(r));
   REQUIRE(r.ok);
   CHECK(r.auth.mechanism == "SCRAM-SHA-256");
@@ -109,7 +110,7 @@ TEST_CASE("Dovecot: without a forced mechanism the strongest common one is chose
 TEST_CASE("Dovecot: the user's order decides among common mechanisms", "[dovecot][auth]") {
   auto s = test::stack_settings("MAILSTACK_SUBMISSION_PORT");
   s.sasl_mechanisms = {"XOAUTH2", "CRAM-MD5", "SCRAM-SHA-256"};
-  auto r = run_session(s, stop_after_auth());
+  auto r = diag::diagnose_session(s, stop_after_auth());
   INFO(transcript_text(r));
   REQUIRE(r.ok);
   CHECK(r.auth.mechanism == "CRAM-MD5");
@@ -117,13 +118,13 @@ TEST_CASE("Dovecot: the user's order decides among common mechanisms", "[dovecot
 }
 
 TEST_CASE("Dovecot: DIGEST-MD5 and SCRAM challenges are readable in the transcript", "[dovecot][auth]") {
-  auto digest = run_session(forced("DIGEST-MD5"), stop_after_auth());
+  auto digest = diag::diagnose_session(forced("DIGEST-MD5"), stop_after_auth());
   REQUIRE(digest.ok);
   std::string text = transcript_text(digest);
   CHECK(text.find("nonce=") != std::string::npos);
   CHECK(text.find("qop=auth") != std::string::npos);
   CHECK(text.find("rspauth verified") != std::string::npos);
-  auto scram = run_session(forced("SCRAM-SHA-256"), stop_after_auth());
+  auto scram = diag::diagnose_session(forced("SCRAM-SHA-256"), stop_after_auth());
   REQUIRE(scram.ok);
   CHECK(transcript_text(scram).find("server signature verified") != std::string::npos);
   CHECK(transcript_text(scram).find(",p=********") != std::string::npos);
@@ -175,7 +176,7 @@ TEST_CASE("Dovecot: OAUTHBEARER and XOAUTH2 with a valid and an invalid token", 
   SessionOptions options;
   options.oauth_access_token = test::fact("MAILSTACK_OAUTH_TOKEN");
   s.password = options.oauth_access_token;  // as check does: the token stands in for the password
-  auto ok = run_session(s, stop_after_auth(), options);
+  auto ok = diag::diagnose_session(s, stop_after_auth(), options);
   INFO(transcript_text(ok));
   REQUIRE(ok.ok);
   CHECK(ok.auth.mechanism == mechanism);
@@ -186,7 +187,7 @@ TEST_CASE("Dovecot: OAUTHBEARER and XOAUTH2 with a valid and an invalid token", 
   std::string forged = options.oauth_access_token.substr(0, options.oauth_access_token.rfind('.')) + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   options.oauth_access_token = forged;
   s.password = forged;
-  auto bad = run_session(s, stop_after_auth(), options);
+  auto bad = diag::diagnose_session(s, stop_after_auth(), options);
   INFO(transcript_text(bad));
   REQUIRE_FALSE(bad.ok);
   CHECK(bad.failure->category == FailureCategory::Auth);
@@ -220,7 +221,7 @@ TEST_CASE("check: --oauth-token-env against Dovecot, the token nowhere in output
 TEST_CASE("Cyrus SASL: NTLM with NTLMv2, domain from DOMAIN\\user or the setting, wrong password", "[ntlm][auth]") {
   auto s = test::stack_settings("MAILSTACK_NTLM_PORT");
   s.username = "EXAMPLE\\alice";
-  auto r = run_session(s, stop_after_auth());
+  auto r = diag::diagnose_session(s, stop_after_auth());
   INFO(transcript_text(r));
   REQUIRE(r.ok);
   CHECK(r.auth.mechanism == "NTLM");  // the only one offered here
@@ -231,13 +232,13 @@ TEST_CASE("Cyrus SASL: NTLM with NTLMv2, domain from DOMAIN\\user or the setting
 
   s.username = "alice";
   s.auth_domain = "OTHERDOMAIN";
-  auto with_setting = run_session(s, stop_after_auth());
+  auto with_setting = diag::diagnose_session(s, stop_after_auth());
   INFO(transcript_text(with_setting));
   CHECK(with_setting.ok);
   CHECK(transcript_text(with_setting).find("domain \"OTHERDOMAIN\"") != std::string::npos);
 
   s.password = "Wrong-Secret-99";
-  auto wrong = run_session(s, stop_after_auth());
+  auto wrong = diag::diagnose_session(s, stop_after_auth());
   INFO(transcript_text(wrong));
   REQUIRE_FALSE(wrong.ok);
   CHECK(wrong.failure->category == FailureCategory::Auth);

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/session.hpp"
@@ -127,7 +128,7 @@ void require_no_proxy_secret(const std::string& text) {
 SessionResult run_failing(ConnectionSettings s) {
   TestRequest req;
   req.stop_after = StopAfter::Connect;
-  auto r = run_session(s, req);
+  auto r = diag::diagnose_session(s, req);
   INFO(transcript_text(r));
   REQUIRE_FALSE(r.ok);
   return r;
@@ -141,7 +142,7 @@ TEST_CASE("Each proxy type, with and without credentials: STARTTLS + AUTH + a me
       auto marker = unique_marker("proxied");
       TestRequest req;
       req.message = MessageSpec{test::fact("MAILSTACK_USER"), {"rcpt@example.test"}, marker, "Through the " + std::string(k.name) + " proxy.\n"};
-      auto r = run_session(through(k), req);
+      auto r = diag::diagnose_session(through(k), req);
       INFO(transcript_text(r));
       REQUIRE(r.ok);
       CHECK(r.message.accepted);
@@ -173,7 +174,7 @@ TEST_CASE("Implicit TLS through each proxy type", "[proxy][engine][tls]") {
     DYNAMIC_SECTION(k.name) {
       TestRequest req;
       req.stop_after = StopAfter::Auth;
-      auto r = run_session(through(k, "MAILSTACK_IMPLICIT_PORT", SecurityMode::Implicit), req);
+      auto r = diag::diagnose_session(through(k, "MAILSTACK_IMPLICIT_PORT", SecurityMode::Implicit), req);
       INFO(transcript_text(r));
       REQUIRE(r.ok);
       CHECK(r.tls.verified);
@@ -186,7 +187,7 @@ TEST_CASE("Implicit TLS through each proxy type", "[proxy][engine][tls]") {
 TEST_CASE("The transcript decodes the handshake and masks credentials", "[proxy][engine]") {
   TestRequest req;
   req.stop_after = StopAfter::Connect;
-  auto socks = run_session(through(kKinds[6]), req);  // socks5h with password
+  auto socks = diag::diagnose_session(through(kKinds[6]), req);  // socks5h with password
   auto text = transcript_text(socks);
   INFO(text);
   REQUIRE(socks.ok);
@@ -195,7 +196,7 @@ TEST_CASE("The transcript decodes the handshake and masks credentials", "[proxy]
   CHECK(text.find("address type 3 (domain name), target localhost:") != std::string::npos);
   CHECK(text.find("SOCKS5 reply: version 5, code 0 (succeeded)") != std::string::npos);
 
-  auto http = run_session(through(kKinds[8]), req);  // http with Basic
+  auto http = diag::diagnose_session(through(kKinds[8]), req);  // http with Basic
   auto http_text = transcript_text(http);
   INFO(http_text);
   REQUIRE(http.ok);
@@ -350,7 +351,7 @@ TEST_CASE("Cancel during a proxy handshake that never ends takes effect at once"
 TEST_CASE("HTTP NTLM through squid: the three messages decoded, responses masked, squid names the user", "[proxy][engine][ntlm]") {
   TestRequest req;
   req.stop_after = StopAfter::Connect;
-  auto r = run_session(through(kNtlm), req);
+  auto r = diag::diagnose_session(through(kNtlm), req);
   auto text = transcript_text(r);
   INFO(text);
   REQUIRE(r.ok);

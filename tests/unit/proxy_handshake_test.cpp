@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "net/proxy.hpp"
+#include "smtpwb/net/stream.hpp"
 #include "sasl/crypto.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/smtp/message.hpp"

@@ -6,6 +6,7 @@
 #include "model/browser.hpp"
 #include "model/editor_rules.hpp"
 #include "model/presets.hpp"
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/files.hpp"
 
 namespace fs = std::filesystem;
@@ -447,6 +448,7 @@ bool Workbench::poll() {
       changed |= !batch_.empty();
       if (!done) continue;
       r->result = r->session->result();
+      diag::finish(r->settings, r->result);
       if (r->dropped) {  // the queue overflowed: the session's own transcript has every line
         r->transcript.clear();
         for (const auto& e : r->result.transcript) r->transcript.append(e);

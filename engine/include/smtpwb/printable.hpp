@@ -7,6 +7,9 @@
 
 namespace smtpwb {
 
+// A secret as every output shows it: "********" (fixed length, so its length does not leak either).
+inline std::string masked_secret() { return "********"; }
+
 // Bytes as one line of ASCII text: printable ASCII kept, anything else as \xNN (decoded challenges, garbage).
 std::string printable(std::string_view bytes);
 

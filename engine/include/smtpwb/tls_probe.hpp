@@ -12,28 +12,9 @@
 
 #include "smtpwb/probe_runner.hpp"
 #include "smtpwb/settings.hpp"
+#include "smtpwb/smtp/tls_version_probe.hpp"
 
 namespace smtpwb {
-
-struct ProbeTarget {
-  std::string host;
-  int port = 0;
-  SecurityMode mode = SecurityMode::Explicit;  // explicit: STARTTLS first
-  std::string ehlo_name;                        // empty: an address literal
-  std::chrono::milliseconds timeout{10'000};    // per probe connection, all steps included
-  static ProbeTarget from(const ConnectionSettings& settings);
-};
-
-struct TlsProbeRow {
-  enum class Outcome { Offered, NotOffered, Error };
-  TlsVersion version = TlsVersion::Tls12;
-  Outcome outcome = Outcome::Error;
-  std::string cipher;  // the suite the server picked when offered
-  std::string detail;  // why not offered, or what went wrong ("protocol_version alert", "connection closed"...)
-  bool offered() const { return outcome == Outcome::Offered; }
-  // SSL 2/3 and TLS 1.0/1.1 are deprecated (RFC 8996); offering them is a risk.
-  bool risk() const;
-};
 
 // One row per version, SSL 2 first (the order of kAllTlsVersions). The destructor cancels and joins.
 class TlsProbe {
@@ -56,7 +37,4 @@ class TlsProbe {
 
 // Runs every probe and waits for all of them.
 std::vector<TlsProbeRow> probe_tls(const ProbeTarget& target);
-// Probes one version on the calling thread.
-TlsProbeRow probe_tls_version(const ProbeTarget& target, TlsVersion version, const std::atomic<bool>& cancel);
-
 }  // namespace smtpwb

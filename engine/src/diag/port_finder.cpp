@@ -4,7 +4,7 @@
 #include <iterator>
 #include <tuple>
 
-#include "diag/probe_connection.hpp"
+#include "smtp/probe_connection.hpp"
 
 namespace smtpwb {
 
@@ -12,7 +12,7 @@ namespace {
 
 constexpr FinderMode kModes[] = {FinderMode::Plain, FinderMode::StartTls, FinderMode::Implicit};
 
-void handshake(diag::ProbeConnection& c, const FinderTarget& t, net::Deadline deadline, FinderRow& row) {
+void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline deadline, FinderRow& row) {
   net::TlsClientConfig config;
   config.server_name = t.host;
   config.verify = false;
@@ -20,14 +20,14 @@ void handshake(diag::ProbeConnection& c, const FinderTarget& t, net::Deadline de
   try {
     c.stream().start_tls_client(config, deadline, facts);
   } catch (const net::TlsError& e) {
-    if (e.peer_spoke_plaintext) throw diag::ProbeFailure("not TLS: the server answered \"" + e.plaintext_sample + "\"");
-    throw diag::ProbeFailure(e.what());
+    if (e.peer_spoke_plaintext) throw smtp::ProbeFailure("not TLS: the server answered \"" + e.plaintext_sample + "\"");
+    throw smtp::ProbeFailure(e.what());
   }
   row.tls_version = facts.version;
 }
 
 void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row) {
-  diag::ProbeConnection c(t.host, row.port, deadline, cancel);
+  smtp::ProbeConnection c(t.host, row.port, deadline, cancel);
   row.reachable = true;
   if (row.mode == FinderMode::Implicit) handshake(c, t, deadline, row);
   auto caps = c.greet(t.ehlo_name, deadline, &row.banner);
@@ -90,14 +90,14 @@ FinderRow try_port(const FinderTarget& t, int port, FinderMode mode, const std::
   row.mode = mode;
   try {
     run_mode(t, net::Deadline::in(t.timeout), cancel, row);
-  } catch (const diag::ProbeFailure& e) {
+  } catch (const smtp::ProbeFailure& e) {
     row.error = e.what();
   } catch (const net::Cancelled&) {
     row.error = "cancelled";
   } catch (const std::exception& e) {
     try {
-      diag::rethrow_as_probe_failure(std::current_exception());
-    } catch (const diag::ProbeFailure& f) {
+      smtp::rethrow_as_probe_failure(std::current_exception());
+    } catch (const smtp::ProbeFailure& f) {
       row.error = f.what();
     } catch (...) {
       row.error = std::string("internal error: ") + e.what();

@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "net/proxy_protocol.hpp"
-#include "sasl/ntlm.hpp"
+#include "net/ntlm.hpp"
 #include "smtpwb/base64.hpp"
-#include "smtpwb/sasl/mechanism.hpp"
+#include "smtpwb/printable.hpp"
 #include "text.hpp"
 
 namespace smtpwb::net {
@@ -39,7 +39,7 @@ std::string with_code(int code, std::string_view meaning) { return std::to_strin
 
 class Handshake {
  public:
-  Handshake(Stream& stream, const ProxySettings& proxy, const std::string& host, std::uint16_t port, Deadline deadline,
+  Handshake(Channel& stream, const ProxySettings& proxy, const std::string& host, std::uint16_t port, Deadline deadline,
             const ProxyLog& log)
       : stream_(stream), proxy_(proxy), host_(host), port_(port), deadline_(deadline), log_(log),
         target_(host_.find(':') != std::string::npos ? "[" + host_ + "]:" + std::to_string(port_) : host_ + ":" + std::to_string(port_)) {}
@@ -122,7 +122,7 @@ class Handshake {
 
   void socks5_authenticate() {
     send(socks5_userpass_request(proxy_.username, proxy_.password),
-         "SOCKS5 username/password (RFC 1929): version 1, user " + quoted(proxy_.username) + ", password " + sasl::mask());
+         "SOCKS5 username/password (RFC 1929): version 1, user " + quoted(proxy_.username) + ", password " + masked_secret());
     Socks5AuthStatus status;
     receive<Socks5AuthStatus>(parse_socks5_auth_status, status, "the username/password");
     log_(Dir::Server, "SOCKS5 authentication status: " + with_code(status.status, status.status == 0 ? "success" : "failure"));
@@ -148,17 +148,14 @@ class Handshake {
   // a 407 carrying the CHALLENGE_MESSAGE (its body read off the same connection), then CONNECT with the
   // AUTHENTICATE_MESSAGE.
   ProxyTunnel http_ntlm() {
-    sasl::Credentials credentials;
-    credentials.username = sasl::detail::ntlm_account(proxy_.domain, proxy_.username);
-    credentials.password = proxy_.password;
-    auto ntlm = sasl::detail::make_ntlm(credentials);
-    sasl::Step negotiate = *ntlm->initial_response();
-    HttpResponse response = exchange(http_connect_request_authorized(host_, port_, "NTLM " + base64_encode(negotiate.response)),
+    ntlm::Client client(ntlm::account(proxy_.domain, proxy_.username), proxy_.password);
+    ntlm::Message negotiate = client.negotiate();
+    HttpResponse response = exchange(http_connect_request_authorized(host_, port_, "NTLM " + base64_encode(negotiate.bytes)),
                                      "CONNECT with the NTLM negotiate message", negotiate.display);
     if (response.status >= 200 && response.status < 300) return {response.status, response.status_line, {}};
     if (response.status != 407 && response.status != 401) throw target_refused(response);
     std::string challenge = ntlm_challenge(response);
-    if (auto described = ntlm->describe_challenge(challenge); !described.empty()) log_(Dir::Server, described);
+    if (auto described = client.describe_challenge(challenge); !described.empty()) log_(Dir::Server, described);
     if (closes_connection(response))
       throw ProxyError(ProxyOutcome::Closed,
                        "The HTTP proxy closes the connection after its NTLM challenge (" + response.status_line +
@@ -167,15 +164,15 @@ class Handshake {
                        response.status, response.status_line);
     discard_body(response);
 
-    sasl::Step authenticate;
+    ntlm::Message authenticate;
     try {
-      authenticate = ntlm->respond(challenge);
-    } catch (const sasl::SaslError& e) {
+      authenticate = client.authenticate(challenge);
+    } catch (const ntlm::Error& e) {
       throw ProxyError(ProxyOutcome::ProtocolError, std::string("The HTTP proxy's NTLM challenge is not usable: ") + e.what(),
                        response.status, response.status_line);
     }
     try {
-      response = exchange(http_connect_request_authorized(host_, port_, "NTLM " + base64_encode(authenticate.response)),
+      response = exchange(http_connect_request_authorized(host_, port_, "NTLM " + base64_encode(authenticate.bytes)),
                           "CONNECT with the NTLM authenticate message", authenticate.display);
     } catch (const ProxyError& e) {
       if (e.outcome != ProxyOutcome::Closed) throw;
@@ -333,7 +330,7 @@ class Handshake {
     }
   }
 
-  Stream& stream_;
+  Channel& stream_;
   const ProxySettings& proxy_;
   const std::string& host_;
   std::uint16_t port_;
@@ -344,7 +341,7 @@ class Handshake {
 
 }  // namespace
 
-ProxyTunnel proxy_handshake(Stream& stream, const ProxySettings& proxy, const std::string& target_host, std::uint16_t port,
+ProxyTunnel proxy_handshake(Channel& stream, const ProxySettings& proxy, const std::string& target_host, std::uint16_t port,
                             Deadline deadline, const ProxyLog& log) {
   return Handshake(stream, proxy, target_host, port, deadline, log).run();
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "smtpwb/event.hpp"
-#include "smtpwb/net/stream.hpp"
+#include "smtpwb/net/io.hpp"
 #include "smtpwb/settings.hpp"
 
 namespace smtpwb::net {
@@ -37,7 +37,7 @@ using ProxyLog = std::function<void(Dir, std::string)>;
 
 // target_host: an IP literal, or a name when proxy_resolves_target(). Bounded by `deadline` and the
 // stream's cancel flag. Throws ProxyError, or Cancelled.
-ProxyTunnel proxy_handshake(Stream& stream, const ProxySettings& proxy, const std::string& target_host, std::uint16_t port,
+ProxyTunnel proxy_handshake(Channel& stream, const ProxySettings& proxy, const std::string& target_host, std::uint16_t port,
                             Deadline deadline, const ProxyLog& log);
 
 }  // namespace smtpwb::net

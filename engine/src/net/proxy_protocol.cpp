@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "smtpwb/base64.hpp"
-#include "smtpwb/sasl/mechanism.hpp"
+#include "smtpwb/printable.hpp"
 #include "text.hpp"
 
 namespace smtpwb::net::proxy {
@@ -326,7 +326,7 @@ std::string masked_request_line(std::string_view line) {
   if (text::lower(line.substr(0, kHeader.size())) != kHeader) return std::string(line);
   std::string value = trim(line.substr(kHeader.size()));
   auto scheme = value.substr(0, value.find(' '));
-  return std::string(line.substr(0, kHeader.size())) + " " + scheme + " " + sasl::mask();
+  return std::string(line.substr(0, kHeader.size())) + " " + scheme + " " + masked_secret();
 }
 
 }  // namespace smtpwb::net::proxy

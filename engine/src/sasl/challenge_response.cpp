@@ -3,7 +3,7 @@
 
 #include "sasl/mechanisms_internal.hpp"
 #include "smtpwb/base64.hpp"
-#include "smtpwb/smtp/message.hpp"
+#include "smtpwb/charset.hpp"
 #include "text.hpp"
 
 namespace smtpwb::sasl::detail {
@@ -111,9 +111,9 @@ class DigestMd5 final : public Mechanism {
     // Without charset=utf-8 the server expects ISO 8859-1 (RFC 2831 2.1.2.1).
     if (!utf8_) {
       try {
-        c_.username = smtp::convert_from_utf8(c_.username, "ISO-8859-1");
-        c_.password = smtp::convert_from_utf8(c_.password, "ISO-8859-1");
-      } catch (const smtp::ConversionError&) {
+        c_.username = convert_from_utf8(c_.username, "ISO-8859-1");
+        c_.password = convert_from_utf8(c_.password, "ISO-8859-1");
+      } catch (const ConversionError&) {
         throw SaslError("the server does not accept UTF-8 in DIGEST-MD5, and the user name or password has characters "
                         "ISO 8859-1 lacks");
       }

@@ -1,19 +1,7 @@
 #pragma once
-// Hashes, HMAC, PBKDF2 and random bytes for the SASL mechanisms, from mbedTLS (byte strings in and out).
-#include <cstddef>
-#include <string>
-#include <string_view>
+// The SASL mechanisms' hashes come from the base layer (NTLM to an HTTP proxy uses them too).
+#include "base/crypto.hpp"
 
-namespace smtpwb::sasl::crypto {
-
-enum class Hash { Md5, Sha1, Sha256 };
-
-std::string digest(Hash h, std::string_view data);
-std::string hmac(Hash h, std::string_view key, std::string_view data);
-std::string pbkdf2(Hash h, std::string_view password, std::string_view salt, unsigned iterations);
-// MD4 (for the NTLM NT hash only; mbedTLS 3 has no MD4, so it comes from nettle).
-std::string md4(std::string_view data);
-std::string random_bytes(std::size_t n);
-std::string hex(std::string_view bytes);  // lower case
-
-}  // namespace smtpwb::sasl::crypto
+namespace smtpwb::sasl {
+namespace crypto = smtpwb::crypto;
+}  // namespace smtpwb::sasl

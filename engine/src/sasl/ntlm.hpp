@@ -1,7 +1,6 @@
 #pragma once
-// The NTLM client (MS-NLMP, NTLMv2 responses) for its two users: SMTP AUTH NTLM (a SASL mechanism) and
-// NTLM authentication to an HTTP CONNECT proxy (net/proxy.cpp), which carries the same three messages in
-// Proxy-Authorization / Proxy-Authenticate headers.
+// AUTH NTLM (MS-NLMP, NTLMv2 responses) as a SASL mechanism. The messages themselves are built in
+// net/ntlm.hpp, which the HTTP CONNECT proxy (net/proxy.cpp) uses directly.
 #include <cstdint>
 #include <memory>
 #include <optional>

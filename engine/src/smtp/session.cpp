@@ -10,7 +10,6 @@
 #include "net/proxy.hpp"
 #include "sasl/ntlm.hpp"
 #include "smtpwb/base64.hpp"
-#include "smtpwb/hints.hpp"
 #include "smtpwb/log.hpp"
 #include "smtpwb/net/dns.hpp"
 #include "smtpwb/net/search_domains.hpp"
@@ -20,7 +19,7 @@
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "smtpwb/smtp/reply.hpp"
-#include "smtpwb/tls_probe.hpp"
+#include "smtpwb/smtp/tls_version_probe.hpp"
 #include "text.hpp"
 #include "tls/answers_tls.hpp"
 
@@ -825,11 +824,6 @@ void Session::wait() {
 void Session::run() {
   Runner runner(settings_, request_, options_, *events_, cancel_, phase_, result_);
   runner.run();
-  try {
-    result_.hints = HintCatalogue::builtin().match(settings_, result_);
-  } catch (const std::exception& e) {  // a broken catalogue must not take the session thread down
-    log::note(std::string("hint catalogue: ") + e.what());
-  }
   finished_.store(true);
   // The last event may have been drained before finished() turned true: wake the consumer once more, so
   // that it never waits out a timeout to notice the end.

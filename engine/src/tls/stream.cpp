@@ -174,10 +174,11 @@ std::vector<std::string> verify_kinds(std::uint32_t flags) {
 
 }  // namespace
 
-void init_crypto() {
+// The PSA library first (base layer), then this stream's random generator.
+static void init_tls() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (psa_crypto_init() != PSA_SUCCESS) throw std::runtime_error("psa_crypto_init failed");
+    smtpwb::init_crypto();
     rng();
   });
 }
@@ -351,7 +352,7 @@ void run_handshake(Stream::Tls& t, Deadline deadline, const CancelFlag& cancel, 
 }  // namespace
 
 void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, TlsFacts& facts) {
-  init_crypto();
+  init_tls();
   auto t = std::make_unique<Tls>();
   t->fd = fd_.get();
   facts.used = true;
@@ -440,7 +441,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
 }
 
 void Stream::start_tls_server(const TlsServerIdentity& identity, TlsVersionSet versions, Deadline deadline) {
-  init_crypto();
+  init_tls();
   auto t = std::make_unique<Tls>();
   t->fd = fd_.get();
   t->sniffing = false;

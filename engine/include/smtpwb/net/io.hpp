@@ -7,6 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smtpwb::net {
@@ -79,5 +80,15 @@ void quick_ack(int fd);  // for the EHLO address literal
 
 // A listening loopback socket on any free port (for the demo server and tests).
 Fd listen_loopback(int& port_out);
+
+// Bounded reads and writes on a connection: what the proxy handshake needs, so that it does not depend
+// on the TLS layer's Stream (which implements this).
+class Channel {
+ public:
+  virtual ~Channel() = default;
+  virtual void write_all(std::string_view data, Deadline deadline) = 0;
+  // Up to n bytes; 0 when the peer closed the connection. Throws TimedOut / Cancelled / NetError.
+  virtual std::size_t read_some(char* buf, std::size_t n, Deadline deadline) = 0;
+};
 
 }  // namespace smtpwb::net

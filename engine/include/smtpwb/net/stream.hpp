@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "smtpwb/crypto_init.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/result.hpp"
 #include "smtpwb/settings.hpp"
@@ -42,19 +43,19 @@ struct CertificateError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Called once per process before any TLS use (psa_crypto_init); safe to call repeatedly.
-void init_crypto();
+// psa_crypto_init lives in the base layer; the old name stays for callers of the stream.
+using smtpwb::init_crypto;
 
-class Stream {
+class Stream final : public Channel {
  public:
   Stream(Fd fd, const CancelFlag& cancel);
   ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
-  void write_all(std::string_view data, Deadline deadline);
+  void write_all(std::string_view data, Deadline deadline) override;
   // Up to n bytes; 0 when the peer closed the connection. Throws TimedOut / Cancelled / NetError.
-  std::size_t read_some(char* buf, std::size_t n, Deadline deadline);
+  std::size_t read_some(char* buf, std::size_t n, Deadline deadline) override;
 
   // Client handshake. facts gets version, cipher, group, chain and verification results, also when
   // the handshake fails. Throws TlsError, or CertificateError when verification fails.

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "smtpwb/printable.hpp"
+
 namespace smtpwb::sasl {
 
 struct Credentials {
@@ -57,6 +59,6 @@ std::vector<std::string> permitted_mechanisms(const std::vector<std::string>& co
 std::string choose_mechanism(const std::vector<std::string>& permitted, const std::vector<std::string>& offered);
 
 // Masks a secret for display: "********" (fixed length, so its length does not leak either).
-inline std::string mask() { return "********"; }
+inline std::string mask() { return masked_secret(); }
 
 }  // namespace smtpwb::sasl

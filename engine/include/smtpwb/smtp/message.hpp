@@ -4,17 +4,14 @@
 #include <string>
 #include <string_view>
 
+#include "smtpwb/charset.hpp"
 #include "smtpwb/settings.hpp"
 
 namespace smtpwb::smtp {
 
-struct ConversionError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Converts UTF-8 text to the code page (an iconv name). Throws ConversionError naming the first
-// character the code page cannot represent, or the code page if iconv does not know it.
-std::string convert_from_utf8(std::string_view utf8, const std::string& code_page);
+// Charset conversion lives in the base layer (SASL's NTLM needs it too); the SMTP names stay.
+using smtpwb::ConversionError;
+using smtpwb::convert_from_utf8;
 
 // The MIME charset name for an iconv code page ("ISO_8859-1" -> "ISO-8859-1", "CP1252" -> "windows-1252").
 std::string mime_charset(const std::string& code_page);

@@ -1,6 +1,6 @@
-#include "diag/probe_connection.hpp"
+#include "smtp/probe_connection.hpp"
 
-namespace smtpwb::diag {
+namespace smtpwb::smtp {
 
 ProbeConnection::ProbeConnection(const std::string& host, int port, net::Deadline deadline, const net::CancelFlag& cancel)
     : cancel_(&cancel) {
@@ -93,4 +93,4 @@ void rethrow_as_probe_failure(std::exception_ptr e) {
   }
 }
 
-}  // namespace smtpwb::diag
+}  // namespace smtpwb::smtp

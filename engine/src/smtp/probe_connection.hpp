@@ -10,7 +10,7 @@
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/reply.hpp"
 
-namespace smtpwb::diag {
+namespace smtpwb::smtp {
 
 // A probe step that did not go as SMTP should; what() is a short phrase for a report cell.
 struct ProbeFailure : std::runtime_error {
@@ -44,4 +44,4 @@ class ProbeConnection {
 // Translates what the network layer throws into a ProbeFailure phrase; rethrows Cancelled.
 [[noreturn]] void rethrow_as_probe_failure(std::exception_ptr e);
 
-}  // namespace smtpwb::diag
+}  // namespace smtpwb::smtp

@@ -1,15 +1,25 @@
-#include "sasl/crypto.hpp"
+#include "base/crypto.hpp"
 
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
 #include <nettle/md4.h>
 #include <psa/crypto.h>
 
+#include <mutex>
 #include <stdexcept>
 
-#include "smtpwb/net/stream.hpp"
+#include "smtpwb/crypto_init.hpp"
 
-namespace smtpwb::sasl::crypto {
+namespace smtpwb {
+
+void init_crypto() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (psa_crypto_init() != PSA_SUCCESS) throw std::runtime_error("psa_crypto_init failed");
+  });
+}
+
+namespace crypto {
 
 namespace {
 
@@ -66,7 +76,7 @@ std::string md4(std::string_view data) {
 }
 
 std::string random_bytes(std::size_t n) {
-  net::init_crypto();
+  init_crypto();
   std::string out(n, '\0');
   if (psa_generate_random(reinterpret_cast<std::uint8_t*>(out.data()), n) != PSA_SUCCESS)
     throw std::runtime_error("no random bytes available");
@@ -84,4 +94,6 @@ std::string hex(std::string_view data) {
   return out;
 }
 
-}  // namespace smtpwb::sasl::crypto
+}  // namespace crypto
+
+}  // namespace smtpwb
