@@ -9,8 +9,8 @@
 #include <catch2/generators/catch_generators_range.hpp>
 #include <optional>
 
-#include "smtpwb/diagnose.hpp"
 #include "smtpwb/demo_server.hpp"
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/session.hpp"
 #include "resources.hpp"

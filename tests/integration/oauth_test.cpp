@@ -12,8 +12,8 @@
 #include <regex>
 #include <thread>
 
-#include "smtpwb/diagnose.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/oauth.hpp"
 #include "smtpwb/session.hpp"
 #include "support.hpp"

@@ -4,8 +4,8 @@
 #include <catch2/generators/catch_generators.hpp>
 #include <nlohmann/json.hpp>
 
-#include "smtpwb/diagnose.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/session.hpp"
 #include "support.hpp"
 

@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "smtpwb/diagnose.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/diagnose.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/session.hpp"
 #include "secret_search.hpp"

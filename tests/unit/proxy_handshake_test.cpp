@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "net/proxy.hpp"
-#include "smtpwb/net/stream.hpp"
 #include "sasl/crypto.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/net/stream.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "test_bytes.hpp"
 
