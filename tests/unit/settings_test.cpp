@@ -400,7 +400,8 @@ TEST_CASE("proxy_scheme: socks5h is SOCKS5 with the name resolved by the proxy",
 TEST_CASE("validate: a line break or NUL in any field that reaches the wire is refused by name", "[settings][validate]") {
   // Each value would pass the field's own syntax check if the bytes from the NUL on were ignored, or
   // would end the command line early and inject the next one.
-  const std::string nul_v4("[192.0.2.1\0]\r\nMAIL FROM:<x@example.com>", 41);
+  static const char kNulV4[] = "[192.0.2.1\0]\r\nMAIL FROM:<x@example.com>";
+  const std::string nul_v4(kNulV4, sizeof kNulV4 - 1);  // the NUL inside included, the terminating one not
   struct Case {
     const char* field;
     void (*set)(ConnectionSettings&, const std::string&);
