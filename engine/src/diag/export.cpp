@@ -49,7 +49,9 @@ std::string security_text(const ConnectionSettings& s) {
 }
 
 std::string auth_text(const ConnectionSettings& s) {
-  if (s.auth_type == AuthType::GmailOAuth) return "Gmail OAuth as " + s.username;
+  if (is_oauth(s.auth_type))
+    return std::string(s.auth_type == AuthType::GmailOAuth ? "Gmail" : "Microsoft 365") + " OAuth as " +
+           (s.oauth_account.empty() ? s.username : s.oauth_account);
   if (s.anonymous) return "anonymous";
   return "user " + s.username + " (password not shown)";
 }
@@ -296,7 +298,7 @@ std::string host_port(const ConnectionSettings& s) {
   return (v6 ? "[" + s.address + "]" : s.address) + ":" + std::to_string(s.port);
 }
 
-bool authenticates(const ConnectionSettings& s) { return s.auth_type == AuthType::GmailOAuth || !s.anonymous; }
+bool authenticates(const ConnectionSettings& s) { return is_oauth(s.auth_type) || !s.anonymous; }
 
 std::optional<std::pair<TlsVersion, TlsVersion>> version_range(TlsVersionSet set) {
   auto list = set.list();
@@ -322,7 +324,7 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
   }
   if (!s.ehlo_name.empty()) c.arg("--ehlo", s.ehlo_name);
   if (authenticates(s)) {
-    c.arg("--auth", s.auth_type == AuthType::GmailOAuth ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","));
+    c.arg("--auth", is_oauth(s.auth_type) ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","));
     c.arg("--auth-user", s.username);
   }
   if (req.message) {
@@ -367,7 +369,7 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
   }
   if (authenticates(s)) {
     c.arg("--user", s.username);
-    if (s.auth_type == AuthType::GmailOAuth) c.arg("--oauth2-bearer").raw("\"$SMTP_OAUTH_TOKEN\"");
+    if (is_oauth(s.auth_type)) c.arg("--oauth2-bearer").raw("\"$SMTP_OAUTH_TOKEN\"");
     else if (!s.sasl_mechanisms.empty()) c.arg("--login-options", "AUTH=" + s.sasl_mechanisms.front());
   }
   if (req.message) {
