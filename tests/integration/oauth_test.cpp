@@ -511,4 +511,83 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   require_no_token(all_text(c.current_run()->result), c.oauth_access_token);
 }
 
+// The window's Microsoft 365 OAuth through its model: Authenticate against the tenant's v2.0 endpoints
+// with a public client (no secret), the refresh token in the secret store, Test with XOAUTH2, and an
+// expired access token refreshed (the rotated refresh token replaces the old one in the store).
+TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with rotation", "[oauthstack][oauth][gui][microsoft365]") {
+  test::TempDir dir;
+  auto store = std::make_unique<gui::MemorySecretStore>();
+  gui::MemorySecretStore* secrets = store.get();
+  gui::Workbench wb(dir.path, std::move(store), [] {});
+  wb.load();
+  wb.set_microsoft_authority(ofact("OAUTHSTACK_MS_AUTHORITY"), ofact("OAUTHSTACK_CA_FILE"));
+  std::vector<std::thread> browsers;
+  std::vector<std::string> opened;
+  wb.set_url_opener([&](const std::string& url) {
+    opened.push_back(url);
+    browsers.emplace_back([url] { browse(url); });
+  });
+
+  wb.apply({gui::CommandKind::NewFromPreset, -1, "office365-oauth"});
+  gui::Connection& c = *wb.selected();
+  CHECK(c.draft.auth_type == AuthType::Microsoft365OAuth);
+  c.draft.address = "localhost";
+  c.draft.port = std::stoi(ofact("OAUTHSTACK_SMTP_PORT"));
+  c.draft.ca_file = ofact("OAUTHSTACK_CA_FILE");
+  c.draft.username = ofact("OAUTHSTACK_MS_PUBLIC_CLIENT_ID");
+  c.draft.oauth_account = ofact("OAUTHSTACK_USER");
+  c.draft.oauth_tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  c.draft.timeout_s = 10;
+  const std::string key = gui::secret_key(c.draft.name, "oauth-refresh-token");
+
+  auto poll_until = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {
+      wb.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  };
+  TestRequest up_to_auth;
+  up_to_auth.stop_after = StopAfter::Auth;
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  CHECK(wb.status().find("Microsoft 365 OAuth: press Authenticate") != std::string::npos);
+
+  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  REQUIRE(poll_until([&] { return !c.oauth; }));
+  for (auto& b : browsers) b.join();
+  browsers.clear();
+  INFO(c.oauth_status);
+  REQUIRE(opened.size() == 1);
+  CHECK(opened[0].rfind(ofact("OAUTHSTACK_MS_AUTHORITY") + "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/authorize?", 0) == 0);
+  REQUIRE(c.has_access_token());
+  auto first_refresh = secrets->get(key);
+  REQUIRE(first_refresh);
+
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  REQUIRE(c.current_run());
+  REQUIRE(poll_until([&] { return c.current_run()->finished; }));
+  INFO(all_text(c.current_run()->result));
+  CHECK(c.current_run()->result.ok);
+  CHECK(c.current_run()->result.auth.mechanism == "XOAUTH2");
+
+  c.oauth_expires = std::chrono::steady_clock::now();  // as if an hour had passed
+  std::string first_token = c.oauth_access_token;
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  REQUIRE(c.pending_test);
+  REQUIRE(poll_until([&] { return c.runs.size() == 2 && c.current_run()->finished; }));
+  CHECK(c.current_run()->result.ok);
+  CHECK(c.oauth_access_token != first_token);
+  auto second_refresh = secrets->get(key);
+  REQUIRE(second_refresh);
+  CHECK(*second_refresh != *first_refresh);  // the rotated refresh token was stored
+
+  // A confidential app without its secret: the sign-in fails and the window names the cause.
+  c.draft.username = ofact("OAUTHSTACK_MS_CONFIDENTIAL_CLIENT_ID");
+  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  REQUIRE(poll_until([&] { return !c.oauth; }));
+  for (auto& b : browsers) b.join();
+  CHECK(c.oauth_status.find("AADSTS7000218") != std::string::npos);
+  REQUIRE(c.oauth_hints.size() == 1);
+  CHECK(c.oauth_hints[0].id == "oauth-client-secret-required");
+}
 #endif
