@@ -3,6 +3,7 @@
 // redirect (RFC 6749, 7636, 8252), the token exchange over HTTPS with the engine's TLS, and refresh.
 // Storing the refresh token (keyring) is the caller's job: exchange() hands it back, refresh() takes it.
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,7 +25,21 @@ struct Provider {
   std::string extra_auth_params;  // appended to the authorization URL, e.g. "access_type=offline"
 };
 const std::vector<Provider>& providers();
-const Provider* find_provider(std::string_view id);  // nullptr when unknown
+const Provider* find_provider(std::string_view id);  // nullptr when unknown ("microsoft365": tenant organizations)
+
+// Microsoft 365: the identity platform's v2.0 endpoints of one tenant (empty: "organizations") under an
+// authority (https://login.microsoftonline.com; the tests point it at their local provider).
+inline constexpr std::string_view kMicrosoftAuthority = "https://login.microsoftonline.com";
+Provider microsoft365_provider(std::string_view tenant, std::string_view authority = kMicrosoftAuthority);
+
+// What an access token says about itself when it is a JWT (Microsoft's are; Google's are opaque): the
+// payload decoded without verifying the signature, for diagnosis only. nullopt when not a JWT.
+struct TokenClaims {
+  std::string audience;  // "aud"
+  std::string scopes;    // "scp" (delegated), or "roles" (application) joined by spaces
+  bool has_scope(std::string_view scope) const;
+};
+std::optional<TokenClaims> token_claims(std::string_view access_token);
 
 struct Client {
   Provider provider;

@@ -67,11 +67,49 @@ const std::vector<Provider>& providers() {
       {"gmail", "Gmail", "https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token",
        "https://mail.google.com/", "XOAUTH2", "https://console.cloud.google.com/apis/credentials",
        "access_type=offline&prompt=consent"},
-      {"microsoft365", "Microsoft 365", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
-       "https://login.microsoftonline.com/common/oauth2/v2.0/token", "offline_access https://outlook.office.com/SMTP.Send",
-       "XOAUTH2", "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade", ""},
+      microsoft365_provider(""),
   };
   return kProviders;
+}
+
+Provider microsoft365_provider(std::string_view tenant, std::string_view authority) {
+  std::string base(authority);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  base += "/" + std::string(tenant.empty() ? "organizations" : tenant) + "/oauth2/v2.0/";
+  return {"microsoft365", "Microsoft 365", base + "authorize", base + "token", "https://outlook.office.com/SMTP.Send offline_access",
+          "XOAUTH2", "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade", ""};
+}
+
+bool TokenClaims::has_scope(std::string_view scope) const {
+  std::string_view rest = scopes;
+  while (!rest.empty()) {
+    auto space = rest.find(' ');
+    if (rest.substr(0, space) == scope) return true;
+    if (space == std::string_view::npos) break;
+    rest.remove_prefix(space + 1);
+  }
+  return false;
+}
+
+std::optional<TokenClaims> token_claims(std::string_view access_token) {
+  auto first = access_token.find('.');
+  auto second = first == std::string_view::npos ? first : access_token.find('.', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  std::string payload(access_token.substr(first + 1, second - first - 1));
+  std::replace(payload.begin(), payload.end(), '-', '+');
+  std::replace(payload.begin(), payload.end(), '_', '/');
+  while (payload.size() % 4) payload += '=';
+  auto decoded = base64_decode(payload);
+  if (!decoded) return std::nullopt;
+  nlohmann::json json = nlohmann::json::parse(*decoded, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  TokenClaims claims;
+  if (json.contains("aud") && json["aud"].is_string()) claims.audience = json["aud"].get<std::string>();
+  if (json.contains("scp") && json["scp"].is_string()) claims.scopes = json["scp"].get<std::string>();
+  if (json.contains("roles") && json["roles"].is_array())
+    for (const auto& role : json["roles"])
+      if (role.is_string()) claims.scopes += (claims.scopes.empty() ? "" : " ") + role.get<std::string>();
+  return claims;
 }
 
 const Provider* find_provider(std::string_view id) {
