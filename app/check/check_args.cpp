@@ -61,8 +61,17 @@ std::optional<UsageError> check_oauth_args(const CheckArgs& a) {
   if ((token || a.oauth_flow()) && !a.user) return UsageError{"OAuth needs --user: the mail account to authenticate as"};
   if ((token || a.oauth_flow()) && a.password_source != PasswordSource::None)
     return UsageError{"OAuth uses a token, not a password: leave out --password-env/--password-file/--password-stdin"};
-  if (a.auth == "gmail-oauth" && !token && !a.oauth_flow())
-    return UsageError{"--auth gmail-oauth needs --oauth-token-env or --oauth-client-id"};
+  if ((a.auth == "gmail-oauth" || a.auth == "microsoft365-oauth") && !token && !a.oauth_flow())
+    return UsageError{"--auth " + *a.auth + " needs --oauth-token-env or --oauth-client-id"};
+  const bool microsoft = a.auth == "microsoft365-oauth" || (!a.auth && !a.profile.empty());
+  if (a.oauth_tenant && !microsoft) return UsageError{"--oauth-tenant is for --auth microsoft365-oauth"};
+  if (a.oauth_tenant && !is_valid_oauth_tenant(*a.oauth_tenant))
+    return UsageError{"--oauth-tenant: \"" + *a.oauth_tenant + "\" is not a tenant: give its GUID, a domain name "
+                      "(contoso.onmicrosoft.com) or organizations, common or consumers"};
+  if (a.oauth_authority && (!microsoft || !a.oauth_flow()))
+    return UsageError{"--oauth-authority is for --auth microsoft365-oauth with --oauth-client-id"};
+  if (a.oauth_authority && a.oauth_authority->rfind("https://", 0) != 0)
+    return UsageError{"--oauth-authority: \"" + *a.oauth_authority + "\" is not an https:// URL"};
   return std::nullopt;
 }
 
@@ -153,11 +162,15 @@ Authentication
   --anonymous              do not authenticate
   --sasl LIST              permitted mechanisms in order of preference, e.g. SCRAM-SHA-256,PLAIN
                            (SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 CRAM-MD5 PLAIN LOGIN OAUTHBEARER XOAUTH2)
-  --auth TYPE              default | gmail-oauth
+  --auth TYPE              default | gmail-oauth | microsoft365-oauth
   --oauth-token-env VAR    an OAuth 2.0 access token from variable VAR (XOAUTH2/OAUTHBEARER as --user)
   --oauth-client-id ID     sign in with OAuth (prints the URL to open, waits for the loopback redirect)
   --oauth-client-secret-env VAR   the OAuth client secret from variable VAR
-  --oauth-auth-url URL, --oauth-token-url URL, --oauth-scope S   endpoints and scope (default: Gmail's)
+  --oauth-auth-url URL, --oauth-token-url URL, --oauth-scope S   endpoints and scope (default: the --auth
+                           provider's; Gmail's for default)
+  --oauth-tenant T         microsoft365-oauth: the tenant, a GUID, a domain or organizations (default),
+                           common, consumers
+  --oauth-authority URL    microsoft365-oauth: the identity platform (default https://login.microsoftonline.com)
   --allow-plaintext-auth   allow credentials over an unencrypted connection
 Proxy
   --proxy URL              socks4://, socks4a://, socks5:// (server name resolved here), socks5h:// (resolved by
@@ -284,7 +297,8 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--proxy-password-env", str(a.proxy_password_env)},
       {"--proxy-domain", str(a.proxy_domain)},
       {"--auth", Setter([&a](const std::string& v) -> std::optional<UsageError> {
-         if (!parse_auth_type(v)) return UsageError{"--auth: \"" + v + "\" is not one of default, gmail-oauth"};
+         if (!parse_auth_type(v))
+           return UsageError{"--auth: \"" + v + "\" is not one of default, gmail-oauth, microsoft365-oauth"};
          a.auth = v;
          return std::nullopt;
        })},
@@ -294,6 +308,8 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--oauth-auth-url", str(a.oauth_auth_url)},
       {"--oauth-token-url", str(a.oauth_token_url)},
       {"--oauth-scope", str(a.oauth_scope)},
+      {"--oauth-tenant", str(a.oauth_tenant)},
+      {"--oauth-authority", str(a.oauth_authority)},
   };
   std::map<std::string, bool*> switches = {
       {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
@@ -420,6 +436,7 @@ std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSetting
     if (s.sasl_mechanisms.empty()) return UsageError{"--sasl: no mechanism given"};
   }
   if (a.auth) s.auth_type = *parse_auth_type(*a.auth);
+  if (a.oauth_tenant) s.oauth_tenant = *a.oauth_tenant;
   if (a.allow_plaintext_auth) s.allow_plaintext_auth = true;
   if (a.ca_file) s.ca_file = *a.ca_file;
   if (a.no_verify) s.verify_certificate = false;

@@ -45,6 +45,9 @@ struct CheckArgs {
   // OAuth 2.0: a token directly, or the sign-in flow with a client id and secret.
   std::optional<std::string> auth, oauth_token_env, oauth_client_id, oauth_client_secret_env, oauth_auth_url,
       oauth_token_url, oauth_scope;
+  // Microsoft 365 OAuth: the tenant (default organizations) and the authority its endpoints are under
+  // (default https://login.microsoftonline.com; another for a local test provider).
+  std::optional<std::string> oauth_tenant, oauth_authority;
   bool oauth_flow() const { return oauth_client_id.has_value(); }
 };
 

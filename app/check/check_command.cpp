@@ -202,11 +202,15 @@ std::optional<std::string> env_value(const std::string& flag, const std::string&
   return std::string(v);
 }
 
-oauth::Provider oauth_provider(const CheckArgs& a) {
-  oauth::Provider p = *oauth::find_provider("gmail");
+// The provider of the --auth type (Gmail's unless Microsoft 365), then the flags' overrides.
+oauth::Provider oauth_provider(const CheckArgs& a, const ConnectionSettings& s) {
+  const bool microsoft = s.auth_type == AuthType::Microsoft365OAuth;
+  oauth::Provider p = microsoft ? oauth::microsoft365_provider(s.oauth_tenant, a.oauth_authority.value_or(
+                                                                                  std::string(oauth::kMicrosoftAuthority)))
+                                : *oauth::find_provider("gmail");
   if (a.oauth_auth_url) {
-    p = {"custom", "OAuth provider", *a.oauth_auth_url, *a.oauth_token_url, "", "", "", ""};
-    if (!a.oauth_scope) p.scope = oauth::find_provider("gmail")->scope;
+    std::string scope = p.scope;
+    p = {"custom", "OAuth provider", *a.oauth_auth_url, *a.oauth_token_url, scope, "", "", ""};
   }
   if (a.oauth_scope) p.scope = *a.oauth_scope;
   return p;
@@ -214,8 +218,8 @@ oauth::Provider oauth_provider(const CheckArgs& a) {
 
 // The OAuth sign-in on the command line: print the URL, wait for the browser's loopback redirect,
 // exchange the code. Returns the access token, or sets error.
-std::optional<std::string> oauth_sign_in(const CheckArgs& a, const std::string& ca_file, std::string& error) {
-  oauth::Client client{oauth_provider(a), *a.oauth_client_id, {}, ca_file, 30};
+std::optional<std::string> oauth_sign_in(const CheckArgs& a, const ConnectionSettings& s, std::string& error) {
+  oauth::Client client{oauth_provider(a, s), *a.oauth_client_id, {}, s.ca_file, 30};
   if (a.oauth_client_secret_env) {
     auto secret = env_value("--oauth-client-secret-env", *a.oauth_client_secret_env, error);
     if (!secret) return std::nullopt;
@@ -334,11 +338,11 @@ int run_check(const std::vector<std::string>& argv) {
   if (args.probe_tls && !settings.encrypted())
     return usage_error("--probe-tls needs --security starttls or implicit (the probe speaks the same mode)");
   // The sign-in flow is OAuth authentication whatever the provider; its endpoints come from the flags.
-  if (args.oauth_flow()) settings.auth_type = AuthType::GmailOAuth;
+  if (args.oauth_flow() && !is_oauth(settings.auth_type)) settings.auth_type = AuthType::GmailOAuth;
   // A bearer token stands in for the password, which Default authentication otherwise requires.
   if (!options.oauth_access_token.empty() && settings.password.empty()) settings.password = options.oauth_access_token;
   // A profile saved by the window keeps the Application Id in username and the mail account apart.
-  if (settings.auth_type == AuthType::GmailOAuth && !settings.oauth_account.empty()) options.oauth_user = settings.oauth_account;
+  if (is_oauth(settings.auth_type) && !settings.oauth_account.empty()) options.oauth_user = settings.oauth_account;
   auto errors = validate(settings);
   for (auto& e : validate(request)) errors.push_back(std::move(e));
   if (!errors.empty()) {
@@ -355,9 +359,12 @@ int run_check(const std::vector<std::string>& argv) {
     if (auto err = log::open_file(args.log_file); !err.empty()) return usage_error("--log-file: " + err);
   }
   if (args.oauth_flow()) {
-    auto token = oauth_sign_in(args, settings.ca_file, error);
+    auto token = oauth_sign_in(args, settings, error);
     if (!token) {
       std::fprintf(stderr, "smtp-workbench check: %s\n", error.c_str());
+      // The provider's refusal (e.g. AADSTS7000218) explained, as a refused AUTH would be.
+      print_hints(stderr, use_color(args.color, stderr) ? Palette::colored() : Palette{},
+                  HintCatalogue::builtin().match_sign_in_failure(settings, error), "Hint");
       return exit_code(FailureCategory::Auth);
     }
     options.oauth_access_token = *token;

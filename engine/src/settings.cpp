@@ -10,6 +10,7 @@
 #include <cctype>
 #include <map>
 #include <mutex>
+#include <regex>
 
 namespace smtpwb {
 
@@ -45,8 +46,8 @@ constexpr std::array<std::pair<std::string_view, CryptoProtocol>, 3> kCryptoName
     {{"none", CryptoProtocol::None}, {"ssl", CryptoProtocol::Ssl}, {"tls", CryptoProtocol::Tls}}};
 constexpr std::array<std::pair<std::string_view, SecurityMode>, 2> kModeNames{
     {{"explicit", SecurityMode::Explicit}, {"implicit", SecurityMode::Implicit}}};
-constexpr std::array<std::pair<std::string_view, AuthType>, 2> kAuthNames{
-    {{"default", AuthType::Default}, {"gmail-oauth", AuthType::GmailOAuth}}};
+constexpr std::array<std::pair<std::string_view, AuthType>, 3> kAuthNames{
+    {{"default", AuthType::Default}, {"gmail-oauth", AuthType::GmailOAuth}, {"microsoft365-oauth", AuthType::Microsoft365OAuth}}};
 constexpr std::array<std::pair<std::string_view, ProxyType>, 5> kProxyNames{{{"none", ProxyType::None},
                                                                             {"socks4", ProxyType::Socks4},
                                                                             {"socks4a", ProxyType::Socks4a},
@@ -93,6 +94,14 @@ std::optional<SecurityMode> parse_security_mode(std::string_view t) { return loo
 std::optional<AuthType> parse_auth_type(std::string_view t) { return lookup(kAuthNames, t); }
 std::optional<ProxyType> parse_proxy_type(std::string_view t) { return lookup(kProxyNames, t); }
 std::optional<StopAfter> parse_stop_after(std::string_view t) { return lookup(kStopNames, t); }
+
+bool is_valid_oauth_tenant(std::string_view tenant) {
+  for (std::string_view alias : {"common", "organizations", "consumers"})
+    if (text::equals_ci(tenant, alias)) return true;
+  static const std::regex kGuid("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+  if (std::regex_match(tenant.begin(), tenant.end(), kGuid)) return true;
+  return tenant.find('.') != std::string_view::npos && is_valid_hostname(tenant) && !is_ip_literal(tenant);
+}
 
 bool is_ip_literal(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) return false;  // inet_pton would stop at it
@@ -204,9 +213,12 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
   line_break("Domain", s.auth_domain);
   line_break("Account", s.oauth_account);
 
-  const bool oauth = s.auth_type == AuthType::GmailOAuth;
+  const bool oauth = is_oauth(s.auth_type);
   if (oauth) {
     if (s.username.empty()) add("Application Id", "is empty; enter the OAuth client id");
+    if (s.auth_type == AuthType::Microsoft365OAuth && !s.oauth_tenant.empty() && !is_valid_oauth_tenant(s.oauth_tenant))
+      add("Tenant", "\"" + s.oauth_tenant + "\" is not a tenant: give its GUID, a domain name (contoso.onmicrosoft.com) or "
+                    "organizations, common or consumers");
   } else if (!s.anonymous) {
     if (s.username.empty()) add("Username", "is empty; enter a user name or choose Anonymous");
     if (s.password.empty()) add("Password", "is empty");

@@ -46,6 +46,54 @@ TEST_CASE("Editor rules: Anonymous, Gmail OAuth, No encryption and proxy credent
   CHECK(editor_rules(s).proxy_credentials_enabled);
 }
 
+TEST_CASE("Editor rules: Microsoft 365 OAuth relabels, hides Anonymous, shows the tenant; secret optional", "[gui][rules][microsoft365]") {
+  ConnectionSettings s;
+  s.auth_type = AuthType::Microsoft365OAuth;
+  s.anonymous = true;
+  auto r = editor_rules(s);
+  CHECK_FALSE(r.anonymous_visible);
+  CHECK(r.credentials_enabled);
+  CHECK(r.username_label == "Application Id");
+  CHECK(r.password_label == "Client secret (optional)");
+  CHECK(r.oauth_links_visible);
+  CHECK(r.tenant_visible);
+  CHECK(r.oauth_provider == "microsoft365");
+  s.auth_type = AuthType::GmailOAuth;
+  CHECK_FALSE(editor_rules(s).tenant_visible);
+  CHECK(editor_rules(s).oauth_provider == "gmail");
+
+  // The window asks for the account; the tenant is checked under its field; no secret needed.
+  s.auth_type = AuthType::Microsoft365OAuth;
+  s.address = "smtp.office365.com";
+  s.port = 587;
+  s.username = "11111111-2222-3333-4444-555555555555";
+  auto errors = field_errors(s);
+  CHECK(errors.count("Account") == 1);
+  CHECK(errors.count("Client secret") == 0);
+  s.oauth_account = "alice@contoso.com";
+  s.oauth_tenant = "contoso";
+  errors = field_errors(s);
+  REQUIRE(errors.count("Tenant") == 1);
+  CHECK(errors["Tenant"].find("organizations") != std::string::npos);
+  s.oauth_tenant = "contoso.onmicrosoft.com";
+  CHECK(field_errors(s).empty());
+}
+
+TEST_CASE("Presets: Microsoft 365 (OAuth)", "[gui][presets][microsoft365]") {
+  const auto* p = find_preset("office365-oauth");
+  REQUIRE(p);
+  CHECK(p->label == "Microsoft 365 (OAuth)");
+  auto s = make_from_preset(*p);
+  CHECK(s.address == "smtp.office365.com");
+  CHECK(s.port == 587);
+  CHECK(s.mode == SecurityMode::Explicit);
+  CHECK(s.auth_type == AuthType::Microsoft365OAuth);
+  CHECK(s.oauth_tenant == "organizations");
+  CHECK(s.tls_versions == TlsVersionSet::modern());
+  CHECK_FALSE(port_mode_warning(s));
+  CHECK(p->notice.find("SMTP.Send") != std::string::npos);
+}
+
 TEST_CASE("Editor rules: port and mode move together and disagreements are warned about", "[gui][rules]") {
   ConnectionSettings s;
   s.port = 587;

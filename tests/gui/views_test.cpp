@@ -51,6 +51,29 @@ TEST_CASE("Clicking Anonymous disables the credentials; Gmail OAuth relabels the
   CHECK(test_refusal(c.draft)->find("Account: is empty") != std::string::npos);
 }
 
+TEST_CASE("Microsoft 365 (OAuth) preset: Application Id, optional secret, Account and Tenant fields", "[gui][views][microsoft365]") {
+  Harness h;
+  h.wb.load();
+  Connection& c = select_new(h, "office365-oauth");
+  REQUIRE(h.click("tab:Connection settings"));
+  h.frames(2);
+  CHECK(c.draft.auth_type == AuthType::Microsoft365OAuth);
+  CHECK_FALSE(probe::find("check:Anonymous"));
+  CHECK(probe::find("field:Application Id"));
+  CHECK(probe::find("field:Client secret (optional)"));
+  CHECK(probe::find("field:Account"));
+  CHECK(probe::find("oauth-setup"));
+  CHECK(probe::find("oauth-authenticate"));
+  REQUIRE(h.click("field:Tenant"));
+  h.key(ImGuiKey_A, true);
+  h.type("contoso.onmicrosoft.com");
+  CHECK(c.draft.oauth_tenant == "contoso.onmicrosoft.com");
+  c.draft.auth_type = AuthType::Default;
+  h.frames(2);
+  CHECK_FALSE(probe::find("field:Tenant"));
+  CHECK(probe::find("check:Anonymous"));
+}
+
 TEST_CASE("An invalid port is shown next to the field and Test is refused with the reason", "[gui][views]") {
   Harness h;
   h.wb.load();

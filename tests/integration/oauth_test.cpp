@@ -14,6 +14,7 @@
 
 #include "smtpwb/base64.hpp"
 #include "smtpwb/diagnose.hpp"
+#include "smtpwb/hints.hpp"
 #include "smtpwb/oauth.hpp"
 #include "smtpwb/session.hpp"
 #include "support.hpp"
@@ -261,6 +262,175 @@ TEST_CASE("check: --oauth-client-id runs the sign-in, prints the URL, authentica
   }
 }
 
+namespace {
+
+// The local provider with the Microsoft identity platform's v2.0 endpoint shapes, for one tenant.
+oauth::Client microsoft_client(const std::string& client_id_key, const std::string& tenant = "contoso.onmicrosoft.com") {
+  return {oauth::microsoft365_provider(tenant, ofact("OAUTHSTACK_MS_AUTHORITY")), ofact(client_id_key), {},
+          ofact("OAUTHSTACK_CA_FILE"), 10};
+}
+
+// Runs the sign-in to the authorization code as a browser would.
+std::string authorization_code(oauth::Flow& flow) {
+  std::string url = flow.start();
+  std::thread browser([url] { browse(url); });
+  net::CancelFlag cancel{false};
+  std::string code = flow.wait_for_redirect(cancel, net::Deadline::in(std::chrono::seconds(10)));
+  browser.join();
+  return code;
+}
+
+nlohmann::json jwt_payload(const std::string& token) {
+  auto first = token.find('.'), second = token.find('.', first + 1);
+  std::string p = token.substr(first + 1, second - first - 1);
+  for (auto& c : p) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (p.size() % 4) p += '=';
+  return nlohmann::json::parse(base64_decode(p).value_or("null"));
+}
+
+ConnectionSettings microsoft_settings() {
+  auto s = oauth_settings();
+  s.auth_type = AuthType::Microsoft365OAuth;
+  s.username = ofact("OAUTHSTACK_MS_PUBLIC_CLIENT_ID");  // the Application Id, as the window keeps it
+  s.oauth_account = ofact("OAUTHSTACK_USER");
+  s.oauth_tenant = "contoso.onmicrosoft.com";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("Microsoft 365: public client sign-in against v2.0 endpoint shapes, rotating refresh, XOAUTH2", "[oauthstack][oauth][microsoft365]") {
+  oauth::Flow flow(microsoft_client("OAUTHSTACK_MS_PUBLIC_CLIENT_ID"));
+  net::CancelFlag cancel{false};
+  std::string code = authorization_code(flow);
+  REQUIRE_FALSE(code.empty());
+  auto tokens = flow.exchange(code, cancel);  // no client_secret: the provider refuses one from a public client
+  CHECK(tokens.expires_in_s == 3599);
+  CHECK(tokens.scope == "https://outlook.office.com/SMTP.Send");
+  auto claims = oauth::token_claims(tokens.access_token);
+  REQUIRE(claims);
+  CHECK(claims->audience == "https://outlook.office.com");
+  CHECK(claims->has_scope("SMTP.Send"));
+  CHECK(jwt_payload(tokens.access_token)["tenant"] == "contoso.onmicrosoft.com");  // the tenant was in the path
+
+  auto refreshed = flow.refresh(tokens.refresh_token, cancel);
+  CHECK(refreshed.refresh_token != tokens.refresh_token);  // Microsoft rotates refresh tokens
+  CHECK_THROWS_AS(flow.refresh(tokens.refresh_token, cancel), oauth::OAuthError);  // the old one is spent
+
+  SessionOptions options;
+  options.oauth_access_token = refreshed.access_token;
+  options.oauth_user = ofact("OAUTHSTACK_USER");
+  TestRequest request;
+  request.stop_after = StopAfter::Auth;
+  auto r = run_session(microsoft_settings(), request, options);
+  INFO(all_text(r));
+  CHECK(r.ok);
+  CHECK(r.auth.mechanism == "XOAUTH2");
+  CHECK(r.auth.token_is_jwt);
+  CHECK(r.auth.token_audience == "https://outlook.office.com");
+  require_no_token(all_text(r), refreshed.access_token);
+}
+
+TEST_CASE("Microsoft 365: a token without SMTP.Send gets 535 5.7.3 and the hint says why", "[oauthstack][oauth][microsoft365]") {
+  oauth::Flow flow(microsoft_client("OAUTHSTACK_MS_NO_SMTP_CLIENT_ID"));
+  net::CancelFlag cancel{false};
+  auto tokens = flow.exchange(authorization_code(flow), cancel);
+  SessionOptions options;
+  options.oauth_access_token = tokens.access_token;
+  options.oauth_user = ofact("OAUTHSTACK_USER");
+  auto settings = microsoft_settings();
+  settings.username = ofact("OAUTHSTACK_MS_NO_SMTP_CLIENT_ID");
+  auto r = diag::diagnose_session(settings, {}, options);
+  INFO(all_text(r));
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.failure->reply_code == 535);
+  CHECK(r.failure->enhanced_code == "5.7.3");
+  CHECK(r.auth.token_scopes == "User.Read");
+  REQUIRE_FALSE(r.hints.empty());
+  CHECK(r.hints.front().id == "o365-oauth-smtp-refused");
+  CHECK(r.hints.front().explanation.find("without SMTP.Send") != std::string::npos);
+  require_no_token(all_text(r), tokens.access_token);
+}
+
+TEST_CASE("Microsoft 365: the token endpoint's AADSTS errors", "[oauthstack][oauth][microsoft365]") {
+  net::CancelFlag cancel{false};
+  auto refusal = [&](oauth::Client client) {
+    oauth::Flow flow(client);
+    std::string code = authorization_code(flow);
+    try {
+      flow.exchange(code, cancel);
+    } catch (const oauth::OAuthError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  auto hint_ids = [&](const std::string& message) {
+    std::vector<std::string> ids;
+    for (const auto& h : HintCatalogue::builtin().match_sign_in_failure(microsoft_settings(), message)) ids.push_back(h.id);
+    return ids;
+  };
+  auto confidential = microsoft_client("OAUTHSTACK_MS_CONFIDENTIAL_CLIENT_ID");
+  std::string no_secret = refusal(confidential);
+  CHECK(no_secret.find("invalid_client (AADSTS7000218:") != std::string::npos);
+  CHECK(hint_ids(no_secret) == std::vector<std::string>{"oauth-client-secret-required"});
+  confidential.client_secret = stack_file("client-secret");  // a confidential app with its secret works
+  CHECK(refusal(confidential) == "no error");
+
+  std::string consent = refusal(microsoft_client("OAUTHSTACK_MS_NO_CONSENT_CLIENT_ID"));
+  CHECK(hint_ids(consent) == std::vector<std::string>{"oauth-consent-required"});
+  auto unknown = microsoft_client("OAUTHSTACK_MS_PUBLIC_CLIENT_ID");
+  unknown.client_id = "99999999-9999-4999-8999-999999999999";
+  CHECK(hint_ids(refusal(unknown)) == std::vector<std::string>{"oauth-app-not-in-tenant"});
+  auto with_secret = microsoft_client("OAUTHSTACK_MS_PUBLIC_CLIENT_ID");
+  with_secret.client_secret = "a-secret-a-public-client-must-not-send";
+  CHECK(refusal(with_secret).find("AADSTS700025") != std::string::npos);
+}
+
+TEST_CASE("check: --auth microsoft365-oauth --oauth-tenant with a public client, and a sign-in refusal's hint", "[oauthstack][oauth][microsoft365][cli]") {
+  test::TempDir dir;
+  auto json_path = dir.path / "report.json";
+  auto run = [&](const std::string& client_id, const std::string& env) {
+    std::string cmd = env + " " SMTPWB_BINARY " check --host localhost --port " + ofact("OAUTHSTACK_SMTP_PORT") + " --ca-file " +
+                      ofact("OAUTHSTACK_CA_FILE") + " --user " + ofact("OAUTHSTACK_USER") +
+                      " --auth microsoft365-oauth --oauth-tenant contoso.onmicrosoft.com --oauth-authority " +
+                      ofact("OAUTHSTACK_MS_AUTHORITY") + " --oauth-client-id " + client_id +
+                      " --stop-after auth --color never --timeout 10 --json " + json_path.string() + " 2>&1 </dev/null";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    std::string out;
+    std::thread browser;
+    char line[8192];
+    while (std::fgets(line, sizeof line, p)) {
+      out += line;
+      if (std::string_view(line).rfind("https://", 0) == 0 && !browser.joinable()) {
+        std::string url(line);
+        url.erase(url.find_last_not_of("\r\n") + 1);
+        browser = std::thread([url] { browse(url); });
+      }
+    }
+    int status = ::pclose(p);
+    if (browser.joinable()) browser.join();
+    return std::pair{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  };
+  auto [status, out] = run(ofact("OAUTHSTACK_MS_PUBLIC_CLIENT_ID"), "");
+  INFO(out);
+  CHECK(status == 0);
+  CHECK(out.find(ofact("OAUTHSTACK_MS_AUTHORITY") + "/contoso.onmicrosoft.com/oauth2/v2.0/authorize?") != std::string::npos);
+  CHECK(out.find("scope=https%3A%2F%2Foutlook.office.com%2FSMTP.Send%20offline_access") != std::string::npos);
+  CHECK(out.find("Access token (a JWT, read without verifying): audience https://outlook.office.com, scopes SMTP.Send") !=
+        std::string::npos);
+  auto report = nlohmann::json::parse(test::slurp(json_path));
+  CHECK(report["auth"]["mechanism"] == "XOAUTH2");
+  CHECK(report["auth"]["token"]["audience"] == "https://outlook.office.com");
+  CHECK_FALSE(std::regex_search(out + report.dump(), std::regex("M\\.R3_BAY\\.|eyJ0eXAi")));  // no refresh or access token
+
+  auto [refused_status, refused] = run(ofact("OAUTHSTACK_MS_CONFIDENTIAL_CLIENT_ID"), "");
+  INFO(refused);
+  CHECK(refused_status == 9);
+  CHECK(refused.find("AADSTS7000218") != std::string::npos);
+  CHECK(refused.find("The app is a confidential client: it needs a client secret") != std::string::npos);
+}
+
 TEST_CASE("check: --oauth-token-env with a valid and an invalid token", "[oauthstack][oauth][cli]") {
   test::TempDir dir;
   auto json_path = dir.path / "report.json";
@@ -347,5 +517,85 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   CHECK(c.current_run()->result.ok);
   CHECK(c.oauth_access_token != first_token);
   require_no_token(all_text(c.current_run()->result), c.oauth_access_token);
+}
+
+// The window's Microsoft 365 OAuth through its model: Authenticate against the tenant's v2.0 endpoints
+// with a public client (no secret), the refresh token in the secret store, Test with XOAUTH2, and an
+// expired access token refreshed (the rotated refresh token replaces the old one in the store).
+TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with rotation", "[oauthstack][oauth][gui][microsoft365]") {
+  test::TempDir dir;
+  auto store = std::make_unique<gui::MemorySecretStore>();
+  gui::MemorySecretStore* secrets = store.get();
+  gui::Workbench wb(dir.path, std::move(store), [] {});
+  wb.load();
+  wb.set_microsoft_authority(ofact("OAUTHSTACK_MS_AUTHORITY"), ofact("OAUTHSTACK_CA_FILE"));
+  std::vector<std::thread> browsers;
+  std::vector<std::string> opened;
+  wb.set_url_opener([&](const std::string& url) {
+    opened.push_back(url);
+    browsers.emplace_back([url] { browse(url); });
+  });
+
+  wb.apply({gui::CommandKind::NewFromPreset, -1, "office365-oauth"});
+  gui::Connection& c = *wb.selected();
+  CHECK(c.draft.auth_type == AuthType::Microsoft365OAuth);
+  c.draft.address = "localhost";
+  c.draft.port = std::stoi(ofact("OAUTHSTACK_SMTP_PORT"));
+  c.draft.ca_file = ofact("OAUTHSTACK_CA_FILE");
+  c.draft.username = ofact("OAUTHSTACK_MS_PUBLIC_CLIENT_ID");
+  c.draft.oauth_account = ofact("OAUTHSTACK_USER");
+  c.draft.oauth_tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  c.draft.timeout_s = 10;
+  const std::string key = gui::secret_key(c.draft, "oauth-refresh-token");
+
+  auto poll_until = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {
+      wb.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  };
+  TestRequest up_to_auth;
+  up_to_auth.stop_after = StopAfter::Auth;
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  CHECK(wb.status().find("Microsoft 365 OAuth: press Authenticate") != std::string::npos);
+
+  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  REQUIRE(poll_until([&] { return !c.oauth; }));
+  for (auto& b : browsers) b.join();
+  browsers.clear();
+  INFO(c.oauth_status);
+  REQUIRE(opened.size() == 1);
+  CHECK(opened[0].rfind(ofact("OAUTHSTACK_MS_AUTHORITY") + "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/authorize?", 0) == 0);
+  REQUIRE(c.has_access_token());
+  auto first_refresh = secrets->get(key);
+  REQUIRE(first_refresh);
+
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  REQUIRE(c.current_run());
+  REQUIRE(poll_until([&] { return c.current_run()->finished; }));
+  INFO(all_text(c.current_run()->result));
+  CHECK(c.current_run()->result.ok);
+  CHECK(c.current_run()->result.auth.mechanism == "XOAUTH2");
+
+  c.oauth_expires = std::chrono::steady_clock::now();  // as if an hour had passed
+  std::string first_token = c.oauth_access_token;
+  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  REQUIRE(c.pending_test);
+  REQUIRE(poll_until([&] { return c.runs.size() == 2 && c.current_run()->finished; }));
+  CHECK(c.current_run()->result.ok);
+  CHECK(c.oauth_access_token != first_token);
+  auto second_refresh = secrets->get(key);
+  REQUIRE(second_refresh);
+  CHECK(*second_refresh != *first_refresh);  // the rotated refresh token was stored
+
+  // A confidential app without its secret: the sign-in fails and the window names the cause.
+  c.draft.username = ofact("OAUTHSTACK_MS_CONFIDENTIAL_CLIENT_ID");
+  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  REQUIRE(poll_until([&] { return !c.oauth; }));
+  for (auto& b : browsers) b.join();
+  CHECK(c.oauth_status.find("AADSTS7000218") != std::string::npos);
+  REQUIRE(c.oauth_hints.size() == 1);
+  CHECK(c.oauth_hints[0].id == "oauth-client-secret-required");
 }
 #endif

@@ -472,3 +472,42 @@ TEST_CASE("check args: --auth and the OAuth flags", "[check_args][oauth]") {
   CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--password-env", "P", "--oauth-token-env", "T"}),
              ContainsSubstring("token, not a password"));
 }
+
+TEST_CASE("check args: --auth microsoft365-oauth, --oauth-tenant and --oauth-authority", "[check_args][oauth][microsoft365]") {
+  const Args base = {"--host", "smtp.office365.com", "--port", "587", "--user", "alice@contoso.com", "--auth",
+                     "microsoft365-oauth"};
+  auto with = [&](Args extra) {
+    Args a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  // A public client: a client id without a secret is enough.
+  auto public_client = parse_ok(with({"--oauth-client-id", "11111111-2222-3333-4444-555555555555"}));
+  CHECK(public_client.oauth_flow());
+  CHECK_FALSE(public_client.oauth_client_secret_env);
+  auto s = apply_ok(with({"--oauth-client-id", "id", "--oauth-tenant", "contoso.onmicrosoft.com"}));
+  CHECK(s.auth_type == AuthType::Microsoft365OAuth);
+  CHECK(s.oauth_tenant == "contoso.onmicrosoft.com");
+  CHECK(apply_ok(with({"--oauth-client-id", "id"})).oauth_tenant.empty());  // organizations
+  for (const char* tenant : {"organizations", "common", "consumers", "72f988bf-86f1-41af-91ab-2d7cd011db47"})
+    CHECK(apply_ok(with({"--oauth-client-id", "id", "--oauth-tenant", tenant})).oauth_tenant == tenant);
+  CHECK(parse_ok(with({"--oauth-client-id", "id", "--oauth-client-secret-env", "S"})).oauth_client_secret_env == "S");
+  CHECK(parse_ok(with({"--oauth-token-env", "T"})).oauth_token_env == "T");
+  CHECK(parse_ok(with({"--oauth-client-id", "id", "--oauth-authority", "https://localhost:8443"})).oauth_authority ==
+        "https://localhost:8443");
+
+  CHECK_THAT(parse_error(base), ContainsSubstring("--oauth-token-env or --oauth-client-id"));
+  for (const char* bad : {"contoso", "a/b", "x..y", "https://login.microsoftonline.com/x"}) {
+    CAPTURE(bad);
+    CHECK_THAT(parse_error(with({"--oauth-client-id", "id", "--oauth-tenant", bad})), ContainsSubstring("--oauth-tenant"));
+  }
+  CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--auth", "gmail-oauth", "--oauth-client-id", "i", "--oauth-tenant",
+                          "common"}),
+             ContainsSubstring("--oauth-tenant"));
+  CHECK_THAT(parse_error(with({"--oauth-client-id", "id", "--oauth-authority", "http://localhost:1"})),
+             ContainsSubstring("--oauth-authority"));
+  CHECK_THAT(parse_error({"--host", "h", "--user", "u", "--auth", "gmail-oauth", "--oauth-client-id", "i",
+                          "--oauth-authority", "https://x.example"}),
+             ContainsSubstring("--oauth-authority"));
+  CHECK_THAT(parse_error({"--host", "h", "--auth", "office"}), ContainsSubstring("microsoft365-oauth"));
+}

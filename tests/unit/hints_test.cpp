@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 
+#include "smtpwb/base64.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/smtp/reply.hpp"
 
@@ -878,4 +879,119 @@ TEST_CASE("Hints: every failing case of the hint tests ends with at least one hi
     INFO((c.result.failure->reply_text.empty() ? c.result.failure->message : c.result.failure->reply_text));
     CHECK_FALSE(c.hints().empty());
   }
+}
+
+namespace {
+
+ConnectionSettings m365_oauth_settings() {
+  auto s = user_settings("smtp.office365.com", 587);
+  s.auth_type = AuthType::Microsoft365OAuth;
+  s.username = "11111111-2222-3333-4444-555555555555";  // the Application Id
+  s.password.clear();
+  s.oauth_account = "alice@contoso.com";
+  s.oauth_tenant = "contoso.onmicrosoft.com";
+  return s;
+}
+
+Case xoauth2_failure(const std::string& raw, std::optional<std::pair<std::string, std::string>> claims) {
+  Case session(m365_oauth_settings());
+  session.banner(kO365Banner).auth({"LOGIN", "XOAUTH2"}, {"OAUTHBEARER", "XOAUTH2"});
+  session.result.auth.mechanism = "XOAUTH2";
+  session.result.auth.result = "failed";
+  if (claims) {
+    session.result.auth.token_is_jwt = true;
+    session.result.auth.token_audience = claims->first;
+    session.result.auth.token_scopes = claims->second;
+  }
+  session.reply_failure(Phase::Auth, FailureCategory::Auth, raw);
+  return session;
+}
+
+}  // namespace
+
+TEST_CASE("Hints: Microsoft 365 OAuth, 535 5.7.3 after XOAUTH2 told apart by the token's claims", "[hints][microsoft365]") {
+  const std::string reply = "535 5.7.3 Authentication unsuccessful [AM0PR02CA0033.eurprd02.prod.outlook.com 2026-12-02T15:47:35.123Z 08DD1234ABCD5678]";
+  SECTION("aud is Microsoft Graph: the wrong resource") {
+    auto c = xoauth2_failure(reply, std::pair{"00000003-0000-0000-c000-000000000000", "Mail.Send User.Read"});
+    CHECK(c.ids() == std::vector<std::string>{"o365-oauth-smtp-refused"});
+    auto h = hint(c.hints(), "o365-oauth-smtp-refused");
+    CHECK(h.explanation.find("wrong resource") != std::string::npos);
+    CHECK(h.explanation.find("00000003-0000-0000-c000-000000000000") != std::string::npos);
+    CHECK(h.fix.find("https://outlook.office.com/SMTP.Send offline_access") != std::string::npos);
+  }
+  SECTION("aud right, scp without SMTP.Send: the app lacks the permission") {
+    auto c = xoauth2_failure(reply, std::pair{"https://outlook.office.com", "User.Read"});
+    auto h = hint(c.hints(), "o365-oauth-smtp-refused");
+    CHECK(h.explanation.find("without SMTP.Send") != std::string::npos);
+    CHECK(h.explanation.find("\"User.Read\"") != std::string::npos);
+  }
+  SECTION("aud and scp right: SMTP AUTH is disabled for the mailbox") {
+    auto c = xoauth2_failure(reply, std::pair{"https://outlook.office.com", "SMTP.Send"});
+    auto h = hint(c.hints(), "o365-oauth-smtp-refused");
+    CHECK(h.explanation.find("SMTP AUTH is disabled") != std::string::npos);
+    CHECK(h.fix.find("Set-CASMailbox -Identity alice@contoso.com") != std::string::npos);  // the account, not the app id
+  }
+  SECTION("an opaque token: the three causes, no verdict") {
+    auto c = xoauth2_failure(reply, std::nullopt);
+    auto h = hint(c.hints(), "o365-oauth-smtp-refused");
+    CHECK(h.explanation.find("not a JWT") != std::string::npos);
+  }
+  SECTION("5.7.3 after a password login is not this hint") {
+    auto c = auth_failure(user_settings("smtp.office365.com", 587), kO365Banner, reply);
+    CHECK(c.ids() == std::vector<std::string>{"auth-failed"});
+  }
+}
+
+TEST_CASE("Hints: Microsoft 365 OAuth, 5.7.139 names the mail account, not the Application Id", "[hints][microsoft365]") {
+  auto c = xoauth2_failure(
+      "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit "
+      "https://aka.ms/smtp_auth_disabled for more information. [AM0PR02CA0033.eurprd02.prod.outlook.com]",
+      std::pair{"https://outlook.office.com", "SMTP.Send"});
+  CHECK(c.ids() == std::vector<std::string>{"o365-smtp-auth-disabled"});  // not also oauth-token-rejected
+  auto h = hint(c.hints(), "o365-smtp-auth-disabled");
+  CHECK(h.fix.find("alice@contoso.com") != std::string::npos);
+  CHECK(h.fix.find("11111111-2222") == std::string::npos);
+}
+
+TEST_CASE("Hints: the Microsoft identity platform's token errors (AADSTS...)", "[hints][microsoft365]") {
+  const auto& catalogue = HintCatalogue::builtin();
+  auto s = m365_oauth_settings();
+  // As the engine words them: "the token endpoint refused: ERROR (ERROR_DESCRIPTION)", with the real texts.
+  auto ids_for = [&](const std::string& error, const std::string& description) {
+    std::string message = "OAuth sign-in failed: the token endpoint refused: " + error + " (" + description + ")";
+    std::vector<std::string> ids;
+    for (const auto& h : catalogue.match_sign_in_failure(s, message)) ids.push_back(h.id);
+    return ids;
+  };
+  const std::string trace = "\r\nTrace ID: 0c1e3d5a-1b2c-4d5e-8f90-1a2b3c4d5e00\r\nCorrelation ID: 5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d\r\nTimestamp: 2026-12-02 15:47:35Z";
+  CHECK(ids_for("invalid_grant",
+                "AADSTS65001: The user or administrator has not consented to use the application with ID "
+                "'11111111-2222-3333-4444-555555555555' named 'SMTP Workbench'. Send an interactive authorization request "
+                "for this user and resource." + trace) == std::vector<std::string>{"oauth-consent-required"});
+  CHECK(ids_for("unauthorized_client",
+                "AADSTS700016: Application with identifier '11111111-2222-3333-4444-555555555555' was not found in the "
+                "directory 'Contoso'. This can happen if the application has not been installed by the administrator of the "
+                "tenant or consented to by any user in the tenant. You may have sent your authentication request to the "
+                "wrong tenant." + trace) == std::vector<std::string>{"oauth-app-not-in-tenant"});
+  CHECK(ids_for("invalid_request",
+                "AADSTS50011: The redirect URI 'http://127.0.0.1:49152/' specified in the request does not match the "
+                "redirect URIs configured for the application '11111111-2222-3333-4444-555555555555'. Make sure the "
+                "redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to "
+                "https://aka.ms/redirectUriMismatchError to learn more about how to fix this." + trace) ==
+        std::vector<std::string>{"oauth-redirect-uri-mismatch"});
+  CHECK(ids_for("invalid_client",
+                "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or "
+                "'client_secret'." + trace) == std::vector<std::string>{"oauth-client-secret-required"});
+  CHECK(ids_for("invalid_grant", "AADSTS70008: The provided authorization code or refresh token has expired due to "
+                                 "inactivity." + trace).empty());
+  // No session rule fires on a sign-in failure (there was no connection, no reply).
+  CHECK(ids_for("invalid_client", "Unauthorized").empty());
+
+  auto not_found = catalogue.match_sign_in_failure(s, "the token endpoint refused: unauthorized_client (AADSTS700016: x)");
+  REQUIRE(not_found.size() == 1);
+  CHECK(not_found[0].title.find("contoso.onmicrosoft.com") != std::string::npos);
+  // The sign-in rules never fire on an ordinary session.
+  Case session(s);
+  session.failure(Phase::Auth, FailureCategory::Auth, "AADSTS700016 in some text");
+  for (const auto& id : session.ids()) CHECK(id.rfind("oauth-", 0) != 0);
 }

@@ -8,6 +8,7 @@
 
 #include <future>
 
+#include "smtpwb/base64.hpp"
 #include "smtpwb/oauth.hpp"
 
 using namespace smtpwb::oauth;
@@ -183,4 +184,56 @@ TEST_CASE("OAuth token response: error answers with non-string fields are still 
   } catch (const OAuthError& e) {
     CHECK(std::string(e.what()) == "the token endpoint refused: invalid_grant (Bad Request)");
   }
+}
+
+TEST_CASE("Microsoft 365: the v2.0 endpoints of a tenant, the exact scope, XOAUTH2", "[oauth][microsoft365]") {
+  const Provider* m = find_provider("microsoft365");
+  REQUIRE(m);
+  CHECK(m->auth_url == "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize");
+  CHECK(m->token_url == "https://login.microsoftonline.com/organizations/oauth2/v2.0/token");
+  CHECK(m->scope == "https://outlook.office.com/SMTP.Send offline_access");
+  CHECK(m->mechanism == "XOAUTH2");
+  CHECK(m->extra_auth_params.empty());
+
+  auto contoso = microsoft365_provider("contoso.onmicrosoft.com");
+  CHECK(contoso.auth_url == "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize");
+  CHECK(contoso.token_url == "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
+  CHECK(contoso.scope == m->scope);
+  CHECK(microsoft365_provider("").auth_url == m->auth_url);  // empty: organizations
+  // Another authority (the tests' local provider); a trailing slash is not doubled.
+  auto local = microsoft365_provider("common", "https://localhost:8443/");
+  CHECK(local.auth_url == "https://localhost:8443/common/oauth2/v2.0/authorize");
+  CHECK(local.token_url == "https://localhost:8443/common/oauth2/v2.0/token");
+
+  Flow flow({contoso, "11111111-2222-3333-4444-555555555555", "", "", 5});
+  std::string url = flow.start();
+  CHECK(query_parameter(url, "scope") == "https://outlook.office.com/SMTP.Send offline_access");
+  CHECK(query_parameter(url, "code_challenge_method") == "S256");
+  CHECK(query_parameter(url, "access_type").empty());  // Google's parameter, not Microsoft's
+}
+
+TEST_CASE("Access token claims: a JWT's aud and scp, read without verifying", "[oauth][microsoft365]") {
+  // header {"alg":"none","typ":"JWT"} . payload . (no signature needed to read it)
+  auto jwt = [](const std::string& payload) {
+    std::string p = smtpwb::base64_encode(payload);
+    for (auto& c : p) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!p.empty() && p.back() == '=') p.pop_back();
+    return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + p + ".c2ln";
+  };
+  auto claims = token_claims(jwt(R"({"aud":"https://outlook.office.com","scp":"SMTP.Send User.Read","upn":"a@b"})"));
+  REQUIRE(claims);
+  CHECK(claims->audience == "https://outlook.office.com");
+  CHECK(claims->scopes == "SMTP.Send User.Read");
+  CHECK(claims->has_scope("SMTP.Send"));
+  CHECK_FALSE(claims->has_scope("SMTP"));
+  // Graph's audience, app-only roles: still read
+  auto graph = token_claims(jwt(R"({"aud":"00000003-0000-0000-c000-000000000000","roles":["SMTP.SendAsApp"]})"));
+  REQUIRE(graph);
+  CHECK(graph->audience == "00000003-0000-0000-c000-000000000000");
+  CHECK(graph->scopes == "SMTP.SendAsApp");
+  // Opaque tokens (Gmail's ya29..., Microsoft consumer tokens) and junk: no claims
+  CHECK_FALSE(token_claims("ya29.a0AfH6SMBx-opaque"));
+  CHECK_FALSE(token_claims("a.b.c"));
+  CHECK_FALSE(token_claims(jwt("[1,2]")));
+  CHECK_FALSE(token_claims(""));
 }

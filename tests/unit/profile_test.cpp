@@ -259,6 +259,32 @@ TEST_CASE("apply_profile: bad enumeration values", "[profile][errors]") {
   }
 }
 
+TEST_CASE("profiles: Microsoft 365 OAuth and its tenant round trip; old profiles still read", "[profile][microsoft365]") {
+  auto s = sample_settings();
+  s.auth_type = AuthType::Microsoft365OAuth;
+  s.username = "11111111-2222-3333-4444-555555555555";
+  s.oauth_account = "alice@contoso.com";
+  s.oauth_tenant = "contoso.onmicrosoft.com";
+  auto j = profile_json(s);
+  CHECK(j["auth"]["type"] == "microsoft365-oauth");
+  CHECK(j["auth"]["tenant"] == "contoso.onmicrosoft.com");
+  ConnectionSettings back;
+  REQUIRE_FALSE(apply_profile(j, back));
+  CHECK(back.auth_type == AuthType::Microsoft365OAuth);
+  CHECK(back.oauth_tenant == "contoso.onmicrosoft.com");
+  CHECK(back.oauth_account == "alice@contoso.com");
+
+  // A profile written before Microsoft 365 OAuth existed: no tenant key, gmail-oauth still read.
+  json old = {{"format", "smtp-workbench-connection"}, {"version", 1}, {"address", "smtp.gmail.com"},
+              {"auth", {{"type", "gmail-oauth"}, {"anonymous", false}, {"username", "id"}, {"account", "me@gmail.com"}}}};
+  ConnectionSettings from_old;
+  REQUIRE_FALSE(apply_profile(old, from_old));
+  CHECK(from_old.auth_type == AuthType::GmailOAuth);
+  CHECK(from_old.oauth_tenant.empty());
+
+  CHECK_THAT(apply_error(json{{"auth", {{"type", "office-oauth"}}}}), ContainsSubstring("microsoft365-oauth"));
+}
+
 TEST_CASE("apply_profile: an error late in the profile leaves the settings unchanged", "[profile][errors]") {
   auto profile = profile_json(ConnectionSettings{});  // would change almost everything
   profile["proxy"]["colour"] = "blue";               // ...but the last object has an unknown field

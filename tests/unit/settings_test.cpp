@@ -262,6 +262,42 @@ TEST_CASE("validate: Gmail OAuth needs an Application Id", "[settings][validate]
   CHECK(validate(s).empty());
 }
 
+TEST_CASE("validate: Microsoft 365 OAuth needs an Application Id and a valid tenant, not a secret", "[settings][validate]") {
+  auto s = valid_settings();
+  s.auth_type = AuthType::Microsoft365OAuth;
+  s.anonymous = true;  // hidden with OAuth
+  s.username = "";
+  s.password = "";
+  CHECK_THAT(single_error(s, "Application Id"), ContainsSubstring("empty"));
+  s.username = "11111111-2222-3333-4444-555555555555";
+  CHECK(validate(s).empty());  // a public client: no secret; empty tenant: organizations
+  for (const char* ok : {"organizations", "common", "consumers", "contoso.onmicrosoft.com", "contoso.com",
+                         "72f988bf-86f1-41af-91ab-2d7cd011db47"}) {
+    CAPTURE(ok);
+    s.oauth_tenant = ok;
+    CHECK(validate(s).empty());
+  }
+  for (const char* bad : {"contoso", "a/b", "72f988bf-86f1-41af-91ab", "https://login.microsoftonline.com", "x y.com"}) {
+    CAPTURE(bad);
+    s.oauth_tenant = bad;
+    CHECK_THAT(single_error(s, "Tenant"), ContainsSubstring("organizations"));
+  }
+}
+
+TEST_CASE("is_valid_oauth_tenant: a GUID, a domain name, or common/organizations/consumers", "[settings]") {
+  CHECK(is_valid_oauth_tenant("organizations"));
+  CHECK(is_valid_oauth_tenant("Common"));
+  CHECK(is_valid_oauth_tenant("consumers"));
+  CHECK(is_valid_oauth_tenant("9188040d-6c67-4c5b-b112-36a304b66dad"));
+  CHECK(is_valid_oauth_tenant("9188040D-6C67-4C5B-B112-36A304B66DAD"));
+  CHECK(is_valid_oauth_tenant("fabrikam.onmicrosoft.com"));
+  CHECK_FALSE(is_valid_oauth_tenant(""));
+  CHECK_FALSE(is_valid_oauth_tenant("fabrikam"));
+  CHECK_FALSE(is_valid_oauth_tenant("9188040d-6c67-4c5b-b112-36a304b66dag"));
+  CHECK_FALSE(is_valid_oauth_tenant("../token"));
+  CHECK_FALSE(is_valid_oauth_tenant("a.com?x=1"));
+}
+
 TEST_CASE("validate: several problems are all reported", "[settings][validate]") {
   ConnectionSettings s;
   s.address = "";
@@ -311,8 +347,12 @@ TEST_CASE("enum names round trip", "[settings][names]") {
   CHECK(to_string(SecurityMode::Implicit) == "implicit");
   CHECK_FALSE(parse_security_mode("sideways").has_value());
 
-  for (auto a : {AuthType::Default, AuthType::GmailOAuth}) CHECK(parse_auth_type(to_string(a)) == a);
+  for (auto a : {AuthType::Default, AuthType::GmailOAuth, AuthType::Microsoft365OAuth}) CHECK(parse_auth_type(to_string(a)) == a);
   CHECK(to_string(AuthType::GmailOAuth) == "gmail-oauth");
+  CHECK(to_string(AuthType::Microsoft365OAuth) == "microsoft365-oauth");
+  CHECK(is_oauth(AuthType::Microsoft365OAuth));
+  CHECK(is_oauth(AuthType::GmailOAuth));
+  CHECK_FALSE(is_oauth(AuthType::Default));
 
   for (auto s : {StopAfter::Connect, StopAfter::Tls, StopAfter::Auth, StopAfter::Rcpt, StopAfter::Quit})
     CHECK(parse_stop_after(to_string(s)) == s);
@@ -400,7 +440,8 @@ TEST_CASE("proxy_scheme: socks5h is SOCKS5 with the name resolved by the proxy",
 TEST_CASE("validate: a line break or NUL in any field that reaches the wire is refused by name", "[settings][validate]") {
   // Each value would pass the field's own syntax check if the bytes from the NUL on were ignored, or
   // would end the command line early and inject the next one.
-  const std::string nul_v4("[192.0.2.1\0]\r\nMAIL FROM:<x@example.com>", 41);
+  static const char kNulV4[] = "[192.0.2.1\0]\r\nMAIL FROM:<x@example.com>";
+  const std::string nul_v4(kNulV4, sizeof kNulV4 - 1);  // the NUL inside included, the terminating one not
   struct Case {
     const char* field;
     void (*set)(ConnectionSettings&, const std::string&);

@@ -13,12 +13,16 @@ namespace smtpwb::gui {
 
 EditorRules editor_rules(const ConnectionSettings& s) {
   EditorRules r;
-  const bool oauth = s.auth_type == AuthType::GmailOAuth;
+  const bool oauth = is_oauth(s.auth_type);
+  const bool microsoft = s.auth_type == AuthType::Microsoft365OAuth;
   r.anonymous_visible = !oauth;
   r.credentials_enabled = oauth || !s.anonymous;
   r.username_label = oauth ? "Application Id" : "Username";
-  r.password_label = oauth ? "Client secret" : "Password";
+  // Microsoft's public clients must not send a secret; confidential apps may.
+  r.password_label = microsoft ? "Client secret (optional)" : oauth ? "Client secret" : "Password";
   r.oauth_links_visible = oauth;
+  r.tenant_visible = microsoft;
+  r.oauth_provider = microsoft ? "microsoft365" : oauth ? "gmail" : "";
   r.encryption_enabled = s.encrypted();
   r.proxy_enabled = s.proxy.type != ProxyType::None;
   r.proxy_credentials_enabled = r.proxy_enabled && s.proxy.use_credentials;
@@ -49,11 +53,11 @@ std::string version_label(TlsVersion v) {
   return label;
 }
 
-// validate(), plus what only the window asks for: with Gmail OAuth the mail account has a field of its
-// own (Username holds the Application Id there).
+// validate(), plus what only the window asks for: with OAuth the mail account has a field of its own
+// (Username holds the Application Id there).
 std::vector<FieldError> window_validate(const ConnectionSettings& s) {
   auto errors = validate(s);
-  if (s.auth_type == AuthType::GmailOAuth && s.oauth_account.empty())
+  if (is_oauth(s.auth_type) && s.oauth_account.empty())
     errors.push_back({"Account", "Account: is empty; enter the mail address to sign in as"});
   return errors;
 }

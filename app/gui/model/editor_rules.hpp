@@ -11,11 +11,13 @@
 namespace smtpwb::gui {
 
 struct EditorRules {
-  bool anonymous_visible = true;        // hidden for Gmail OAuth
+  bool anonymous_visible = true;        // hidden for Gmail OAuth and Microsoft 365 OAuth
   bool credentials_enabled = false;     // Username/Password: off when Anonymous
   std::string username_label = "Username";
   std::string password_label = "Password";
   bool oauth_links_visible = false;     // "Setup app" / "Authenticate"
+  bool tenant_visible = false;          // Microsoft 365 OAuth: the Entra tenant
+  std::string oauth_provider;           // smtpwb::oauth provider id: "gmail", "microsoft365"; empty: none
   bool encryption_enabled = true;       // mode, versions: off for "No encryption"
   bool proxy_enabled = false;           // address/port/credentials: off for proxy type None
   bool proxy_credentials_enabled = false;

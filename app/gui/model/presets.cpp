@@ -47,7 +47,8 @@ const Preset* preset_for(const ConnectionSettings& s) {
   };
   if (is_demo(s)) return find_preset("demo");
   if (s.address == "smtp.gmail.com") return find_preset("gmail");
-  if (s.address == "smtp.office365.com") return find_preset("office365");
+  if (s.address == "smtp.office365.com")
+    return find_preset(s.auth_type == AuthType::Microsoft365OAuth ? "office365-oauth" : "office365");
   if (s.address.rfind("email-smtp.", 0) == 0 && ends_with(s.address, ".amazonaws.com")) return find_preset("ses");
   return nullptr;
 }

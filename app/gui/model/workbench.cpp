@@ -8,6 +8,7 @@
 #include "model/presets.hpp"
 #include "smtpwb/diagnose.hpp"
 #include "smtpwb/files.hpp"
+#include "smtpwb/hints.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,6 +42,16 @@ void Workbench::set_oauth_provider(oauth::Provider provider, std::string extra_c
   oauth_ca_file_ = std::move(extra_ca_file);
 }
 
+void Workbench::set_microsoft_authority(std::string authority, std::string extra_ca_file) {
+  microsoft_authority_ = std::move(authority);
+  oauth_ca_file_ = std::move(extra_ca_file);
+}
+
+oauth::Provider Workbench::oauth_provider_for(const ConnectionSettings& s) const {
+  if (s.auth_type == AuthType::Microsoft365OAuth) return oauth::microsoft365_provider(s.oauth_tenant, microsoft_authority_);
+  return oauth_provider_;
+}
+
 Workbench::~Workbench() {
   for (auto& c : connections_)
     for (auto& r : c->runs)
@@ -57,7 +68,7 @@ void Workbench::load() {
     if (stored.settings.id.empty()) give_id(stored);
     load_secrets(stored.settings);
     Connection& c = add(std::move(stored.settings), stored.file);
-    if (c.draft.auth_type == AuthType::GmailOAuth)
+    if (is_oauth(c.draft.auth_type))
       c.refresh_token_stored = secrets_->get(secret_key(c.draft, "oauth-refresh-token")).has_value();
   }
   if (connections_.empty() && problems_.empty() && !fs::exists(store_.directory())) {
@@ -301,15 +312,17 @@ void Workbench::forget_secrets(const ConnectionSettings& s) {
 }
 
 oauth::Client Workbench::oauth_client(const Connection& c) const {
-  return {oauth_provider_, c.draft.username, c.draft.password, oauth_ca_file_, std::clamp(c.draft.timeout_s, 1, 120)};
+  return {oauth_provider_for(c.draft), c.draft.username, c.draft.password, oauth_ca_file_, std::clamp(c.draft.timeout_s, 1, 120)};
 }
 
 void Workbench::oauth_sign_in(Connection& c) {
   if (c.draft.username.empty()) return set_status("Application Id: is empty; enter the OAuth client id (Setup app creates one)", true);
+  if (auto errors = field_errors(c.draft); errors.count("Tenant")) return set_status(errors["Tenant"], true);
   c.oauth.reset();
+  c.oauth_hints.clear();
   c.oauth = OAuthSignIn::sign_in(oauth_client(c), open_url_, wake_);
   c.oauth_status = "Waiting for the sign-in in the browser...";
-  set_status("Signing in to " + oauth_provider_.display_name + " for \"" + c.draft.name + "\": finish in the browser");
+  set_status("Signing in to " + oauth_provider_for(c.draft).display_name + " for \"" + c.draft.name + "\": finish in the browser");
 }
 
 // A finished sign-in or refresh: keep the tokens, run the Test that waited for them. True if it changed.
@@ -319,9 +332,11 @@ bool Workbench::poll_oauth(Connection& c) {
   auto pending = std::exchange(c.pending_test, std::nullopt);
   if (job->state() == OAuthSignIn::State::Failed) {
     c.oauth_status = (job->is_refresh() ? "Refreshing the access token failed: " : "Sign-in failed: ") + job->error();
+    c.oauth_hints = HintCatalogue::builtin().match_sign_in_failure(c.draft, job->error());
     set_status("\"" + c.draft.name + "\": " + c.oauth_status + (job->is_refresh() ? "; press Authenticate to sign in again" : ""), true);
     return true;
   }
+  c.oauth_hints.clear();
   auto tokens = job->tokens();
   c.oauth_access_token = tokens.access_token;
   c.oauth_expires = std::chrono::steady_clock::now() + std::chrono::seconds(tokens.expires_in_s > 0 ? tokens.expires_in_s : 3600);
@@ -370,10 +385,12 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
   } catch (const std::exception& e) {
     return set_status(std::string("The demo server could not start: ") + e.what(), true);
   }
-  if (c.draft.auth_type == AuthType::GmailOAuth) {
+  if (is_oauth(c.draft.auth_type)) {
     if (!c.has_access_token()) {
       auto refresh_token = secrets_->get(secret_key(c.draft, "oauth-refresh-token"));
-      if (!refresh_token) return set_status("Gmail OAuth: press Authenticate to sign in first", true);
+      if (!refresh_token)
+        return set_status(std::string(c.draft.auth_type == AuthType::GmailOAuth ? "Gmail" : "Microsoft 365") +
+                              " OAuth: press Authenticate to sign in first", true);
       c.pending_test = Connection::PendingTest{request, step_mode};
       c.oauth = OAuthSignIn::refresh(oauth_client(c), *refresh_token, wake_);
       c.oauth_status = "Refreshing the access token...";

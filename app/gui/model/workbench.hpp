@@ -16,6 +16,7 @@
 #include "model/secret_store.hpp"
 #include "model/transcript.hpp"
 #include "smtpwb/demo_server.hpp"
+#include "smtpwb/hint.hpp"
 #include "smtpwb/port_finder.hpp"
 #include "smtpwb/tls_probe.hpp"
 #include "smtpwb/session.hpp"
@@ -55,13 +56,14 @@ struct Connection {
   std::string tls_probe_target;             // "host:port (STARTTLS)" it probed
   std::unique_ptr<PortFinder> port_finder;  // "Find settings": the latest
   std::string port_finder_host;
-  // Gmail OAuth: the sign-in or refresh in progress, the access token (memory only) and a Test that
+  // Gmail / Microsoft 365 OAuth: the sign-in or refresh in progress, the access token (memory only) and a Test that
   // waits for a fresh token. The refresh token lives in the SecretStore.
   std::unique_ptr<OAuthSignIn> oauth;
   std::string oauth_access_token;
   std::chrono::steady_clock::time_point oauth_expires{};
   bool refresh_token_stored = false;  // known without asking the keyring each frame
   std::string oauth_status;
+  std::vector<Hint> oauth_hints;  // why the last sign-in failed (e.g. the provider's AADSTS error)
   struct PendingTest {
     TestRequest request;
     bool step_mode = false;
@@ -120,8 +122,11 @@ class Workbench {
   MessageDefaults& message_defaults() { return message_defaults_; }
   const std::filesystem::path& config_dir() const { return config_dir_; }
   // The OAuth provider for Gmail OAuth connections (Google's endpoints unless a test points elsewhere),
-  // and how the sign-in opens the browser.
+  // the authority of Microsoft 365 OAuth's endpoints (https://login.microsoftonline.com unless a test
+  // points elsewhere), and how the sign-in opens the browser.
   void set_oauth_provider(oauth::Provider provider, std::string extra_ca_file);
+  void set_microsoft_authority(std::string authority, std::string extra_ca_file);
+  oauth::Provider oauth_provider_for(const ConnectionSettings& s) const;
   void set_url_opener(std::function<void(const std::string&)> open_url) { open_url_ = std::move(open_url); }
   bool has_refresh_token(const Connection& c) const { return c.refresh_token_stored; }
   std::vector<std::string> names(int except_id = -1) const;
@@ -167,6 +172,7 @@ class Workbench {
   bool status_error_ = false;
   std::vector<Event> batch_;
   oauth::Provider oauth_provider_;
+  std::string microsoft_authority_{oauth::kMicrosoftAuthority};
   std::string oauth_ca_file_;
   std::function<void(const std::string&)> open_url_;
 };

@@ -150,16 +150,22 @@ void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
   ImGui::EndDisabled();
 }
 
-// Gmail OAuth: the mail account, "Setup app" (the provider's console) and "Authenticate" (the sign-in in
-// the browser), with the sign-in's progress.
-void oauth_rows(Workbench& wb, Connection& c, ViewState& vs, const Errors& errors, std::vector<Command>& out) {
+// Gmail / Microsoft 365 OAuth: the mail account (and Microsoft's tenant), "Setup app" (the provider's
+// console) and "Authenticate" (the sign-in in the browser), with the sign-in's progress.
+void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, ViewState& vs, const Errors& errors,
+                std::vector<Command>& out) {
   text_field("Account (mail address)", c.draft.oauth_account, errors, "Account");
+  if (rules.tenant_visible) text_field("Tenant (empty: organizations)", c.draft.oauth_tenant, errors, "Tenant");
+  const bool microsoft = rules.oauth_provider == "microsoft365";
   if (ImGui::SmallButton("Setup app")) {
-    vs.opened_url = oauth::find_provider("gmail")->console_url;
+    vs.opened_url = oauth::find_provider(rules.oauth_provider)->console_url;
     open_in_browser(*vs.opened_url);
   }
   probe::note("oauth-setup");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Opens Google Cloud Console: create an OAuth client of type Desktop app");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(microsoft ? "Opens the Entra admin center: register an app with the delegated permission SMTP.Send and "
+                                  "the redirect URI http://localhost (Mobile and desktop applications)"
+                                : "Opens Google Cloud Console: create an OAuth client of type Desktop app");
   ImGui::SameLine();
   const bool busy = c.oauth && !c.oauth->finished();
   ImGui::BeginDisabled(busy);
@@ -178,6 +184,7 @@ void oauth_rows(Workbench& wb, Connection& c, ViewState& vs, const Errors& error
   if (!c.oauth_status.empty()) ImGui::TextDisabled("%s", c.oauth_status.c_str());
   else if (c.has_access_token() || wb.has_refresh_token(c)) ImGui::TextDisabled("Signed in");
   else ImGui::TextDisabled("Not signed in yet: Authenticate opens the sign-in page in the browser");
+  for (const auto& h : c.oauth_hints) ImGui::TextWrapped("%s. %s", h.title.c_str(), h.fix.c_str());
 }
 
 void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& errors, std::vector<Command>& out) {
@@ -188,7 +195,8 @@ void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& e
   if (auto warning = port_mode_warning(s)) ImGui::TextColored(kWarningColour, "%s", warning->c_str());
   text_field("EHLO name (empty: automatic)", s.ehlo_name, errors, "EHLO name");
 
-  combo("Authentication type", s.auth_type, {{AuthType::Default, "Default"}, {AuthType::GmailOAuth, "Gmail OAuth"}});
+  combo("Authentication type", s.auth_type,
+        {{AuthType::Default, "Default"}, {AuthType::GmailOAuth, "Gmail OAuth"}, {AuthType::Microsoft365OAuth, "Microsoft 365 OAuth"}});
   EditorRules rules = editor_rules(s);
   if (rules.anonymous_visible) {
     ImGui::Checkbox("Anonymous", &s.anonymous);
@@ -198,7 +206,7 @@ void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& e
   text_field((rules.username_label + "##user").c_str(), s.username, errors, rules.username_label.c_str());
   password_field((rules.password_label + "##password").c_str(), s.password, vs.show_password, errors, rules.password_label.c_str());
   ImGui::EndDisabled();
-  if (rules.oauth_links_visible) oauth_rows(wb, c, vs, errors, out);
+  if (rules.oauth_links_visible) oauth_rows(wb, c, rules, vs, errors, out);
 
   if (ImGui::BeginTabBar("connection-subtabs")) {
     if (probe::tab_item("Encryption")) {

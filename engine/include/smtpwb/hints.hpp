@@ -26,6 +26,9 @@ class HintCatalogue {  // loaded from assets JSON; parse errors name the rule in
   std::vector<Hint> match(const ConnectionSettings& settings, const SessionResult& result) const;
   // Pure. Warnings about the settings alone, shown before connecting (e.g. port-mode-mismatch).
   std::vector<Hint> match_settings(const ConnectionSettings& settings) const;
+  // Pure. An OAuth sign-in that failed before any connection (the token endpoint's error, e.g.
+  // "AADSTS7000218 ..."): matched as an auth failure with that message and no reply.
+  std::vector<Hint> match_sign_in_failure(const ConnectionSettings& settings, const std::string& message) const;
   std::size_t size() const;
   std::vector<std::string> ids() const;  // every distinct id, in catalogue order
 

@@ -3,12 +3,14 @@
 // redirect (RFC 6749, 7636, 8252), the token exchange over HTTPS with the engine's TLS, and refresh.
 // Storing the refresh token (keyring) is the caller's job: exchange() hands it back, refresh() takes it.
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "smtpwb/net/io.hpp"
+#include "smtpwb/sasl/token_claims.hpp"
 
 namespace smtpwb::oauth {
 
@@ -24,7 +26,16 @@ struct Provider {
   std::string extra_auth_params;  // appended to the authorization URL, e.g. "access_type=offline"
 };
 const std::vector<Provider>& providers();
-const Provider* find_provider(std::string_view id);  // nullptr when unknown
+const Provider* find_provider(std::string_view id);  // nullptr when unknown ("microsoft365": tenant organizations)
+
+// Microsoft 365: the identity platform's v2.0 endpoints of one tenant (empty: "organizations") under an
+// authority (https://login.microsoftonline.com; the tests point it at their local provider).
+inline constexpr std::string_view kMicrosoftAuthority = "https://login.microsoftonline.com";
+Provider microsoft365_provider(std::string_view tenant, std::string_view authority = kMicrosoftAuthority);
+
+// A JWT access token's claims (read without verifying): the SASL layer's reader, named here too.
+using sasl::TokenClaims;
+using sasl::token_claims;
 
 struct Client {
   Provider provider;

@@ -106,6 +106,10 @@ struct AuthFacts {
   std::vector<std::string> offered;
   std::vector<std::string> permitted;
   std::vector<AuthStep> steps;
+  // A bearer token that is a JWT (Microsoft's are): its audience and scopes, read without verifying,
+  // so that a refusal can be told apart (wrong resource, missing SMTP.Send, or SMTP AUTH disabled).
+  bool token_is_jwt = false;
+  std::string token_audience, token_scopes;
 };
 
 struct MessageFacts {

@@ -8,7 +8,9 @@
 
 namespace smtpwb {
 
-enum class AuthType { Default, GmailOAuth };
+enum class AuthType { Default, GmailOAuth, Microsoft365OAuth };
+// Gmail OAuth and Microsoft 365 OAuth: Username holds the Application Id, the account comes apart.
+inline bool is_oauth(AuthType a) { return a != AuthType::Default; }
 enum class CryptoProtocol { None, Ssl, Tls };  // "No encryption", "SSL", "TLS"
 enum class SecurityMode { Explicit, Implicit };  // STARTTLS, or TLS from the first byte
 enum class ProxyType { None, Socks4, Socks4a, Socks5, Http };
@@ -66,7 +68,8 @@ struct ConnectionSettings {
   std::string username;
   std::string password;  // secret (Client secret for Gmail OAuth)
   std::string auth_domain;  // NTLM: the user's domain, when the user name is not written DOMAIN\user
-  std::string oauth_account;  // Gmail OAuth: the mail account (Username then holds the Application Id)
+  std::string oauth_account;  // OAuth: the mail account (Username then holds the Application Id)
+  std::string oauth_tenant;   // Microsoft 365 OAuth: the Entra tenant; empty: "organizations"
   // Encryption
   CryptoProtocol crypto = CryptoProtocol::Tls;
   SecurityMode mode = SecurityMode::Explicit;
@@ -96,6 +99,8 @@ bool is_ip_literal(std::string_view text);
 bool is_bare_name(std::string_view host);  // no dot and no IP address: "mailserver" (the classic Error 96260)
 bool is_valid_ehlo_name(std::string_view name);  // domain or [address literal]
 bool is_supported_code_page(const std::string& name);
+// A Microsoft Entra tenant as the v2.0 endpoints take it: a GUID, a domain name, or common/organizations/consumers.
+bool is_valid_oauth_tenant(std::string_view tenant);
 
 // Names used on the command line and in profiles.
 std::string_view to_string(TlsVersion v);        // "tls1.2"
@@ -104,7 +109,7 @@ std::string display_names(TlsVersionSet set);    // "TLS 1.2, TLS 1.3", or "none
 std::optional<TlsVersion> parse_tls_version(std::string_view text);
 std::string_view to_string(CryptoProtocol c);    // "none" | "ssl" | "tls"
 std::string_view to_string(SecurityMode m);      // "explicit" | "implicit"
-std::string_view to_string(AuthType a);          // "default" | "gmail-oauth"
+std::string_view to_string(AuthType a);          // "default" | "gmail-oauth" | "microsoft365-oauth"
 std::string_view to_string(ProxyType p);         // "none" | "socks4" | ...
 // The URL scheme of a proxy: "socks4", "socks4a", "socks5", "socks5h" (SOCKS5, name resolved by the proxy), "http".
 std::string_view proxy_scheme(const ProxySettings& p);

@@ -67,11 +67,17 @@ const std::vector<Provider>& providers() {
       {"gmail", "Gmail", "https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token",
        "https://mail.google.com/", "XOAUTH2", "https://console.cloud.google.com/apis/credentials",
        "access_type=offline&prompt=consent"},
-      {"microsoft365", "Microsoft 365", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
-       "https://login.microsoftonline.com/common/oauth2/v2.0/token", "offline_access https://outlook.office.com/SMTP.Send",
-       "XOAUTH2", "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade", ""},
+      microsoft365_provider(""),
   };
   return kProviders;
+}
+
+Provider microsoft365_provider(std::string_view tenant, std::string_view authority) {
+  std::string base(authority);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  base += "/" + std::string(tenant.empty() ? "organizations" : tenant) + "/oauth2/v2.0/";
+  return {"microsoft365", "Microsoft 365", base + "authorize", base + "token", "https://outlook.office.com/SMTP.Send offline_access",
+          "XOAUTH2", "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade", ""};
 }
 
 const Provider* find_provider(std::string_view id) {

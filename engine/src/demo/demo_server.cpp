@@ -304,6 +304,13 @@ class Conversation {
     throw HangUp{};
   }
 
+  // Closes with a FIN the client is sure to read as such: closing with its next command still unread
+  // would make the kernel answer with RST instead, and which one the client sees would be a race.
+  [[noreturn]] void close_cleanly() {
+    ::shutdown(stream_.fd(), SHUT_WR);
+    hold();
+  }
+
   // Resets the connection (RST instead of FIN).
   [[noreturn]] void reset() {
     linger no_linger{1, 0};
@@ -351,7 +358,7 @@ class Conversation {
         return;
       case DemoFault::TlsReset: if (implicit_) reset(); break;
       case DemoFault::Unsolicited: return send(banner + "250 2.0.0 Ok (a reply to a command never sent)\r\n");
-      case DemoFault::CloseAfterBanner: send(banner); throw HangUp{};
+      case DemoFault::CloseAfterBanner: send(banner); close_cleanly();
       default: break;
     }
     send(banner);

@@ -50,7 +50,9 @@ std::string security_text(const ConnectionSettings& s) {
 }
 
 std::string auth_text(const ConnectionSettings& s) {
-  if (s.auth_type == AuthType::GmailOAuth) return "Gmail OAuth as " + s.username;
+  if (is_oauth(s.auth_type))
+    return std::string(s.auth_type == AuthType::GmailOAuth ? "Gmail" : "Microsoft 365") + " OAuth as " +
+           (s.oauth_account.empty() ? s.username : s.oauth_account);
   if (s.anonymous) return "anonymous";
   return "user " + s.username + " (password not shown)";
 }
@@ -300,7 +302,7 @@ std::string host_port(const std::string& host, int port, bool in_url = false) {
   return "[" + inside + "]:" + std::to_string(port);
 }
 
-bool authenticates(const ConnectionSettings& s) { return s.auth_type == AuthType::GmailOAuth || !s.anonymous; }
+bool authenticates(const ConnectionSettings& s) { return is_oauth(s.auth_type) || !s.anonymous; }
 
 std::optional<std::pair<TlsVersion, TlsVersion>> version_range(TlsVersionSet set) {
   auto list = set.list();
@@ -360,10 +362,10 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
   }
   if (!s.ehlo_name.empty()) c.value("--ehlo", s.ehlo_name, "EHLO name");
   if (authenticates(s)) {
-    c.value("--auth", s.auth_type == AuthType::GmailOAuth ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","),
+    c.value("--auth", is_oauth(s.auth_type) ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","),
             "SASL mechanisms");
     c.value("--auth-user", s.username, "user name");
-    if (!s.auth_domain.empty() && s.auth_type != AuthType::GmailOAuth) c.value("--auth-extra", "domain=" + s.auth_domain, "domain");
+    if (!s.auth_domain.empty() && !is_oauth(s.auth_type)) c.value("--auth-extra", "domain=" + s.auth_domain, "domain");
   }
   if (req.message) {
     c.value("--from", req.message->from, "sender").value("--to", join(req.message->to, ","), "recipient");
@@ -414,9 +416,9 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
     else if (s.proxy.use_credentials) c.arg("--proxy-user", s.proxy.username);
   }
   if (authenticates(s)) {
-    const bool ntlm = s.auth_type != AuthType::GmailOAuth && !s.sasl_mechanisms.empty() && s.sasl_mechanisms.front() == "NTLM";
+    const bool ntlm = !is_oauth(s.auth_type) && !s.sasl_mechanisms.empty() && s.sasl_mechanisms.front() == "NTLM";
     c.arg("--user", ntlm ? sasl::detail::ntlm_account(s.auth_domain, s.username) : s.username);
-    if (s.auth_type == AuthType::GmailOAuth) c.arg("--oauth2-bearer").raw("\"$SMTP_OAUTH_TOKEN\"");
+    if (is_oauth(s.auth_type)) c.arg("--oauth2-bearer").raw("\"$SMTP_OAUTH_TOKEN\"");
     else if (!s.sasl_mechanisms.empty()) c.arg("--login-options", "AUTH=" + s.sasl_mechanisms.front());
   }
   if (req.message) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "smtpwb/oauth.hpp"
 #include "smtpwb/status_codes.hpp"
 #include "text.hpp"
 
@@ -93,6 +94,26 @@ std::string one_line(std::string text) {
   return text;
 }
 
+// Which of Microsoft's three reasons for "535 5.7.3" after XOAUTH2 the token's own claims point to.
+std::string token_diagnosis(const Facts& f) {
+  if (!f.result || !f.result->auth.token_is_jwt)
+    return "The access token is not a JWT, so its audience and scopes could not be read here; check the three causes "
+           "below in turn.";
+  const auto& auth = f.result->auth;
+  const std::string aud = auth.token_audience.empty() ? "(none)" : auth.token_audience;
+  static const std::vector<std::string> kExchange = {"https://outlook.office.com", "https://outlook.office365.com",
+                                                     "00000002-0000-0ff1-ce00-000000000000"};
+  if (!contains(kExchange, auth.token_audience))
+    return "The access token is for the wrong resource: its audience (aud) is " + aud +
+           ", not https://outlook.office.com (a Microsoft Graph token, e.g. for Mail.Send, does not work for SMTP).";
+  oauth::TokenClaims claims{auth.token_audience, auth.token_scopes};
+  if (!claims.has_scope("SMTP.Send") && !claims.has_scope("SMTP.SendAsApp"))
+    return "The access token's audience is right (" + aud + ") but its scopes (scp) are \"" + auth.token_scopes +
+           "\", without SMTP.Send: the app lacks the permission.";
+  return "The access token is right (audience " + aud + ", scopes include SMTP.Send), so the refusal is about the "
+         "mailbox: SMTP AUTH is disabled for it or for the tenant.";
+}
+
 using Placeholder = std::function<std::string(const Facts&)>;
 
 const std::map<std::string, Placeholder>& placeholders() {
@@ -123,6 +144,8 @@ const std::map<std::string, Placeholder>& placeholders() {
        }},
       {"phase", [](const Facts& f) { return f.failure() ? std::string(to_string(f.failure()->phase)) : ""; }},
       {"foreign_greeting", [](const Facts& f) { return f.result ? f.result->server.foreign_greeting : ""; }},
+      {"token_diagnosis", token_diagnosis},
+      {"tenant", [](const Facts& f) { return f.settings.oauth_tenant.empty() ? std::string("organizations") : f.settings.oauth_tenant; }},
   };
   return kAll;
 }
@@ -396,7 +419,7 @@ class RuleReader {
       else if (key == "port") r.ports = integers(v, field);
       else if (key == "security") r.security = one_of(v, field, {"none", "starttls", "implicit"});
       else if (key == "crypto") r.crypto = one_of(v, field, {"none", "ssl", "tls"});
-      else if (key == "auth_type") r.auth_types = one_of(v, field, {"default", "gmail-oauth"});
+      else if (key == "auth_type") r.auth_types = one_of(v, field, {"default", "gmail-oauth", "microsoft365-oauth"});
       else if (key == "anonymous") r.anonymous = boolean(v, field);
       else if (key == "bare_name") r.bare_name = boolean(v, field);
       else if (key == "verify_error")
@@ -412,7 +435,8 @@ class RuleReader {
       else if (key == "capability_missing") r.capability_missing = strings(v, field);
       else if (key == "auth_mechanism") r.auth_mechanisms = strings(v, field);
       else if (key == "cause")
-        r.causes = one_of(v, field, {"closed", "reset", "no-reply", "slow-reply", "malformed", "unsolicited", "size-limit"});
+        r.causes = one_of(v, field, {"closed", "reset", "no-reply", "slow-reply", "malformed", "unsolicited", "size-limit",
+                                     "oauth-sign-in"});
       else if (key == "foreign_protocol") r.foreign_protocols = one_of(v, field, {"", "ssh", "http", "imap", "pop3"});
       else if (key == "proxy_result")
         r.proxy_results = one_of(v, field, {"unresolved", "unreachable", "connected", "timeout", "credentials-refused",
@@ -568,6 +592,26 @@ std::vector<Hint> HintCatalogue::match(const ConnectionSettings& settings, const
     h.phase = failure->phase;
     h.transcript_index = locate_reply(result);
     hints.push_back(std::move(h));
+  }
+  order_by_severity(hints);
+  return hints;
+}
+
+std::vector<Hint> HintCatalogue::match_sign_in_failure(const ConnectionSettings& settings, const std::string& message) const {
+  std::vector<Hint> hints;
+  if (!rules_) return hints;
+  SessionResult result;
+  result.failure = Failure{FailureCategory::Auth, message, Phase::Auth, 0, {}, {}, "oauth-sign-in"};
+  Facts facts{settings, &result};
+  std::set<std::string> fired;
+  // Only the rules written for it: the session rules about AUTH replies do not apply before a connection.
+  for (const auto& rule : *rules_) {
+    if (fired.count(rule.id) || !contains(rule.causes, "oauth-sign-in")) continue;
+    if (!rule.settings_hold(settings) || !rule.failure_holds(facts.failure())) continue;
+    Hint h = make_hint(rule, facts);
+    h.phase = Phase::Auth;
+    hints.push_back(std::move(h));
+    fired.insert(rule.id);
   }
   order_by_severity(hints);
   return hints;

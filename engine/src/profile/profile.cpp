@@ -116,11 +116,12 @@ class ObjectReader {
 std::optional<ProfileError> read_auth(const json& j, ConnectionSettings& s) {
   ObjectReader r(j, "auth");
   SMTPWB_TRY(r.check_object());
-  SMTPWB_TRY(r.enumeration("type", s.auth_type, parse_auth_type, "default, gmail-oauth"));
+  SMTPWB_TRY(r.enumeration("type", s.auth_type, parse_auth_type, "default, gmail-oauth, microsoft365-oauth"));
   SMTPWB_TRY(r.boolean("anonymous", s.anonymous));
   SMTPWB_TRY(r.string("username", s.username));
   SMTPWB_TRY(r.string("domain", s.auth_domain));
   SMTPWB_TRY(r.string("account", s.oauth_account));
+  SMTPWB_TRY(r.string("tenant", s.oauth_tenant));
   return r.unknown_fields();
 }
 
@@ -174,7 +175,7 @@ json profile_json(const ConnectionSettings& s) {
           {"port", s.port},
           {"ehlo_name", s.ehlo_name},
           {"auth",
-           {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}, {"domain", s.auth_domain}, {"account", s.oauth_account}}},
+           {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}, {"domain", s.auth_domain}, {"account", s.oauth_account}, {"tenant", s.oauth_tenant}}},
           {"encryption",
            {{"protocol", to_string(s.crypto)},
             {"mode", to_string(s.mode)},

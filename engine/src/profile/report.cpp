@@ -116,6 +116,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                  {"offered", r.auth.offered},
                  {"permitted", r.auth.permitted},
                  {"steps", auth_steps_json(r.auth.steps)}};
+  if (r.auth.token_is_jwt) out["auth"]["token"] = {{"audience", r.auth.token_audience}, {"scopes", r.auth.token_scopes}};
   if (r.message.attempted || request.message) {
     out["message"] = {{"attempted", r.message.attempted},
                       {"accepted", r.message.accepted},

@@ -16,6 +16,7 @@
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/printable.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
+#include "smtpwb/sasl/token_claims.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "smtpwb/smtp/reply.hpp"
@@ -485,9 +486,10 @@ class Runner {
       info("Anonymous: not authenticating");
       return;
     }
-    const bool bearer = s_.auth_type == AuthType::GmailOAuth || !opt_.oauth_access_token.empty();
-    if (s_.auth_type == AuthType::GmailOAuth && opt_.oauth_access_token.empty())
-      fail(FailureCategory::Config, "Gmail OAuth needs an access token: sign in first (Authenticate), or give one directly");
+    const bool bearer = is_oauth(s_.auth_type) || !opt_.oauth_access_token.empty();
+    if (is_oauth(s_.auth_type) && opt_.oauth_access_token.empty())
+      fail(FailureCategory::Config, std::string(s_.auth_type == AuthType::GmailOAuth ? "Gmail" : "Microsoft 365") +
+                                        " OAuth needs an access token: sign in first (Authenticate), or give one directly");
     if (!stream_->tls() && !s_.allow_plaintext_auth)
       fail(FailureCategory::Auth,
            "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
@@ -508,8 +510,21 @@ class Runner {
     res_.auth.result = "failed";
     info("Authenticating with " + chosen + " (server offers " + join(res_.auth.offered) + "; enabled here " +
          join(res_.auth.permitted) + ")");
+    if (bearer) note_token_claims();
     sasl_exchange(chosen, bearer);
     res_.auth.result = "ok";
+  }
+
+  // The token's audience and scopes when it is a JWT; the token itself is never shown.
+  void note_token_claims() {
+    auto claims = sasl::token_claims(opt_.oauth_access_token);
+    if (!claims) return;
+    res_.auth.token_is_jwt = true;
+    res_.auth.token_audience = printable(claims->audience.substr(0, 200));
+    res_.auth.token_scopes = printable(claims->scopes.substr(0, 500));
+    info("Access token (a JWT, read without verifying): audience " +
+         (res_.auth.token_audience.empty() ? std::string("(none)") : res_.auth.token_audience) + ", scopes " +
+         (res_.auth.token_scopes.empty() ? std::string("(none)") : res_.auth.token_scopes));
   }
 
   // One SASL exchange (RFC 4954). Every step goes to the transcript as sent (base64, unless it carries a
