@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 std::vector<fs::path> regressions(const char* target) {
-  fs::path dir = fs::path(__FILE__).parent_path().parent_path() / "fuzz" / "regressions" / target;
+  fs::path dir = fs::path(SMTPWB_FUZZ_REGRESSIONS) / target;  // not __FILE__: a compiler cache may make it relative
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
   return files;
