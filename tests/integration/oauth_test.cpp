@@ -63,6 +63,27 @@ int browse(const std::string& url) {
   return std::system(cmd.c_str());
 }
 
+// Runs a shell command (check with an OAuth sign-in), playing the browser on the first https:// URL it
+// prints; returns its exit status (-1 when it did not exit) and everything it printed.
+std::pair<int, std::string> run_with_browser(const std::string& cmd) {
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::thread browser;
+  char line[8192];
+  while (std::fgets(line, sizeof line, p)) {
+    out += line;
+    if (std::string_view(line).rfind("https://", 0) == 0 && !browser.joinable()) {
+      std::string url(line);
+      url.erase(url.find_last_not_of("\r\n") + 1);
+      browser = std::thread([url] { browse(url); });
+    }
+  }
+  int status = ::pclose(p);
+  if (browser.joinable()) browser.join();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
 std::string all_text(const SessionResult& r) {
   std::string out;
   for (const auto& e : r.transcript) out += e.text + "\n";
@@ -232,24 +253,9 @@ TEST_CASE("check: --oauth-client-id runs the sign-in, prints the URL, authentica
                     " --oauth-token-url " + ofact("OAUTHSTACK_TOKEN_URL") + " --oauth-scope https://mail.google.com/" +
                     " --stop-after auth --color never --timeout 10 --json " + json_path.string() + " --log-file " +
                     log_path.string() + " 2>&1 </dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  std::thread browser;
-  char line[8192];
-  while (std::fgets(line, sizeof line, p)) {
-    out += line;
-    if (std::string_view(line).rfind("https://", 0) == 0 && !browser.joinable()) {
-      std::string url(line);
-      url.erase(url.find_last_not_of("\r\n") + 1);
-      browser = std::thread([url] { browse(url); });
-    }
-  }
-  int status = ::pclose(p);
-  if (browser.joinable()) browser.join();
+  auto [status, out] = run_with_browser(cmd);
   INFO(out);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(status == 0);
   CHECK(out.find("Open this URL in a browser") != std::string::npos);
   CHECK(out.find("AUTH XOAUTH2 ********") != std::string::npos);
   auto report = nlohmann::json::parse(test::slurp(json_path));
@@ -395,22 +401,7 @@ TEST_CASE("check: --auth microsoft365-oauth --oauth-tenant with a public client,
                       " --auth microsoft365-oauth --oauth-tenant contoso.onmicrosoft.com --oauth-authority " +
                       ofact("OAUTHSTACK_MS_AUTHORITY") + " --oauth-client-id " + client_id +
                       " --stop-after auth --color never --timeout 10 --json " + json_path.string() + " 2>&1 </dev/null";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::string out;
-    std::thread browser;
-    char line[8192];
-    while (std::fgets(line, sizeof line, p)) {
-      out += line;
-      if (std::string_view(line).rfind("https://", 0) == 0 && !browser.joinable()) {
-        std::string url(line);
-        url.erase(url.find_last_not_of("\r\n") + 1);
-        browser = std::thread([url] { browse(url); });
-      }
-    }
-    int status = ::pclose(p);
-    if (browser.joinable()) browser.join();
-    return std::pair{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+    return run_with_browser(cmd);
   };
   auto [status, out] = run(ofact("OAUTHSTACK_MS_PUBLIC_CLIENT_ID"), "");
   INFO(out);
