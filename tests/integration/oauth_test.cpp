@@ -449,6 +449,17 @@ TEST_CASE("check: --oauth-token-env with a valid and an invalid token", "[oauths
 #ifdef SMTPWB_WITH_GUI
 #include "model/workbench.hpp"
 
+namespace {
+// Drives the window's model (as its frame loop does) until done() holds, 10 s at most.
+bool poll_until(gui::Workbench& wb, const std::function<bool()>& done) {
+  for (int i = 0; i < 1000 && !done(); ++i) {
+    wb.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+}  // namespace
+
 // The window's Gmail OAuth, through its model: Authenticate opens the sign-in in the browser, the
 // refresh token goes to the secret store, Test authenticates with XOAUTH2, and an expired access token
 // is refreshed before the Test starts.
@@ -473,13 +484,6 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   c.draft.oauth_account = ofact("OAUTHSTACK_USER");
   c.draft.timeout_s = 10;
 
-  auto poll_until = [&](const std::function<bool()>& done) {
-    for (int i = 0; i < 1000 && !done(); ++i) {
-      wb.poll();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
-  };
   TestRequest up_to_auth;
   up_to_auth.stop_after = StopAfter::Auth;
   wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
@@ -487,7 +491,7 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   CHECK(c.runs.empty());
 
   wb.apply({gui::CommandKind::OAuthSignIn, c.id});
-  REQUIRE(poll_until([&] { return !c.oauth; }));
+  REQUIRE(poll_until(wb, [&] { return !c.oauth; }));
   for (auto& b : browsers) b.join();
   INFO(c.oauth_status);
   REQUIRE(c.has_access_token());
@@ -495,7 +499,7 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
 
   wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
   REQUIRE(c.current_run());
-  REQUIRE(poll_until([&] { return c.current_run()->finished; }));
+  REQUIRE(poll_until(wb, [&] { return c.current_run()->finished; }));
   INFO(all_text(c.current_run()->result));
   CHECK(c.current_run()->result.ok);
   CHECK(c.current_run()->result.auth.mechanism == "XOAUTH2");
@@ -504,7 +508,7 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   c.oauth_expires = std::chrono::steady_clock::now();  // as if an hour had passed
   wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
   REQUIRE(c.pending_test);  // the Test waits for the refresh
-  REQUIRE(poll_until([&] { return c.runs.size() == 2 && c.current_run()->finished; }));
+  REQUIRE(poll_until(wb, [&] { return c.runs.size() == 2 && c.current_run()->finished; }));
   CHECK(c.current_run()->result.ok);
   CHECK(c.oauth_access_token != first_token);
   require_no_token(all_text(c.current_run()->result), c.oauth_access_token);
@@ -539,20 +543,13 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
   c.draft.timeout_s = 10;
   const std::string key = gui::secret_key(c.draft, "oauth-refresh-token");
 
-  auto poll_until = [&](const std::function<bool()>& done) {
-    for (int i = 0; i < 1000 && !done(); ++i) {
-      wb.poll();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
-  };
   TestRequest up_to_auth;
   up_to_auth.stop_after = StopAfter::Auth;
   wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
   CHECK(wb.status().find("Microsoft 365 OAuth: press Authenticate") != std::string::npos);
 
   wb.apply({gui::CommandKind::OAuthSignIn, c.id});
-  REQUIRE(poll_until([&] { return !c.oauth; }));
+  REQUIRE(poll_until(wb, [&] { return !c.oauth; }));
   for (auto& b : browsers) b.join();
   browsers.clear();
   INFO(c.oauth_status);
@@ -564,7 +561,7 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
 
   wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
   REQUIRE(c.current_run());
-  REQUIRE(poll_until([&] { return c.current_run()->finished; }));
+  REQUIRE(poll_until(wb, [&] { return c.current_run()->finished; }));
   INFO(all_text(c.current_run()->result));
   CHECK(c.current_run()->result.ok);
   CHECK(c.current_run()->result.auth.mechanism == "XOAUTH2");
@@ -573,7 +570,7 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
   std::string first_token = c.oauth_access_token;
   wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
   REQUIRE(c.pending_test);
-  REQUIRE(poll_until([&] { return c.runs.size() == 2 && c.current_run()->finished; }));
+  REQUIRE(poll_until(wb, [&] { return c.runs.size() == 2 && c.current_run()->finished; }));
   CHECK(c.current_run()->result.ok);
   CHECK(c.oauth_access_token != first_token);
   auto second_refresh = secrets->get(key);
@@ -583,7 +580,7 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
   // A confidential app without its secret: the sign-in fails and the window names the cause.
   c.draft.username = ofact("OAUTHSTACK_MS_CONFIDENTIAL_CLIENT_ID");
   wb.apply({gui::CommandKind::OAuthSignIn, c.id});
-  REQUIRE(poll_until([&] { return !c.oauth; }));
+  REQUIRE(poll_until(wb, [&] { return !c.oauth; }));
   for (auto& b : browsers) b.join();
   CHECK(c.oauth_status.find("AADSTS7000218") != std::string::npos);
   REQUIRE(c.oauth_hints.size() == 1);
