@@ -445,6 +445,8 @@ class Runner {
     // Probes connect directly; behind a proxy the server may not be reachable that way.
     if (s_.proxy.type != ProxyType::None) return "The other versions were not probed (the test goes through a proxy)";
     ProbeTarget target = ProbeTarget::from(s_);
+    // The server answered the handshake a moment ago; a probe that stalls must not hold the failure long.
+    target.timeout = std::min<std::chrono::milliseconds>(target.timeout, std::chrono::seconds(5));
     TlsVersionSet others;
     bool negotiable = false;  // the server offers a version this build could use if the settings allowed it
     for (auto v : kAllTlsVersions) {
