@@ -343,9 +343,7 @@ int run_check(const std::vector<std::string>& argv) {
   if (!options.oauth_access_token.empty() && settings.password.empty()) settings.password = options.oauth_access_token;
   // A profile saved by the window keeps the Application Id in username and the mail account apart.
   if (is_oauth(settings.auth_type) && !settings.oauth_account.empty()) options.oauth_user = settings.oauth_account;
-  auto errors = validate(settings);
-  for (auto& e : validate(request)) errors.push_back(std::move(e));
-  if (!errors.empty()) {
+  if (auto errors = validate(settings, request); !errors.empty()) {
     for (const auto& e : errors) std::fprintf(stderr, "smtp-workbench check: %s\n", e.message.c_str());
     return kUsageExit;
   }

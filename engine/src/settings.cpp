@@ -271,4 +271,10 @@ std::vector<FieldError> validate(const TestRequest& r) {
   return errors;
 }
 
+std::vector<FieldError> validate(const ConnectionSettings& s, const TestRequest& r) {
+  auto errors = validate(s);
+  for (auto& e : validate(r)) errors.push_back(std::move(e));
+  return errors;
+}
+
 }  // namespace smtpwb

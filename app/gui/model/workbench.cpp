@@ -15,6 +15,8 @@ namespace fs = std::filesystem;
 namespace smtpwb::gui {
 
 namespace {
+// Every secret a connection may keep in the store.
+constexpr const char* kSecretKinds[] = {"password", "proxy-password", "oauth-refresh-token"};
 constexpr std::size_t kRunsKept = 20;
 
 std::int64_t unix_ms_now() {
@@ -129,7 +131,7 @@ void Workbench::give_id(StoredConnection& stored) {
     return;  // the old secrets stay where they are
   }
   if (stored.name_contested) return;
-  for (const char* kind : {"password", "proxy-password", "oauth-refresh-token"}) {
+  for (const char* kind : kSecretKinds) {
     auto legacy = secrets_->get(legacy_secret_key(s.name, kind));
     if (!legacy) continue;
     if (secrets_->set(secret_key(s, kind), *legacy)) secrets_->remove(legacy_secret_key(s.name, kind));
@@ -279,7 +281,7 @@ bool Workbench::save(Connection& c) {
   // A rename keeps the keys (they name the id); another server or user drops the secrets kept for the
   // old one (a refresh token for another account is of no use either).
   if (c.file)
-    for (const char* kind : {"password", "proxy-password", "oauth-refresh-token"})
+    for (const char* kind : kSecretKinds)
       if (secret_key(c.saved, kind) != secret_key(c.draft, kind)) secrets_->remove(secret_key(c.saved, kind));
   store_secrets(c.draft);
   c.file = result.file;
@@ -306,9 +308,7 @@ void Workbench::load_secrets(ConnectionSettings& s) {
 }
 
 void Workbench::forget_secrets(const ConnectionSettings& s) {
-  secrets_->remove(secret_key(s, "password"));
-  secrets_->remove(secret_key(s, "proxy-password"));
-  secrets_->remove(secret_key(s, "oauth-refresh-token"));
+  for (const char* kind : kSecretKinds) secrets_->remove(secret_key(s, kind));
 }
 
 oauth::Client Workbench::oauth_client(const Connection& c) const {
@@ -389,7 +389,7 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
     if (!c.has_access_token()) {
       auto refresh_token = secrets_->get(secret_key(c.draft, "oauth-refresh-token"));
       if (!refresh_token)
-        return set_status(std::string(c.draft.auth_type == AuthType::GmailOAuth ? "Gmail" : "Microsoft 365") +
+        return set_status(std::string(oauth_provider_name(c.draft.auth_type)) +
                               " OAuth: press Authenticate to sign in first", true);
       c.pending_test = Connection::PendingTest{request, step_mode};
       c.oauth = OAuthSignIn::refresh(oauth_client(c), *refresh_token, wake_);

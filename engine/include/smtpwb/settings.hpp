@@ -11,6 +11,10 @@ namespace smtpwb {
 enum class AuthType { Default, GmailOAuth, Microsoft365OAuth };
 // Gmail OAuth and Microsoft 365 OAuth: Username holds the Application Id, the account comes apart.
 inline bool is_oauth(AuthType a) { return a != AuthType::Default; }
+// "Gmail" or "Microsoft 365", for messages about an OAuth type ("" for Default).
+inline const char* oauth_provider_name(AuthType a) {
+  return a == AuthType::GmailOAuth ? "Gmail" : a == AuthType::Microsoft365OAuth ? "Microsoft 365" : "";
+}
 enum class CryptoProtocol { None, Ssl, Tls };  // "No encryption", "SSL", "TLS"
 enum class SecurityMode { Explicit, Implicit };  // STARTTLS, or TLS from the first byte
 enum class ProxyType { None, Socks4, Socks4a, Socks5, Http };
@@ -137,5 +141,7 @@ struct TestRequest {
 
 // Pure: every problem with the test itself (From, To, Subject), one entry per field problem.
 std::vector<FieldError> validate(const TestRequest& r);
+// Both: what a session refuses to start with.
+std::vector<FieldError> validate(const ConnectionSettings& s, const TestRequest& r);
 
 }  // namespace smtpwb

@@ -51,7 +51,7 @@ std::string security_text(const ConnectionSettings& s) {
 
 std::string auth_text(const ConnectionSettings& s) {
   if (is_oauth(s.auth_type))
-    return std::string(s.auth_type == AuthType::GmailOAuth ? "Gmail" : "Microsoft 365") + " OAuth as " +
+    return std::string(oauth_provider_name(s.auth_type)) + " OAuth as " +
            (s.oauth_account.empty() ? s.username : s.oauth_account);
   if (s.anonymous) return "anonymous";
   return "user " + s.username + " (password not shown)";

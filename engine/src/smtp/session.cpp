@@ -136,9 +136,7 @@ class Runner {
 
   // ---- the dialogue ----
   void steps() {
-    auto errors = validate(s_);
-    for (auto& e : validate(req_)) errors.push_back(std::move(e));
-    if (!errors.empty()) {
+    if (auto errors = validate(s_, req_); !errors.empty()) {
       std::vector<std::string> messages;
       for (const auto& e : errors) messages.push_back(e.message);
       fail(FailureCategory::Config, join(messages, "; "));
@@ -415,11 +413,11 @@ class Runner {
       std::string message = e.what();
       res_.tls.plaintext_answer = e.peer_spoke_plaintext;
       if (e.no_common_version) res_.tls.version_refused_by = e.server_refused_version ? "server" : "client";
-      if (e.peer_spoke_plaintext) note_foreign_protocol(e.plaintext_sample);
-      if (e.peer_spoke_plaintext)
+      if (e.peer_spoke_plaintext) {
+        note_foreign_protocol(e.plaintext_sample);
         message = "The server answered in plain text (\"" + e.plaintext_sample +
                   "\") instead of TLS: this port does not use implicit TLS; use STARTTLS (explicit) or No encryption";
-      else if (e.no_common_version)
+      } else if (e.no_common_version)
         message += ". The server and this client share no TLS version (this client allows " + display_names(s_.tls_versions) + ")" +
                    (e.server_refused_version ? ". " + name_server_versions() : "");
       if (!e.peer_spoke_plaintext && !e.no_common_version && (e.peer_closed || e.connection_lost))
@@ -490,7 +488,7 @@ class Runner {
     }
     const bool bearer = is_oauth(s_.auth_type) || !opt_.oauth_access_token.empty();
     if (is_oauth(s_.auth_type) && opt_.oauth_access_token.empty())
-      fail(FailureCategory::Config, std::string(s_.auth_type == AuthType::GmailOAuth ? "Gmail" : "Microsoft 365") +
+      fail(FailureCategory::Config, std::string(oauth_provider_name(s_.auth_type)) +
                                         " OAuth needs an access token: sign in first (Authenticate), or give one directly");
     if (!stream_->tls() && !s_.allow_plaintext_auth)
       fail(FailureCategory::Auth,
