@@ -153,6 +153,7 @@ int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings,
   if (!args.find_ports.empty()) target.ports = args.find_ports;
   if (args.timeout) target.timeout = std::chrono::seconds(*args.timeout);
   target.ehlo_name = settings.ehlo_name;
+  target.proxy = settings.proxy;
   auto rows = find_settings(target);
   auto rec = recommend(rows);
   if (!args.quiet) std::fputs(format_find_settings(target, rows, rec).c_str(), out);

@@ -89,7 +89,11 @@ TEST_CASE("tls_probe_json: keyed by version, offered/cipher/error", "[probe]") {
   CHECK(j["tls1.0"]["risk"] == true);
   CHECK(j["tls1.3"]["error"] == "no answer (timeout)");
 
-  ProbeTarget t{"mail.example.com", 587, SecurityMode::Explicit, "", std::chrono::seconds(5)};
+  ProbeTarget t;
+  t.host = "mail.example.com";
+  t.port = 587;
+  t.mode = SecurityMode::Explicit;
+  t.timeout = std::chrono::seconds(5);
   auto text = app::format_tls_probe(t, rows);
   CHECK_THAT(text, ContainsSubstring("mail.example.com:587 (STARTTLS)"));
   CHECK_THAT(text, ContainsSubstring("TLS 1.0   offered       TLS-RSA-WITH-AES-128-CBC-SHA   RISK"));

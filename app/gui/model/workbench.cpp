@@ -438,6 +438,7 @@ void Workbench::find_settings(Connection& c) {
   FinderTarget target;
   target.host = c.draft.address;
   target.ehlo_name = c.draft.ehlo_name;
+  target.proxy = c.draft.proxy;
   target.timeout = std::chrono::seconds(std::clamp(c.draft.timeout_s, 1, 10));
   c.port_finder_host = target.host;
   c.port_finder.reset();

@@ -1,7 +1,7 @@
 #pragma once
 // "Find settings": for one host, every port of a list with plain SMTP, STARTTLS and implicit TLS, each a
 // connection of its own, in parallel, with a short timeout. Each row says what the server answered;
-// recommend() picks the best working combination. Connections are direct (proxies are ignored) and
+// recommend() picks the best working combination. Connections go through the proxy, when one is set, and
 // certificates are not verified here: the question is what the ports speak, the session checks trust.
 #include <atomic>
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "smtpwb/probe_runner.hpp"
+#include "smtpwb/settings.hpp"
 
 namespace smtpwb {
 
@@ -22,6 +23,7 @@ struct FinderTarget {
   std::vector<int> ports = {25, 465, 587, 2525};
   std::chrono::milliseconds timeout{5'000};  // per connection, all steps included
   std::string ehlo_name;                      // empty: an address literal
+  ProxySettings proxy;                        // the connection's proxy, which every try goes through
 };
 
 struct FinderRow {

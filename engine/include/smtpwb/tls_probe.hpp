@@ -4,7 +4,7 @@
 // pinned to one version; the older versions, which mbedTLS does not implement, are hand-built
 // ClientHellos of which only the server's first answer is read (tls_wire.hpp). Every version is a fresh
 // connection (with banner, EHLO and STARTTLS when explicit) on its own thread, bounded by the timeout and
-// a cancel flag. Probes connect directly: proxy settings are ignored.
+// a cancel flag. Probes go through the connection's proxy, as the test does.
 #include <atomic>
 #include <chrono>
 #include <string>

@@ -27,10 +27,10 @@ void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline de
 }
 
 void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row) {
-  smtp::ProbeConnection c(t.host, row.port, deadline, cancel);
+  smtp::ProbeConnection c({t.host, row.port, t.proxy}, deadline, cancel);
   row.reachable = true;
   if (row.mode == FinderMode::Implicit) handshake(c, t, deadline, row);
-  auto caps = c.greet(t.ehlo_name, deadline, &row.banner);
+  auto caps = c.greet(t.ehlo_name, &row.banner);
   if (row.mode == FinderMode::Implicit) {
     row.auth_after_tls = caps.auth_mechanisms();
   } else {
@@ -38,9 +38,9 @@ void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFl
     row.auth_before_tls = caps.auth_mechanisms();
   }
   if (row.mode == FinderMode::StartTls) {
-    c.starttls(caps, deadline);
+    c.starttls(caps);
     handshake(c, t, deadline, row);
-    row.auth_after_tls = c.ehlo(t.ehlo_name, deadline).auth_mechanisms();
+    row.auth_after_tls = c.ehlo(t.ehlo_name).auth_mechanisms();
   }
   c.quit();
 }

@@ -1,81 +1,73 @@
 #include "smtp/probe_connection.hpp"
 
+#include "smtp/connector.hpp"
+
 namespace smtpwb::smtp {
 
-ProbeConnection::ProbeConnection(const std::string& host, int port, net::Deadline deadline, const net::CancelFlag& cancel)
+ProbeConnection::ProbeConnection(const ProbeEndpoint& endpoint, net::Deadline deadline, const net::CancelFlag& cancel)
     : cancel_(&cancel) {
-  std::string last_error = "no address";
+  ConnectionSettings where;
+  where.address = endpoint.host;
+  where.port = endpoint.port;
+  where.proxy = endpoint.proxy;
+  where.timeout_s = static_cast<int>(std::max<long long>(1, deadline.remaining_ms() / 1000));
+  SessionResult unrecorded;
+  Recorder recorder(unrecorded);
+  Connector connector(where, recorder, cancel);
+  connector.bound_by(deadline);
   try {
-    for (const auto& address : net::resolve(host, port, deadline, cancel)) {
-      try {
-        stream_ = std::make_unique<net::Stream>(net::connect_tcp(address, deadline, cancel), cancel);
-        return;
-      } catch (const net::NetError& e) {
-        last_error = e.what();
-      }
-    }
+    auto connection = connector.connect();
+    local_address_ = connection.local_address;
+    client_ = std::make_unique<Client>(std::move(connection.stream), cancel, std::chrono::milliseconds(0), deadline);
+  } catch (const Failed& f) {
+    throw ProbeFailure(f.failure.message);
+  }
+}
+
+Reply ProbeConnection::read_reply() {
+  try {
+    return client_->read_reply();
   } catch (...) {
     rethrow_as_probe_failure(std::current_exception());
   }
-  throw ProbeFailure("cannot connect: " + last_error);
 }
 
-smtp::Reply ProbeConnection::read_reply(net::Deadline deadline) {
-  smtp::Reply reply;
-  while (true) {
-    auto status = parser_.next(reply);
-    if (status == smtp::ReplyParser::Status::Complete) return reply;
-    if (status == smtp::ReplyParser::Status::Malformed) throw ProbeFailure("malformed SMTP reply: " + parser_.error());
-    char buf[8192];
-    std::size_t n = 0;
-    try {
-      n = stream_->read_some(buf, sizeof buf, deadline);
-    } catch (...) {
-      rethrow_as_probe_failure(std::current_exception());
-    }
-    if (n == 0) throw ProbeFailure("connection closed");
-    parser_.feed(std::string_view(buf, n));
-  }
-}
-
-smtp::Reply ProbeConnection::command(const std::string& line, net::Deadline deadline) {
+Reply ProbeConnection::command(const std::string& line) {
   try {
-    stream_->write_all(line + "\r\n", deadline);
+    return client_->command(line);
   } catch (...) {
     rethrow_as_probe_failure(std::current_exception());
   }
-  return read_reply(deadline);
 }
 
-smtp::Capabilities ProbeConnection::greet(const std::string& ehlo_name, net::Deadline deadline, std::string* banner) {
-  auto greeting = read_reply(deadline);
+Capabilities ProbeConnection::greet(const std::string& ehlo_name, std::string* banner) {
+  auto greeting = read_reply();
   if (banner) *banner = greeting.first_line();
   if (greeting.code != 220) throw ProbeFailure("greeting " + greeting.first_line());
-  return ehlo(ehlo_name, deadline);
+  return ehlo(ehlo_name);
 }
 
-smtp::Capabilities ProbeConnection::ehlo(const std::string& ehlo_name, net::Deadline deadline) {
-  auto r = command("EHLO " + (ehlo_name.empty() ? address_literal() : ehlo_name), deadline);
+Capabilities ProbeConnection::ehlo(const std::string& ehlo_name) {
+  // An address literal is valid in EHLO without knowing our DNS name.
+  auto r = command("EHLO " + (ehlo_name.empty() ? "[" + local_address_ + "]" : ehlo_name));
   if (r.code != 250) throw ProbeFailure("EHLO refused: " + r.first_line());
-  return smtp::Capabilities::from_ehlo(r, cancel_);
+  return Capabilities::from_ehlo(r, cancel_);
 }
 
-void ProbeConnection::starttls(const smtp::Capabilities& caps, net::Deadline deadline) {
+void ProbeConnection::starttls(const Capabilities& caps) {
   if (!caps.has("STARTTLS")) throw ProbeFailure("STARTTLS not offered");
-  auto r = command("STARTTLS", deadline);
+  auto r = command("STARTTLS");
   if (r.code != 220) throw ProbeFailure("STARTTLS refused: " + r.first_line());
-  parser_.take_buffered();  // injected bytes would only confuse the handshake reader
+  if (!client_->take_injected().empty()) throw ProbeFailure("bytes injected after \"220\" to STARTTLS, before the handshake");
 }
 
 void ProbeConnection::quit() {
   try {
-    stream_->write_all("QUIT\r\n", net::Deadline::in(std::chrono::milliseconds(200)));
+    client_->stream().write_all("QUIT\r\n", net::Deadline::in(std::chrono::milliseconds(200)));
   } catch (...) {
   }
-  stream_->close_notify();
+  client_->close();
 }
-
-std::string ProbeConnection::address_literal() const { return "[" + net::local_address(stream_->fd()) + "]"; }
 
 void rethrow_as_probe_failure(std::exception_ptr e) {
   try {
@@ -84,6 +76,18 @@ void rethrow_as_probe_failure(std::exception_ptr e) {
     throw;
   } catch (const ProbeFailure&) {
     throw;
+  } catch (const WireError& x) {
+    switch (x.kind) {
+      case Breakdown::Closed: throw ProbeFailure("connection closed");
+      case Breakdown::NoReply:
+      case Breakdown::SlowReply:
+      case Breakdown::SendTimeout: throw ProbeFailure("no answer (timeout)");
+      case Breakdown::Malformed: throw ProbeFailure(std::string("malformed SMTP reply: ") + x.what());
+      case Breakdown::Unsolicited: throw ProbeFailure("a reply to a command never sent: \"" + x.sample + "\"");
+      case Breakdown::Reset:
+      case Breakdown::SendReset: throw ProbeFailure(x.what());
+    }
+    throw ProbeFailure(x.what());
   } catch (const net::ResolveError& x) {
     throw ProbeFailure(std::string("cannot resolve: ") + x.what());
   } catch (const net::TimedOut&) {

@@ -1,14 +1,16 @@
 #pragma once
-// One short-lived SMTP connection for the probes (TLS versions, port finder): connect, read replies with
-// the engine's parser, speak EHLO and STARTTLS. Every wait is bounded by the deadline and the cancel flag.
-// Probes ignore proxy settings: they connect directly.
+// One short-lived SMTP connection for the probes (TLS versions, port finder), on the session's own
+// connector (so through the configured proxy) and client (the same reply reader, the same injection
+// check after STARTTLS). Every wait is bounded by one deadline and the cancel flag; nothing is recorded.
 #include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "smtp/client.hpp"
+#include "smtp/recorder.hpp"
 #include "smtpwb/net/stream.hpp"
+#include "smtpwb/settings.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
-#include "smtpwb/smtp/reply.hpp"
 
 namespace smtpwb::smtp {
 
@@ -17,31 +19,37 @@ struct ProbeFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Where a probe connects: the server, and the proxy to go through (type None: directly).
+struct ProbeEndpoint {
+  std::string host;
+  int port = 0;
+  ProxySettings proxy;
+};
+
 class ProbeConnection {
  public:
   // Resolves host and connects to the first address that answers. Throws ProbeFailure, net::Cancelled.
-  ProbeConnection(const std::string& host, int port, net::Deadline deadline, const net::CancelFlag& cancel);
+  ProbeConnection(const ProbeEndpoint& endpoint, net::Deadline deadline, const net::CancelFlag& cancel);
 
-  smtp::Reply read_reply(net::Deadline deadline);
-  smtp::Reply command(const std::string& line, net::Deadline deadline);
+  Reply read_reply();
+  Reply command(const std::string& line);
   // Banner (must be 220) and EHLO (must be 250); returns the capabilities.
-  smtp::Capabilities greet(const std::string& ehlo_name, net::Deadline deadline, std::string* banner = nullptr);
-  smtp::Capabilities ehlo(const std::string& ehlo_name, net::Deadline deadline);
-  // STARTTLS, expecting 220; throws ProbeFailure when not offered or refused.
-  void starttls(const smtp::Capabilities& caps, net::Deadline deadline);
+  Capabilities greet(const std::string& ehlo_name, std::string* banner = nullptr);
+  Capabilities ehlo(const std::string& ehlo_name);
+  // STARTTLS, expecting 220; throws ProbeFailure when not offered or refused, or when the server sent
+  // bytes before the handshake (the injection pattern).
+  void starttls(const Capabilities& caps);
   void quit();  // best effort, short
 
-  // "[192.0.2.1]" for this connection's local address: valid in EHLO without knowing our DNS name.
-  std::string address_literal() const;
-  net::Stream& stream() { return *stream_; }
+  net::Stream& stream() { return client_->stream(); }
 
  private:
   const net::CancelFlag* cancel_;
-  std::unique_ptr<net::Stream> stream_;
-  smtp::ReplyParser parser_;
+  std::string local_address_;  // as the server sees it
+  std::unique_ptr<Client> client_;
 };
 
-// Translates what the network layer throws into a ProbeFailure phrase; rethrows Cancelled.
+// Translates what the network layer or the client throws into a ProbeFailure phrase; rethrows Cancelled.
 [[noreturn]] void rethrow_as_probe_failure(std::exception_ptr e);
 
 }  // namespace smtpwb::smtp

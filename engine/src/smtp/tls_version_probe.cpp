@@ -34,8 +34,8 @@ std::string answered_instead(int wire) {
 
 // Connects and, for STARTTLS, speaks the SMTP preamble; afterwards the next bytes are TLS.
 smtp::ProbeConnection open(const ProbeTarget& t, net::Deadline deadline, const net::CancelFlag& cancel) {
-  smtp::ProbeConnection c(t.host, t.port, deadline, cancel);
-  if (t.mode == SecurityMode::Explicit) c.starttls(c.greet(t.ehlo_name, deadline), deadline);
+  smtp::ProbeConnection c({t.host, t.port, t.proxy}, deadline, cancel);
+  if (t.mode == SecurityMode::Explicit) c.starttls(c.greet(t.ehlo_name));
   return c;
 }
 
@@ -122,6 +122,7 @@ ProbeTarget ProbeTarget::from(const ConnectionSettings& s) {
   t.mode = s.mode;
   t.ehlo_name = s.ehlo_name;
   t.timeout = std::chrono::seconds(s.timeout_s);
+  t.proxy = s.proxy;
   return t;
 }
 

@@ -4,7 +4,7 @@
 // versions, which mbedTLS does not implement, are hand-built ClientHellos of which only the server's first
 // answer is read (tls_wire.hpp). It sits in the SMTP layer because the session asks it which versions a
 // server offers when they share none; "Probe TLS" (tls_probe.hpp) runs it for every version.
-// Probes connect directly: proxy settings are ignored.
+// Probes go through the connection's proxy, as the test does.
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -19,6 +19,7 @@ struct ProbeTarget {
   SecurityMode mode = SecurityMode::Explicit;  // explicit: STARTTLS first
   std::string ehlo_name;                        // empty: an address literal
   std::chrono::milliseconds timeout{10'000};    // per probe connection, all steps included
+  ProxySettings proxy;                          // the test's proxy, which every probe connection goes through
   static ProbeTarget from(const ConnectionSettings& settings);
 };
 

@@ -1,0 +1,51 @@
+#pragma once
+// Reaching the server: resolve its name, connect to the first address that answers, directly or through
+// the configured proxy (whose handshake is a phase of its own). Facts go to the recorder's result
+// (server.resolved, proxy.*), failures are thrown as Failed. The session and every probe connect so.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtp/recorder.hpp"
+#include "smtpwb/net/dns.hpp"
+#include "smtpwb/net/stream.hpp"
+#include "smtpwb/settings.hpp"
+
+namespace smtpwb::smtp {
+
+struct Connection {
+  std::unique_ptr<net::Stream> stream;
+  std::string local_address;  // as the server sees it, for an EHLO address literal ("192.0.2.1", "IPv6:...")
+};
+
+class Connector {
+ public:
+  // Uses address, port, timeout_s and proxy of the settings. dns_facts, when given, learns the
+  // connected address for its reverse lookup.
+  Connector(const ConnectionSettings& settings, Recorder& recorder, const net::CancelFlag& cancel,
+            net::DnsFactsLookup* dns_facts = nullptr)
+      : s_(settings), rec_(recorder), cancel_(cancel), dns_facts_(dns_facts) {}
+
+  // Bounds every step by this one deadline instead of settings.timeout_s from each step's start (probes).
+  void bound_by(net::Deadline deadline) { fixed_deadline_ = deadline; }
+  Connection connect();
+
+ private:
+  std::vector<net::Address> resolve(const std::string& host, int port, const std::string& whose);
+  std::string connect_first(const std::vector<net::Address>& addresses, const std::string& host, int port, bool proxy);
+  void connect_through_proxy();
+  void proxy_handshake(const std::string& target);
+  std::string resolve_target_locally();
+  void check_search_domain(const std::vector<net::Address>& found);
+  net::Deadline deadline() const { return fixed_deadline_.value_or(net::Deadline::in(std::chrono::seconds(s_.timeout_s))); }
+
+  const ConnectionSettings& s_;
+  Recorder& rec_;
+  const net::CancelFlag& cancel_;
+  net::DnsFactsLookup* dns_facts_;
+  std::optional<net::Deadline> fixed_deadline_;
+  Connection connection_;
+};
+
+}  // namespace smtpwb::smtp

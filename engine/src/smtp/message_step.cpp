@@ -1,0 +1,137 @@
+#include <algorithm>
+
+#include "smtp/dialogue.hpp"
+#include "smtpwb/smtp/message.hpp"
+#include "text.hpp"
+
+namespace smtpwb::smtp {
+
+namespace {
+
+struct Command {
+  std::string line;
+  Phase phase;
+  std::vector<int> ok;  // the reply codes that let the dialogue go on
+  std::string refusal;  // what another reply means
+};
+
+std::optional<Failure> rejection(Dialogue& d, const Reply& r, const std::vector<int>& ok, const std::string& what) {
+  if (std::find(ok.begin(), ok.end(), r.code) != ok.end()) return std::nullopt;
+  FailureCategory c = FailureCategory::Smtp;
+  if (r.code == 530) c = text::contains_ci(r.text(), "starttls") ? FailureCategory::Tls : FailureCategory::Auth;
+  return d.rec.failure(c, what + ": " + r.first_line(), &r);
+}
+
+void expect(Dialogue& d, const Reply& r, const std::vector<int>& ok, const std::string& what) {
+  if (auto refused = rejection(d, r, ok, what)) throw Failed{std::move(*refused)};
+}
+
+void run_one_by_one(Dialogue& d, const std::vector<Command>& group) {
+  for (const auto& c : group) {
+    if (d.rec.phase() != c.phase) d.rec.begin_phase(c.phase);
+    if (c.phase == Phase::Data) d.res.message.attempted = true;
+    expect(d, d.command(c.line), c.ok, c.refusal);
+  }
+}
+
+// Sends the commands and checks each reply in order. Pipelined, they go out in one write and the
+// replies, which come back in the same order, are all read (and shown) before the first refusal fails
+// the test. The last command of a group is one whose reply decides what comes next (DATA).
+void run_group(Dialogue& d, const std::vector<Command>& group) {
+  if (!d.pipelining()) return run_one_by_one(d, group);
+  d.rec.begin_phase(group.front().phase);
+  std::string wire;
+  for (const auto& c : group) {
+    d.rec.emit(Dir::Client, c.line, d.client->tls(), c.phase);
+    wire += c.line + "\r\n";
+  }
+  d.client->write_bytes(wire);
+  std::optional<Failure> refused;
+  Reply r;
+  for (const auto& c : group) {
+    if (d.rec.phase() != c.phase) d.rec.begin_phase(c.phase);
+    if (c.phase == Phase::Data && !refused) d.res.message.attempted = true;
+    try {
+      r = d.client->read_reply();
+    } catch (const WireError&) {
+      if (refused) break;  // e.g. the server closed after refusing: its refusal is the news
+      throw;
+    }
+    if (!refused) refused = rejection(d, r, c.ok, c.refusal);
+  }
+  if (!refused) return;
+  if (r.code == 354)
+    d.rec.info("The server accepted DATA although an earlier command was refused; closing the connection without "
+               "sending the message, so that nothing is delivered");
+  throw Failed{*refused};
+}
+
+BuiltMessage build(Dialogue& d, const MessageSpec& spec) {
+  try {
+    return build_message(spec, d.s.code_page, d.res.server.ehlo_name, d.caps.has("8BITMIME"));
+  } catch (const ConversionError& e) {
+    d.rec.fail(FailureCategory::Config, e.what());
+  }
+}
+
+std::vector<Command> envelope(Dialogue& d, const MessageSpec& spec, const BuiltMessage& msg, std::size_t wire_size) {
+  std::string mail = "MAIL FROM:<" + spec.from + ">";
+  if (msg.needs_8bitmime) mail += " BODY=8BITMIME";
+  if (d.caps.has("SIZE")) mail += " SIZE=" + std::to_string(wire_size);
+  std::vector<Command> commands{{mail, Phase::Mail, {250}, "The server rejected the sender " + spec.from}};
+  for (const auto& to : spec.to)
+    commands.push_back({"RCPT TO:<" + to + ">", Phase::Rcpt, {250, 251}, "The server rejected the recipient " + to});
+  return commands;
+}
+
+// The message after "354"; pipelined (RFC 2920), QUIT follows the final dot and its reply is read after the dot's.
+void send_body(Dialogue& d, const std::string& stuffed) {
+  std::string body_display = "<message body, " + std::to_string(stuffed.size()) + " bytes>";
+  const bool tls = d.client->tls();
+  if (d.pipelining()) {
+    d.rec.emit(Dir::Client, body_display, tls);
+    d.rec.emit(Dir::Client, ".", tls);
+    d.rec.emit(Dir::Client, "QUIT", tls, Phase::Quit);
+    d.client->write_bytes(stuffed + ".\r\nQUIT\r\n");
+    d.quit_sent = true;
+  } else {
+    d.client->send_raw(stuffed + ".\r\n", body_display, false);
+    d.rec.emit(Dir::Client, ".", tls);
+  }
+}
+
+}  // namespace
+
+void send_message(Dialogue& d) {
+  MessageSpec spec;
+  if (d.req.message) spec = *d.req.message;
+  if (spec.from.empty() || spec.to.empty())
+    d.rec.fail(FailureCategory::Config, "Sender and recipient are needed to check RCPT or to send a message (From, To)");
+  if (spec.body_utf8.empty())
+    spec.body_utf8 = "This is a test message from SMTP Workbench.\nIf you can read it, the connection settings work.\n";
+
+  BuiltMessage msg = build(d, spec);
+  std::string stuffed = dot_stuff(msg.data);
+  auto& facts = d.res.message;
+  facts.charset = msg.charset;
+  facts.transfer_encoding = msg.transfer_encoding;
+  facts.size_bytes = msg.data.size();
+  if (auto limit = d.caps.size_limit(); limit && *limit > 0 && msg.data.size() > *limit)
+    d.rec.fail_because("size-limit", FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) +
+                                                                " bytes) exceeds the server's SIZE limit of " + std::to_string(*limit));
+
+  auto commands = envelope(d, spec, msg, stuffed.size());
+  if (d.req.stop_after == StopAfter::Rcpt) return run_group(d, commands);
+  commands.push_back({"DATA", Phase::Data, {354}, "The server refused DATA"});
+  run_group(d, commands);
+
+  d.rec.info("Sending the message: " + std::to_string(msg.data.size()) + " bytes, charset " + msg.charset + ", " +
+             msg.transfer_encoding);
+  send_body(d, stuffed);
+  Reply done = d.client->read_reply();
+  facts.server_reply = done.first_line();
+  expect(d, done, {250}, "The server did not accept the message");
+  facts.accepted = true;
+}
+
+}  // namespace smtpwb::smtp
