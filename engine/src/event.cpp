@@ -2,6 +2,8 @@
 
 #include "smtpwb/result.hpp"
 
+#include <utility>
+
 namespace smtpwb {
 
 std::string_view to_string(Dir d) {
@@ -30,6 +32,36 @@ std::string_view to_string(FailureCategory c) {
   static constexpr std::string_view kNames[] = {"config", "dns",  "connect", "timeout",   "proxy",   "tls",
                                                 "certificate", "auth", "smtp", "cancelled", "internal"};
   return kNames[static_cast<int>(c)];
+}
+
+namespace {
+constexpr std::pair<FailureCause, std::string_view> kCauseNames[] = {
+    {FailureCause::None, ""},
+    {FailureCause::Closed, "closed"},
+    {FailureCause::Reset, "reset"},
+    {FailureCause::NoReply, "no-reply"},
+    {FailureCause::SlowReply, "slow-reply"},
+    {FailureCause::Malformed, "malformed"},
+    {FailureCause::Unsolicited, "unsolicited"},
+    {FailureCause::SizeLimit, "size-limit"},
+    {FailureCause::ConnectionRefused, "connection-refused"},
+    {FailureCause::NoAuthOffered, "no-auth-offered"},
+    {FailureCause::NoCommonMechanism, "no-common-mechanism"},
+    {FailureCause::CleartextCredentials, "cleartext-credentials"},
+    {FailureCause::OAuthSignIn, "oauth-sign-in"},
+};
+}  // namespace
+
+std::string_view to_string(FailureCause c) {
+  for (const auto& [cause, name] : kCauseNames)
+    if (cause == c) return name;
+  return "";
+}
+
+std::optional<FailureCause> failure_cause_from(std::string_view name) {
+  for (const auto& [cause, n] : kCauseNames)
+    if (n == name && cause != FailureCause::None) return cause;
+  return std::nullopt;
 }
 
 int exit_code(FailureCategory c) {

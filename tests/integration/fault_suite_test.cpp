@@ -17,6 +17,7 @@
 
 #if __has_include("smtpwb/hints.hpp")
 #include "smtpwb/hints.hpp"
+#include "../hint_rewording.hpp"
 #define SMTPWB_HAVE_HINTS 1
 #endif
 
@@ -161,6 +162,9 @@ TEST_CASE("Fault suite: every demo fault that fails the session ends with at lea
     ++failed;
     INFO("demo fault " << to_string(fault) << ": " << r.failure->message);
     CHECK_FALSE(r.hints.empty());
+    // Rephrasing any message of ours changes no hint: they match causes, categories and replies.
+    CHECK(hint_test::hint_ids(HintCatalogue::builtin().match(settings, hint_test::reworded(r))) ==
+          hint_test::hint_ids(HintCatalogue::builtin().match(settings, r)));
   }
   CHECK(failed >= 40);  // the walk did reach the faults
 #endif

@@ -62,7 +62,13 @@ SessionResult failed_result() {
     e.text = text;
     r.transcript.push_back(e);
   }
-  r.failure = Failure{FailureCategory::Auth, "Authentication failed: 535 5.7.8 bad", Phase::Auth, 535, "5.7.8", "535 5.7.8 bad", {}};
+  r.failure = Failure{};
+  r.failure->category = FailureCategory::Auth;
+  r.failure->message = "Authentication failed: 535 5.7.8 bad";
+  r.failure->phase = Phase::Auth;
+  r.failure->reply_code = 535;
+  r.failure->enhanced_code = "5.7.8";
+  r.failure->reply_text = "535 5.7.8 bad";
   r.hints = HintCatalogue::builtin().match(settings(), r);
   return r;
 }

@@ -8,6 +8,7 @@
 #include "smtpwb/base64.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/smtp/reply.hpp"
+#include "../hint_rewording.hpp"
 
 using namespace smtpwb;
 
@@ -72,9 +73,13 @@ struct Case {
     result.failure = f;
     return finish();
   }
-  Case& failure(Phase phase, FailureCategory category, const std::string& message) {
+  Case& failure(Phase phase, FailureCategory category, const std::string& message, FailureCause cause = FailureCause::None) {
     line(Dir::Error, phase, message);
-    result.failure = Failure{category, message, phase, 0, {}, {}, {}};
+    result.failure = Failure{};
+    result.failure->category = category;
+    result.failure->phase = phase;
+    result.failure->message = message;
+    result.failure->cause = cause;
     return finish();
   }
   Case& finish() {
@@ -82,12 +87,14 @@ struct Case {
     line(result.ok ? Dir::Info : Dir::Error, Phase::Done, result.ok ? "Test succeeded" : "Test failed");
     return *this;
   }
-  std::vector<Hint> hints() const { return HintCatalogue::builtin().match(settings, result); }
-  std::vector<std::string> ids() const {
-    std::vector<std::string> out;
-    for (const auto& h : hints()) out.push_back(h.id);
-    return out;
+  // Every case also proves that hints do not read our own wording: with each failure message and error
+  // line rephrased, the same hints fire.
+  std::vector<Hint> hints() const {
+    auto hints = HintCatalogue::builtin().match(settings, result);
+    CHECK(hint_test::hint_ids(HintCatalogue::builtin().match(settings, hint_test::reworded(result))) == hint_test::hint_ids(hints));
+    return hints;
   }
+  std::vector<std::string> ids() const { return hint_test::hint_ids(hints()); }
 };
 
 const Hint& hint(const std::vector<Hint>& hints, const std::string& id) {
@@ -234,14 +241,16 @@ TEST_CASE("Hints: no common mechanism lists both sets", "[hints]") {
   Case none(s);
   none.auth({"PLAIN", "LOGIN"}, {"CRAM-MD5"})
       .failure(Phase::Auth, FailureCategory::Auth,
-               "No authentication method enabled from those supported by the server (server offers: PLAIN, LOGIN; enabled here: CRAM-MD5)");
+               "No authentication method enabled from those supported by the server (server offers: PLAIN, LOGIN; enabled here: CRAM-MD5)",
+               FailureCause::NoCommonMechanism);
   CHECK(none.ids() == std::vector<std::string>{"auth-no-common-mechanism"});
   auto h = hint(none.hints(), "auth-no-common-mechanism");
   CHECK(h.explanation.find("PLAIN, LOGIN") != std::string::npos);
   CHECK(h.explanation.find("CRAM-MD5") != std::string::npos);
 
   Case offers_nothing(s);
-  offers_nothing.auth({}, {"PLAIN", "LOGIN"}).failure(Phase::Auth, FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply).");
+  offers_nothing.auth({}, {"PLAIN", "LOGIN"}).failure(Phase::Auth, FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply).",
+                                                     FailureCause::NoAuthOffered);
   CHECK(offers_nothing.ids() == std::vector<std::string>{"auth-no-common-mechanism"});
   CHECK(hint(offers_nothing.hints(), "auth-no-common-mechanism").fix.find("Anonymous") != std::string::npos);
 
@@ -250,7 +259,8 @@ TEST_CASE("Hints: no common mechanism lists both sets", "[hints]") {
   plain.allow_plaintext_auth = true;
   Case before_tls(plain);
   before_tls.result.server.capabilities_before_tls = {"PIPELINING", "STARTTLS"};
-  before_tls.auth({}).failure(Phase::Auth, FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply, ...)");
+  before_tls.auth({}).failure(Phase::Auth, FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply, ...)",
+                              FailureCause::NoAuthOffered);
   CHECK(hint(before_tls.hints(), "auth-no-common-mechanism").fix.find("STARTTLS") != std::string::npos);
 }
 
@@ -260,7 +270,8 @@ TEST_CASE("Hints: our own refusal to send credentials in clear text", "[hints]")
   Case blocked(s);
   blocked.auth({"PLAIN"}, {}).failure(Phase::Auth, FailureCategory::Auth,
                                       "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
-                                      "plaintext AUTH explicitly if you accept the risk.");
+                                      "plaintext AUTH explicitly if you accept the risk.",
+                                      FailureCause::CleartextCredentials);
   CHECK(blocked.ids() == std::vector<std::string>{"plaintext-auth-blocked"});
 }
 
@@ -419,7 +430,8 @@ TEST_CASE("Hints: DNS and connection", "[hints]") {
   CHECK(unknown.ids() == std::vector<std::string>{"dns-not-found"});
 
   Case refused(user_settings("mail.example.com", 587));
-  refused.failure(Phase::Connect, FailureCategory::Connect, "Cannot connect to mail.example.com:587 (192.0.2.1: Connection refused)");
+  refused.failure(Phase::Connect, FailureCategory::Connect, "Cannot connect to mail.example.com:587 (192.0.2.1: Connection refused)",
+                  FailureCause::ConnectionRefused);
   CHECK(refused.ids() == std::vector<std::string>{"connection-refused"});
 
   auto port25 = user_settings("mail.example.com", 25);
@@ -870,9 +882,10 @@ TEST_CASE("Hints: every failing case of the hint tests ends with at least one hi
   const char* messages[] = {"Cannot resolve \"smtp.no-such-domain.example\": Name or service not known",
                             "Cannot connect to mail.example.com:587 (192.0.2.1: Connection refused)",
                             "Connecting to mail.example.com:587 timed out after 30 s"};
+  const FailureCause causes[] = {FailureCause::None, FailureCause::ConnectionRefused, FailureCause::None};
   for (std::size_t i = 0; i < std::size(without_reply); ++i) {
     Case c(s);
-    c.failure(without_reply[i].first, without_reply[i].second, messages[i]);
+    c.failure(without_reply[i].first, without_reply[i].second, messages[i], causes[i]);
     failing.push_back(c);
   }
   for (const auto& c : failing) {

@@ -15,6 +15,26 @@ std::string_view to_string(FailureCategory c);
 // Exit status of `check` for a failure of this category (0 is success, 2 is a usage error).
 int exit_code(FailureCategory c);
 
+// How a step failed, for the hints: they match this (and the category, phase and reply), never the wording
+// of `message`, so the message can be rephrased freely. One name table: to_string / failure_cause_from.
+enum class FailureCause {
+  None,
+  Closed,                // the server closed the connection (no reply explains it)
+  Reset,                 // the connection was lost: reset or a socket error
+  NoReply,               // nothing within the timeout
+  SlowReply,             // part of a reply, not the rest
+  Malformed,             // not SMTP syntax
+  Unsolicited,           // a reply to no command
+  SizeLimit,             // the message exceeds the server's SIZE
+  ConnectionRefused,     // the host refused the TCP connection (ECONNREFUSED)
+  NoAuthOffered,         // no AUTH in the EHLO reply
+  NoCommonMechanism,     // none of the permitted mechanisms is offered
+  CleartextCredentials,  // we refused to send credentials over an unencrypted connection
+  OAuthSignIn,           // the OAuth sign-in failed before any connection; `detail` holds the provider's error
+};
+std::string_view to_string(FailureCause c);
+std::optional<FailureCause> failure_cause_from(std::string_view name);
+
 struct Failure {
   FailureCategory category = FailureCategory::Internal;
   std::string message;
@@ -22,11 +42,9 @@ struct Failure {
   int reply_code = 0;            // the SMTP reply that failed the step, if any
   std::string enhanced_code;     // "5.7.8"
   std::string reply_text;        // every line of that reply as received, joined by "\n" (for the hints)
-  // How the dialogue broke when no reply explains it, for the hints: "closed" (the server closed the
-  // connection), "reset" (it was lost: reset or a socket error), "no-reply" (nothing within the timeout),
-  // "slow-reply" (part of a reply, not the rest), "malformed" (not SMTP syntax), "unsolicited" (a reply to
-  // no command), "size-limit" (the message exceeds the server's SIZE); "" otherwise.
-  std::string cause;
+  FailureCause cause = FailureCause::None;
+  int os_error = 0;    // errno (or the OS's socket error) where one caused the failure
+  std::string detail;  // the peer's own words where no SMTP reply carries them (a token endpoint's error)
 };
 
 struct PhaseTiming {

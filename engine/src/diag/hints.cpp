@@ -213,7 +213,8 @@ struct HintCatalogue::Rule {
   std::vector<Phase> phases;
   std::vector<int> reply_codes;
   std::vector<std::string> enhanced_codes;
-  std::vector<std::string> reply_text, reply_text_not, message;
+  std::vector<std::string> reply_text, reply_text_not;
+  std::vector<std::string> detail;  // Failure::detail: the peer's own words, never our wording
   std::optional<std::regex> reply_regex;
   std::vector<std::string> server;
   std::vector<int> ports;
@@ -227,13 +228,13 @@ struct HintCatalogue::Rule {
   std::vector<std::string> capability, capability_missing;
   std::vector<std::string> proxy_results;  // ProxyFacts::result, e.g. "credentials-refused"
   std::vector<std::string> auth_mechanisms;  // AuthFacts::mechanism, the one tried
-  std::vector<std::string> causes;            // Failure::cause
+  std::vector<FailureCause> causes;
   std::vector<std::string> foreign_protocols;  // ServerFacts::foreign_protocol ("" matches none seen)
   std::vector<std::string> unless;
 
   bool about_reply() const { return !reply_codes.empty() || !enhanced_codes.empty() || !reply_text.empty() || reply_regex; }
   bool needs_session() const {
-    return failed || !categories.empty() || !phases.empty() || about_reply() || !message.empty() || !server.empty() ||
+    return failed || !categories.empty() || !phases.empty() || about_reply() || !detail.empty() || !server.empty() ||
            !verify_errors.empty() || starttls_injection || plaintext_answer || tls_on_silent_port ||
            resolved_via_search_domain || !version_refused_by.empty() || auth_offered_empty || auth_common_mechanism ||
            !capability.empty() || !capability_missing.empty() || !proxy_results.empty() ||
@@ -252,8 +253,8 @@ struct HintCatalogue::Rule {
 
   bool failure_holds(const Failure* f) const {
     if (failed && *failed != (f != nullptr)) return false;
-    if (!f) return categories.empty() && phases.empty() && !about_reply() && message.empty() && causes.empty();
-    if (!causes.empty() && !contains(causes, f->cause)) return false;
+    if (!f) return categories.empty() && phases.empty() && !about_reply() && detail.empty() && causes.empty();
+    if (!causes.empty() && std::find(causes.begin(), causes.end(), f->cause) == causes.end()) return false;
     if (!categories.empty() && std::find(categories.begin(), categories.end(), f->category) == categories.end()) return false;
     if (!phases.empty() && std::find(phases.begin(), phases.end(), f->phase) == phases.end()) return false;
     if (!reply_codes.empty() && std::find(reply_codes.begin(), reply_codes.end(), f->reply_code) == reply_codes.end()) return false;
@@ -261,7 +262,7 @@ struct HintCatalogue::Rule {
     if (!reply_text.empty() && !any_substring_ci(f->reply_text, reply_text)) return false;
     if (!reply_text_not.empty() && any_substring_ci(f->reply_text, reply_text_not)) return false;
     if (reply_regex && !std::regex_search(f->reply_text, *reply_regex)) return false;
-    if (!message.empty() && !any_substring_ci(f->message, message)) return false;
+    if (!detail.empty() && !any_substring_ci(f->detail, detail)) return false;
     return true;
   }
 
@@ -396,6 +397,16 @@ class RuleReader {
     return out;
   }
 
+  std::vector<FailureCause> failure_causes(const json& v, const std::string& field) const {
+    std::vector<FailureCause> out;
+    for (const auto& name : strings(v, field)) {
+      auto cause = failure_cause_from(name);
+      if (!cause) fail(field, "\"" + name + "\" is not a failure cause (see FailureCause in result.hpp)");
+      out.push_back(*cause);
+    }
+    return out;
+  }
+
   void read_conditions(const json& when, Rule& r) const {
     for (const auto& [key, v] : when.items()) {
       const std::string field = "when." + key;
@@ -414,7 +425,7 @@ class RuleReader {
         } catch (const std::regex_error& e) {
           fail(field, std::string("not a valid regular expression: ") + e.what());
         }
-      } else if (key == "message") r.message = strings(v, field);
+      } else if (key == "detail") r.detail = strings(v, field);
       else if (key == "server") r.server = strings(v, field);
       else if (key == "port") r.ports = integers(v, field);
       else if (key == "security") r.security = one_of(v, field, {"none", "starttls", "implicit"});
@@ -435,8 +446,7 @@ class RuleReader {
       else if (key == "capability_missing") r.capability_missing = strings(v, field);
       else if (key == "auth_mechanism") r.auth_mechanisms = strings(v, field);
       else if (key == "cause")
-        r.causes = one_of(v, field, {"closed", "reset", "no-reply", "slow-reply", "malformed", "unsolicited", "size-limit",
-                                     "oauth-sign-in"});
+        r.causes = failure_causes(v, field);
       else if (key == "foreign_protocol") r.foreign_protocols = one_of(v, field, {"", "ssh", "http", "imap", "pop3"});
       else if (key == "proxy_result")
         r.proxy_results = one_of(v, field, {"unresolved", "unreachable", "connected", "timeout", "credentials-refused",
@@ -601,12 +611,19 @@ std::vector<Hint> HintCatalogue::match_sign_in_failure(const ConnectionSettings&
   std::vector<Hint> hints;
   if (!rules_) return hints;
   SessionResult result;
-  result.failure = Failure{FailureCategory::Auth, message, Phase::Auth, 0, {}, {}, "oauth-sign-in"};
+  result.failure = Failure{};
+  result.failure->category = FailureCategory::Auth;
+  result.failure->phase = Phase::Auth;
+  result.failure->message = message;
+  result.failure->cause = FailureCause::OAuthSignIn;
+  result.failure->detail = message;  // carries the token endpoint's error (e.g. AADSTS65001) verbatim
   Facts facts{settings, &result};
   std::set<std::string> fired;
   // Only the rules written for it: the session rules about AUTH replies do not apply before a connection.
   for (const auto& rule : *rules_) {
-    if (fired.count(rule.id) || !contains(rule.causes, "oauth-sign-in")) continue;
+    if (fired.count(rule.id) ||
+        std::find(rule.causes.begin(), rule.causes.end(), FailureCause::OAuthSignIn) == rule.causes.end())
+      continue;
     if (!rule.settings_hold(settings) || !rule.failure_holds(facts.failure())) continue;
     Hint h = make_hint(rule, facts);
     h.phase = Phase::Auth;

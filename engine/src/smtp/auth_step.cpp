@@ -38,13 +38,15 @@ std::string choose(Dialogue& d, bool bearer) {
   auth.permitted = sasl::permitted_mechanisms(d.s.sasl_mechanisms, bearer, &skipped);
   for (const auto& m : skipped) d.rec.info("SASL mechanism " + m + " is not implemented in this build; skipping it");
   if (auth.offered.empty())
-    d.rec.fail(FailureCategory::Auth, "The server offers no authentication (no AUTH in the EHLO reply" +
-                                          std::string(d.client->tls() ? "" : ", and many servers offer AUTH only after STARTTLS") +
-                                          "). Choose Anonymous if the server accepts mail without it.");
+    d.rec.fail_because(FailureCause::NoAuthOffered, FailureCategory::Auth,
+                       "The server offers no authentication (no AUTH in the EHLO reply" +
+                           std::string(d.client->tls() ? "" : ", and many servers offer AUTH only after STARTTLS") +
+                           "). Choose Anonymous if the server accepts mail without it.");
   std::string chosen = sasl::choose_mechanism(auth.permitted, auth.offered);
   if (chosen.empty())
-    d.rec.fail(FailureCategory::Auth, "No authentication method enabled from those supported by the server (server offers: " +
-                                          join(auth.offered) + "; enabled here: " + join(auth.permitted) + ")");
+    d.rec.fail_because(FailureCause::NoCommonMechanism, FailureCategory::Auth,
+                       "No authentication method enabled from those supported by the server (server offers: " +
+                           join(auth.offered) + "; enabled here: " + join(auth.permitted) + ")");
   return chosen;
 }
 
@@ -124,9 +126,9 @@ void authenticate(Dialogue& d) {
     d.rec.fail(FailureCategory::Config, std::string(oauth_provider_name(d.s.auth_type)) +
                                             " OAuth needs an access token: sign in first (Authenticate), or give one directly");
   if (!d.client->tls() && !d.s.allow_plaintext_auth)
-    d.rec.fail(FailureCategory::Auth,
-               "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
-               "plaintext AUTH explicitly if you accept the risk.");
+    d.rec.fail_because(FailureCause::CleartextCredentials, FailureCategory::Auth,
+                       "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
+                           "plaintext AUTH explicitly if you accept the risk.");
   std::string chosen = choose(d, bearer);
   auth.mechanism = chosen;
   auth.result = "failed";

@@ -6,18 +6,18 @@
 
 namespace smtpwb::smtp {
 
-std::string_view cause_name(Breakdown b) {
+FailureCause cause_of(Breakdown b) {
   switch (b) {
-    case Breakdown::Closed: return "closed";
+    case Breakdown::Closed: return FailureCause::Closed;
     case Breakdown::Reset:
-    case Breakdown::SendReset: return "reset";
-    case Breakdown::NoReply: return "no-reply";
-    case Breakdown::SlowReply: return "slow-reply";
-    case Breakdown::Malformed: return "malformed";
-    case Breakdown::Unsolicited: return "unsolicited";
-    case Breakdown::SendTimeout: return "";
+    case Breakdown::SendReset: return FailureCause::Reset;
+    case Breakdown::NoReply: return FailureCause::NoReply;
+    case Breakdown::SlowReply: return FailureCause::SlowReply;
+    case Breakdown::Malformed: return FailureCause::Malformed;
+    case Breakdown::Unsolicited: return FailureCause::Unsolicited;
+    case Breakdown::SendTimeout: return FailureCause::None;
   }
-  return "";
+  return FailureCause::None;
 }
 
 Client::Client(std::unique_ptr<net::Stream> stream, const net::CancelFlag& cancel, std::chrono::milliseconds timeout,

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "smtpwb/event.hpp"
+#include "smtpwb/result.hpp"
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/smtp/reply.hpp"
 
@@ -25,8 +26,8 @@ enum class Breakdown {
   SendTimeout,  // writing did not finish within the deadline
   SendReset,    // the connection was lost while writing
 };
-// Failure::cause for it: "closed", "reset", "no-reply", "slow-reply", "malformed", "unsolicited"; "" for SendTimeout.
-std::string_view cause_name(Breakdown b);
+// Failure::cause for it (None for SendTimeout: the category says it).
+FailureCause cause_of(Breakdown b);
 
 struct WireError : std::runtime_error {
   WireError(Breakdown kind, std::string detail, std::string sample = {}, bool mid_reply = false)

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "net/proxy.hpp"
 #include "smtpwb/net/search_domains.hpp"
@@ -52,6 +53,7 @@ std::vector<net::Address> Connector::resolve(const std::string& host, int port, 
 std::string Connector::connect_first(const std::vector<net::Address>& addresses, const std::string& host, int port, bool proxy) {
   auto until = deadline();  // one budget for all addresses, shared out among those left
   std::string last_error;
+  int last_errno = 0;
   bool all_timed_out = true;
   const std::string whose = proxy ? "the proxy " : "";
   for (std::size_t i = 0; i < addresses.size(); ++i) {
@@ -68,6 +70,7 @@ std::string Connector::connect_first(const std::vector<net::Address>& addresses,
     } catch (const net::NetError& e) {
       all_timed_out = false;
       last_error = a.text + ": " + e.what();
+      last_errno = e.err;
       rec_.error("Connection to " + last_error);
     } catch (const net::TimedOut&) {
       last_error = a.text + ": no answer within " + std::to_string(share.count()) + " ms";
@@ -82,7 +85,10 @@ std::string Connector::connect_first(const std::vector<net::Address>& addresses,
   if (all_timed_out)
     rec_.fail(FailureCategory::Timeout, "Connecting to " + where + " timed out after " + std::to_string(s_.timeout_s) +
                                             " s (no answer: a firewall, or the port is blocked)");
-  rec_.fail(FailureCategory::Connect, "Cannot connect to " + where + " (" + last_error + ")");
+  auto failure = rec_.failure(FailureCategory::Connect, "Cannot connect to " + where + " (" + last_error + ")", nullptr,
+                              last_errno == ECONNREFUSED ? FailureCause::ConnectionRefused : FailureCause::None);
+  failure.os_error = last_errno;
+  throw Failed{std::move(failure)};
 }
 
 // Resolve (the proxy, and the server unless the proxy resolves it), connect to the proxy, then the

@@ -117,7 +117,7 @@ void send_message(Dialogue& d) {
   facts.transfer_encoding = msg.transfer_encoding;
   facts.size_bytes = msg.data.size();
   if (auto limit = d.caps.size_limit(); limit && *limit > 0 && msg.data.size() > *limit)
-    d.rec.fail_because("size-limit", FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) +
+    d.rec.fail_because(FailureCause::SizeLimit, FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) +
                                                                 " bytes) exceeds the server's SIZE limit of " + std::to_string(*limit));
 
   auto commands = envelope(d, spec, msg, stuffed.size());

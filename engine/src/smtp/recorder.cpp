@@ -34,8 +34,12 @@ void Recorder::end_phase() {
   in_phase_ = false;
 }
 
-Failure Recorder::failure(FailureCategory c, std::string message, const Reply* reply, std::string cause) const {
-  Failure f{c, std::move(message), phase_, 0, {}, {}, std::move(cause)};
+Failure Recorder::failure(FailureCategory c, std::string message, const Reply* reply, FailureCause cause) const {
+  Failure f;
+  f.category = c;
+  f.message = std::move(message);
+  f.phase = phase_;
+  f.cause = cause;
   if (reply) {
     f.reply_code = reply->code;
     f.enhanced_code = reply->enhanced;
@@ -49,8 +53,8 @@ void Recorder::fail(FailureCategory c, std::string message, const Reply* reply) 
   throw Failed{failure(c, std::move(message), reply)};
 }
 
-void Recorder::fail_because(std::string cause, FailureCategory c, std::string message) const {
-  throw Failed{failure(c, std::move(message), nullptr, std::move(cause))};
+void Recorder::fail_because(FailureCause cause, FailureCategory c, std::string message) const {
+  throw Failed{failure(c, std::move(message), nullptr, cause)};
 }
 
 }  // namespace smtpwb::smtp

@@ -40,10 +40,11 @@ class Recorder {
   double elapsed_ms() const;
 
   // A failure in the current phase; with the reply that caused it (code, enhanced code, full text).
-  Failure failure(FailureCategory c, std::string message, const Reply* reply = nullptr, std::string cause = {}) const;
+  Failure failure(FailureCategory c, std::string message, const Reply* reply = nullptr,
+                  FailureCause cause = FailureCause::None) const;
   [[noreturn]] void fail(FailureCategory c, std::string message, const Reply* reply = nullptr) const;
   // A failure with no reply to explain it: `cause` says how the dialogue broke (Failure::cause).
-  [[noreturn]] void fail_because(std::string cause, FailureCategory c, std::string message) const;
+  [[noreturn]] void fail_because(FailureCause cause, FailureCategory c, std::string message) const;
 
   SessionResult& result() { return result_; }
 

@@ -26,7 +26,7 @@ void Dialogue::note_foreign_protocol(std::string_view first_bytes) {
 
 Failure Dialogue::explain(const WireError& e) {
   const bool greeting = rec.phase() == Phase::Banner;
-  const std::string cause(cause_name(e.kind));
+  const FailureCause cause = cause_of(e.kind);
   const std::string within = std::to_string(s.timeout_s) + " s";
   switch (e.kind) {
     case Breakdown::Closed:

@@ -83,7 +83,7 @@ std::string name_server_versions(Dialogue& d) {
                                          display_names(d.s.tls_versions) + ")" +
                                          (e.server_refused_version ? ". " + name_server_versions(d) : ""));
   if (e.peer_closed || e.connection_lost)
-    d.rec.fail_because(e.peer_closed ? "closed" : "reset", FailureCategory::Tls,
+    d.rec.fail_because(e.peer_closed ? FailureCause::Closed : FailureCause::Reset, FailureCategory::Tls,
                        std::string(e.peer_closed ? "The server closed the connection during the TLS handshake ("
                                                  : "The connection was lost during the TLS handshake (") + message + ")");
   d.rec.fail(FailureCategory::Tls, message);
@@ -112,7 +112,7 @@ void tls_handshake(Dialogue& d) {
   } catch (const net::TlsError& e) {
     fail_handshake(d, e);
   } catch (const net::NetError& e) {
-    d.rec.fail_because("reset", FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
+    d.rec.fail_because(FailureCause::Reset, FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
   } catch (const net::TimedOut&) {
     d.rec.fail(FailureCategory::Timeout, "The TLS handshake did not finish within " + std::to_string(d.s.timeout_s) +
                                              " s (does this port speak TLS? port 465 uses implicit TLS, 587 and 25 STARTTLS)");
