@@ -113,8 +113,7 @@ int main(int argc, char** argv) {
   s.name = "concurrency bench";
   s.address = env["MAILSTACK_SERVER_NAME"];
   s.port = std::stoi(env["MAILSTACK_TLS13_PORT"]);
-  s.crypto = CryptoProtocol::Tls;
-  s.mode = SecurityMode::Explicit;
+  s.security = Security::StartTls;
   s.ca_file = env["MAILSTACK_CA_FILE"];
   s.anonymous = false;
   s.username = env["MAILSTACK_USER"];

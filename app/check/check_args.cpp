@@ -183,7 +183,7 @@ Message
   --from A --to B[,C]      send a test message (--to may be repeated)
   --subject S              subject (default "SMTP Workbench test message")
   --body-file F            body text, UTF-8 (converted to the code page)
-  --stop-after STEP        connect | tls | auth | rcpt
+  --stop-after STEP        connect (after the greeting) | tls (after EHLO, STARTTLS and EHLO) | auth | rcpt
 Probes
   --probe-tls              after the test, probe SSL 2 ... TLS 1.3 on the same port and mode (each a fresh
                            connection); with --stop-after connect the test before it is short
@@ -398,14 +398,13 @@ std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSetting
   if (a.group) s.group = *a.group;
   if (a.host) s.address = *a.host;
   if (a.security) {
-    if (*a.security == "none") s.crypto = CryptoProtocol::None;
-    else if (*a.security == "starttls") s.crypto = CryptoProtocol::Tls, s.mode = SecurityMode::Explicit;
-    else if (*a.security == "implicit") s.crypto = CryptoProtocol::Tls, s.mode = SecurityMode::Implicit;
-    else return UsageError{"--security: \"" + *a.security + "\" is not one of none, starttls, implicit"};
+    auto security = parse_security(*a.security);
+    if (!security) return UsageError{"--security: \"" + *a.security + "\" is not one of none, starttls, implicit"};
+    s.security = *security;
   }
   if (a.port) s.port = *a.port;
   else if (a.profile.empty())
-    s.port = !s.encrypted() ? 25 : (s.mode == SecurityMode::Implicit ? 465 : 587);
+    s.port = s.security == Security::None ? 25 : s.security == Security::Implicit ? 465 : 587;
   if (a.tls_versions) {
     TlsVersionSet set;
     for (const auto& v : split_list(*a.tls_versions)) {

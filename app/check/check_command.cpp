@@ -326,7 +326,7 @@ int run_check(const std::vector<std::string>& argv) {
       return 1;
     }
     settings.address = "localhost";
-    if (!args.port) settings.port = settings.encrypted() && settings.mode == SecurityMode::Implicit ? demo->implicit_port() : demo->port();
+    if (!args.port) settings.port = settings.security == Security::Implicit ? demo->implicit_port() : demo->port();
     if (settings.name.empty()) settings.name = "Demo server";
     if (!args.user && !args.anonymous) {
       settings.anonymous = false;

@@ -32,7 +32,7 @@ std::string outcome_text(const TlsProbeRow& r) {
 
 std::string format_tls_probe(const ProbeTarget& t, const std::vector<TlsProbeRow>& rows) {
   std::string out = "=== TLS version probe of " + t.host + ":" + std::to_string(t.port) +
-                    (t.mode == SecurityMode::Explicit ? " (STARTTLS)" : " (implicit TLS)") + "\n";
+                    " (" + std::string(display_name(t.security)) + ")\n";
   for (const auto& r : rows) {
     out += "    " + pad(std::string(display_name(r.version)), 10) + pad(outcome_text(r), 14) +
            visible_text(r.offered() ? r.cipher : r.detail);
@@ -48,8 +48,8 @@ std::string format_find_settings(const FinderTarget& t, const std::vector<Finder
       {"port", "mode", "result", "STARTTLS", "AUTH before TLS", "AUTH after TLS", "TLS", "banner / error"}};
   for (const auto& r : rows) {
     bool greeted = !r.banner.empty();
-    table.push_back({std::to_string(r.port), std::string(to_string(r.mode)), r.works() ? "ok" : "fails",
-                     r.mode == FinderMode::Implicit || !greeted ? "-" : (r.starttls ? "yes" : "no"), join(r.auth_before_tls),
+    table.push_back({std::to_string(r.port), std::string(finder_mode_name(r.mode)), r.works() ? "ok" : "fails",
+                     r.mode == Security::Implicit || !greeted ? "-" : (r.starttls ? "yes" : "no"), join(r.auth_before_tls),
                      join(r.auth_after_tls), r.tls_version.empty() ? "-" : r.tls_version, r.works() ? r.banner : r.error});
     for (auto& cell : table.back()) cell = visible_text(cell);  // banners and errors quote the server
   }
@@ -63,7 +63,7 @@ std::string format_find_settings(const FinderTarget& t, const std::vector<Finder
     out += line.back() + "\n";
   }
   if (rec)
-    out += "Recommended: port " + std::to_string(rec->port) + ", " + std::string(to_string(rec->mode)) + " (" + rec->reason + ")\n";
+    out += "Recommended: port " + std::to_string(rec->port) + ", " + std::string(finder_mode_name(rec->mode)) + " (" + rec->reason + ")\n";
   else
     out += "Recommended: nothing; no port and mode worked\n";
   return out;

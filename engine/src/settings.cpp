@@ -42,10 +42,8 @@ std::string_view name_of(const std::array<std::pair<std::string_view, E>, N>& ta
 constexpr std::array<std::pair<std::string_view, TlsVersion>, 6> kTlsNames{{
     {"ssl2", TlsVersion::Ssl2}, {"ssl3", TlsVersion::Ssl3}, {"tls1.0", TlsVersion::Tls10},
     {"tls1.1", TlsVersion::Tls11}, {"tls1.2", TlsVersion::Tls12}, {"tls1.3", TlsVersion::Tls13}}};
-constexpr std::array<std::pair<std::string_view, CryptoProtocol>, 3> kCryptoNames{
-    {{"none", CryptoProtocol::None}, {"ssl", CryptoProtocol::Ssl}, {"tls", CryptoProtocol::Tls}}};
-constexpr std::array<std::pair<std::string_view, SecurityMode>, 2> kModeNames{
-    {{"explicit", SecurityMode::Explicit}, {"implicit", SecurityMode::Implicit}}};
+constexpr std::array<std::pair<std::string_view, Security>, 3> kSecurityNames{
+    {{"none", Security::None}, {"starttls", Security::StartTls}, {"implicit", Security::Implicit}}};
 constexpr std::array<std::pair<std::string_view, AuthType>, 3> kAuthNames{
     {{"default", AuthType::Default}, {"gmail-oauth", AuthType::GmailOAuth}, {"microsoft365-oauth", AuthType::Microsoft365OAuth}}};
 constexpr std::array<std::pair<std::string_view, ProxyType>, 5> kProxyNames{{{"none", ProxyType::None},
@@ -81,16 +79,18 @@ std::string display_names(TlsVersionSet set) {
   return text::join(names);
 }
 std::optional<TlsVersion> parse_tls_version(std::string_view t) { return lookup(kTlsNames, t); }
-std::string_view to_string(CryptoProtocol c) { return name_of(kCryptoNames, c); }
-std::string_view to_string(SecurityMode m) { return name_of(kModeNames, m); }
+std::string_view to_string(Security s) { return name_of(kSecurityNames, s); }
+std::string_view display_name(Security s) {
+  static constexpr std::string_view kNames[] = {"No encryption", "STARTTLS", "Implicit TLS"};
+  return kNames[static_cast<int>(s)];
+}
 std::string_view to_string(AuthType a) { return name_of(kAuthNames, a); }
 std::string_view to_string(ProxyType p) { return name_of(kProxyNames, p); }
 std::string_view to_string(StopAfter s) { return name_of(kStopNames, s); }
 std::string_view proxy_scheme(const ProxySettings& p) {
   return p.type == ProxyType::Socks5 && p.resolve_via_proxy ? "socks5h" : to_string(p.type);
 }
-std::optional<CryptoProtocol> parse_crypto_protocol(std::string_view t) { return lookup(kCryptoNames, t); }
-std::optional<SecurityMode> parse_security_mode(std::string_view t) { return lookup(kModeNames, t); }
+std::optional<Security> parse_security(std::string_view t) { return lookup(kSecurityNames, t); }
 std::optional<AuthType> parse_auth_type(std::string_view t) { return lookup(kAuthNames, t); }
 std::optional<ProxyType> parse_proxy_type(std::string_view t) { return lookup(kProxyNames, t); }
 std::optional<StopAfter> parse_stop_after(std::string_view t) { return lookup(kStopNames, t); }

@@ -67,8 +67,7 @@ struct Turn {
 
 struct Dialogue {
   std::string name;
-  SecurityMode mode = SecurityMode::Explicit;
-  bool encrypted = true;
+  Security security = Security::StartTls;  // "! mode none|explicit|implicit" in the corpus files
   bool authenticate = false;
   bool message = false;
   std::vector<std::string> sasl;  // the client's permitted mechanisms; empty: all
@@ -161,8 +160,7 @@ Dialogue parse_dialogue(const fs::path& path) {
       std::string key, value;
       words >> key >> value;
       if (key == "mode") {
-        d.encrypted = value != "none";
-        d.mode = value == "implicit" ? SecurityMode::Implicit : SecurityMode::Explicit;
+        d.security = value == "none" ? Security::None : value == "implicit" ? Security::Implicit : Security::StartTls;
       } else if (key == "auth") d.authenticate = true;
       else if (key == "message") d.message = true;
       else if (key == "sasl") d.sasl.push_back(value);
@@ -203,7 +201,7 @@ Dialogue parse_dialogue(const fs::path& path) {
 
 std::string format_dialogue(const Dialogue& d) {
   std::string out = "# " + d.name + "\n";
-  out += std::string("! mode ") + (!d.encrypted ? "none" : d.mode == SecurityMode::Implicit ? "implicit" : "explicit") + "\n";
+  out += std::string("! mode ") + (d.security == Security::StartTls ? "explicit" : std::string(to_string(d.security))) + "\n";
   if (d.authenticate) out += "! auth\n";
   for (const auto& m : d.sasl) out += "! sasl " + m + "\n";
   if (d.message) out += "! message\n";
@@ -585,8 +583,7 @@ ConnectionSettings settings_for(const Dialogue& d, int port, int timeout_s) {
   s.name = "dialogue fuzzer";
   s.address = "127.0.0.1";  // a literal: no resolver thread
   s.port = port;
-  s.crypto = d.encrypted ? CryptoProtocol::Tls : CryptoProtocol::None;
-  s.mode = d.mode;
+  s.security = d.security;
   s.verify_certificate = false;  // a fresh self-signed certificate
   s.anonymous = !d.authenticate;
   s.username = "fuzz";

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ConnectionSettings settings;
   settings.address = field(rest);
   settings.port = data[1] * 10;
-  settings.mode = data[2] % 2 ? SecurityMode::Implicit : SecurityMode::Explicit;
+  settings.security = data[2] % 2 ? Security::Implicit : Security::StartTls;
   settings.anonymous = data[2] & 2;
   SessionResult result;
   Failure failure;

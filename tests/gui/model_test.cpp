@@ -33,9 +33,9 @@ TEST_CASE("Editor rules: Anonymous, Gmail OAuth, No encryption and proxy credent
   CHECK(r.password_label == "Client secret");
   CHECK(r.oauth_links_visible);
 
-  s.crypto = CryptoProtocol::None;
+  s.security = Security::None;
   CHECK_FALSE(editor_rules(s).encryption_enabled);
-  s.crypto = CryptoProtocol::Tls;
+  s.security = Security::StartTls;
   CHECK(editor_rules(s).encryption_enabled);
 
   CHECK_FALSE(editor_rules(s).proxy_enabled);
@@ -86,7 +86,7 @@ TEST_CASE("Presets: Microsoft 365 (OAuth)", "[gui][presets][microsoft365]") {
   auto s = make_from_preset(*p);
   CHECK(s.address == "smtp.office365.com");
   CHECK(s.port == 587);
-  CHECK(s.mode == SecurityMode::Explicit);
+  CHECK(s.security == Security::StartTls);
   CHECK(s.auth_type == AuthType::Microsoft365OAuth);
   CHECK(s.oauth_tenant == "organizations");
   CHECK(s.tls_versions == TlsVersionSet::modern());
@@ -97,26 +97,26 @@ TEST_CASE("Presets: Microsoft 365 (OAuth)", "[gui][presets][microsoft365]") {
 TEST_CASE("Editor rules: port and mode move together and disagreements are warned about", "[gui][rules]") {
   ConnectionSettings s;
   s.port = 587;
-  set_security_mode(s, SecurityMode::Implicit);
+  set_security(s, Security::Implicit);
   CHECK(s.port == 465);  // not 990 (FTPS), whatever the classic documentation says
   CHECK_FALSE(port_mode_warning(s));
-  set_security_mode(s, SecurityMode::Explicit);
+  set_security(s, Security::StartTls);
   CHECK(s.port == 587);
   s.port = 2526;
-  set_security_mode(s, SecurityMode::Implicit);
+  set_security(s, Security::Implicit);
   CHECK(s.port == 2526);  // an unusual port is the user's choice
 
-  s.mode = SecurityMode::Explicit;
+  s.security = Security::StartTls;
   s.port = 465;
   REQUIRE(port_mode_warning(s));
   CHECK(port_mode_warning(s)->find("implicit TLS") != std::string::npos);
-  s.mode = SecurityMode::Implicit;
+  s.security = Security::Implicit;
   s.port = 25;
   REQUIRE(port_mode_warning(s));
   s.port = 990;
   CHECK(port_mode_warning(s)->find("FTPS") != std::string::npos);
   s.port = 465;
-  set_crypto_protocol(s, CryptoProtocol::None);
+  set_security(s, Security::None);
   CHECK(s.port == 25);
 }
 
@@ -154,20 +154,20 @@ TEST_CASE("Presets carry the values that work against the real services", "[gui]
   auto gmail = make_from_preset(*find_preset("gmail"));
   CHECK(gmail.address == "smtp.gmail.com");
   CHECK(gmail.port == 465);
-  CHECK(gmail.mode == SecurityMode::Implicit);
+  CHECK(gmail.security == Security::Implicit);
   CHECK_FALSE(port_mode_warning(gmail));
 
   auto o365 = make_from_preset(*find_preset("office365"));
   CHECK(o365.address == "smtp.office365.com");
   CHECK(o365.port == 587);
-  CHECK(o365.mode == SecurityMode::Explicit);
+  CHECK(o365.security == Security::StartTls);
   CHECK(o365.tls_versions == TlsVersionSet::modern());
   CHECK(find_preset("office365")->notice.find("December 2026") != std::string::npos);
   CHECK(find_preset("office365")->notice.find("OAuth") != std::string::npos);
 
   auto exchange = make_from_preset(*find_preset("exchange"));
   CHECK(exchange.port == 587);
-  CHECK(exchange.mode == SecurityMode::Explicit);
+  CHECK(exchange.security == Security::StartTls);
 
   const Preset& ses = *find_preset("ses");
   CHECK(std::find(ses.regions.begin(), ses.regions.end(), "eu-west-1") != ses.regions.end());

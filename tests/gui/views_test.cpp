@@ -223,12 +223,11 @@ TEST_CASE("Find settings applies the recommended port and mode to the draft", "[
   h.wb.load();
   Connection& c = select_new(h, "exchange");
   c.draft.address = "localhost";
-  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 465, FinderMode::Implicit});
+  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 465, Security::Implicit});
   CHECK(c.draft.port == 465);
-  CHECK(c.draft.mode == SecurityMode::Implicit);
-  CHECK(c.draft.crypto == CryptoProtocol::Tls);
-  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 25, FinderMode::Plain});
-  CHECK(c.draft.crypto == CryptoProtocol::None);
+  CHECK(c.draft.security == Security::Implicit);
+  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 25, Security::None});
+  CHECK(c.draft.security == Security::None);
   Connection& demo = *h.wb.find_by_name("Demo server");
   h.wb.apply({CommandKind::FindSettings, demo.id});
   CHECK(h.wb.status_is_error());  // the demo server is not on the standard ports

@@ -12,10 +12,10 @@ namespace {
 struct Demo {
   DemoServer server;
   explicit Demo(DemoFault fault = DemoFault::None) : server(DemoServerConfig{"demo", "demo-password", fault}) { server.start(); }
-  ConnectionSettings settings(SecurityMode mode = SecurityMode::Explicit) const {
+  ConnectionSettings settings(Security mode = Security::StartTls) const {
     ConnectionSettings s = test::demo_settings(server);
-    if (mode == SecurityMode::Implicit) s.port = server.implicit_port();
-    s.mode = mode;
+    if (mode == Security::Implicit) s.port = server.implicit_port();
+    s.security = mode;
     return s;
   }
   SessionOptions options() const {
@@ -38,6 +38,34 @@ TEST_CASE("Demo server: a full test with a message is received intact", "[demo]"
   REQUIRE(msgs.size() == 1);
   CHECK(msgs[0].mail_from == "a@demo.test");
   CHECK(msgs[0].data.find("\r\n\r\nline one\r\n.dot line\r\n") != std::string::npos);
+}
+
+TEST_CASE("Demo server: stop after connect ends after the greeting; stop after TLS after the second EHLO", "[demo]") {
+  Demo demo;
+  auto client_lines = [](const SessionResult& r) {
+    std::vector<std::string> lines;
+    for (const auto& e : r.transcript)
+      if (e.dir == Dir::Client) lines.push_back(e.text.substr(0, e.text.find(' ')));
+    return lines;
+  };
+  TestRequest connect_only;
+  connect_only.stop_after = StopAfter::Connect;
+  auto r = run_session(demo.settings(), connect_only, demo.options());
+  REQUIRE(r.ok);
+  CHECK(client_lines(r) == std::vector<std::string>{"QUIT"});
+  CHECK_FALSE(r.tls.used);
+  CHECK_FALSE(r.server.banner.empty());
+
+  auto implicit = run_session(demo.settings(Security::Implicit), connect_only, demo.options());
+  REQUIRE(implicit.ok);
+  CHECK(implicit.tls.used);  // implicit TLS comes before the greeting
+  CHECK(client_lines(implicit) == std::vector<std::string>{"QUIT"});
+
+  TestRequest tls_only;
+  tls_only.stop_after = StopAfter::Tls;
+  auto t = run_session(demo.settings(), tls_only, demo.options());
+  REQUIRE(t.ok);
+  CHECK(client_lines(t) == std::vector<std::string>{"EHLO", "STARTTLS", "EHLO", "QUIT"});
 }
 
 TEST_CASE("Demo server: bytes injected after 220 to STARTTLS are discarded and flagged", "[demo][fault]") {
@@ -85,7 +113,7 @@ TEST_CASE("Demo server: STARTTLS answered 454, 421 greeting, closed on connect",
 
 TEST_CASE("Demo server: plain SMTP on the implicit port is named as such", "[demo][fault]") {
   Demo demo(DemoFault::PlaintextOnImplicit);
-  auto r = run_session(demo.settings(SecurityMode::Implicit), {}, demo.options());
+  auto r = run_session(demo.settings(Security::Implicit), {}, demo.options());
   REQUIRE_FALSE(r.ok);
   CHECK(r.failure->category == FailureCategory::Tls);
   CHECK(r.failure->message.find("answered in plain text (\"220 demo.smtp-workbench.test ESMTP") != std::string::npos);

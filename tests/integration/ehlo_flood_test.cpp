@@ -25,7 +25,7 @@ TEST_CASE("Session: a 1000-line EHLO full of AUTH tokens is capped, and cancel e
   smtpwb::ConnectionSettings s;
   s.address = "127.0.0.1";
   s.port = server.port();
-  s.crypto = smtpwb::CryptoProtocol::None;
+  s.security = smtpwb::Security::None;
   s.anonymous = true;
   s.timeout_s = 60;  // far beyond the test: only cancel can end the session early
   smtpwb::Session session(s, {}, nullptr);

@@ -36,7 +36,7 @@ struct FaultCase {
   const char* name;
   DemoFault fault;
   Port port;
-  SecurityMode mode;
+  Security mode;
   std::optional<FailureCategory> category;  // nullopt: the session must succeed regardless
   const char* message_part;                 // a phrase of the failure message (or of the transcript)
   // The hint the session must raise (issue 6 ids). Asserted once smtpwb/hints.hpp exists; "" for none fixed.
@@ -45,7 +45,7 @@ struct FaultCase {
 
 using enum DemoFault;
 using enum FailureCategory;
-constexpr auto kExplicit = SecurityMode::Explicit, kImplicit = SecurityMode::Implicit;
+constexpr auto kExplicit = Security::StartTls, kImplicit = Security::Implicit;
 
 const FaultCase kCases[] = {
     {"banner never sent", NoBanner, Port::Plain, kExplicit, Timeout, "No complete reply", "no-greeting"},
@@ -87,7 +87,7 @@ ConnectionSettings settings_for(const FaultCase& c, const DemoServer& server) {
   ConnectionSettings s;
   s.address = "127.0.0.1";  // a literal: no resolver thread lingers after the case
   s.port = c.port == Port::Implicit ? server.implicit_port() : c.port == Port::Plain ? server.port() : closed_port();
-  s.mode = c.mode;
+  s.security = c.mode;
   s.anonymous = false;
   s.username = "demo";
   s.password = "demo-password";
@@ -200,23 +200,23 @@ struct CancelCase {
   Phase phase;                // where the session waits when cancelled
   DemoFault fault;
   const char* stall_on;       // the command the demo server never answers
-  SecurityMode mode = SecurityMode::Explicit;
+  Security mode = Security::StartTls;
   bool with_message = false;
   bool silent_connect = false;
   bool through_silent_proxy = false;
 };
 
 const CancelCase kCancelCases[] = {
-    {"connect (no SYN-ACK)", Phase::Connect, None, "", SecurityMode::Explicit, false, true},
-    {"proxy handshake (silent proxy)", Phase::Proxy, NoBanner, "", SecurityMode::Explicit, false, false, true},
+    {"connect (no SYN-ACK)", Phase::Connect, None, "", Security::StartTls, false, true},
+    {"proxy handshake (silent proxy)", Phase::Proxy, NoBanner, "", Security::StartTls, false, false, true},
     {"banner", Phase::Banner, NoBanner, ""},
-    {"TLS handshake (implicit)", Phase::TlsHandshake, NoBanner, "", SecurityMode::Implicit},
+    {"TLS handshake (implicit)", Phase::TlsHandshake, NoBanner, "", Security::Implicit},
     {"EHLO", Phase::Ehlo, None, "EHLO"},
     {"STARTTLS", Phase::StartTls, None, "STARTTLS"},
     {"AUTH", Phase::Auth, None, "AUTH"},
-    {"MAIL", Phase::Mail, None, "MAIL", SecurityMode::Explicit, true},
-    {"RCPT", Phase::Rcpt, None, "RCPT", SecurityMode::Explicit, true},
-    {"DATA (end of message)", Phase::Data, None, ".", SecurityMode::Explicit, true},
+    {"MAIL", Phase::Mail, None, "MAIL", Security::StartTls, true},
+    {"RCPT", Phase::Rcpt, None, "RCPT", Security::StartTls, true},
+    {"DATA (end of message)", Phase::Data, None, ".", Security::StartTls, true},
     {"QUIT", Phase::Quit, None, "QUIT"},
 };
 
@@ -234,8 +234,8 @@ TEST_CASE("Fault suite: cancel ends the session within 200 ms in every phase", "
     std::optional<SilentListener> silent;
     ConnectionSettings s;
     s.address = "127.0.0.1";
-    s.port = c.mode == SecurityMode::Implicit ? server.implicit_port() : server.port();
-    s.mode = c.mode;
+    s.port = c.mode == Security::Implicit ? server.implicit_port() : server.port();
+    s.security = c.mode;
     s.anonymous = false;
     s.username = "demo";
     s.password = "demo-password";

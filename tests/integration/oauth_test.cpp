@@ -476,7 +476,7 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   gui::Connection& c = *wb.selected();
   c.draft.address = "localhost";
   c.draft.port = std::stoi(ofact("OAUTHSTACK_SMTP_PORT"));
-  c.draft.mode = SecurityMode::Explicit;
+  c.draft.security = Security::StartTls;
   c.draft.ca_file = ofact("OAUTHSTACK_CA_FILE");
   c.draft.auth_type = AuthType::GmailOAuth;
   c.draft.username = client.client_id;

@@ -43,7 +43,7 @@ ConnectionSettings plain_anonymous() {
   s.name = "mailstack plain";
   s.address = test::fact("MAILSTACK_SERVER_NAME");
   s.port = test::port("MAILSTACK_PLAIN_PORT");
-  s.crypto = CryptoProtocol::None;
+  s.security = Security::None;
   s.anonymous = true;
   s.timeout_s = 10;
   return s;

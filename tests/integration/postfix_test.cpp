@@ -78,8 +78,8 @@ TEST_CASE("A TLS 1.3-only client and a TLS 1.2-only server share no version: cat
 // Issue 12: a TLS 1.2-only server with an RSA key signs its ServerKeyExchange with RSA-PSS; mbedTLS
 // 3.6.6 rejected that ("A field in a message was incorrect"). Default settings must negotiate TLS 1.2.
 TEST_CASE("TLS 1.2-only listener with an RSA certificate: default settings negotiate TLS 1.2", "[postfix][tls][interop]") {
-  for (auto [port, mode] : {std::pair{"MAILSTACK_TLS12_RSA_PORT", SecurityMode::Explicit},
-                            std::pair{"MAILSTACK_IMPLICIT_TLS12_RSA_PORT", SecurityMode::Implicit}}) {
+  for (auto [port, mode] : {std::pair{"MAILSTACK_TLS12_RSA_PORT", Security::StartTls},
+                            std::pair{"MAILSTACK_IMPLICIT_TLS12_RSA_PORT", Security::Implicit}}) {
     auto s = test::stack_settings(port, mode);
     REQUIRE(s.tls_versions == TlsVersionSet::modern());
     auto r = run_session(s, stop_after(StopAfter::Auth));
@@ -94,7 +94,7 @@ TEST_CASE("TLS 1.2-only listener with an RSA certificate: default settings negot
 }
 
 TEST_CASE("Implicit TLS by IP address: the certificate's IP SAN is verified", "[postfix][tls]") {
-  auto s = test::stack_settings("MAILSTACK_IMPLICIT_PORT", SecurityMode::Implicit);
+  auto s = test::stack_settings("MAILSTACK_IMPLICIT_PORT", Security::Implicit);
   s.address = "127.0.0.1";
   auto r = run_session(s, stop_after(StopAfter::Auth));
   INFO((r.failure ? r.failure->message : ""));
@@ -145,7 +145,7 @@ TEST_CASE("No common mechanism: the message users know, listing both sets", "[po
 
 TEST_CASE("Plain listener: credentials are not sent unencrypted unless explicitly allowed", "[postfix][auth]") {
   auto s = test::stack_settings("MAILSTACK_PLAIN_PORT");
-  s.crypto = CryptoProtocol::None;
+  s.security = Security::None;
   auto refused = run_session(s, {});
   REQUIRE_FALSE(refused.ok);
   CHECK(refused.failure->category == FailureCategory::Auth);
@@ -162,7 +162,7 @@ TEST_CASE("Plain listener: credentials are not sent unencrypted unless explicitl
 
 TEST_CASE("Submission listener requires STARTTLS: mail without it fails with category tls", "[postfix][tls]") {
   auto s = test::stack_settings("MAILSTACK_SUBMISSION_PORT");
-  s.crypto = CryptoProtocol::None;
+  s.security = Security::None;
   s.anonymous = true;
   TestRequest req;
   req.message = MessageSpec{"alice@example.test", {"rcpt@example.test"}, "x", "x"};

@@ -25,7 +25,7 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-ProbeTarget stack_target(const std::string& port_key, SecurityMode mode = SecurityMode::Explicit) {
+ProbeTarget stack_target(const std::string& port_key, Security mode = Security::StartTls) {
   return ProbeTarget{test::fact("MAILSTACK_SERVER_NAME"), test::port(port_key), mode, "", std::chrono::seconds(10)};
 }
 
@@ -123,7 +123,7 @@ TEST_CASE("TLS probe: the TLS 1.3-only listener offers exactly TLS 1.3", "[probe
 TEST_CASE("TLS probe: a TLS 1.0-only OpenSSL server; answering TLS 1.0 to a 1.1/1.2 hello is not offering them",
           "[probe][legacy]") {
   LegacyTlsServer server;
-  ProbeTarget target{"localhost", server.port, SecurityMode::Implicit, "", std::chrono::seconds(10)};
+  ProbeTarget target{"localhost", server.port, Security::Implicit, "", std::chrono::seconds(10)};
   auto rows = probe_tls(target);
   const auto& tls10 = row(rows, TlsVersion::Tls10);
   INFO(tls10.detail);
@@ -141,7 +141,7 @@ TEST_CASE("TLS probe: a TLS 1.0-only OpenSSL server; answering TLS 1.0 to a 1.1/
 TEST_CASE("TLS probe: progress and cancel against a server that never answers", "[probe]") {
   int port = 0;
   auto silent = net::listen_loopback(port);  // connections complete in the backlog; nothing is ever said
-  TlsProbe probe(ProbeTarget{"127.0.0.1", port, SecurityMode::Explicit, "", std::chrono::seconds(30)});
+  TlsProbe probe(ProbeTarget{"127.0.0.1", port, Security::StartTls, "", std::chrono::seconds(30)});
   CHECK(probe.progress().total == 6);
   CHECK(probe.progress().done == 0);
   probe.start();
@@ -196,35 +196,35 @@ TEST_CASE("Port finder: plain, submission and implicit listeners; implicit TLS w
   finder.wait();
   auto rows = finder.results();
   REQUIRE(rows.size() == 9);
-  auto at = [&](int port, FinderMode mode) {
+  auto at = [&](int port, Security mode) {
     for (const auto& r : rows)
       if (r.port == port && r.mode == mode) return r;
     FAIL("no row");
     return FinderRow{};
   };
-  auto p = at(plain, FinderMode::Plain);
+  auto p = at(plain, Security::None);
   CHECK(p.works());
   CHECK_FALSE(p.starttls);
   CHECK_FALSE(p.auth_before_tls.empty());
   CHECK_THAT(p.banner, ContainsSubstring("220 "));
-  CHECK(at(plain, FinderMode::StartTls).error == "STARTTLS not offered");
-  CHECK_THAT(at(plain, FinderMode::Implicit).error, ContainsSubstring("not TLS"));
+  CHECK(at(plain, Security::StartTls).error == "STARTTLS not offered");
+  CHECK_THAT(at(plain, Security::Implicit).error, ContainsSubstring("not TLS"));
 
-  auto s = at(submission, FinderMode::StartTls);
+  auto s = at(submission, Security::StartTls);
   CHECK(s.works());
   CHECK(s.starttls);
   CHECK(s.auth_before_tls.empty());  // smtpd_tls_auth_only
   CHECK_FALSE(s.auth_after_tls.empty());
   CHECK(s.tls_version == "TLSv1.3");
 
-  auto i = at(implicit, FinderMode::Implicit);
+  auto i = at(implicit, Security::Implicit);
   CHECK(i.works());
   CHECK_FALSE(i.auth_after_tls.empty());
-  CHECK_FALSE(at(implicit, FinderMode::Plain).works());  // waits for a banner that never comes in plain text
+  CHECK_FALSE(at(implicit, Security::None).works());  // waits for a banner that never comes in plain text
   auto rec = recommend(rows);
   REQUIRE(rec);
   CHECK(rec->port == implicit);
-  CHECK(rec->mode == FinderMode::Implicit);
+  CHECK(rec->mode == Security::Implicit);
 }
 
 TEST_CASE("check --find-settings: table, JSON rows and recommendation; exit 4 when nothing answers", "[finder][cli][postfix]") {

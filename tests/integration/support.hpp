@@ -40,13 +40,12 @@ inline std::string fact(const std::string& key) { return stack().at(key); }
 inline int port(const std::string& key) { return std::stoi(fact(key)); }
 
 // Settings for a listener of the stack, authenticated as alice, verifying against the test CA.
-inline smtpwb::ConnectionSettings stack_settings(const std::string& port_key, smtpwb::SecurityMode mode = smtpwb::SecurityMode::Explicit) {
+inline smtpwb::ConnectionSettings stack_settings(const std::string& port_key, smtpwb::Security mode = smtpwb::Security::StartTls) {
   smtpwb::ConnectionSettings s;
   s.name = "mailstack " + port_key;
   s.address = fact("MAILSTACK_SERVER_NAME");
   s.port = port(port_key);
-  s.crypto = smtpwb::CryptoProtocol::Tls;
-  s.mode = mode;
+  s.security = mode;
   s.ca_file = fact("MAILSTACK_CA_FILE");
   s.anonymous = false;
   s.username = fact("MAILSTACK_USER");

@@ -80,7 +80,7 @@ const Kind kKinds[] = {
 const Kind& kNtlm = kKinds[9];
 
 ConnectionSettings through(const Kind& k, const std::string& port_key = "MAILSTACK_SUBMISSION_PORT",
-                           SecurityMode mode = SecurityMode::Explicit) {
+                           Security mode = Security::StartTls) {
   auto s = test::stack_settings(port_key, mode);
   s.proxy.type = k.type;
   s.proxy.resolve_via_proxy = k.resolve_via_proxy;
@@ -174,7 +174,7 @@ TEST_CASE("Implicit TLS through each proxy type", "[proxy][engine][tls]") {
     DYNAMIC_SECTION(k.name) {
       TestRequest req;
       req.stop_after = StopAfter::Auth;
-      auto r = diag::diagnose_session(through(k, "MAILSTACK_IMPLICIT_PORT", SecurityMode::Implicit), req);
+      auto r = diag::diagnose_session(through(k, "MAILSTACK_IMPLICIT_PORT", Security::Implicit), req);
       INFO(transcript_text(r));
       REQUIRE(r.ok);
       CHECK(r.tls.verified);

@@ -105,8 +105,7 @@ TEST_CASE("check args: apply sets the right settings fields", "[check_args]") {
                      "--timeout", "12", "--code-page", "KOI8-R", "--name", "Relay", "--group", "Ops"});
   CHECK(s.address == "smtp.example.com");
   CHECK(s.port == 2525);
-  CHECK(s.crypto == CryptoProtocol::Tls);
-  CHECK(s.mode == SecurityMode::Implicit);
+  CHECK(s.security == Security::Implicit);
   CHECK(s.tls_versions == TlsVersionSet{}.with(TlsVersion::Tls11).with(TlsVersion::Tls13));
   CHECK(s.username == "alice");
   CHECK_FALSE(s.anonymous);
@@ -169,11 +168,10 @@ TEST_CASE("check args: default port follows --security, explicit --port wins", "
   CHECK(apply_ok({"--host", "h", "--port", "2465", "--security", "none"}).port == 2465);
 
   auto none = apply_ok({"--host", "h", "--security", "none"});
-  CHECK(none.crypto == CryptoProtocol::None);
+  CHECK(none.security == Security::None);
   CHECK_FALSE(none.encrypted());
   auto starttls = apply_ok({"--host", "h", "--security", "starttls"});
-  CHECK(starttls.crypto == CryptoProtocol::Tls);
-  CHECK(starttls.mode == SecurityMode::Explicit);
+  CHECK(starttls.security == Security::StartTls);
 }
 
 TEST_CASE("check args: a profile's port survives --security", "[check_args]") {
@@ -181,7 +179,7 @@ TEST_CASE("check args: a profile's port survives --security", "[check_args]") {
   from_profile.port = 10025;
   auto s = apply_ok({"--profile", "p.json", "--security", "implicit"}, from_profile);
   CHECK(s.port == 10025);
-  CHECK(s.mode == SecurityMode::Implicit);
+  CHECK(s.security == Security::Implicit);
 }
 
 // Regression test; the bug was in (app/check/check_args.cpp:463): the default port is only chosen when --security is given.
@@ -190,8 +188,7 @@ TEST_CASE("check args: a profile's port survives --security", "[check_args]") {
 TEST_CASE("check args: without --security the documented STARTTLS default port 587 applies",
           "[check_args]") {
   auto s = apply_ok({"--host", "smtp.example.com"});
-  CHECK(s.crypto == CryptoProtocol::Tls);
-  CHECK(s.mode == SecurityMode::Explicit);
+  CHECK(s.security == Security::StartTls);
   CHECK(s.port == 587);
 }
 

@@ -152,7 +152,7 @@ TEST_CASE("Export: equivalent commands for STARTTLS with a message", "[export]")
 
 TEST_CASE("Export: equivalent commands for implicit TLS, one version, and no encryption", "[export]") {
   auto s = settings();
-  s.mode = SecurityMode::Implicit;
+  s.security = Security::Implicit;
   s.port = 465;
   s.ehlo_name.clear();
   s.ca_file.clear();
@@ -171,7 +171,7 @@ TEST_CASE("Export: equivalent commands for implicit TLS, one version, and no enc
   CHECK(commands[1].command.find("--request NOOP") != std::string::npos);
   CHECK(commands[2].command == "openssl s_client -connect smtp.example.com:465 -servername smtp.example.com -tls1_3 -crlf");
 
-  s.crypto = CryptoProtocol::None;
+  s.security = Security::None;
   s.port = 25;
   s.anonymous = true;
   commands = equivalent_commands(s, {});
@@ -415,7 +415,7 @@ TEST_CASE("Export: IP addresses in copied lines", "[export][commands]") {
     CHECK(value_after(shell_words(tool(commands, "openssl").command), "-proxy") == "[::1]:3128");
   }
   SECTION("implicit TLS against STARTTLS") {
-    s.mode = SecurityMode::Implicit;
+    s.security = Security::Implicit;
     s.port = 465;
     auto commands = equivalent_commands(s, r);
     auto curl = shell_words(tool(commands, "curl").command);

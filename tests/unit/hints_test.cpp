@@ -14,12 +14,11 @@ using namespace smtpwb;
 
 namespace {
 
-ConnectionSettings user_settings(const std::string& host, int port, SecurityMode mode = SecurityMode::Explicit) {
+ConnectionSettings user_settings(const std::string& host, int port, Security security = Security::StartTls) {
   ConnectionSettings s;
   s.address = host;
   s.port = port;
-  s.crypto = CryptoProtocol::Tls;
-  s.mode = mode;
+  s.security = security;
   s.anonymous = false;
   s.username = "me@example.com";
   s.password = "secret";
@@ -142,7 +141,7 @@ TEST_CASE("Hints: the built-in catalogue has every id of the issue", "[hints]") 
 }
 
 TEST_CASE("Hints: Gmail", "[hints]") {
-  auto gmail = user_settings("smtp.gmail.com", 465, SecurityMode::Implicit);
+  auto gmail = user_settings("smtp.gmail.com", 465, Security::Implicit);
   auto bad = auth_failure(gmail, kGmailBanner,
                           "535-5.7.8 Username and Password not accepted. For more information, go to\n"
                           "535 5.7.8  https://support.google.com/mail/?p=BadCredentials a640c23a62f3a-a9a0f1e0c1esm123456.12 - gsmtp");
@@ -255,7 +254,7 @@ TEST_CASE("Hints: no common mechanism lists both sets", "[hints]") {
   CHECK(hint(offers_nothing.hints(), "auth-no-common-mechanism").fix.find("Anonymous") != std::string::npos);
 
   auto plain = s;
-  plain.crypto = CryptoProtocol::None;
+  plain.security = Security::None;
   plain.allow_plaintext_auth = true;
   Case before_tls(plain);
   before_tls.result.server.capabilities_before_tls = {"PIPELINING", "STARTTLS"};
@@ -266,7 +265,7 @@ TEST_CASE("Hints: no common mechanism lists both sets", "[hints]") {
 
 TEST_CASE("Hints: our own refusal to send credentials in clear text", "[hints]") {
   auto s = user_settings("mail.example.com", 25);
-  s.crypto = CryptoProtocol::None;
+  s.security = Security::None;
   Case blocked(s);
   blocked.auth({"PLAIN"}, {}).failure(Phase::Auth, FailureCategory::Auth,
                                       "Refusing to send credentials over an unencrypted connection. Use STARTTLS or implicit TLS, or allow "
@@ -300,7 +299,7 @@ TEST_CASE("Hints: STARTTLS and security mode", "[hints]") {
   REQUIRE(hints[0].transcript_index);
   CHECK(injected.result.transcript[*hints[0].transcript_index].text.find("CVE-2011-0411") != std::string::npos);
 
-  auto implicit = user_settings("mail.example.com", 587, SecurityMode::Implicit);
+  auto implicit = user_settings("mail.example.com", 587, Security::Implicit);
   Case plaintext(implicit);
   plaintext.result.tls.used = true;
   plaintext.result.tls.plaintext_answer = true;
@@ -324,24 +323,23 @@ TEST_CASE("Hints: STARTTLS and security mode", "[hints]") {
 
 TEST_CASE("Hints: port and mode mismatch is a warning before connecting", "[hints]") {
   const auto& c = HintCatalogue::builtin();
-  auto warn = [&](int port, SecurityMode mode, CryptoProtocol crypto = CryptoProtocol::Tls) {
-    auto s = user_settings("mail.example.com", port, mode);
-    s.crypto = crypto;
+  auto warn = [&](int port, Security security) {
+    auto s = user_settings("mail.example.com", port, security);
     std::vector<std::string> ids;
     for (const auto& h : c.match_settings(s)) ids.push_back(h.id);
     return ids;
   };
   std::vector<std::string> mismatch{"port-mode-mismatch"};
-  CHECK(warn(465, SecurityMode::Explicit) == mismatch);
-  CHECK(warn(465, SecurityMode::Explicit, CryptoProtocol::None) == mismatch);
-  CHECK(warn(587, SecurityMode::Implicit) == mismatch);
-  CHECK(warn(25, SecurityMode::Implicit) == mismatch);
-  CHECK(warn(465, SecurityMode::Implicit).empty());
-  CHECK(warn(587, SecurityMode::Explicit).empty());
-  CHECK(warn(25, SecurityMode::Explicit, CryptoProtocol::None).empty());
-  CHECK(warn(2525, SecurityMode::Implicit).empty());
-  CHECK(warn(990, SecurityMode::Implicit) == mismatch);  // FTPS, whatever some documentation says
-  auto s = user_settings("mail.example.com", 587, SecurityMode::Implicit);
+  CHECK(warn(465, Security::StartTls) == mismatch);
+  CHECK(warn(465, Security::None) == mismatch);
+  CHECK(warn(587, Security::Implicit) == mismatch);
+  CHECK(warn(25, Security::Implicit) == mismatch);
+  CHECK(warn(465, Security::Implicit).empty());
+  CHECK(warn(587, Security::StartTls).empty());
+  CHECK(warn(25, Security::None).empty());
+  CHECK(warn(2525, Security::Implicit).empty());
+  CHECK(warn(990, Security::Implicit) == mismatch);  // FTPS, whatever some documentation says
+  auto s = user_settings("mail.example.com", 587, Security::Implicit);
   auto hints = c.match_settings(s);
   REQUIRE(hints.size() == 1);
   CHECK(hints[0].severity == HintSeverity::Warning);
@@ -349,7 +347,7 @@ TEST_CASE("Hints: port and mode mismatch is a warning before connecting", "[hint
 }
 
 TEST_CASE("Hints: certificates", "[hints]") {
-  auto s = user_settings("smtp.example.com", 465, SecurityMode::Implicit);
+  auto s = user_settings("smtp.example.com", 465, Security::Implicit);
   auto cert_failure = [&](std::vector<std::string> kinds) {
     Case session(s);
     session.result.tls.used = true;
@@ -435,7 +433,7 @@ TEST_CASE("Hints: DNS and connection", "[hints]") {
   CHECK(refused.ids() == std::vector<std::string>{"connection-refused"});
 
   auto port25 = user_settings("mail.example.com", 25);
-  port25.crypto = CryptoProtocol::None;
+  port25.security = Security::None;
   Case blocked(port25);
   blocked.failure(Phase::Connect, FailureCategory::Timeout, "Connecting to mail.example.com:25 timed out after 30 s");
   REQUIRE(blocked.ids() == std::vector<std::string>{"connect-timeout"});
@@ -514,20 +512,20 @@ TEST_CASE("Hints: healthy sessions of each preset shape raise no hint", "[hints]
     return session;
   };
   std::vector<Case> sessions = {
-      healthy(user_settings("smtp.gmail.com", 465, SecurityMode::Implicit), kGmailBanner, {},
+      healthy(user_settings("smtp.gmail.com", 465, Security::Implicit), kGmailBanner, {},
               {"SIZE 35882577", "AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH", "ENHANCEDSTATUSCODES"},
               {"LOGIN", "PLAIN", "XOAUTH2"}),
       healthy(user_settings("smtp.office365.com", 587), kO365Banner, {"SIZE 157286400", "STARTTLS"},
               {"AUTH LOGIN XOAUTH2", "8BITMIME"}, {"LOGIN", "XOAUTH2"}),
       healthy(user_settings("email-smtp.eu-west-1.amazonaws.com", 587), kSesBanner, {"STARTTLS", "AUTH PLAIN LOGIN"},
               {"AUTH PLAIN LOGIN"}, {"PLAIN", "LOGIN"}),
-      healthy(user_settings("email-smtp.eu-west-1.amazonaws.com", 465, SecurityMode::Implicit), kSesBanner, {},
+      healthy(user_settings("email-smtp.eu-west-1.amazonaws.com", 465, Security::Implicit), kSesBanner, {},
               {"AUTH PLAIN LOGIN"}, {"PLAIN", "LOGIN"}),
       healthy(user_settings("mail.contoso.com", 587), "mail.contoso.com Microsoft ESMTP MAIL Service ready at Sat, 28 Nov 2026",
               {"STARTTLS", "AUTH GSSAPI NTLM"}, {"AUTH GSSAPI NTLM LOGIN"}, {"GSSAPI", "NTLM", "LOGIN"}),
   };
   auto plain25 = user_settings("mx.example.org", 25);
-  plain25.crypto = CryptoProtocol::None;
+  plain25.security = Security::None;
   plain25.anonymous = true;
   sessions.push_back(healthy(plain25, "mx.example.org ESMTP Postfix", {"PIPELINING", "SIZE 10240000"}, {}, {}));
   // Alarming words in harmless sentences (banners of real-world shape) are no failure.
@@ -548,7 +546,7 @@ TEST_CASE("Hints: healthy sessions of each preset shape raise no hint", "[hints]
 }
 
 TEST_CASE("Hints: errors come before warnings, one hint per id", "[hints]") {
-  auto s = user_settings("smtp.example.com", 587, SecurityMode::Implicit);
+  auto s = user_settings("smtp.example.com", 587, Security::Implicit);
   Case session(s);
   session.result.tls.used = true;
   session.result.tls.verify_error_kinds = {"expired", "untrusted"};
@@ -622,14 +620,14 @@ TEST_CASE("Hint catalogue: regular expressions, placeholders and 'unless' in a c
   CHECK(hints[0].severity == HintSeverity::Info);
 
   auto by_settings = HintCatalogue::from_json(R"({"format": "smtp-workbench-hints", "rules": [
-    {"id": "old-ssl", "stage": "settings", "when": {"crypto": "ssl", "anonymous": false, "auth_type": "default"},
+    {"id": "starttls-user", "stage": "settings", "when": {"security": "starttls", "anonymous": false, "auth_type": "default"},
      "title": "t", "explanation": "e", "fix": "f"}]})");
-  auto ssl = user_settings("mail.example.com", 465, SecurityMode::Implicit);
-  CHECK(by_settings.match_settings(ssl).empty());
-  ssl.crypto = CryptoProtocol::Ssl;
-  CHECK(by_settings.match_settings(ssl).size() == 1);
-  ssl.anonymous = true;
-  CHECK(by_settings.match_settings(ssl).empty());
+  auto user = user_settings("mail.example.com", 465, Security::Implicit);
+  CHECK(by_settings.match_settings(user).empty());
+  user.security = Security::StartTls;
+  CHECK(by_settings.match_settings(user).size() == 1);
+  user.anonymous = true;
+  CHECK(by_settings.match_settings(user).empty());
 }
 
 #include "smtpwb/net/search_domains.hpp"
@@ -645,7 +643,7 @@ TEST_CASE("Resolver search list: the last search or domain line wins", "[hints][
 }
 
 TEST_CASE("Hints: a rejected OAuth token is named as such, not as a wrong password", "[hints]") {
-  auto s = user_settings("smtp.gmail.com", 465, SecurityMode::Implicit);
+  auto s = user_settings("smtp.gmail.com", 465, Security::Implicit);
   s.auth_type = AuthType::GmailOAuth;
   s.username = "1234567890-abc.apps.googleusercontent.com";  // the Application Id, as the window keeps it
   s.oauth_account = "me@gmail.com";

@@ -12,17 +12,17 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-FinderRow working(int port, FinderMode mode, std::vector<std::string> auth_after = {"PLAIN"}) {
+FinderRow working(int port, Security mode, std::vector<std::string> auth_after = {"PLAIN"}) {
   FinderRow r;
   r.port = port;
   r.mode = mode;
   r.reachable = true;
   r.banner = "220 mail.example.com ESMTP";
-  if (mode != FinderMode::Plain) r.tls_version = "TLSv1.3";
-  r.auth_after_tls = mode == FinderMode::Plain ? std::vector<std::string>{} : auth_after;
+  if (mode != Security::None) r.tls_version = "TLSv1.3";
+  r.auth_after_tls = mode == Security::None ? std::vector<std::string>{} : auth_after;
   return r;
 }
-FinderRow failing(int port, FinderMode mode) {
+FinderRow failing(int port, Security mode) {
   FinderRow r;
   r.port = port;
   r.mode = mode;
@@ -34,34 +34,34 @@ FinderRow failing(int port, FinderMode mode) {
 
 TEST_CASE("recommend: encrypted with AUTH, 465/587 first, implicit before STARTTLS", "[finder]") {
   CHECK_FALSE(recommend({}).has_value());
-  CHECK_FALSE(recommend({failing(25, FinderMode::Plain), failing(465, FinderMode::Implicit)}).has_value());
+  CHECK_FALSE(recommend({failing(25, Security::None), failing(465, Security::Implicit)}).has_value());
 
-  auto rec = recommend({working(25, FinderMode::StartTls), working(587, FinderMode::StartTls), working(465, FinderMode::Implicit),
-                        working(2525, FinderMode::Implicit)});
+  auto rec = recommend({working(25, Security::StartTls), working(587, Security::StartTls), working(465, Security::Implicit),
+                        working(2525, Security::Implicit)});
   REQUIRE(rec);
   CHECK(rec->port == 465);
-  CHECK(rec->mode == FinderMode::Implicit);
+  CHECK(rec->mode == Security::Implicit);
   CHECK_THAT(rec->reason, ContainsSubstring("AUTH is offered after TLS"));
 
-  rec = recommend({working(25, FinderMode::StartTls), working(587, FinderMode::StartTls), failing(465, FinderMode::Implicit)});
+  rec = recommend({working(25, Security::StartTls), working(587, Security::StartTls), failing(465, Security::Implicit)});
   REQUIRE(rec);
   CHECK(rec->port == 587);
 
   // TLS with AUTH beats a "better" port without AUTH; plain only as the last resort.
-  rec = recommend({working(587, FinderMode::StartTls, {}), working(25, FinderMode::StartTls), working(587, FinderMode::Plain)});
+  rec = recommend({working(587, Security::StartTls, {}), working(25, Security::StartTls), working(587, Security::None)});
   REQUIRE(rec);
   CHECK(rec->port == 25);
-  rec = recommend({working(587, FinderMode::Plain), working(2525, FinderMode::StartTls, {})});
+  rec = recommend({working(587, Security::None), working(2525, Security::StartTls, {})});
   REQUIRE(rec);
   CHECK(rec->port == 2525);
-  rec = recommend({working(587, FinderMode::Plain)});
+  rec = recommend({working(587, Security::None)});
   REQUIRE(rec);
-  CHECK(rec->mode == FinderMode::Plain);
+  CHECK(rec->mode == Security::None);
   CHECK_THAT(rec->reason, ContainsSubstring("unencrypted"));
 }
 
 TEST_CASE("find_settings_json and recommendation_json: the contract's fields", "[finder]") {
-  auto rows = find_settings_json({working(587, FinderMode::StartTls), failing(465, FinderMode::Implicit)});
+  auto rows = find_settings_json({working(587, Security::StartTls), failing(465, Security::Implicit)});
   REQUIRE(rows.size() == 2);
   for (const char* key : {"port", "mode", "reachable", "banner", "starttls", "auth_before_tls", "auth_after_tls", "tls_version", "error"})
     CHECK(rows[0].contains(key));
@@ -70,7 +70,7 @@ TEST_CASE("find_settings_json and recommendation_json: the contract's fields", "
   CHECK(rows[1]["error"] == "no answer (timeout)");
   CHECK(rows[1]["tls_version"].is_null());
   CHECK(recommendation_json(std::nullopt).is_null());
-  CHECK(recommendation_json(Recommendation{465, FinderMode::Implicit, "x"})["mode"] == "implicit");
+  CHECK(recommendation_json(Recommendation{465, Security::Implicit, "x"})["mode"] == "implicit");
 }
 
 TEST_CASE("tls_probe_json: keyed by version, offered/cipher/error", "[probe]") {
@@ -92,7 +92,7 @@ TEST_CASE("tls_probe_json: keyed by version, offered/cipher/error", "[probe]") {
   ProbeTarget t;
   t.host = "mail.example.com";
   t.port = 587;
-  t.mode = SecurityMode::Explicit;
+  t.security = Security::StartTls;
   t.timeout = std::chrono::seconds(5);
   auto text = app::format_tls_probe(t, rows);
   CHECK_THAT(text, ContainsSubstring("mail.example.com:587 (STARTTLS)"));
@@ -103,12 +103,12 @@ TEST_CASE("tls_probe_json: keyed by version, offered/cipher/error", "[probe]") {
 TEST_CASE("format_find_settings: a row per port and mode, then the recommendation", "[finder]") {
   FinderTarget t;
   t.host = "mail.example.com";
-  std::vector<FinderRow> rows = {working(587, FinderMode::StartTls), failing(465, FinderMode::Implicit)};
+  std::vector<FinderRow> rows = {working(587, Security::StartTls), failing(465, Security::Implicit)};
   auto text = app::format_find_settings(t, rows, recommend(rows));
   CHECK_THAT(text, ContainsSubstring("587   starttls  ok"));
   CHECK_THAT(text, ContainsSubstring("no answer (timeout)"));
   CHECK_THAT(text, ContainsSubstring("Recommended: port 587, starttls"));
-  CHECK_THAT(app::format_find_settings(t, {failing(465, FinderMode::Implicit)}, std::nullopt),
+  CHECK_THAT(app::format_find_settings(t, {failing(465, Security::Implicit)}, std::nullopt),
              ContainsSubstring("Recommended: nothing"));
 }
 

@@ -39,8 +39,7 @@ ConnectionSettings sample_settings() {
   s.username = "alice@acme.example";
   s.auth_domain = "ACME";
   s.password = kSecret;
-  s.crypto = CryptoProtocol::Tls;
-  s.mode = SecurityMode::Implicit;
+  s.security = Security::Implicit;
   s.tls_versions = TlsVersionSet{}.with(TlsVersion::Tls11).with(TlsVersion::Tls13);
   s.sasl_mechanisms = {"LOGIN", "PLAIN"};
   s.verify_certificate = false;
@@ -118,11 +117,32 @@ TEST_CASE("profile_json layout", "[profile]") {
   CHECK(j["format"] == "smtp-workbench-connection");
   CHECK(j["version"] == 1);
   CHECK(j["port"] == 465);
-  CHECK(j["encryption"]["mode"] == "implicit");
+  CHECK(j["encryption"]["security"] == "implicit");
+  CHECK_FALSE(j["encryption"].contains("mode"));
+  CHECK_FALSE(j["encryption"].contains("protocol"));
   CHECK(j["encryption"]["versions"] == json::array({"tls1.1", "tls1.3"}));
   CHECK(j["proxy"]["type"] == "socks5");
   CHECK(j["proxy"]["resolve_via_proxy"] == true);
   CHECK(j["auth"]["anonymous"] == false);
+}
+
+TEST_CASE("apply_profile: files from before \"security\" (protocol + mode) still read", "[profile]") {
+  auto read = [](json encryption, Security current) {
+    ConnectionSettings s;
+    s.security = current;
+    REQUIRE_FALSE(apply_profile(json{{"encryption", encryption}}, s).has_value());
+    return s.security;
+  };
+  CHECK(read({{"protocol", "tls"}, {"mode", "explicit"}}, Security::None) == Security::StartTls);
+  CHECK(read({{"protocol", "ssl"}, {"mode", "implicit"}}, Security::None) == Security::Implicit);
+  CHECK(read({{"protocol", "none"}, {"mode", "implicit"}}, Security::StartTls) == Security::None);
+  CHECK(read({{"mode", "implicit"}}, Security::None) == Security::None);  // the protocol stays "none"
+  CHECK(read({{"mode", "implicit"}}, Security::StartTls) == Security::Implicit);
+  CHECK(read({{"protocol", "tls"}}, Security::Implicit) == Security::Implicit);
+  CHECK(read({{"security", "none"}}, Security::Implicit) == Security::None);
+  auto msg = apply_error(json{{"encryption", {{"security", "explicit"}}}});
+  CHECK_THAT(msg, ContainsSubstring("encryption.security"));
+  CHECK_THAT(msg, ContainsSubstring("none, starttls, implicit"));
 }
 
 TEST_CASE("apply_profile: round trip keeps the target's passwords", "[profile]") {
@@ -154,7 +174,7 @@ TEST_CASE("apply_profile: fields not in the profile keep their values", "[profil
   REQUIRE_FALSE(apply_profile(json{{"port", 2525}, {"encryption", {{"mode", "explicit"}}}}, s).has_value());
   auto expected = sample_settings();
   expected.port = 2525;
-  expected.mode = SecurityMode::Explicit;
+  expected.security = Security::StartTls;
   CHECK(SAME_SETTINGS(s, expected));
   // An empty object changes nothing.
   REQUIRE_FALSE(apply_profile(json::object(), s).has_value());

@@ -25,8 +25,7 @@ inline std::string first_difference(const ConnectionSettings& a, const Connectio
   SMTPWB_CMP(username);
   SMTPWB_CMP(auth_domain);
   SMTPWB_CMP(password);
-  SMTPWB_CMP(crypto);
-  SMTPWB_CMP(mode);
+  SMTPWB_CMP(security);
   SMTPWB_CMP(tls_versions);
   SMTPWB_CMP(sasl_mechanisms);
   SMTPWB_CMP(verify_certificate);

@@ -45,10 +45,9 @@ std::string single_error(const ConnectionSettings& s, const std::string& field) 
 TEST_CASE("validate: a valid default-ish connection has no errors", "[settings][validate]") {
   auto s = valid_settings();
   CHECK(validate(s).empty());
-  s.crypto = CryptoProtocol::None;
+  s.security = Security::None;
   CHECK(validate(s).empty());
-  s.crypto = CryptoProtocol::Tls;
-  s.mode = SecurityMode::Implicit;
+  s.security = Security::Implicit;
   s.port = 465;
   CHECK(validate(s).empty());
   // With credentials.
@@ -192,7 +191,7 @@ TEST_CASE("validate: TLS versions and SASL mechanisms", "[settings][validate]") 
   SECTION("encryption with no version") {
     s.tls_versions = TlsVersionSet{};
     CHECK_THAT(single_error(s, "Allowed versions"), ContainsSubstring("none selected"));
-    s.crypto = CryptoProtocol::None;  // no encryption: the set does not matter
+    s.security = Security::None;  // no encryption: the set does not matter
     CHECK(validate(s).empty());
   }
   SECTION("mechanism names") {
@@ -339,13 +338,12 @@ TEST_CASE("enum names round trip", "[settings][names]") {
   CHECK_FALSE(parse_tls_version("tls9").has_value());
   CHECK_FALSE(parse_tls_version("").has_value());
 
-  for (auto c : {CryptoProtocol::None, CryptoProtocol::Ssl, CryptoProtocol::Tls}) CHECK(parse_crypto_protocol(to_string(c)) == c);
-  CHECK(to_string(CryptoProtocol::Ssl) == "ssl");
-  CHECK_FALSE(parse_crypto_protocol("starttls").has_value());
-
-  for (auto m : {SecurityMode::Explicit, SecurityMode::Implicit}) CHECK(parse_security_mode(to_string(m)) == m);
-  CHECK(to_string(SecurityMode::Implicit) == "implicit");
-  CHECK_FALSE(parse_security_mode("sideways").has_value());
+  for (auto m : {Security::None, Security::StartTls, Security::Implicit}) CHECK(parse_security(to_string(m)) == m);
+  CHECK(to_string(Security::Implicit) == "implicit");
+  CHECK(to_string(Security::StartTls) == "starttls");
+  CHECK(display_name(Security::StartTls) == "STARTTLS");
+  CHECK_FALSE(parse_security("explicit").has_value());
+  CHECK_FALSE(parse_security("sideways").has_value());
 
   for (auto a : {AuthType::Default, AuthType::GmailOAuth, AuthType::Microsoft365OAuth}) CHECK(parse_auth_type(to_string(a)) == a);
   CHECK(to_string(AuthType::GmailOAuth) == "gmail-oauth");

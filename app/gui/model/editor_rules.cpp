@@ -36,15 +36,11 @@ std::optional<std::string> port_mode_warning(const ConnectionSettings& s) {
   return warnings.front().title + ". " + warnings.front().fix;
 }
 
-void set_security_mode(ConnectionSettings& s, SecurityMode mode) {
-  if (mode == SecurityMode::Implicit && (s.port == 25 || s.port == 587 || s.port == 990)) s.port = 465;
-  if (mode == SecurityMode::Explicit && s.port == 465) s.port = 587;
-  s.mode = mode;
-}
-
-void set_crypto_protocol(ConnectionSettings& s, CryptoProtocol crypto) {
-  if (crypto == CryptoProtocol::None && s.port == 465) s.port = 25;
-  s.crypto = crypto;
+void set_security(ConnectionSettings& s, Security security) {
+  if (security == Security::Implicit && (s.port == 25 || s.port == 587 || s.port == 990)) s.port = 465;
+  if (security == Security::StartTls && s.port == 465) s.port = 587;
+  if (security == Security::None && s.port == 465) s.port = 25;
+  s.security = security;
 }
 
 std::string version_label(TlsVersion v) {

@@ -28,10 +28,9 @@ EditorRules editor_rules(const ConnectionSettings& s);
 // when port and mode agree or the port is unusual.
 std::optional<std::string> port_mode_warning(const ConnectionSettings& s);
 
-// Mode changes move a well-known port with them (Implicit → 465, Explicit → 587), as users expect;
+// Security changes move a well-known port with them (Implicit → 465, STARTTLS → 587, none → 25), as users expect;
 // an unusual port is left alone (the warning above then speaks if needed).
-void set_security_mode(ConnectionSettings& s, SecurityMode mode);
-void set_crypto_protocol(ConnectionSettings& s, CryptoProtocol crypto);
+void set_security(ConnectionSettings& s, Security security);
 
 // "TLS 1.0 (this build cannot negotiate it)" for versions mbedTLS 3.6 does not implement.
 std::string version_label(TlsVersion v);

@@ -360,7 +360,7 @@ ConnectionSettings Workbench::settings_for_run(const Connection& c, SessionOptio
     demo_->start();
   }
   s.address = "localhost";
-  s.port = s.encrypted() && s.mode == SecurityMode::Implicit ? demo_->implicit_port() : demo_->port();
+  s.port = s.security == Security::Implicit ? demo_->implicit_port() : demo_->port();
   options.extra_ca_file = demo_->ca_file();
   return s;
 }
@@ -425,7 +425,7 @@ void Workbench::probe_tls(Connection& c) {
   }
   ProbeTarget target = ProbeTarget::from(target_settings);
   c.tls_probe_target = target.host + ":" + std::to_string(target.port) +
-                       (target.mode == SecurityMode::Explicit ? " (STARTTLS)" : " (implicit TLS)");
+                       " (" + std::string(display_name(target.security)) + ")";
   c.tls_probe.reset();  // cancels and joins a previous probe
   c.tls_probe = std::make_unique<TlsProbe>(target);
   c.tls_probe->start();
@@ -447,11 +447,10 @@ void Workbench::find_settings(Connection& c) {
   set_status("Trying ports 25, 465, 587 and 2525 of " + target.host);
 }
 
-void Workbench::apply_found_settings(Connection& c, int port, FinderMode mode) {
+void Workbench::apply_found_settings(Connection& c, int port, Security security) {
   c.draft.port = port;
-  c.draft.crypto = mode == FinderMode::Plain ? CryptoProtocol::None : CryptoProtocol::Tls;
-  if (mode != FinderMode::Plain) c.draft.mode = mode == FinderMode::Implicit ? SecurityMode::Implicit : SecurityMode::Explicit;
-  set_status("Applied port " + std::to_string(port) + " with " + std::string(to_string(mode)) + " (not saved yet)");
+  c.draft.security = security;
+  set_status("Applied port " + std::to_string(port) + " with " + std::string(display_name(security)) + " (not saved yet)");
 }
 
 bool Workbench::poll() {

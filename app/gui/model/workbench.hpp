@@ -91,7 +91,7 @@ struct Command {
   TestRequest request;
   bool step_mode = false;
   int index = -1;     // run index; for ApplyFoundSettings the port
-  FinderMode mode = FinderMode::Plain;  // ApplyFoundSettings
+  Security mode = Security::None;  // ApplyFoundSettings
 };
 
 struct MessageDefaults {  // "Test email" fields, remembered between runs and restarts
@@ -143,7 +143,7 @@ class Workbench {
   void run_test(Connection& c, const TestRequest& request, bool step_mode);
   void probe_tls(Connection& c);
   void find_settings(Connection& c);
-  void apply_found_settings(Connection& c, int port, FinderMode mode);
+  void apply_found_settings(Connection& c, int port, Security mode);
   oauth::Client oauth_client(const Connection& c) const;
   void oauth_sign_in(Connection& c);
   bool poll_oauth(Connection& c);

@@ -88,14 +88,12 @@ void common_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
 }
 
 void encryption_tab(ConnectionSettings& s, const Errors& errors) {
-  CryptoProtocol crypto = s.crypto;
-  if (combo("Cryptographic protocol", crypto, {{CryptoProtocol::None, "No encryption"}, {CryptoProtocol::Ssl, "SSL"}, {CryptoProtocol::Tls, "TLS"}}))
-    set_crypto_protocol(s, crypto);
+  Security security = s.security;
+  if (combo("Security", security,
+            {{Security::None, "No encryption"}, {Security::StartTls, "STARTTLS"}, {Security::Implicit, "Implicit TLS (from the first byte)"}}))
+    set_security(s, security);
   EditorRules rules = editor_rules(s);
   ImGui::BeginDisabled(!rules.encryption_enabled);
-  SecurityMode mode = s.mode;
-  if (combo("Security mode", mode, {{SecurityMode::Explicit, "Explicit (STARTTLS)"}, {SecurityMode::Implicit, "Implicit (TLS from the start)"}}))
-    set_security_mode(s, mode);
   ImGui::TextUnformatted("Allowed SSL/TLS versions");
   for (TlsVersion v : kAllTlsVersions) {
     bool on = s.tls_versions.contains(v);

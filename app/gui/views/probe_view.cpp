@@ -88,7 +88,7 @@ void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& o
   auto rows = c.port_finder->results();
   if (!running) {
     if (auto best = recommend(rows)) {
-      ImGui::TextColored(p.ok, "Recommended: port %d, %s. %s", best->port, std::string(to_string(best->mode)).c_str(), best->reason.c_str());
+      ImGui::TextColored(p.ok, "Recommended: port %d, %s. %s", best->port, std::string(display_name(best->mode)).c_str(), best->reason.c_str());
       ImGui::SameLine();
       Command apply{CommandKind::ApplyFoundSettings, c.id};
       apply.index = best->port;
@@ -114,14 +114,14 @@ void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& o
     ImGui::TableNextColumn();
     ImGui::Text("%d", row.port);
     ImGui::TableNextColumn();
-    ImGui::TextUnformatted(std::string(to_string(row.mode)).c_str());
+    ImGui::TextUnformatted(std::string(display_name(row.mode)).c_str());
     ImGui::TableNextColumn();
     auto state = c.port_finder->state(i);
     if (state != ProbeRowState::Done) ImGui::TextDisabled("%s", probe_state_text(state).c_str());
     else if (row.works()) ImGui::TextColored(p.ok, "works%s%s", row.tls_version.empty() ? "" : ", ", row.tls_version.c_str());
     else ImGui::TextColored(row.reachable ? p.warning : p.info, row.reachable ? "fails" : "no answer");
     ImGui::TableNextColumn();
-    ImGui::TextUnformatted(row.mode == FinderMode::Plain ? (row.starttls ? "offered" : "-") : "");
+    ImGui::TextUnformatted(row.mode == Security::None ? (row.starttls ? "offered" : "-") : "");
     ImGui::TableNextColumn();
     ImGui::Text("%s / %s", join(row.auth_before_tls).c_str(), join(row.auth_after_tls).c_str());
     ImGui::TableNextColumn();

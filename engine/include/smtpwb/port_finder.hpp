@@ -15,8 +15,9 @@
 
 namespace smtpwb {
 
-enum class FinderMode { Plain, StartTls, Implicit };
-std::string_view to_string(FinderMode m);  // "plain" | "starttls" | "implicit"
+// A row's mode as find settings has printed it since its first release (JSON "mode", the table):
+// "plain" | "starttls" | "implicit". Only the name of Security::None differs from to_string(Security).
+std::string_view finder_mode_name(Security s);
 
 struct FinderTarget {
   std::string host;
@@ -28,7 +29,7 @@ struct FinderTarget {
 
 struct FinderRow {
   int port = 0;
-  FinderMode mode = FinderMode::Plain;
+  Security mode = Security::None;
   bool reachable = false;  // TCP connected
   std::string banner;      // first line of the greeting
   bool starttls = false;   // STARTTLS advertised in the plaintext EHLO
@@ -41,7 +42,7 @@ struct FinderRow {
 
 struct Recommendation {
   int port = 0;
-  FinderMode mode = FinderMode::Plain;
+  Security mode = Security::None;
   std::string reason;
 };
 
@@ -71,6 +72,6 @@ class PortFinder {
 // Runs every combination and waits for all of them.
 std::vector<FinderRow> find_settings(const FinderTarget& target);
 // Tries one combination on the calling thread.
-FinderRow try_port(const FinderTarget& target, int port, FinderMode mode, const std::atomic<bool>& cancel);
+FinderRow try_port(const FinderTarget& target, int port, Security mode, const std::atomic<bool>& cancel);
 
 }  // namespace smtpwb

@@ -15,8 +15,8 @@ inline bool is_oauth(AuthType a) { return a != AuthType::Default; }
 inline const char* oauth_provider_name(AuthType a) {
   return a == AuthType::GmailOAuth ? "Gmail" : a == AuthType::Microsoft365OAuth ? "Microsoft 365" : "";
 }
-enum class CryptoProtocol { None, Ssl, Tls };  // "No encryption", "SSL", "TLS"
-enum class SecurityMode { Explicit, Implicit };  // STARTTLS, or TLS from the first byte
+// How the connection is secured: not at all, STARTTLS after the greeting, or TLS from the first byte.
+enum class Security { None, StartTls, Implicit };
 enum class ProxyType { None, Socks4, Socks4a, Socks5, Http };
 
 enum class TlsVersion : std::uint8_t { Ssl2, Ssl3, Tls10, Tls11, Tls12, Tls13 };
@@ -75,8 +75,7 @@ struct ConnectionSettings {
   std::string oauth_account;  // OAuth: the mail account (Username then holds the Application Id)
   std::string oauth_tenant;   // Microsoft 365 OAuth: the Entra tenant; empty: "organizations"
   // Encryption
-  CryptoProtocol crypto = CryptoProtocol::Tls;
-  SecurityMode mode = SecurityMode::Explicit;
+  Security security = Security::StartTls;
   TlsVersionSet tls_versions = TlsVersionSet::modern();
   std::vector<std::string> sasl_mechanisms;  // permitted, in order of preference; empty: all supported
   bool verify_certificate = true;
@@ -85,7 +84,7 @@ struct ConnectionSettings {
   // Proxy
   ProxySettings proxy;
 
-  bool encrypted() const { return crypto != CryptoProtocol::None; }
+  bool encrypted() const { return security != Security::None; }
   bool operator==(const ConnectionSettings&) const = default;
 };
 
@@ -111,14 +110,13 @@ std::string_view to_string(TlsVersion v);        // "tls1.2"
 std::string_view display_name(TlsVersion v);     // "TLS 1.2"
 std::string display_names(TlsVersionSet set);    // "TLS 1.2, TLS 1.3", or "none"
 std::optional<TlsVersion> parse_tls_version(std::string_view text);
-std::string_view to_string(CryptoProtocol c);    // "none" | "ssl" | "tls"
-std::string_view to_string(SecurityMode m);      // "explicit" | "implicit"
+std::string_view to_string(Security s);          // "none" | "starttls" | "implicit"
+std::string_view display_name(Security s);       // "No encryption" | "STARTTLS" | "Implicit TLS"
 std::string_view to_string(AuthType a);          // "default" | "gmail-oauth" | "microsoft365-oauth"
 std::string_view to_string(ProxyType p);         // "none" | "socks4" | ...
 // The URL scheme of a proxy: "socks4", "socks4a", "socks5", "socks5h" (SOCKS5, name resolved by the proxy), "http".
 std::string_view proxy_scheme(const ProxySettings& p);
-std::optional<CryptoProtocol> parse_crypto_protocol(std::string_view text);
-std::optional<SecurityMode> parse_security_mode(std::string_view text);
+std::optional<Security> parse_security(std::string_view text);
 std::optional<AuthType> parse_auth_type(std::string_view text);
 std::optional<ProxyType> parse_proxy_type(std::string_view text);
 

@@ -44,10 +44,7 @@ std::string ms(double v) { return text::format_ms(v); }
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
-std::string security_text(const ConnectionSettings& s) {
-  if (!s.encrypted()) return "none (no encryption)";
-  return s.mode == SecurityMode::Implicit ? "implicit TLS" : "explicit TLS (STARTTLS)";
-}
+std::string security_text(const ConnectionSettings& s) { return std::string(display_name(s.security)); }
 
 std::string auth_text(const ConnectionSettings& s) {
   if (is_oauth(s.auth_type))
@@ -353,7 +350,7 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
   SwaksLine c;
   c.value("--server", s.address, "address").value("--port", std::to_string(s.port), "port");
   if (s.encrypted()) {
-    c.flag(s.mode == SecurityMode::Implicit ? "--tls-on-connect" : "--tls");
+    c.flag(s.security == Security::Implicit ? "--tls-on-connect" : "--tls");
     std::vector<std::string> versions;
     for (auto v : s.tls_versions.list()) versions.emplace_back(kNames[static_cast<int>(v)]);
     c.value("--tls-protocol", join(versions, ","), "TLS versions");
@@ -375,7 +372,7 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
     c.value("--to", recipient_placeholder(s), "recipient");
   }
   switch (req.stop_after) {
-    case StopAfter::Connect:
+    case StopAfter::Connect: c.value("--quit-after", "BANNER", ""); break;
     case StopAfter::Tls: c.value("--quit-after", "EHLO", ""); break;
     case StopAfter::Auth: c.value("--quit-after", "AUTH", ""); break;
     case StopAfter::Rcpt: c.value("--quit-after", "RCPT", ""); break;
@@ -395,7 +392,7 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
   static const char* kMin[] = {nullptr, nullptr, "--tlsv1.0", "--tlsv1.1", "--tlsv1.2", "--tlsv1.3"};
   static const char* kMax[] = {nullptr, nullptr, "1.0", "1.1", "1.2", "1.3"};
   // curl takes every option's value from the next word, so no value can become an option here.
-  bool implicit = s.encrypted() && s.mode == SecurityMode::Implicit;
+  bool implicit = s.security == Security::Implicit;
   std::string url = std::string(implicit ? "smtps://" : "smtp://") + host_port(s.address, s.port, true) + "/" + s.ehlo_name;
   CommandLine c("curl");
   c.arg("--url", url);
@@ -444,7 +441,7 @@ EquivalentCommand openssl_command(const ConnectionSettings& s) {
   const bool ip = is_ip_literal(s.address);
   CommandLine c("openssl s_client");
   c.arg("-connect", host_port(s.address, s.port));
-  if (s.mode == SecurityMode::Explicit) {
+  if (s.security == Security::StartTls) {
     c.arg("-starttls", "smtp");
     if (!s.ehlo_name.empty()) c.arg("-name", s.ehlo_name);
   }

@@ -34,10 +34,7 @@ struct Facts {
   const Failure* failure() const { return result && result->failure ? &*result->failure : nullptr; }
 };
 
-std::string security_name(const ConnectionSettings& s) {
-  if (!s.encrypted()) return "none";
-  return s.mode == SecurityMode::Implicit ? "implicit" : "starttls";
-}
+std::string security_name(const ConnectionSettings& s) { return std::string(to_string(s.security)); }
 
 using text::join;
 
@@ -218,7 +215,7 @@ struct HintCatalogue::Rule {
   std::optional<std::regex> reply_regex;
   std::vector<std::string> server;
   std::vector<int> ports;
-  std::vector<std::string> security, crypto, auth_types;
+  std::vector<std::string> security, auth_types;
   std::optional<bool> anonymous, bare_name;
   std::vector<std::string> verify_errors;
   std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port;
@@ -244,7 +241,6 @@ struct HintCatalogue::Rule {
   bool settings_hold(const ConnectionSettings& s) const {
     if (!ports.empty() && std::find(ports.begin(), ports.end(), s.port) == ports.end()) return false;
     if (!security.empty() && !contains(security, security_name(s))) return false;
-    if (!crypto.empty() && !contains(crypto, std::string(to_string(s.crypto)))) return false;
     if (!auth_types.empty() && !contains(auth_types, std::string(to_string(s.auth_type)))) return false;
     if (anonymous && *anonymous != (s.auth_type == AuthType::Default && s.anonymous)) return false;
     if (bare_name && *bare_name != is_bare_name(s.address)) return false;
@@ -334,7 +330,7 @@ class RuleReader {
         if (!placeholders().count(name)) fail(field, "unknown placeholder {" + name + "}");
     if (!rule_.contains("when") || !rule_["when"].is_object()) fail("when", "must be an object of conditions");
     read_conditions(rule_["when"], r);
-    if (r.settings_only && r.needs_session()) fail("when", "a settings-stage rule may only test settings (port, security, crypto, auth_type, anonymous, bare_name)");
+    if (r.settings_only && r.needs_session()) fail("when", "a settings-stage rule may only test settings (port, security, auth_type, anonymous, bare_name)");
     if (!r.settings_only && !r.needs_session())
       fail("when", "a session rule needs at least one condition on the session (or \"stage\": \"settings\")");
     return r;
@@ -429,7 +425,6 @@ class RuleReader {
       else if (key == "server") r.server = strings(v, field);
       else if (key == "port") r.ports = integers(v, field);
       else if (key == "security") r.security = one_of(v, field, {"none", "starttls", "implicit"});
-      else if (key == "crypto") r.crypto = one_of(v, field, {"none", "ssl", "tls"});
       else if (key == "auth_type") r.auth_types = one_of(v, field, {"default", "gmail-oauth", "microsoft365-oauth"});
       else if (key == "anonymous") r.anonymous = boolean(v, field);
       else if (key == "bare_name") r.bare_name = boolean(v, field);

@@ -10,7 +10,7 @@ namespace smtpwb {
 
 namespace {
 
-constexpr FinderMode kModes[] = {FinderMode::Plain, FinderMode::StartTls, FinderMode::Implicit};
+constexpr Security kModes[] = {Security::None, Security::StartTls, Security::Implicit};
 
 void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline deadline, FinderRow& row) {
   net::TlsClientConfig config;
@@ -29,15 +29,15 @@ void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline de
 void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row) {
   smtp::ProbeConnection c({t.host, row.port, t.proxy}, deadline, cancel);
   row.reachable = true;
-  if (row.mode == FinderMode::Implicit) handshake(c, t, deadline, row);
+  if (row.mode == Security::Implicit) handshake(c, t, deadline, row);
   auto caps = c.greet(t.ehlo_name, &row.banner);
-  if (row.mode == FinderMode::Implicit) {
+  if (row.mode == Security::Implicit) {
     row.auth_after_tls = caps.auth_mechanisms();
   } else {
     row.starttls = caps.has("STARTTLS");
     row.auth_before_tls = caps.auth_mechanisms();
   }
-  if (row.mode == FinderMode::StartTls) {
+  if (row.mode == Security::StartTls) {
     c.starttls(caps);
     handshake(c, t, deadline, row);
     row.auth_after_tls = c.ehlo(t.ehlo_name).auth_mechanisms();
@@ -56,7 +56,7 @@ int port_rank(int port) {
 }
 
 int tier(const FinderRow& r) {
-  if (r.mode == FinderMode::Plain) return 2;
+  if (r.mode == Security::None) return 2;
   return r.auth_after_tls.empty() ? 1 : 0;
 }
 
@@ -75,16 +75,9 @@ std::vector<FinderRow> untried_rows(const FinderTarget& t) {
 
 }  // namespace
 
-std::string_view to_string(FinderMode m) {
-  switch (m) {
-    case FinderMode::Plain: return "plain";
-    case FinderMode::StartTls: return "starttls";
-    case FinderMode::Implicit: return "implicit";
-  }
-  return "?";
-}
+std::string_view finder_mode_name(Security s) { return s == Security::None ? "plain" : to_string(s); }
 
-FinderRow try_port(const FinderTarget& t, int port, FinderMode mode, const std::atomic<bool>& cancel) {
+FinderRow try_port(const FinderTarget& t, int port, Security mode, const std::atomic<bool>& cancel) {
   FinderRow row;
   row.port = port;
   row.mode = mode;
@@ -108,14 +101,14 @@ FinderRow try_port(const FinderTarget& t, int port, FinderMode mode, const std::
 
 std::optional<Recommendation> recommend(const std::vector<FinderRow>& rows) {
   const FinderRow* best = nullptr;
-  auto key = [](const FinderRow& r) { return std::tuple(tier(r), port_rank(r.port), r.mode == FinderMode::Implicit ? 0 : 1); };
+  auto key = [](const FinderRow& r) { return std::tuple(tier(r), port_rank(r.port), r.mode == Security::Implicit ? 0 : 1); };
   for (const auto& r : rows)
     if (r.works() && (!best || key(r) < key(*best))) best = &r;
   if (!best) return std::nullopt;
   Recommendation rec{best->port, best->mode, {}};
   switch (tier(*best)) {
     case 0:
-      rec.reason = std::string(best->mode == FinderMode::Implicit ? "implicit TLS" : "STARTTLS") + " works (" +
+      rec.reason = std::string(best->mode == Security::Implicit ? "implicit TLS" : "STARTTLS") + " works (" +
                    best->tls_version + ") and AUTH is offered after TLS";
       break;
     case 1: rec.reason = "TLS works, but the server offers no AUTH (mail is accepted without login, or not at all)"; break;

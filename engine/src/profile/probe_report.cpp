@@ -22,7 +22,7 @@ json find_settings_json(const std::vector<FinderRow>& rows) {
   json out = json::array();
   for (const auto& r : rows)
     out.push_back({{"port", r.port},
-                   {"mode", to_string(r.mode)},
+                   {"mode", finder_mode_name(r.mode)},
                    {"reachable", r.reachable},
                    {"banner", text_or_null(r.banner)},
                    {"starttls", r.starttls},
@@ -35,7 +35,7 @@ json find_settings_json(const std::vector<FinderRow>& rows) {
 
 json recommendation_json(const std::optional<Recommendation>& rec) {
   if (!rec) return nullptr;
-  return {{"port", rec->port}, {"mode", to_string(rec->mode)}, {"reason", rec->reason}};
+  return {{"port", rec->port}, {"mode", finder_mode_name(rec->mode)}, {"reason", rec->reason}};
 }
 
 }  // namespace smtpwb

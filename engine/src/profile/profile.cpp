@@ -125,11 +125,34 @@ std::optional<ProfileError> read_auth(const json& j, ConnectionSettings& s) {
   return r.unknown_fields();
 }
 
+// Files written before "security" existed say it in two fields: protocol none|ssl|tls (ssl meant the same
+// as tls) and mode explicit|implicit; either may be absent and then keeps its current value.
+Security security_from_old_fields(Security current, const std::string& protocol, const std::string& mode) {
+  const bool encrypted = protocol.empty() ? current != Security::None : protocol != "none";
+  if (!encrypted) return Security::None;
+  const bool implicit = mode.empty() ? current == Security::Implicit : mode == "implicit";
+  return implicit ? Security::Implicit : Security::StartTls;
+}
+
+std::optional<ProfileError> read_old_security(ObjectReader& r, ConnectionSettings& s) {
+  auto one_of = [](std::vector<std::string_view> names) {
+    return [names](std::string_view v) -> std::optional<std::string> {
+      if (std::find(names.begin(), names.end(), v) == names.end()) return std::nullopt;
+      return std::string(v);
+    };
+  };
+  std::string protocol, mode;
+  SMTPWB_TRY(r.enumeration("protocol", protocol, one_of({"none", "ssl", "tls"}), "none, ssl, tls"));
+  SMTPWB_TRY(r.enumeration("mode", mode, one_of({"explicit", "implicit"}), "explicit, implicit"));
+  s.security = security_from_old_fields(s.security, protocol, mode);
+  return std::nullopt;
+}
+
 std::optional<ProfileError> read_encryption(const json& j, ConnectionSettings& s) {
   ObjectReader r(j, "encryption");
   SMTPWB_TRY(r.check_object());
-  SMTPWB_TRY(r.enumeration("protocol", s.crypto, parse_crypto_protocol, "none, ssl, tls"));
-  SMTPWB_TRY(r.enumeration("mode", s.mode, parse_security_mode, "explicit, implicit"));
+  SMTPWB_TRY(read_old_security(r, s));
+  SMTPWB_TRY(r.enumeration("security", s.security, parse_security, "none, starttls, implicit"));
   std::vector<std::string> versions;
   bool had_versions = j.contains("versions");
   SMTPWB_TRY(r.strings("versions", versions));
@@ -177,8 +200,7 @@ json profile_json(const ConnectionSettings& s) {
           {"auth",
            {{"type", to_string(s.auth_type)}, {"anonymous", s.anonymous}, {"username", s.username}, {"domain", s.auth_domain}, {"account", s.oauth_account}, {"tenant", s.oauth_tenant}}},
           {"encryption",
-           {{"protocol", to_string(s.crypto)},
-            {"mode", to_string(s.mode)},
+           {{"security", to_string(s.security)},
             {"versions", version_names(s.tls_versions)},
             {"sasl_mechanisms", s.sasl_mechanisms},
             {"verify_certificate", s.verify_certificate},

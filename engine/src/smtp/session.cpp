@@ -114,15 +114,16 @@ class Runner {
       rec_.fail(FailureCategory::Config, join(messages, "; "));
     }
     smtp::check_tls_versions(d_);
+    const auto stop = d_.req.stop_after;
     connect();
     read_banner();
+    if (stop == StopAfter::Connect) return quit();
     ehlo();
-    if (s().encrypted() && s().mode == SecurityMode::Explicit) {
+    if (s().security == Security::StartTls) {
       starttls();
       ehlo();
     }
-    const auto stop = d_.req.stop_after;
-    if (stop == StopAfter::Connect || stop == StopAfter::Tls) return quit();
+    if (stop == StopAfter::Tls) return quit();
     smtp::authenticate(d_);
     if (stop == StopAfter::Auth) return quit();
     if (d_.req.message || stop == StopAfter::Rcpt) smtp::send_message(d_);
@@ -154,7 +155,7 @@ class Runner {
   }
 
   void read_banner() {
-    if (s().encrypted() && s().mode == SecurityMode::Implicit) smtp::tls_handshake(d_);
+    if (s().security == Security::Implicit) smtp::tls_handshake(d_);
     rec_.begin_phase(Phase::Banner);
     Reply r;
     try {

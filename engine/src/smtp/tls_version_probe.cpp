@@ -35,7 +35,7 @@ std::string answered_instead(int wire) {
 // Connects and, for STARTTLS, speaks the SMTP preamble; afterwards the next bytes are TLS.
 smtp::ProbeConnection open(const ProbeTarget& t, net::Deadline deadline, const net::CancelFlag& cancel) {
   smtp::ProbeConnection c({t.host, t.port, t.proxy}, deadline, cancel);
-  if (t.mode == SecurityMode::Explicit) c.starttls(c.greet(t.ehlo_name));
+  if (t.security == Security::StartTls) c.starttls(c.greet(t.ehlo_name));
   return c;
 }
 
@@ -119,7 +119,7 @@ ProbeTarget ProbeTarget::from(const ConnectionSettings& s) {
   ProbeTarget t;
   t.host = s.address;
   t.port = s.port;
-  t.mode = s.mode;
+  t.security = s.security;
   t.ehlo_name = s.ehlo_name;
   t.timeout = std::chrono::seconds(s.timeout_s);
   t.proxy = s.proxy;

@@ -16,7 +16,7 @@ namespace smtpwb {
 struct ProbeTarget {
   std::string host;
   int port = 0;
-  SecurityMode mode = SecurityMode::Explicit;  // explicit: STARTTLS first
+  Security security = Security::StartTls;      // StartTls or Implicit
   std::string ehlo_name;                        // empty: an address literal
   std::chrono::milliseconds timeout{10'000};    // per probe connection, all steps included
   ProxySettings proxy;                          // the test's proxy, which every probe connection goes through
