@@ -13,6 +13,7 @@
 #include "check/probe_output.hpp"
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/diagnose.hpp"
+#include "smtpwb/event_format.hpp"
 #include "smtpwb/export.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/files.hpp"
@@ -109,9 +110,12 @@ bool use_color(ColorMode mode, FILE* stream) {
 
 void print_event(FILE* out, const Palette& p, const Event& e, bool timestamps) {
   if (e.text.empty()) return;
-  if (timestamps) std::fprintf(out, "%s[%9.3f]%s ", p.info, e.t_us / 1000.0, p.reset);
-  std::fprintf(out, "%s%.*s %s%s\n", p.of(e), static_cast<int>(marker(e).size()), marker(e).data(),
-               visible_text(e.text).c_str(), p.reset);
+  LineStyle style;
+  style.time = timestamps ? TimeColumn::Milliseconds : TimeColumn::None;
+  style.time_color = p.info;
+  style.line_color = p.of(e);
+  style.reset = p.reset;
+  std::fprintf(out, "%s\n", format_line(e, style).c_str());
 }
 
 void print_summary(FILE* out, const Palette& p, const SessionResult& r) {

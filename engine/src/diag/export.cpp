@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "sasl/ntlm.hpp"
+#include "smtpwb/event_format.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "smtpwb/printable.hpp"
 #include "text.hpp"
@@ -166,11 +167,9 @@ Section timeline_section(const SessionResult& r) {
 
 std::string transcript_text(const SessionResult& r) {
   std::string out;
-  for (const auto& e : r.transcript) {
-    char stamp[32];
-    std::snprintf(stamp, sizeof stamp, "[%9.3f] ", e.t_us / 1000.0);
-    out += stamp + std::string(marker(e)) + " " + e.text + "\n";
-  }
+  LineStyle style;
+  style.escape = false;  // render_markdown and render_html escape it, keeping the line breaks inside a line
+  for (const auto& e : r.transcript) out += format_line(e, style) + "\n";
   return out;
 }
 
