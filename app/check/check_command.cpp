@@ -185,15 +185,13 @@ void print_commands(FILE* out, const ConnectionSettings& settings, const TestReq
   }
 }
 
-// Writes the Markdown and HTML reports that were asked for; returns an error message or empty.
-std::string write_reports(const CheckArgs& args, const ConnectionSettings& settings, const TestRequest& request,
-                          const SessionResult& result) {
+// Writes the Markdown and HTML reports that were asked for, from the same model as the JSON; returns an
+// error message or empty.
+std::string write_reports(const CheckArgs& args, const nlohmann::ordered_json& report) {
   if (!args.report_md.empty())
-    if (auto err = write_file_atomically(args.report_md, report_markdown(settings, request, result)); !err.empty())
-      return "--report-md " + err;
+    if (auto err = write_file_atomically(args.report_md, report_markdown(report)); !err.empty()) return "--report-md " + err;
   if (!args.report_html.empty())
-    if (auto err = write_file_atomically(args.report_html, report_html(settings, request, result)); !err.empty())
-      return "--report-html " + err;
+    if (auto err = write_file_atomically(args.report_html, report_html(report)); !err.empty()) return "--report-html " + err;
   return {};
 }
 
@@ -413,10 +411,6 @@ int run_check(const std::vector<std::string>& argv) {
   print_summary(out, palette, result);
   print_hints(out, palette, result.hints, "Hint");
   if (args.print_commands) print_commands(out, settings, request);
-  if (auto err = write_reports(args, settings, request, result); !err.empty()) {
-    std::fprintf(stderr, "smtp-workbench check: %s\n", err.c_str());
-    return 1;
-  }
 
   // The probe runs after the test, so the test's transcript stays that of one ordinary session.
   std::optional<std::vector<TlsProbeRow>> probe_rows;
@@ -426,11 +420,14 @@ int run_check(const std::vector<std::string>& argv) {
     if (!args.quiet) std::fputs(format_tls_probe(target, *probe_rows).c_str(), out);
   }
 
-  if (!args.json_file.empty()) {
-    auto report = report_json(settings, request, result);
-    if (probe_rows) report["tls_probe"] = tls_probe_json(*probe_rows);
-    if (!write_json(args.json_file, report)) return 1;
+  // One report model for the three formats: the Markdown and HTML show the probe as the JSON does.
+  auto report = report_json(settings, request, result);
+  if (probe_rows) report["tls_probe"] = tls_probe_json(*probe_rows);
+  if (auto err = write_reports(args, report); !err.empty()) {
+    std::fprintf(stderr, "smtp-workbench check: %s\n", err.c_str());
+    return 1;
   }
+  if (!args.json_file.empty() && !write_json(args.json_file, report)) return 1;
   log::close();
   return result.ok ? 0 : exit_code(result.failure->category);
 }
