@@ -407,7 +407,7 @@ int run_check(const std::vector<std::string>& argv) {
   }
   session.wait();
   drain();
-  const SessionResult result = diag::finished(settings, session.result());
+  const SessionResult result = diag::finished(settings, session.take_result());
   print_summary(out, palette, result);
   print_hints(out, palette, result.hints, "Hint");
   if (args.print_commands) print_commands(out, settings, request);
