@@ -13,6 +13,7 @@
 #include "check/probe_output.hpp"
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/diagnose.hpp"
+#include "smtpwb/event_format.hpp"
 #include "smtpwb/export.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/files.hpp"
@@ -109,9 +110,12 @@ bool use_color(ColorMode mode, FILE* stream) {
 
 void print_event(FILE* out, const Palette& p, const Event& e, bool timestamps) {
   if (e.text.empty()) return;
-  if (timestamps) std::fprintf(out, "%s[%9.3f]%s ", p.info, e.t_us / 1000.0, p.reset);
-  std::fprintf(out, "%s%.*s %s%s\n", p.of(e), static_cast<int>(marker(e).size()), marker(e).data(),
-               visible_text(e.text).c_str(), p.reset);
+  LineStyle style;
+  style.time = timestamps ? TimeColumn::Milliseconds : TimeColumn::None;
+  style.time_color = p.info;
+  style.line_color = p.of(e);
+  style.reset = p.reset;
+  std::fprintf(out, "%s\n", format_line(e, style).c_str());
 }
 
 void print_summary(FILE* out, const Palette& p, const SessionResult& r) {
@@ -182,15 +186,13 @@ void print_commands(FILE* out, const ConnectionSettings& settings, const TestReq
   }
 }
 
-// Writes the Markdown and HTML reports that were asked for; returns an error message or empty.
-std::string write_reports(const CheckArgs& args, const ConnectionSettings& settings, const TestRequest& request,
-                          const SessionResult& result) {
+// Writes the Markdown and HTML reports that were asked for, from the same model as the JSON; returns an
+// error message or empty.
+std::string write_reports(const CheckArgs& args, const nlohmann::ordered_json& report) {
   if (!args.report_md.empty())
-    if (auto err = write_file_atomically(args.report_md, report_markdown(settings, request, result)); !err.empty())
-      return "--report-md " + err;
+    if (auto err = write_file_atomically(args.report_md, report_markdown(report)); !err.empty()) return "--report-md " + err;
   if (!args.report_html.empty())
-    if (auto err = write_file_atomically(args.report_html, report_html(settings, request, result)); !err.empty())
-      return "--report-html " + err;
+    if (auto err = write_file_atomically(args.report_html, report_html(report)); !err.empty()) return "--report-html " + err;
   return {};
 }
 
@@ -406,14 +408,10 @@ int run_check(const std::vector<std::string>& argv) {
   }
   session.wait();
   drain();
-  const SessionResult result = diag::finished(settings, session.result());
+  const SessionResult result = diag::finished(settings, session.take_result());
   print_summary(out, palette, result);
   print_hints(out, palette, result.hints, "Hint");
   if (args.print_commands) print_commands(out, settings, request);
-  if (auto err = write_reports(args, settings, request, result); !err.empty()) {
-    std::fprintf(stderr, "smtp-workbench check: %s\n", err.c_str());
-    return 1;
-  }
 
   // The probe runs after the test, so the test's transcript stays that of one ordinary session.
   std::optional<std::vector<TlsProbeRow>> probe_rows;
@@ -423,11 +421,14 @@ int run_check(const std::vector<std::string>& argv) {
     if (!args.quiet) std::fputs(format_tls_probe(target, *probe_rows).c_str(), out);
   }
 
-  if (!args.json_file.empty()) {
-    auto report = report_json(settings, request, result);
-    if (probe_rows) report["tls_probe"] = tls_probe_json(*probe_rows);
-    if (!write_json(args.json_file, report)) return 1;
+  // One report model for the three formats: the Markdown and HTML show the probe as the JSON does.
+  auto report = report_json(settings, request, result);
+  if (probe_rows) report["tls_probe"] = tls_probe_json(*probe_rows);
+  if (auto err = write_reports(args, report); !err.empty()) {
+    std::fprintf(stderr, "smtp-workbench check: %s\n", err.c_str());
+    return 1;
   }
+  if (!args.json_file.empty() && !write_json(args.json_file, report)) return 1;
   log::close();
   return result.ok ? 0 : exit_code(result.failure->category);
 }

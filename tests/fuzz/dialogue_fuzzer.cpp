@@ -648,7 +648,7 @@ Outcome play(const Dialogue& d, const net::TlsServerIdentity& identity, int time
       }
     }
     session.wait();
-    const SessionResult r = diag::finished(settings, session.result());
+    const SessionResult r = diag::finished(settings, session.take_result());
     if (out.elapsed_ms > limit_ms) out.problems.push_back("took " + std::to_string(static_cast<int>(out.elapsed_ms)) + " ms, over timeout + 1 s");
     if (cancelled_at) {
       double after_cancel = out.elapsed_ms - std::chrono::duration<double, std::milli>(*cancelled_at - t0).count();

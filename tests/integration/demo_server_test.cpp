@@ -163,3 +163,19 @@ TEST_CASE("Events reach the queue's consumer in order, with the result's transcr
   for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i].t_us >= all[i - 1].t_us);
   CHECK(wakes.load() >= 1);
 }
+
+TEST_CASE("Session: take_result moves the finished result out, the transcript is not copied", "[demo]") {
+  Demo demo;
+  Session session(demo.settings(), TestRequest{}, std::make_shared<EventQueue>(), demo.options());
+  session.start();
+  session.wait();
+  REQUIRE_FALSE(session.result().transcript.empty());
+  const Event* lines = session.result().transcript.data();
+  const std::size_t count = session.result().transcript.size();
+  SessionResult r = session.take_result();
+  INFO((r.failure ? r.failure->message : ""));
+  CHECK(r.ok);
+  CHECK(r.transcript.size() == count);
+  CHECK(r.transcript.data() == lines);  // the same buffer: moved, not copied
+  CHECK(session.result().transcript.empty());
+}

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "smtpwb/base64.hpp"
+#include "smtpwb/event_format.hpp"
 #include "smtpwb/printable.hpp"
 
 namespace smtpwb::gui {
@@ -53,11 +54,7 @@ Event TranscriptStore::event(std::size_t i) const {
   return Event{m.t_us, m.dir, m.phase, m.in_tls, std::string(text(i))};
 }
 
-std::string format_relative(std::int64_t t_us) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%8.3f s", static_cast<double>(t_us) / 1e6);
-  return buf;
-}
+std::string format_relative(std::int64_t t_us) { return format_time(t_us, TimeColumn::Seconds); }
 
 std::string format_absolute(std::int64_t start_unix_ms, std::int64_t t_us) {
   std::int64_t ms = start_unix_ms + t_us / 1000;
@@ -70,12 +67,10 @@ std::string format_absolute(std::int64_t start_unix_ms, std::int64_t t_us) {
 }
 
 std::string format_line(const Event& e, bool with_time) {
-  std::string line;
-  if (with_time) line = format_relative(e.t_us) + "  ";
-  line += marker(e);
-  line += ' ';
-  line += e.text;
-  return line;
+  LineStyle style;
+  style.time = with_time ? TimeColumn::Seconds : TimeColumn::None;
+  style.escape = false;  // the store holds visible_text already
+  return smtpwb::format_line(e, style);
 }
 
 std::string decoded_sasl_challenge(std::string_view text) {

@@ -464,7 +464,7 @@ bool Workbench::poll() {
       for (const auto& e : batch_) r->transcript.append(e);
       changed |= !batch_.empty();
       if (!done) continue;
-      r->result = r->session->result();
+      r->result = r->session->take_result();
       diag::finish(r->settings, r->result);
       if (r->dropped) {  // the queue overflowed: the session's own transcript has every line
         r->transcript.clear();

@@ -2,6 +2,7 @@
 // Shareable reports of a session (Markdown, self-contained HTML) and the equivalent command lines of
 // other tools ("copy as command"). None of them ever contains a secret: settings are written without
 // passwords, and the transcript is redacted at the source.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,10 +12,15 @@
 
 namespace smtpwb {
 
-// Ready to paste into a support ticket: summary, hints, settings, server, TLS facts and chain,
-// authentication, timeline, transcript with swaks-style markers.
-std::string report_markdown(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result);
+// Both render the JSON report (report_json) as a document: every fact of the JSON appears in them, so the
+// three formats never disagree. Ready to paste into a support ticket: summary, hints, settings, server,
+// proxy, TLS facts and chain, authentication, message, anything added to the report (check's "tls_probe"),
+// timeline, transcript with swaks-style markers.
+std::string report_markdown(const nlohmann::ordered_json& report);
 // One HTML file with inline style, no external resources; every value is escaped.
+std::string report_html(const nlohmann::ordered_json& report);
+// The same, from report_json(settings, request, result).
+std::string report_markdown(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result);
 std::string report_html(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result);
 
 struct EquivalentCommand {

@@ -37,6 +37,9 @@ class Session {
   void wait();
   // Valid once finished() is true (or after wait()).
   const SessionResult& result() const { return result_; }
+  // Moves the result out, for a consumer that keeps it (the transcript is not copied); result() is empty
+  // afterwards. Valid once finished() is true (or after wait()).
+  SessionResult take_result() { return std::move(result_); }
 
   // Live values for progress display.
   Phase current_phase() const { return phase_.load(); }

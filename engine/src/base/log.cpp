@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 
+#include "smtpwb/event_format.hpp"
 #include "smtpwb/printable.hpp"
 
 namespace smtpwb::log {
@@ -56,8 +57,11 @@ void close() {
 }
 
 void event(const std::string& session, const Event& e) {
-  if (auto l = current())
-    l->info("[{}] {:>9.3f} {:<8} {} {}", visible_text(session), e.t_us / 1000.0, to_string(e.phase), marker(e), visible_text(e.text));
+  if (auto l = current()) {
+    LineStyle style;
+    style.phase = true;
+    l->info("[{}] {}", visible_text(session), format_line(e, style));
+  }
 }
 
 void note(const std::string& text) {

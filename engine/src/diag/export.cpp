@@ -1,12 +1,18 @@
 #include "smtpwb/export.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <initializer_list>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "sasl/ntlm.hpp"
+#include "smtpwb/event_format.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 #include "smtpwb/printable.hpp"
+#include "smtpwb/report.hpp"
 #include "text.hpp"
 
 namespace smtpwb {
@@ -39,147 +45,211 @@ struct Document {
 };
 
 using text::join;
+using json = nlohmann::ordered_json;
 
-std::string ms(double v) { return text::format_ms(v); }
-
-std::string yes_no(bool b) { return b ? "yes" : "no"; }
-
-std::string security_text(const ConnectionSettings& s) { return std::string(display_name(s.security)); }
-
-std::string auth_text(const ConnectionSettings& s) {
-  if (is_oauth(s.auth_type))
-    return std::string(oauth_provider_name(s.auth_type)) + " OAuth as " +
-           (s.oauth_account.empty() ? s.username : s.oauth_account);
-  if (s.anonymous) return "anonymous";
-  return "user " + s.username + " (password not shown)";
-}
-
-Section summary_section(const SessionResult& r) {
-  Section s{"Result", {}};
-  std::vector<std::pair<std::string, std::string>> f = {{"Result", r.ok ? "ok" : "failed"}, {"Total time", ms(r.total_ms)}};
-  if (r.failure) {
-    f.emplace_back("Failure category", std::string(to_string(r.failure->category)));
-    f.emplace_back("Failed in phase", std::string(to_string(r.failure->phase)));
-    f.emplace_back("Message", r.failure->message);
-    if (r.failure->reply_code) f.emplace_back("Server reply", r.failure->reply_text);
+// ---- the JSON report is the model; Markdown and HTML show every fact of it ----
+// A fact's label: by its path of keys ("server/address"; array indices left out), else its key in words.
+std::string label_of(const std::string& path) {
+  static const std::map<std::string, std::string, std::less<>> kLabels = {
+      {"total_ms", "Total time"},
+      {"failure/category", "Failure category"},
+      {"failure/phase", "Failed in phase"},
+      {"failure/reply_text", "Server reply"},
+      {"stop_after", "Test stops after"},
+      {"server/address", "Connected to"},
+      {"server/ehlo_name", "EHLO name sent"},
+      {"server/mx", "MX records of the mail domain"},
+      {"proxy/address", "Proxy"},
+      {"proxy/connected_address", "Proxy address used"},
+      {"proxy/reply", "Proxy reply code"},
+      {"proxy/reply_text", "Proxy reply"},
+      {"tls/cipher", "Cipher suite"},
+      {"tls/group", "Key exchange group"},
+      {"tls/sni", "Server name (SNI)"},
+      {"tls/chain", "Certificate chain (leaf first)"},
+      {"tls/chain/subject_alt_names", "Names"},
+      {"tls/chain/not_before", "Valid from"},
+      {"tls/chain/not_after", "Valid to"},
+      {"tls/server_versions", "Versions the server offers"},
+      {"auth/offered", "Offered by the server"},
+      {"auth/permitted", "Enabled here"},
+      {"auth/steps", "Exchange"},
+      {"settings/ehlo_name", "EHLO name"},
+  };
+  if (auto it = kLabels.find(path); it != kLabels.end()) return it->second;
+  static const std::map<std::string, std::string, std::less<>> kWords = {
+      {"ca", "CA"},   {"dns", "DNS"}, {"ehlo", "EHLO"}, {"id", "id"},   {"jwt", "JWT"},   {"ms", "(ms)"},
+      {"mx", "MX"},   {"s", "(s)"},   {"san", "SAN"},   {"sasl", "SASL"}, {"sha256", "SHA-256"}, {"sni", "SNI"},
+      {"smtp", "SMTP"}, {"starttls", "STARTTLS"}, {"tls", "TLS"}, {"utf8", "UTF-8"}};
+  std::string key = path.substr(path.rfind('/') + 1), out;
+  for (std::size_t begin = 0; begin <= key.size();) {
+    std::size_t end = std::min(key.find('_', begin), key.size());
+    std::string word = key.substr(begin, end - begin);
+    if (auto it = kWords.find(word); it != kWords.end()) word = it->second;
+    out += (out.empty() ? "" : " ") + word;
+    begin = end + 1;
   }
-  s.fields(std::move(f));
-  return s;
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
 }
 
-Section hints_section(const SessionResult& r) {
+// A leaf value as text: yes/no, "-" for none, times in ms with their unit, lists joined.
+std::string value_text(const std::string& key, const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_string()) return v.get<std::string>().empty() ? "-" : v.get<std::string>();
+  if (v.is_number_float() && key.ends_with("_ms")) return text::format_ms(v.get<double>());
+  if (v.is_array()) {
+    std::vector<std::string> items;
+    for (const auto& item : v) items.push_back(value_text(key, item));
+    return join(items);
+  }
+  return v.dump();
+}
+
+bool is_leaf(const json& v) {
+  if (!v.is_array()) return !v.is_object();
+  return std::none_of(v.begin(), v.end(), [](const json& item) { return item.is_structured(); });
+}
+
+// A list of records as one table, its columns every key of any record, in order of appearance.
+Table records_table(const json& records, const std::string& path) {
+  std::vector<std::string> keys;
+  for (const auto& r : records)
+    for (const auto& item : r.items())
+      if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) keys.push_back(item.key());
+  Table t;
+  for (const auto& k : keys) t.header.push_back(label_of(path + "/" + k));
+  for (const auto& r : records) {
+    auto& row = t.rows.emplace_back();
+    for (const auto& k : keys) row.push_back(r.contains(k) ? value_text(k, r.at(k)) : "-");
+  }
+  return t;
+}
+
+// Leaves first, as one Fields block; then each nested object or list of records under a subheading.
+void object_blocks(Section& s, const json& object, const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  auto here = [&](const std::string& key) { return path.empty() ? key : path + "/" + key; };
+  for (const auto& item : object.items())
+    if (is_leaf(item.value())) fields.emplace_back(label_of(here(item.key())), value_text(item.key(), item.value()));
+  if (!fields.empty()) s.fields(std::move(fields));
+  for (const auto& item : object.items()) {
+    if (is_leaf(item.value())) continue;
+    s.subheading(label_of(here(item.key())));
+    if (item.value().is_object()) object_blocks(s, item.value(), here(item.key()));
+    else s.table(records_table(item.value(), here(item.key())));
+  }
+}
+
+// Top-level leaves shown at the head of another object's section (e.g. "stop_after" with the settings).
+void prepend_fields(Section& s, const json& top_level, std::initializer_list<const char*> keys) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const char* key : keys) fields.emplace_back(label_of(key), value_text(key, top_level.at(key)));
+  if (!s.blocks.empty() && s.blocks.front().kind == Block::Kind::Fields)
+    s.blocks.front().fields.insert(s.blocks.front().fields.begin(), fields.begin(), fields.end());
+  else
+    s.blocks.insert(s.blocks.begin(), Block{Block::Kind::Fields, {}, std::move(fields), {}});
+}
+
+Section hints_section(const json& hints) {
   Section s{"Hints", {}};
-  if (r.hints.empty()) s.paragraph("No hint: nothing in this session matched a known problem.");
-  for (const auto& h : r.hints) {
-    s.subheading("[" + std::string(to_string(h.severity)) + "] " + h.title + " (" + h.id + ")");
-    s.paragraph(h.explanation);
-    s.paragraph("Fix: " + h.fix);
-    std::string where = "Triggered in phase " + std::string(to_string(h.phase));
-    if (h.transcript_index) where += ", transcript line " + std::to_string(*h.transcript_index + 1);
+  if (hints.empty()) s.paragraph("No hint: nothing in this session matched a known problem.");
+  for (const auto& h : hints) {
+    s.subheading("[" + h.at("severity").get<std::string>() + "] " + h.at("title").get<std::string>() + " (" +
+                 h.at("id").get<std::string>() + ")");
+    s.paragraph(h.at("explanation").get<std::string>());
+    s.paragraph("Fix: " + h.at("fix").get<std::string>());
+    std::string where = "Triggered in phase " + h.at("phase").get<std::string>();
+    if (!h.at("transcript_index").is_null())
+      where += ", transcript line " + std::to_string(h.at("transcript_index").get<std::size_t>() + 1);
     s.paragraph(where + ".");
   }
   return s;
 }
 
-Section settings_section(const ConnectionSettings& c, const TestRequest& req) {
-  Section s{"Settings", {}};
-  std::vector<std::pair<std::string, std::string>> f;
-  if (!c.name.empty()) f.emplace_back("Name", c.name + (c.group.empty() ? "" : " (group " + c.group + ")"));
-  f.emplace_back("Server", c.address + ":" + std::to_string(c.port));
-  f.emplace_back("Security", security_text(c));
-  if (c.encrypted()) {
-    f.emplace_back("TLS versions allowed", display_names(c.tls_versions));
-    f.emplace_back("Verify certificate", yes_no(c.verify_certificate) + (c.ca_file.empty() ? "" : ", CA file " + c.ca_file));
-  }
-  f.emplace_back("Authentication", auth_text(c));
-  if (!c.anonymous) f.emplace_back("SASL mechanisms", c.sasl_mechanisms.empty() ? "all supported" : join(c.sasl_mechanisms));
-  if (c.allow_plaintext_auth) f.emplace_back("Plaintext AUTH", "allowed");
-  f.emplace_back("EHLO name", c.ehlo_name.empty() ? "automatic" : c.ehlo_name);
-  f.emplace_back("Code page", c.code_page);
-  f.emplace_back("Timeout", std::to_string(c.timeout_s) + " s");
-  if (c.proxy.type != ProxyType::None)
-    f.emplace_back("Proxy", std::string(to_string(c.proxy.type)) + " " + c.proxy.address + ":" + std::to_string(c.proxy.port) +
-                                (c.proxy.use_credentials ? ", user " + c.proxy.username + " (password not shown)" : ""));
-  f.emplace_back("Test", req.message ? "send a message from " + req.message->from + " to " + join(req.message->to)
-                                     : req.stop_after == StopAfter::Quit ? "full test without a message"
-                                                                       : "stop after " + std::string(to_string(req.stop_after)));
-  s.fields(std::move(f));
-  return s;
-}
-
-Section server_section(const SessionResult& r) {
-  Section s{"Server", {}};
-  s.fields({{"Host", r.server.host + ":" + std::to_string(r.server.port)},
-            {"Resolved", join(r.server.resolved)},
-            {"Connected to", r.server.connected_address.empty() ? "-" : r.server.connected_address},
-            {"Banner", r.server.banner.empty() ? "-" : r.server.banner},
-            {"EHLO name sent", r.server.ehlo_name.empty() ? "-" : r.server.ehlo_name},
-            {"Capabilities before TLS", join(r.server.capabilities_before_tls, "; ", "-")},
-            {"Capabilities after TLS", join(r.server.capabilities_after_tls, "; ", "-")}});
-  return s;
-}
-
-Section tls_section(const SessionResult& r) {
-  Section s{"TLS", {}};
-  if (!r.tls.used) {
-    s.paragraph("TLS was not used.");
-    return s;
-  }
-  s.fields({{"Version", r.tls.version.empty() ? "-" : r.tls.version},
-            {"Cipher suite", r.tls.cipher.empty() ? "-" : r.tls.cipher},
-            {"Key exchange group", r.tls.group.empty() ? "-" : r.tls.group},
-            {"Server name (SNI)", r.tls.sni},
-            {"Verification", r.tls.verification_enabled ? "on" : "off"},
-            {"Verified", yes_no(r.tls.verified)},
-            {"Verification errors", join(r.tls.verify_errors, "; ")},
-            {"STARTTLS injection", r.tls.starttls_injection ? "yes: bytes after 220 to STARTTLS were discarded" : "no"}});
-  Table chain{{"Depth", "Subject", "Issuer", "Names", "Valid from", "Valid to", "Key", "Signature", "SHA-256"}, {}};
-  for (const auto& c : r.tls.chain)
-    chain.rows.push_back({std::to_string(c.depth), c.subject, c.issuer, join(c.subject_alt_names, ", ", "-"), c.not_before,
-                          c.not_after, c.key_type + " " + std::to_string(c.key_bits), c.signature_algorithm, c.sha256_fingerprint});
-  if (!chain.rows.empty()) {
-    s.subheading("Certificate chain (leaf first)");
-    s.table(std::move(chain));
-  }
-  return s;
-}
-
-Section auth_section(const SessionResult& r) {
-  Section s{"Authentication", {}};
-  s.fields({{"Result", r.auth.result},
-            {"Mechanism", r.auth.mechanism.empty() ? "-" : r.auth.mechanism},
-            {"Offered by the server", join(r.auth.offered)},
-            {"Enabled here", join(r.auth.permitted)}});
-  return s;
-}
-
-Section timeline_section(const SessionResult& r) {
+Section timeline_section(const json& phases) {
   Section s{"Timeline", {}};
   Table t{{"Phase", "Start", "Duration"}, {}};
-  for (const auto& p : r.phases) t.rows.push_back({std::string(to_string(p.phase)), ms(p.start_ms), ms(p.duration_ms)});
+  for (const auto& p : phases)
+    t.rows.push_back({p.at("name").get<std::string>(), text::format_ms(p.at("start_ms").get<double>()),
+                      text::format_ms(p.at("duration_ms").get<double>())});
   s.table(std::move(t));
   return s;
 }
 
-std::string transcript_text(const SessionResult& r) {
-  std::string out;
-  for (const auto& e : r.transcript) {
-    char stamp[32];
-    std::snprintf(stamp, sizeof stamp, "[%9.3f] ", e.t_us / 1000.0);
-    out += stamp + std::string(marker(e)) + " " + e.text + "\n";
-  }
-  return out;
+Dir dir_named(std::string_view name) {
+  for (auto d : {Dir::Client, Dir::Server, Dir::Tls, Dir::Info, Dir::Error})
+    if (to_string(d) == name) return d;
+  return Dir::Info;
 }
 
-Document build_document(const ConnectionSettings& c, const TestRequest& req, const SessionResult& r) {
+Section transcript_section(const json& transcript) {
+  Section s{"Transcript", {}};
+  s.paragraph("Markers: -> / <- plain text, ~> / <~ inside TLS, === information, *** error. Secrets are masked.");
+  LineStyle style;
+  style.escape = false;  // render_markdown and render_html escape it, keeping the line breaks inside a line
+  std::string text;
+  for (const auto& line : transcript) {
+    Event e;
+    e.t_us = std::llround(line.at("t_ms").get<double>() * 1000.0);
+    e.dir = dir_named(line.at("dir").get<std::string>());
+    e.in_tls = line.at("tls").get<bool>();
+    e.text = line.at("text").get<std::string>();
+    text += format_line(e, style) + "\n";
+  }
+  s.pre(std::move(text));
+  return s;
+}
+
+// A top-level object (or null: `absent` says what that means) as a section.
+Section object_section(std::string title, const json& report, const std::string& key, std::string absent) {
+  Section s{std::move(title), {}};
+  if (report.contains(key) && report[key].is_object()) object_blocks(s, report[key], key);
+  else s.paragraph(std::move(absent));
+  return s;
+}
+
+Section result_section(const json& report) {
+  Section s{"Result", {}};
+  if (report.at("failure").is_object()) object_blocks(s, report.at("failure"), "failure");
+  prepend_fields(s, report, {"result", "total_ms"});
+  return s;
+}
+
+Section settings_section(const json& report) {
+  Section s{"Settings", {}};
+  object_blocks(s, report.at("settings"), "settings");
+  prepend_fields(s, report, {"stop_after"});
+  return s;
+}
+
+Document build_document(const json& report) {
+  const json& settings = report.at("settings");
   Document d;
-  d.title = "SMTP Workbench report: " + c.address + ":" + std::to_string(c.port) + " (" + (r.ok ? "ok" : "failed") + ")";
-  d.sections = {summary_section(r), hints_section(r), settings_section(c, req), server_section(r), tls_section(r),
-                auth_section(r),    timeline_section(r)};
-  Section transcript{"Transcript", {}};
-  transcript.paragraph("Markers: -> / <- plain text, ~> / <~ inside TLS, === information, *** error. Secrets are masked.");
-  transcript.pre(transcript_text(r));
-  d.sections.push_back(std::move(transcript));
+  d.title = "SMTP Workbench report: " + settings["address"].get<std::string>() + ":" + std::to_string(settings["port"].get<int>()) +
+            " (" + report.at("result").get<std::string>() + ")";
+  d.sections = {result_section(report),
+                hints_section(report.at("hints")),
+                settings_section(report),
+                object_section("Server", report, "server", "-"),
+                object_section("Proxy", report, "proxy", "No proxy was used."),
+                object_section("TLS", report, "tls", "TLS was not used."),
+                object_section("Authentication", report, "auth", "-"),
+                object_section("Message", report, "message", "No message was sent.")};
+  // Facts added to the report later (e.g. check's "tls_probe") are shown too.
+  static const std::set<std::string, std::less<>> kShown = {"result", "failure",  "total_ms", "phases", "settings",
+                                                            "stop_after", "server", "proxy", "tls", "auth",
+                                                            "message", "hints", "transcript"};
+  for (const auto& item : report.items()) {
+    if (kShown.count(item.key())) continue;
+    Section extra{label_of(item.key()), {}};
+    if (item.value().is_object()) object_blocks(extra, item.value(), item.key());
+    else object_blocks(extra, json{{item.key(), item.value()}}, "");
+    d.sections.push_back(std::move(extra));
+  }
+  d.sections.push_back(timeline_section(report.at("phases")));
+  d.sections.push_back(transcript_section(report.at("transcript")));
   return d;
 }
 
@@ -511,12 +581,16 @@ std::string markdown_cell(std::string_view text) {
   return out;
 }
 
+std::string report_markdown(const nlohmann::ordered_json& report) { return render_markdown(build_document(report)); }
+
+std::string report_html(const nlohmann::ordered_json& report) { return render_html(build_document(report)); }
+
 std::string report_markdown(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result) {
-  return render_markdown(build_document(settings, request, result));
+  return report_markdown(report_json(settings, request, result));
 }
 
 std::string report_html(const ConnectionSettings& settings, const TestRequest& request, const SessionResult& result) {
-  return render_html(build_document(settings, request, result));
+  return report_html(report_json(settings, request, result));
 }
 
 std::vector<EquivalentCommand> equivalent_commands(const ConnectionSettings& settings, const TestRequest& request) {

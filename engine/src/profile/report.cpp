@@ -124,6 +124,10 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                       {"transfer_encoding", r.message.transfer_encoding},
                       {"size_bytes", r.message.size_bytes},
                       {"server_reply", r.message.server_reply}};
+    if (request.message) {  // who the test message was from and to: the Markdown and HTML reports show it too
+      out["message"]["from"] = request.message->from;
+      out["message"]["to"] = request.message->to;
+    }
   }
   out["hints"] = hints_json(r.hints);
   json transcript = json::array();

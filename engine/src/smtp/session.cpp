@@ -284,7 +284,7 @@ SessionResult run_session(const ConnectionSettings& settings, const TestRequest&
   Session session(settings, request, std::make_shared<EventQueue>(), std::move(options));
   session.start();
   session.wait();
-  return session.result();
+  return session.take_result();
 }
 
 }  // namespace smtpwb
