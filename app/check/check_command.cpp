@@ -11,6 +11,7 @@
 
 #include "check/check_args.hpp"
 #include "check/probe_output.hpp"
+#include "exit_status.hpp"
 #include "smtpwb/demo_server.hpp"
 #include "smtpwb/diagnose.hpp"
 #include "smtpwb/event_format.hpp"
@@ -167,7 +168,7 @@ int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings,
                                      {"recommended", recommendation_json(rec)}};
     if (!write_json(args.json_file, report)) return 1;
   }
-  return rec ? 0 : exit_code(FailureCategory::Connect);
+  return rec ? 0 : exit_status(FailureCategory::Connect);
 }
 
 // "Hint [id]: title" and the fix, indented; warnings before connecting use the same shape.
@@ -366,7 +367,7 @@ int run_check(const std::vector<std::string>& argv) {
       // The provider's refusal (e.g. AADSTS7000218) explained, as a refused AUTH would be.
       print_hints(stderr, use_color(args.color, stderr) ? Palette::colored() : Palette{},
                   HintCatalogue::builtin().match_sign_in_failure(settings, error), "Hint");
-      return exit_code(FailureCategory::Auth);
+      return exit_status(FailureCategory::Auth);
     }
     options.oauth_access_token = *token;
   }
@@ -430,7 +431,7 @@ int run_check(const std::vector<std::string>& argv) {
   }
   if (!args.json_file.empty() && !write_json(args.json_file, report)) return 1;
   log::close();
-  return result.ok ? 0 : exit_code(result.failure->category);
+  return result.ok ? 0 : exit_status(result.failure->category);
 }
 
 }  // namespace smtpwb::app

@@ -16,6 +16,7 @@
 #include <tuple>
 #include <nlohmann/json.hpp>
 
+#include "exit_status.hpp"
 #include "gui_args.hpp"
 #include "model/workbench.hpp"
 #include "smtpwb/files.hpp"
@@ -86,7 +87,7 @@ bool write_screenshot(GLFWwindow* window, const std::string& path) {
   return stbi_write_png(path.c_str(), w, h, 4, pixels.data(), w * 4) != 0;
 }
 
-int run_exit_code(const Run& run) { return run.result.ok ? 0 : exit_code(run.result.failure->category); }
+int run_exit_code(const Run& run) { return run.result.ok ? 0 : app::exit_status(run.result.failure->category); }
 }  // namespace
 
 int run_gui(const std::vector<std::string>& argv) {

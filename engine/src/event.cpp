@@ -52,6 +52,33 @@ constexpr std::pair<FailureCause, std::string_view> kCauseNames[] = {
 };
 }  // namespace
 
+namespace {
+constexpr std::pair<ProxyResult, std::string_view> kProxyResultNames[] = {
+    {ProxyResult::NotAttempted, "not-attempted"},
+    {ProxyResult::Unresolved, "unresolved"},
+    {ProxyResult::Unreachable, "unreachable"},
+    {ProxyResult::Connected, "connected"},
+    {ProxyResult::Ok, "ok"},
+    {ProxyResult::CredentialsRefused, "credentials-refused"},
+    {ProxyResult::TargetRefused, "target-refused"},
+    {ProxyResult::Timeout, "timeout"},
+    {ProxyResult::Closed, "closed"},
+    {ProxyResult::ProtocolError, "protocol-error"},
+};
+}  // namespace
+
+std::string_view to_string(ProxyResult r) {
+  for (const auto& [result, name] : kProxyResultNames)
+    if (result == r) return name;
+  return "?";
+}
+
+std::optional<ProxyResult> proxy_result_from(std::string_view name) {
+  for (const auto& [result, n] : kProxyResultNames)
+    if (n == name) return result;
+  return std::nullopt;
+}
+
 std::string_view to_string(FailureCause c) {
   for (const auto& [cause, name] : kCauseNames)
     if (cause == c) return name;
@@ -62,24 +89,6 @@ std::optional<FailureCause> failure_cause_from(std::string_view name) {
   for (const auto& [cause, n] : kCauseNames)
     if (n == name && cause != FailureCause::None) return cause;
   return std::nullopt;
-}
-
-int exit_code(FailureCategory c) {
-  // 1 is left for unexpected errors and 2 for usage errors, as most command-line tools do.
-  switch (c) {
-    case FailureCategory::Config: return 2;
-    case FailureCategory::Dns: return 3;
-    case FailureCategory::Connect: return 4;
-    case FailureCategory::Timeout: return 5;
-    case FailureCategory::Proxy: return 6;
-    case FailureCategory::Tls: return 7;
-    case FailureCategory::Certificate: return 8;
-    case FailureCategory::Auth: return 9;
-    case FailureCategory::Smtp: return 10;
-    case FailureCategory::Cancelled: return 11;
-    case FailureCategory::Internal: return 1;
-  }
-  return 1;
 }
 
 }  // namespace smtpwb

@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   result.auth.offered = {field(rest), field(rest)};
   result.tls.verify_error_kinds = {field(rest)};
   result.proxy.used = data[3] & 16;
-  result.proxy.result = field(rest);
+  result.proxy.result = proxy_result_from(field(rest)).value_or(ProxyResult::NotAttempted);
   result.transcript.push_back(Event{0, Dir::Server, failure.phase, false, failure.reply_text});
   for (const auto& hint : HintCatalogue::builtin().match(settings, result)) (void)hint.explanation.size();
   (void)HintCatalogue::builtin().match_settings(settings);

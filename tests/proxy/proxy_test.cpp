@@ -151,7 +151,7 @@ TEST_CASE("Each proxy type, with and without credentials: STARTTLS + AUTH + a me
       CHECK(r.tls.verified);
       CHECK(r.tls.sni == test::fact("MAILSTACK_SERVER_NAME"));
       CHECK(r.proxy.used);
-      CHECK(r.proxy.result == "ok");
+      CHECK(r.proxy.result == ProxyResult::Ok);
       CHECK(r.proxy.connected_address == proxy_fact("PROXY_HOST"));
       CHECK(r.proxy.target_resolved_by == k.resolved_by);
       CHECK(has_phase(r, Phase::Proxy));
@@ -217,7 +217,7 @@ TEST_CASE("Proxy down: the proxy is unreachable", "[proxy][engine][failure]") {
   CHECK(r.failure->phase == Phase::Connect);
   CHECK(r.failure->message.find("proxy 127.0.0.1:" + std::to_string(port) + " is unreachable") != std::string::npos);
   CHECK(r.failure->message.find("refused") != std::string::npos);
-  CHECK(r.proxy.result == "unreachable");
+  CHECK(r.proxy.result == ProxyResult::Unreachable);
   CHECK(has_hint(r, "proxy-unreachable"));
 }
 
@@ -229,7 +229,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.failure->phase == Phase::Proxy);
     CHECK(r.failure->message.find("refused the username/password") != std::string::npos);
-    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(r.proxy.result == ProxyResult::CredentialsRefused);
     CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.proxy.reply != 0);
     CHECK(transcript_text(r).find("not-the-proxy-password") == std::string::npos);
@@ -240,7 +240,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.failure->message.find("requires authentication") != std::string::npos);
-    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(r.proxy.result == ProxyResult::CredentialsRefused);
     CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.proxy.reply == 0xFF);
   }
@@ -249,7 +249,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     s.proxy.port = proxy_port("PROXY_HTTP_AUTH_PORT");
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
-    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(r.proxy.result == ProxyResult::CredentialsRefused);
     CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.proxy.reply == 407);
     CHECK(r.failure->message.find("407") != std::string::npos);
@@ -259,7 +259,7 @@ TEST_CASE("Wrong or missing proxy credentials: the proxy refused them", "[proxy]
     s.proxy.password = "not-the-proxy-password";
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
-    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(r.proxy.result == ProxyResult::CredentialsRefused);
     CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK(r.failure->message.find("refused the credentials") != std::string::npos);
     CHECK(transcript_text(r).find(base64_encode(proxy_fact("PROXY_USER") + ":not-the-proxy-password")) == std::string::npos);
@@ -274,7 +274,7 @@ TEST_CASE("The proxy refused the target, with the reply explained", "[proxy][eng
     s.port = closed_port;
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
-    CHECK(r.proxy.result == "target-refused");
+    CHECK(r.proxy.result == ProxyResult::TargetRefused);
     CHECK(has_hint(r, "proxy-target-refused"));
     CHECK(r.proxy.reply == 5);
     CHECK(r.failure->message.find("reply 5 (connection refused by the destination host)") != std::string::npos);
@@ -291,7 +291,7 @@ TEST_CASE("The proxy refused the target, with the reply explained", "[proxy][eng
     s.port = closed_port;
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
-    CHECK(r.proxy.result == "target-refused");
+    CHECK(r.proxy.result == ProxyResult::TargetRefused);
     CHECK(has_hint(r, "proxy-target-refused"));
     CHECK(r.proxy.reply == 91);
   }
@@ -299,7 +299,7 @@ TEST_CASE("The proxy refused the target, with the reply explained", "[proxy][eng
     auto s = through(kKinds[7], "MAILSTACK_PLAIN_PORT");
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
-    CHECK(r.proxy.result == "target-refused");
+    CHECK(r.proxy.result == ProxyResult::TargetRefused);
     CHECK(has_hint(r, "proxy-target-refused"));
     CHECK(r.proxy.reply == 403);
     CHECK(r.failure->message.find("HTTP/1.") != std::string::npos);
@@ -320,7 +320,7 @@ TEST_CASE("A proxy that never answers: proxy timeout within the step timeout", "
     auto took = std::chrono::steady_clock::now() - start;
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.failure->phase == Phase::Proxy);
-    CHECK(r.proxy.result == "timeout");
+    CHECK(r.proxy.result == ProxyResult::Timeout);
     CHECK(has_hint(r, "proxy-unreachable"));
     CHECK(r.failure->message.find("did not answer") != std::string::npos);
     CHECK(took < std::chrono::seconds(3));
@@ -355,7 +355,7 @@ TEST_CASE("HTTP NTLM through squid: the three messages decoded, responses masked
   auto text = transcript_text(r);
   INFO(text);
   REQUIRE(r.ok);
-  CHECK(r.proxy.result == "ok");
+  CHECK(r.proxy.result == ProxyResult::Ok);
   CHECK(r.proxy.reply == 200);
   CHECK(r.proxy.reply_text.find("HTTP/1.1 200") == 0);
   CHECK(text.find("Proxy-Authorization: NTLM ********") != std::string::npos);
@@ -394,7 +394,7 @@ TEST_CASE("HTTP NTLM: failures name their cause", "[proxy][engine][ntlm][failure
     auto r = run_failing(s);
     CHECK(r.failure->category == FailureCategory::Proxy);
     CHECK(r.failure->phase == Phase::Proxy);
-    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(r.proxy.result == ProxyResult::CredentialsRefused);
     CHECK(has_hint(r, "proxy-auth-failed"));
     CHECK((r.proxy.reply == 407 || r.proxy.reply == 401));
     INFO(r.failure->message);
@@ -406,7 +406,7 @@ TEST_CASE("HTTP NTLM: failures name their cause", "[proxy][engine][ntlm][failure
     auto s = through(kKinds[7]);
     s.proxy.port = proxy_port("PROXY_HTTP_NTLM_PORT");
     auto r = run_failing(s);
-    CHECK(r.proxy.result == "credentials-refused");
+    CHECK(r.proxy.result == ProxyResult::CredentialsRefused);
     CHECK(r.proxy.reply == 407);
     CHECK(r.failure->message.find("requires authentication") != std::string::npos);
     CHECK(r.failure->message.find("give the proxy's Domain to authenticate with NTLM") != std::string::npos);
@@ -414,7 +414,7 @@ TEST_CASE("HTTP NTLM: failures name their cause", "[proxy][engine][ntlm][failure
   SECTION("squid with NTLM, to a port it does not allow: 403 after the handshake") {
     auto s = through(kNtlm, "MAILSTACK_PLAIN_PORT");
     auto r = run_failing(s);
-    CHECK(r.proxy.result == "target-refused");
+    CHECK(r.proxy.result == ProxyResult::TargetRefused);
     CHECK(r.proxy.reply == 403);
     CHECK(has_hint(r, "proxy-target-refused"));
   }

@@ -476,7 +476,7 @@ TEST_CASE("Hints: proxy failures", "[hints]") {
     Case session(s);
     session.result.transcript.clear();
     session.result.proxy.used = true;
-    session.result.proxy.result = outcome;
+    session.result.proxy.result = proxy_result_from(outcome).value();
     session.failure(Phase::Proxy, FailureCategory::Proxy, message);
     return session.ids();
   };

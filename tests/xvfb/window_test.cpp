@@ -10,6 +10,7 @@
 
 #include <set>
 
+#include "exit_status.hpp"
 #include "smtpwb/report.hpp"
 #include "support.hpp"
 
@@ -135,7 +136,7 @@ TEST_CASE("Test against the real Postfix, right and wrong password", "[gui][xvfb
                                   (dir.path / "bad.png").string() + " 2>&1",
                               "SMTPWB_TEST_PW=wrong-password " + x.env());
   INFO(bad.out);
-  CHECK(bad.status == exit_code(FailureCategory::Auth));
+  CHECK(bad.status == app::exit_status(FailureCategory::Auth));
   int w = 0, h = 0;
   CHECK(distinct_colours(dir.path / "bad.png", w, h) > 50);
 }

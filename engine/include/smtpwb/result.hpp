@@ -12,8 +12,6 @@ namespace smtpwb {
 
 enum class FailureCategory { Config, Dns, Connect, Timeout, Proxy, Tls, Certificate, Auth, Smtp, Cancelled, Internal };
 std::string_view to_string(FailureCategory c);
-// Exit status of `check` for a failure of this category (0 is success, 2 is a usage error).
-int exit_code(FailureCategory c);
 
 // How a step failed, for the hints: they match this (and the category, phase and reply), never the wording
 // of `message`, so the message can be rephrased freely. One name table: to_string / failure_cause_from.
@@ -139,6 +137,14 @@ struct MessageFacts {
   std::string server_reply;  // final reply to DATA, e.g. "250 2.0.0 Ok: queued as 4Xy..."
 };
 
+// How far the proxy got: the handshake's own outcomes (Ok ... ProtocolError) and the steps before it.
+enum class ProxyResult {
+  NotAttempted, Unresolved, Unreachable, Connected,  // before the handshake
+  Ok, CredentialsRefused, TargetRefused, Timeout, Closed, ProtocolError
+};
+std::string_view to_string(ProxyResult r);  // "not-attempted", "ok", "credentials-refused", ...
+std::optional<ProxyResult> proxy_result_from(std::string_view name);
+
 // The proxy of the session; `result` and `reply` are what the diagnostics read about a proxy failure.
 struct ProxyFacts {
   bool used = false;
@@ -147,8 +153,7 @@ struct ProxyFacts {
   int port = 0;
   std::string connected_address;         // the proxy's IP address used
   std::string target_resolved_by;        // "client" | "proxy"
-  std::string result = "not-attempted";  // "ok" | "unresolved" | "unreachable" | "timeout" | "credentials-refused" |
-                                         // "target-refused" | "closed" | "protocol-error"
+  ProxyResult result = ProxyResult::NotAttempted;
   int reply = -1;                        // the proxy's last reply code (SOCKS) or HTTP status; -1: none
   std::string reply_text;                // its meaning, or the HTTP status line
 };

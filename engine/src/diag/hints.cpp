@@ -223,7 +223,7 @@ struct HintCatalogue::Rule {
   std::string version_refused_by;
   std::optional<bool> auth_offered_empty, auth_common_mechanism;
   std::vector<std::string> capability, capability_missing;
-  std::vector<std::string> proxy_results;  // ProxyFacts::result, e.g. "credentials-refused"
+  std::vector<ProxyResult> proxy_results;
   std::vector<std::string> auth_mechanisms;  // AuthFacts::mechanism, the one tried
   std::vector<FailureCause> causes;
   std::vector<std::string> foreign_protocols;  // ServerFacts::foreign_protocol ("" matches none seen)
@@ -276,7 +276,9 @@ struct HintCatalogue::Rule {
     if (resolved_via_search_domain && *resolved_via_search_domain == r.server.search_domain_name.empty()) return false;
     if (!version_refused_by.empty() && version_refused_by != r.tls.version_refused_by) return false;
     if (auth_offered_empty && *auth_offered_empty != r.auth.offered.empty()) return false;
-    if (!proxy_results.empty() && (!r.proxy.used || !contains(proxy_results, r.proxy.result))) return false;
+    if (!proxy_results.empty() && (!r.proxy.used || std::find(proxy_results.begin(), proxy_results.end(), r.proxy.result) ==
+                                                          proxy_results.end()))
+      return false;
     if (!auth_mechanisms.empty() && !contains(auth_mechanisms, r.auth.mechanism)) return false;
     if (!foreign_protocols.empty() && !contains(foreign_protocols, r.server.foreign_protocol)) return false;
     if (auth_common_mechanism) {
@@ -393,12 +395,14 @@ class RuleReader {
     return out;
   }
 
-  std::vector<FailureCause> failure_causes(const json& v, const std::string& field) const {
-    std::vector<FailureCause> out;
+  // Values of a fact enum, by the names of its one name table (result.hpp).
+  template <typename E>
+  std::vector<E> named(const json& v, const std::string& field, std::optional<E> (*parse)(std::string_view), const char* what) const {
+    std::vector<E> out;
     for (const auto& name : strings(v, field)) {
-      auto cause = failure_cause_from(name);
-      if (!cause) fail(field, "\"" + name + "\" is not a failure cause (see FailureCause in result.hpp)");
-      out.push_back(*cause);
+      auto value = parse(name);
+      if (!value) fail(field, "\"" + name + "\" is not " + what);
+      out.push_back(*value);
     }
     return out;
   }
@@ -441,11 +445,10 @@ class RuleReader {
       else if (key == "capability_missing") r.capability_missing = strings(v, field);
       else if (key == "auth_mechanism") r.auth_mechanisms = strings(v, field);
       else if (key == "cause")
-        r.causes = failure_causes(v, field);
+        r.causes = named<FailureCause>(v, field, &failure_cause_from, "a failure cause (FailureCause in result.hpp)");
       else if (key == "foreign_protocol") r.foreign_protocols = one_of(v, field, {"", "ssh", "http", "imap", "pop3"});
       else if (key == "proxy_result")
-        r.proxy_results = one_of(v, field, {"unresolved", "unreachable", "connected", "timeout", "credentials-refused",
-                                            "target-refused", "closed", "protocol-error"});
+        r.proxy_results = named<ProxyResult>(v, field, &proxy_result_from, "a proxy result (ProxyResult in result.hpp)");
       else if (key == "unless") {
         r.unless = strings(v, field);
         for (const auto& id : r.unless)

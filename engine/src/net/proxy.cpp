@@ -14,18 +14,6 @@ namespace smtpwb::net {
 
 using namespace proxy;
 
-std::string_view to_string(ProxyOutcome o) {
-  switch (o) {
-    case ProxyOutcome::Ok: return "ok";
-    case ProxyOutcome::CredentialsRefused: return "credentials-refused";
-    case ProxyOutcome::TargetRefused: return "target-refused";
-    case ProxyOutcome::Timeout: return "timeout";
-    case ProxyOutcome::Closed: return "closed";
-    case ProxyOutcome::ProtocolError: return "protocol-error";
-  }
-  return "?";
-}
-
 bool proxy_resolves_target(const ProxySettings& p) {
   return p.type == ProxyType::Socks4a || p.type == ProxyType::Http || (p.type == ProxyType::Socks5 && p.resolve_via_proxy);
 }

@@ -7,12 +7,13 @@
 
 #include "smtpwb/event.hpp"
 #include "smtpwb/net/io.hpp"
+#include "smtpwb/result.hpp"
 #include "smtpwb/settings.hpp"
 
 namespace smtpwb::net {
 
-enum class ProxyOutcome { Ok, CredentialsRefused, TargetRefused, Timeout, Closed, ProtocolError };
-std::string_view to_string(ProxyOutcome o);  // "ok", "credentials-refused", ...
+// A handshake ends in one of ProxyResult's outcomes from Ok on (one name table, in result.hpp).
+using ProxyOutcome = ProxyResult;
 
 struct ProxyError : std::runtime_error {
   ProxyError(ProxyOutcome o, std::string message, int reply_code = -1, std::string reply = {})

@@ -88,7 +88,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                     {"port", r.proxy.port},
                     {"connected_address", r.proxy.connected_address},
                     {"target_resolved_by", r.proxy.target_resolved_by},
-                    {"result", r.proxy.result},
+                    {"result", to_string(r.proxy.result)},
                     {"reply", r.proxy.reply < 0 ? json(nullptr) : json(r.proxy.reply)},
                     {"reply_text", r.proxy.reply_text}};
   } else {

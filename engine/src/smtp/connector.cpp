@@ -104,7 +104,7 @@ void Connector::connect_through_proxy() {
   facts.target_resolved_by = by_proxy ? "proxy" : "client";
   std::string target = by_proxy ? s_.address : resolve_target_locally();
   if (by_proxy && !is_ip_literal(s_.address)) rec_.info("The proxy resolves " + s_.address);
-  facts.result = "unresolved";
+  facts.result = ProxyResult::Unresolved;
   auto proxy_addresses = resolve(p.address, p.port, "the proxy ");
   if (!is_ip_literal(p.address)) {
     std::vector<std::string> texts;
@@ -113,9 +113,9 @@ void Connector::connect_through_proxy() {
   }
 
   rec_.begin_phase(Phase::Connect);
-  facts.result = "unreachable";
+  facts.result = ProxyResult::Unreachable;
   facts.connected_address = connect_first(proxy_addresses, p.address, p.port, true);
-  facts.result = "connected";
+  facts.result = ProxyResult::Connected;
   proxy_handshake(target);
 }
 
@@ -125,7 +125,7 @@ void Connector::proxy_handshake(const std::string& target) {
   try {
     auto tunnel = net::proxy_handshake(*connection_.stream, s_.proxy, target, static_cast<std::uint16_t>(s_.port), deadline(),
                                        [this](Dir dir, std::string text) { rec_.emit(dir, std::move(text)); });
-    facts.result = "ok";
+    facts.result = ProxyResult::Ok;
     facts.reply = tunnel.reply_code;
     facts.reply_text = tunnel.reply_text;
     // What the server sees as our address, for an EHLO address literal.
@@ -134,7 +134,7 @@ void Connector::proxy_handshake(const std::string& target) {
       connection_.local_address = (bound.find(':') != std::string::npos ? "IPv6:" : "") + bound;
     rec_.info("Tunnel to " + s_.address + ":" + std::to_string(s_.port) + " open through the " + facts.type + " proxy");
   } catch (const net::ProxyError& e) {
-    facts.result = net::to_string(e.outcome);
+    facts.result = e.outcome;
     facts.reply = e.reply_code;
     facts.reply_text = e.reply_text;
     std::string message = e.what();
