@@ -67,6 +67,11 @@ constexpr std::pair<ProxyResult, std::string_view> kProxyResultNames[] = {
 };
 }  // namespace
 
+std::string_view to_string(AuthResult r) {
+  static constexpr std::string_view kNames[] = {"not-attempted", "skipped", "ok", "failed"};
+  return kNames[static_cast<int>(r)];
+}
+
 std::string_view to_string(ProxyResult r) {
   for (const auto& [result, name] : kProxyResultNames)
     if (result == r) return name;

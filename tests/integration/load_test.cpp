@@ -77,7 +77,7 @@ TEST_CASE("Load: 200 sessions at once, Postfix and the demo server, all with the
       const auto& r = sessions[i]->result();
       bool as_expected = targets[i] == Target::DemoBusy
                              ? r.failure && r.failure->category == FailureCategory::Smtp && r.failure->reply_code == 421
-                             : r.ok && r.auth.result == "ok" && (targets[i] == Target::Postfix || r.message.accepted);
+                             : r.ok && r.auth.result == AuthResult::Ok && (targets[i] == Target::Postfix || r.message.accepted);
       if (!as_expected) UNSCOPED_INFO("session " << i << ": " << (r.failure ? r.failure->message : std::string("ok")));
       right += as_expected;
     }

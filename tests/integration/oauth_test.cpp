@@ -138,7 +138,7 @@ TEST_CASE("Anonymous against a server that requires AUTH: category auth with 530
   auto r = diag::diagnose_session(s, request);
   INFO(all_text(r));
   REQUIRE_FALSE(r.ok);
-  CHECK(r.auth.result == "skipped");
+  CHECK(r.auth.result == AuthResult::Skipped);
   CHECK(r.failure->category == FailureCategory::Auth);
   CHECK(r.failure->reply_code == 530);
   CHECK(r.failure->phase == Phase::Mail);

@@ -44,7 +44,7 @@ TEST_CASE("TLS 1.3-only listener: STARTTLS negotiates TLS 1.3, verified, AUTH PL
   REQUIRE(r.tls.chain.size() >= 1);
   CHECK(r.tls.chain[0].subject.find("CN=localhost") != std::string::npos);
   CHECK(r.tls.chain[0].sha256_fingerprint.size() == 32 * 3 - 1);
-  CHECK(r.auth.result == "ok");
+  CHECK(r.auth.result == AuthResult::Ok);
   CHECK(r.auth.mechanism == "PLAIN");
   // Postfix offers AUTH only inside TLS on this listener.
   CHECK(has_line(r.server.capabilities_before_tls, "STARTTLS"));
@@ -89,7 +89,7 @@ TEST_CASE("TLS 1.2-only listener with an RSA certificate: default settings negot
     CHECK(r.tls.verified);
     REQUIRE_FALSE(r.tls.chain.empty());
     CHECK(r.tls.chain[0].key_type == "RSA");
-    CHECK(r.auth.result == "ok");
+    CHECK(r.auth.result == AuthResult::Ok);
   }
 }
 
@@ -101,7 +101,7 @@ TEST_CASE("Implicit TLS by IP address: the certificate's IP SAN is verified", "[
   REQUIRE(r.ok);
   CHECK(r.tls.verified);
   CHECK(r.server.capabilities_before_tls.empty());  // no plaintext EHLO on an implicit-TLS port
-  CHECK(r.auth.result == "ok");
+  CHECK(r.auth.result == AuthResult::Ok);
 }
 
 TEST_CASE("Wrong password: category auth with Postfix's 535 5.7.8", "[postfix][auth]") {
@@ -112,7 +112,7 @@ TEST_CASE("Wrong password: category auth with Postfix's 535 5.7.8", "[postfix][a
   CHECK(r.failure->category == FailureCategory::Auth);
   CHECK(r.failure->reply_code == 535);
   CHECK(r.failure->enhanced_code == "5.7.8");
-  CHECK(r.auth.result == "failed");
+  CHECK(r.auth.result == AuthResult::Failed);
 }
 
 TEST_CASE("AUTH LOGIN when forced, and a non-ASCII password with PLAIN", "[postfix][auth]") {
@@ -129,7 +129,7 @@ TEST_CASE("AUTH LOGIN when forced, and a non-ASCII password with PLAIN", "[postf
   auto u = run_session(utf8, stop_after(StopAfter::Auth));
   INFO((u.failure ? u.failure->message : ""));
   REQUIRE(u.ok);
-  CHECK(u.auth.result == "ok");
+  CHECK(u.auth.result == AuthResult::Ok);
 }
 
 TEST_CASE("No common mechanism: the message users know, listing both sets", "[postfix][auth]") {
@@ -157,7 +157,7 @@ TEST_CASE("Plain listener: credentials are not sent unencrypted unless explicitl
   auto allowed = run_session(s, stop_after(StopAfter::Auth));
   INFO((allowed.failure ? allowed.failure->message : ""));
   REQUIRE(allowed.ok);
-  CHECK(allowed.auth.result == "ok");
+  CHECK(allowed.auth.result == AuthResult::Ok);
 }
 
 TEST_CASE("Submission listener requires STARTTLS: mail without it fails with category tls", "[postfix][tls]") {

@@ -60,7 +60,7 @@ TEST_CASE("Dovecot: every mechanism with the right password", "[dovecot][auth]")
   INFO(transcript_text(r));
   REQUIRE(r.ok);
   CHECK(r.auth.mechanism == mechanism);
-  CHECK(r.auth.result == "ok");
+  CHECK(r.auth.result == AuthResult::Ok);
   REQUIRE(r.auth.steps.size() >= 2);
   CHECK(r.auth.steps.front().direction == "client");
   CHECK(r.auth.steps.back().text.rfind("235", 0) == 0);
@@ -79,7 +79,7 @@ TEST_CASE("Dovecot: every mechanism with a wrong password fails with category au
   CHECK(r.failure->phase == Phase::Auth);
   CHECK(r.failure->reply_code == 535);
   CHECK(r.failure->enhanced_code == "5.7.8");
-  CHECK(r.auth.result == "failed");
+  CHECK(r.auth.result == AuthResult::Failed);
   REQUIRE_FALSE(r.hints.empty());
   CHECK(r.hints.front().id == "auth-failed");
   require_no_secret(transcript_text(r), "Wrong-Secret-77");

@@ -146,7 +146,7 @@ TEST_CASE("Each proxy type, with and without credentials: STARTTLS + AUTH + a me
       INFO(transcript_text(r));
       REQUIRE(r.ok);
       CHECK(r.message.accepted);
-      CHECK(r.auth.result == "ok");
+      CHECK(r.auth.result == AuthResult::Ok);
       // TLS is with the SMTP server: its name for SNI and verification, never the proxy's.
       CHECK(r.tls.verified);
       CHECK(r.tls.sni == test::fact("MAILSTACK_SERVER_NAME"));
@@ -179,7 +179,7 @@ TEST_CASE("Implicit TLS through each proxy type", "[proxy][engine][tls]") {
       REQUIRE(r.ok);
       CHECK(r.tls.verified);
       CHECK(r.server.capabilities_before_tls.empty());
-      CHECK(r.auth.result == "ok");
+      CHECK(r.auth.result == AuthResult::Ok);
     }
   }
 }

@@ -110,7 +110,7 @@ const char* kSesBanner = "email-smtp.amazonaws.com ESMTP SimpleEmailService-d-6Q
 Case auth_failure(ConnectionSettings s, const char* banner, const std::string& raw) {
   Case session(std::move(s));
   session.banner(banner).auth({"LOGIN", "PLAIN"}).reply_failure(Phase::Auth, FailureCategory::Auth, raw);
-  session.result.auth.result = "failed";
+  session.result.auth.result = AuthResult::Failed;
   session.result.auth.mechanism = "PLAIN";
   return session;
 }
@@ -505,7 +505,7 @@ TEST_CASE("Hints: healthy sessions of each preset shape raise no hint", "[hints]
       session.result.tls.version = "TLSv1.3";
     }
     session.auth(std::move(offered));
-    session.result.auth.result = session.settings.anonymous ? "skipped" : "ok";
+    session.result.auth.result = session.settings.anonymous ? AuthResult::Skipped : AuthResult::Ok;
     session.result.message.attempted = session.result.message.accepted = true;
     session.line(Dir::Server, Phase::Data, "250 2.0.0 OK");
     session.finish();
@@ -908,7 +908,7 @@ Case xoauth2_failure(const std::string& raw, std::optional<std::pair<std::string
   Case session(m365_oauth_settings());
   session.banner(kO365Banner).auth({"LOGIN", "XOAUTH2"}, {"OAUTHBEARER", "XOAUTH2"});
   session.result.auth.mechanism = "XOAUTH2";
-  session.result.auth.result = "failed";
+  session.result.auth.result = AuthResult::Failed;
   if (claims) {
     session.result.auth.token_is_jwt = true;
     session.result.auth.token_audience = claims->first;

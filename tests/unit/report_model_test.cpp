@@ -73,7 +73,7 @@ SessionResult result() {
   leaf.sha256_fingerprint = "AB:CD:EF";
   r.tls.chain = {leaf};
   r.auth.mechanism = "PLAIN";
-  r.auth.result = "ok";
+  r.auth.result = AuthResult::Ok;
   r.auth.offered = {"PLAIN", "LOGIN"};
   r.auth.permitted = {"PLAIN"};
   r.auth.steps = {{"client", "AUTH PLAIN ********"}, {"server", "235 2.7.0 Authentication successful"}};

@@ -116,9 +116,12 @@ struct AuthStep {
   std::string text;       // decoded, secrets masked
 };
 
+enum class AuthResult { NotAttempted, Skipped, Ok, Failed };
+std::string_view to_string(AuthResult r);  // "not-attempted" | "skipped" | "ok" | "failed"
+
 struct AuthFacts {
   std::string mechanism;
-  std::string result = "not-attempted";  // "ok" | "failed" | "skipped" | "not-attempted"
+  AuthResult result = AuthResult::NotAttempted;
   std::vector<std::string> offered;
   std::vector<std::string> permitted;
   std::vector<AuthStep> steps;

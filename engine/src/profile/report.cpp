@@ -112,7 +112,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
     out["tls"] = nullptr;
   }
   out["auth"] = {{"mechanism", r.auth.mechanism.empty() ? json(nullptr) : json(r.auth.mechanism)},
-                 {"result", r.auth.result},
+                 {"result", to_string(r.auth.result)},
                  {"offered", r.auth.offered},
                  {"permitted", r.auth.permitted},
                  {"steps", auth_steps_json(r.auth.steps)}};

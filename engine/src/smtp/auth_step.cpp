@@ -117,7 +117,7 @@ void authenticate(Dialogue& d) {
   auto& auth = d.res.auth;
   auth.offered = d.caps.auth_mechanisms();
   if (d.s.auth_type == AuthType::Default && d.s.anonymous) {
-    auth.result = "skipped";
+    auth.result = AuthResult::Skipped;
     d.rec.info("Anonymous: not authenticating");
     return;
   }
@@ -131,12 +131,12 @@ void authenticate(Dialogue& d) {
                            "plaintext AUTH explicitly if you accept the risk.");
   std::string chosen = choose(d, bearer);
   auth.mechanism = chosen;
-  auth.result = "failed";
+  auth.result = AuthResult::Failed;
   d.rec.info("Authenticating with " + chosen + " (server offers " + join(auth.offered) + "; enabled here " +
              join(auth.permitted) + ")");
   if (bearer) note_token_claims(d);
   sasl_exchange(d, chosen, bearer);
-  auth.result = "ok";
+  auth.result = AuthResult::Ok;
 }
 
 }  // namespace smtpwb::smtp
