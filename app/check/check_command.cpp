@@ -36,6 +36,36 @@ int usage_error(const std::string& message) {
   return kUsageExit;
 }
 
+// The flag that sets a field; for the fields only a --profile file sets, the profile's key.
+std::string flag_for(Field field, const ConnectionSettings& s) {
+  const bool oauth = is_oauth(s.auth_type);
+  switch (field) {
+    case Field::Name: return "--name";
+    case Field::Group: return "--group";
+    case Field::Timeout: return "--timeout";
+    case Field::CodePage: return "--code-page";
+    case Field::Address: return "--host";
+    case Field::Port: return "--port";
+    case Field::EhloName: return "--ehlo";
+    case Field::AuthDomain: return "auth.domain (--profile)";
+    case Field::OAuthAccount: return "--user";
+    case Field::OAuthTenant: return "--oauth-tenant";
+    case Field::Username: return oauth ? "--oauth-client-id" : "--user";
+    case Field::Password: return oauth ? "--oauth-client-secret-env" : "the password";
+    case Field::TlsVersions: return "--tls-versions";
+    case Field::SaslMechanisms: return "--sasl";
+    case Field::ProxyAddress: return "--proxy (host)";
+    case Field::ProxyPort: return "--proxy (port)";
+    case Field::ProxyUsername: return "--proxy-user";
+    case Field::ProxyPassword: return "--proxy-password-env";
+    case Field::ProxyDomain: return "--proxy-domain";
+    case Field::From: return "--from";
+    case Field::To: return "--to";
+    case Field::Subject: return "--subject";
+  }
+  return "?";
+}
+
 std::string first_line(std::string text) {
   auto nl = text.find_first_of("\r\n");
   if (nl != std::string::npos) text.resize(nl);
@@ -348,7 +378,8 @@ int run_check(const std::vector<std::string>& argv) {
   // A profile saved by the window keeps the Application Id in username and the mail account apart.
   if (is_oauth(settings.auth_type) && !settings.oauth_account.empty()) options.oauth_user = settings.oauth_account;
   if (auto errors = validate(settings, request); !errors.empty()) {
-    for (const auto& e : errors) std::fprintf(stderr, "smtp-workbench check: %s\n", e.message.c_str());
+    for (const auto& e : errors)
+      std::fprintf(stderr, "smtp-workbench check: %s: %s\n", flag_for(e.field, settings).c_str(), e.problem.c_str());
     return kUsageExit;
   }
   if (!args.save_profile.empty()) {

@@ -87,6 +87,16 @@ std::string_view display_name(Security s) {
 std::string_view to_string(AuthType a) { return name_of(kAuthNames, a); }
 std::string_view to_string(ProxyType p) { return name_of(kProxyNames, p); }
 std::string_view to_string(StopAfter s) { return name_of(kStopNames, s); }
+std::string_view to_string(Field f) {
+  // The saved profile's keys, where the field has one.
+  static constexpr std::string_view kNames[] = {
+      "name", "group", "timeout_s", "code_page", "address", "port", "ehlo_name", "auth.domain",
+      "auth.account", "auth.tenant", "auth.username", "auth.password", "encryption.versions", "encryption.sasl_mechanisms",
+      "proxy.address", "proxy.port", "proxy.username", "proxy.password", "proxy.domain",
+      "message.from", "message.to", "message.subject"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(Field::Subject) + 1);
+  return kNames[static_cast<int>(f)];
+}
 std::string_view proxy_scheme(const ProxySettings& p) {
   return p.type == ProxyType::Socks5 && p.resolve_via_proxy ? "socks5h" : to_string(p.type);
 }
@@ -160,9 +170,8 @@ namespace {
 // A line break ends the SMTP command (or header) early and starts another one; a NUL cuts it.
 bool has_line_break_or_nul(std::string_view v) { return v.find_first_of(std::string_view("\0\r\n", 3)) != std::string_view::npos; }
 
-void check_address(std::vector<FieldError>& errors, const std::string& field, const std::string& port_field,
-                   const std::string& address) {
-  auto add = [&](std::string msg) { errors.push_back({field, field + ": " + msg}); };
+void check_address(std::vector<FieldError>& errors, Field field, const std::string& address) {
+  auto add = [&](std::string problem) { errors.push_back({field, std::move(problem)}); };
   if (address.empty()) return add("is empty; enter the server's DNS name or IP address");
   if (has_line_break_or_nul(address)) return add("contains a line break or NUL character");
   if (address.find("://") != std::string::npos)
@@ -171,103 +180,116 @@ void check_address(std::vector<FieldError>& errors, const std::string& field, co
     return add("\"" + address + "\" contains white space");
   if (is_ip_literal(address)) return;
   auto colon = address.rfind(':');
-  if (colon != std::string::npos && address.find(':') == colon) {
-    return add("\"" + address + "\" contains a port; put the host in " + field + " and " + address.substr(colon + 1) +
-               " in " + port_field);
-  }
+  if (colon != std::string::npos && address.find(':') == colon)
+    return add("\"" + address + "\" contains a port; give the host alone and " + address.substr(colon + 1) + " as the port");
   if (address.front() == '[' && address.back() == ']')
     return add("\"" + address + "\": write an IPv6 address without brackets");
   if (!is_valid_hostname(address))
     add("\"" + address + "\" is not a valid host name (letters, digits, '-' and '.' only) or IP address");
 }
 
-void check_port(std::vector<FieldError>& errors, const std::string& field, int port) {
-  if (port < 1 || port > 65535)
-    errors.push_back({field, field + ": " + std::to_string(port) + " is not a TCP port (1-65535)"});
+void check_port(std::vector<FieldError>& errors, Field field, int port) {
+  if (port < 1 || port > 65535) errors.push_back({field, std::to_string(port) + " is not a TCP port (1-65535)"});
+}
+
+class Checker {
+ public:
+  explicit Checker(std::vector<FieldError>& errors) : errors_(errors) {}
+  void add(Field field, std::string problem) { errors_.push_back({field, std::move(problem)}); }
+  // Checked first, and a field that fails it is not checked further: the other messages quote the value,
+  // which must stay one line of text. Returns whether the value failed.
+  bool line_break(Field field, const std::string& value) {
+    if (!has_line_break_or_nul(value)) return false;
+    add(field, "contains a line break or NUL character");
+    return true;
+  }
+
+ private:
+  std::vector<FieldError>& errors_;
+};
+
+void check_common(Checker& c, const ConnectionSettings& s) {
+  if (!c.line_break(Field::Name, s.name) && s.name.size() > 200) c.add(Field::Name, "is longer than 200 characters");
+  if (!c.line_break(Field::Group, s.group) && s.group.size() > 200) c.add(Field::Group, "is longer than 200 characters");
+  if (s.timeout_s < 1 || s.timeout_s > 3600)
+    c.add(Field::Timeout, std::to_string(s.timeout_s) + " s is out of range (1-3600 seconds)");
+  if (!c.line_break(Field::CodePage, s.code_page) && !is_supported_code_page(s.code_page))
+    c.add(Field::CodePage, "\"" + s.code_page + "\" is not an encoding iconv knows");
+}
+
+void check_authentication(Checker& c, const ConnectionSettings& s) {
+  c.line_break(Field::AuthDomain, s.auth_domain);
+  c.line_break(Field::OAuthAccount, s.oauth_account);
+  if (is_oauth(s.auth_type)) {
+    if (s.username.empty()) c.add(Field::Username, "is empty; enter the OAuth client id");
+    if (s.auth_type == AuthType::Microsoft365OAuth && !s.oauth_tenant.empty() && !is_valid_oauth_tenant(s.oauth_tenant))
+      c.add(Field::OAuthTenant, "\"" + s.oauth_tenant + "\" is not a tenant: give its GUID, a domain name "
+                                "(contoso.onmicrosoft.com) or organizations, common or consumers");
+  } else if (!s.anonymous) {
+    if (s.username.empty()) c.add(Field::Username, "is empty; enter a user name or test anonymously");
+    if (s.password.empty()) c.add(Field::Password, "is empty");
+  }
+  c.line_break(Field::Username, s.username);
+  c.line_break(Field::Password, s.password);
+}
+
+void check_encryption(Checker& c, const ConnectionSettings& s) {
+  if (s.encrypted() && s.tls_versions.empty())
+    c.add(Field::TlsVersions, "none selected; allow at least TLS 1.2 or TLS 1.3, or turn encryption off");
+  for (const auto& m : s.sasl_mechanisms) {
+    bool ok = !m.empty() && m.size() <= 20 && std::all_of(m.begin(), m.end(), [](unsigned char ch) {
+      return std::isupper(ch) || std::isdigit(ch) || ch == '-' || ch == '_';
+    });
+    if (!ok) c.add(Field::SaslMechanisms, "\"" + m + "\" is not a SASL mechanism name (RFC 4422: A-Z, 0-9, '-', '_')");
+  }
+}
+
+void check_proxy_credentials(Checker& c, const ProxySettings& p) {
+  if (p.username.empty()) c.add(Field::ProxyUsername, "is empty while the proxy needs credentials");
+  // SOCKS4 carries only a user id, no password.
+  const bool socks4 = p.type == ProxyType::Socks4 || p.type == ProxyType::Socks4a;
+  if (!socks4 && p.password.empty()) c.add(Field::ProxyPassword, "is empty while the proxy needs credentials");
+  if (p.type == ProxyType::Http && p.username.find(':') != std::string::npos)
+    c.add(Field::ProxyUsername, "contains ':', which HTTP Basic authentication cannot carry in a user name");
+  if (p.type == ProxyType::Socks5) {  // RFC 1929 carries each in at most 255 bytes
+    if (p.username.size() > 255) c.add(Field::ProxyUsername, "is longer than 255 bytes (the SOCKS5 limit)");
+    if (p.password.size() > 255) c.add(Field::ProxyPassword, "is longer than 255 bytes (the SOCKS5 limit)");
+  }
+}
+
+void check_proxy(Checker& c, std::vector<FieldError>& errors, const ProxySettings& p) {
+  if (p.type == ProxyType::None) return;
+  check_address(errors, Field::ProxyAddress, p.address);
+  check_port(errors, Field::ProxyPort, p.port);
+  if (p.use_credentials) check_proxy_credentials(c, p);
+  c.line_break(Field::ProxyUsername, p.username);
+  c.line_break(Field::ProxyPassword, p.password);
+  c.line_break(Field::ProxyDomain, p.domain);
 }
 
 }  // namespace
 
 std::vector<FieldError> validate(const ConnectionSettings& s) {
   std::vector<FieldError> errors;
-  auto add = [&](const std::string& field, const std::string& msg) { errors.push_back({field, field + ": " + msg}); };
-
-  // Checked first, and a field that fails it is not checked further: the other messages quote the value,
-  // which must stay one line of text.
-  auto line_break = [&](const char* field, const std::string& value) {
-    if (!has_line_break_or_nul(value)) return false;
-    add(field, "contains a line break or NUL character");
-    return true;
-  };
-  if (!line_break("Name", s.name) && s.name.size() > 200) add("Name", "is longer than 200 characters");
-  if (!line_break("Group", s.group) && s.group.size() > 200) add("Group", "is longer than 200 characters");
-  if (s.timeout_s < 1 || s.timeout_s > 3600)
-    add("Timeout", std::to_string(s.timeout_s) + " s is out of range (1-3600 seconds)");
-  if (!line_break("Code page", s.code_page) && !is_supported_code_page(s.code_page))
-    add("Code page", "\"" + s.code_page + "\" is not an encoding iconv knows");
-
-  check_address(errors, "Address", "Port", s.address);
-  check_port(errors, "Port", s.port);
-  if (!s.ehlo_name.empty() && !line_break("EHLO name", s.ehlo_name) && !is_valid_ehlo_name(s.ehlo_name))
-    add("EHLO name", "\"" + s.ehlo_name + "\" is neither a domain name nor an address literal like [192.0.2.1]");
-  line_break("Domain", s.auth_domain);
-  line_break("Account", s.oauth_account);
-
-  const bool oauth = is_oauth(s.auth_type);
-  if (oauth) {
-    if (s.username.empty()) add("Application Id", "is empty; enter the OAuth client id");
-    if (s.auth_type == AuthType::Microsoft365OAuth && !s.oauth_tenant.empty() && !is_valid_oauth_tenant(s.oauth_tenant))
-      add("Tenant", "\"" + s.oauth_tenant + "\" is not a tenant: give its GUID, a domain name (contoso.onmicrosoft.com) or "
-                    "organizations, common or consumers");
-  } else if (!s.anonymous) {
-    if (s.username.empty()) add("Username", "is empty; enter a user name or choose Anonymous");
-    if (s.password.empty()) add("Password", "is empty");
-  }
-  line_break(oauth ? "Application Id" : "Username", s.username);
-  line_break(oauth ? "Client secret" : "Password", s.password);
-
-  if (s.encrypted() && s.tls_versions.empty())
-    add("Allowed versions", "none selected; allow at least TLS 1.2 or TLS 1.3, or choose No encryption");
-  for (const auto& m : s.sasl_mechanisms) {
-    bool ok = !m.empty() && m.size() <= 20 && std::all_of(m.begin(), m.end(), [](unsigned char c) {
-      return std::isupper(c) || std::isdigit(c) || c == '-' || c == '_';
-    });
-    if (!ok) add("SASL mechanisms", "\"" + m + "\" is not a SASL mechanism name (RFC 4422: A-Z, 0-9, '-', '_')");
-  }
-
-  if (s.proxy.type != ProxyType::None) {
-    check_address(errors, "Proxy address", "Proxy port", s.proxy.address);
-    check_port(errors, "Proxy port", s.proxy.port);
-    if (s.proxy.use_credentials) {
-      if (s.proxy.username.empty()) add("Proxy username", "is empty while Use credentials is on");
-      if (s.proxy.type == ProxyType::Socks4 || s.proxy.type == ProxyType::Socks4a) {
-        // SOCKS4 carries only a user id, no password.
-      } else if (s.proxy.password.empty()) {
-        add("Proxy password", "is empty while Use credentials is on");
-      }
-      if (s.proxy.type == ProxyType::Http && s.proxy.username.find(':') != std::string::npos)
-        add("Proxy username", "contains ':', which HTTP Basic authentication cannot carry in a user name");
-      if (s.proxy.type == ProxyType::Socks5) {  // RFC 1929 carries each in at most 255 bytes
-        if (s.proxy.username.size() > 255) add("Proxy username", "is longer than 255 bytes (the SOCKS5 limit)");
-        if (s.proxy.password.size() > 255) add("Proxy password", "is longer than 255 bytes (the SOCKS5 limit)");
-      }
-    }
-    line_break("Proxy username", s.proxy.username);
-    line_break("Proxy password", s.proxy.password);
-    line_break("Proxy domain", s.proxy.domain);
-  }
+  Checker c(errors);
+  check_common(c, s);
+  check_address(errors, Field::Address, s.address);
+  check_port(errors, Field::Port, s.port);
+  if (!s.ehlo_name.empty() && !c.line_break(Field::EhloName, s.ehlo_name) && !is_valid_ehlo_name(s.ehlo_name))
+    c.add(Field::EhloName, "\"" + s.ehlo_name + "\" is neither a domain name nor an address literal like [192.0.2.1]");
+  check_authentication(c, s);
+  check_encryption(c, s);
+  check_proxy(c, errors, s.proxy);
   return errors;
 }
 
 std::vector<FieldError> validate(const TestRequest& r) {
   std::vector<FieldError> errors;
   if (!r.message) return errors;
-  auto check = [&](const char* field, const std::string& value) {
-    if (has_line_break_or_nul(value)) errors.push_back({field, std::string(field) + ": contains a line break or NUL character"});
-  };
-  check("From", r.message->from);
-  for (const auto& to : r.message->to) check("To", to);
-  check("Subject", r.message->subject);
+  Checker c(errors);
+  c.line_break(Field::From, r.message->from);
+  for (const auto& to : r.message->to) c.line_break(Field::To, to);
+  c.line_break(Field::Subject, r.message->subject);
   return errors;
 }
 

@@ -135,10 +135,20 @@ TEST_CASE("Editor rules: field errors are keyed by the field users see, and Test
   CHECK(errors.count("Port"));
   auto refusal = test_refusal(s);
   REQUIRE(refusal);
-  CHECK(refusal->find("70000") != std::string::npos);
+  CHECK(refusal->find("Port: 70000") != std::string::npos);
   s.address = "smtp.example.com";
   s.port = 587;
   CHECK_FALSE(test_refusal(s));
+
+  // The engine names the setting; the window words it with the label the editor shows for it.
+  s.auth_type = AuthType::Microsoft365OAuth;
+  s.oauth_account = "alice@contoso.com";
+  s.password = "line\r\nbreak";
+  errors = field_errors(s);
+  REQUIRE(errors.count("Application Id"));
+  CHECK(errors["Application Id"].rfind("Application Id: is empty", 0) == 0);
+  REQUIRE(errors.count(editor_rules(s).password_label));
+  CHECK(errors[editor_rules(s).password_label].find("line break") != std::string::npos);
 }
 
 TEST_CASE("Code pages come from iconv's own list and can be searched", "[gui][rules]") {

@@ -49,18 +49,50 @@ std::string version_label(TlsVersion v) {
   return label;
 }
 
+std::string field_label(Field field, const ConnectionSettings& s) {
+  switch (field) {
+    case Field::Name: return "Name";
+    case Field::Group: return "Group";
+    case Field::Timeout: return "Timeout";
+    case Field::CodePage: return "Code page";
+    case Field::Address: return "Address";
+    case Field::Port: return "Port";
+    case Field::EhloName: return "EHLO name";
+    case Field::AuthDomain: return "Domain";
+    case Field::OAuthAccount: return "Account";
+    case Field::OAuthTenant: return "Tenant";
+    case Field::Username: return editor_rules(s).username_label;
+    case Field::Password: return editor_rules(s).password_label;
+    case Field::TlsVersions: return "Allowed versions";
+    case Field::SaslMechanisms: return "SASL mechanisms";
+    case Field::ProxyAddress: return "Proxy address";
+    case Field::ProxyPort: return "Proxy port";
+    case Field::ProxyUsername: return "Proxy username";
+    case Field::ProxyPassword: return "Proxy password";
+    case Field::ProxyDomain: return "Proxy domain";
+    case Field::From: return "From";
+    case Field::To: return "To";
+    case Field::Subject: return "Subject";
+  }
+  return "?";
+}
+
+std::string describe(const FieldError& error, const ConnectionSettings& s) {
+  return field_label(error.field, s) + ": " + error.problem;
+}
+
 // validate(), plus what only the window asks for: with OAuth the mail account has a field of its own
 // (Username holds the Application Id there).
 std::vector<FieldError> window_validate(const ConnectionSettings& s) {
   auto errors = validate(s);
   if (is_oauth(s.auth_type) && s.oauth_account.empty())
-    errors.push_back({"Account", "Account: is empty; enter the mail address to sign in as"});
+    errors.push_back({Field::OAuthAccount, "is empty; enter the mail address to sign in as"});
   return errors;
 }
 
 std::map<std::string, std::string> field_errors(const ConnectionSettings& s) {
   std::map<std::string, std::string> out;
-  for (const auto& e : window_validate(s)) out.emplace(e.field, e.message);
+  for (const auto& e : window_validate(s)) out.emplace(field_label(e.field, s), describe(e, s));
   return out;
 }
 
@@ -68,7 +100,7 @@ std::optional<std::string> test_refusal(const ConnectionSettings& s) {
   auto errors = window_validate(s);
   if (errors.empty()) return std::nullopt;
   std::string text = "Fix first: ";
-  for (std::size_t i = 0; i < errors.size(); ++i) text += (i ? "; " : "") + errors[i].message;
+  for (std::size_t i = 0; i < errors.size(); ++i) text += (i ? "; " : "") + describe(errors[i], s);
   return text;
 }
 

@@ -35,6 +35,11 @@ void set_security(ConnectionSettings& s, Security security);
 // "TLS 1.0 (this build cannot negotiate it)" for versions mbedTLS 3.6 does not implement.
 std::string version_label(TlsVersion v);
 
+// The label of the field a problem belongs to, as the editor shows it ("Port", "Application Id", ...).
+std::string field_label(Field field, const ConnectionSettings& s);
+// "Port: 70000 is not a TCP port (1-65535)".
+std::string describe(const FieldError& error, const ConnectionSettings& s);
+
 // validate() plus the window's own checks (the Gmail OAuth account).
 std::vector<FieldError> window_validate(const ConnectionSettings& s);
 // Those errors keyed by field label, for showing each message next to its field.

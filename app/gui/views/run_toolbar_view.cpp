@@ -53,7 +53,7 @@ void test_email_popup(Workbench& wb, ViewState& vs, std::vector<Command>& out, i
   auto errors = validate(request);
   bool ready = !vs.email_from.empty() && !to.empty() && errors.empty();
   if (vs.email_from.empty() || to.empty()) ImGui::TextDisabled("From and To are needed");
-  for (const auto& e : errors) ImGui::TextDisabled("%s", e.message.c_str());
+  for (const auto& e : errors) ImGui::TextDisabled("%s", describe(e, ConnectionSettings{}).c_str());  // From/To/Subject
   ImGui::BeginDisabled(!ready);
   if (ImGui::Button("Send")) {
     Command cmd{CommandKind::RunTest, connection};

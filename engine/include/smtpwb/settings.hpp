@@ -88,9 +88,18 @@ struct ConnectionSettings {
   bool operator==(const ConnectionSettings&) const = default;
 };
 
+// The setting a validation problem belongs to. The engine does not know how a front end shows it: the
+// window names it by its label, `check` by its flag.
+enum class Field {
+  Name, Group, Timeout, CodePage, Address, Port, EhloName, AuthDomain, OAuthAccount, OAuthTenant,
+  Username, Password, TlsVersions, SaslMechanisms,
+  ProxyAddress, ProxyPort, ProxyUsername, ProxyPassword, ProxyDomain,
+  From, To, Subject,
+};
+
 struct FieldError {
-  std::string field;    // the label users see, e.g. "Port"
-  std::string message;  // "Port: 70000 is not a TCP port"
+  Field field;
+  std::string problem;  // "70000 is not a TCP port (1-65535)", without the field's name
 };
 
 // Pure: every problem with the settings, one entry per field problem; empty when valid.
@@ -123,6 +132,7 @@ std::optional<ProxyType> parse_proxy_type(std::string_view text);
 // What a test does beyond connecting.
 enum class StopAfter { Connect, Tls, Auth, Rcpt, Quit };
 std::string_view to_string(StopAfter s);
+std::string_view to_string(Field f);              // "port": the profile's key, for messages from the engine
 std::optional<StopAfter> parse_stop_after(std::string_view text);
 
 struct MessageSpec {

@@ -110,7 +110,7 @@ class Runner {
   void steps() {
     if (auto errors = validate(s(), d_.req); !errors.empty()) {
       std::vector<std::string> messages;
-      for (const auto& e : errors) messages.push_back(e.message);
+      for (const auto& e : errors) messages.push_back(std::string(to_string(e.field)) + ": " + e.problem);
       rec_.fail(FailureCategory::Config, join(messages, "; "));
     }
     smtp::check_tls_versions(d_);
