@@ -14,6 +14,7 @@ namespace {
 const char* kUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAME [--screenshot FILE]]   the workbench window
        smtp-workbench check [options]   test an SMTP server headless (see check --help)
        smtp-workbench demo [check options] test against the built-in demo server
+       smtp-workbench check --nagios [...] the test as a Nagios/Icinga plugin (see check --help)
        smtp-workbench --version
 )";
 
