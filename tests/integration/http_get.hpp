@@ -30,7 +30,8 @@ inline HttpResult http_get(int port, const std::string& target, const std::strin
     ::close(fd);
     return r;
   }
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: test\r\n" + extra_headers + "\r\n";
+  // Connection: close, or a Go server (Prometheus, blackbox_exporter) keeps the connection open.
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" + extra_headers + "\r\n";
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return r;
