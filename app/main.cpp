@@ -50,8 +50,7 @@ int main(int argc, char** argv) {
   using smtpwb::app::report_internal_errors;
   using smtpwb::app::run_check;
   if (first == "check") return report_internal_errors([&] { return run_check({args.begin() + 1, args.end()}); });
-  if (first == "exporter")
-    return report_internal_errors([&] { return smtpwb::app::run_exporter({args.begin() + 1, args.end()}); });
+  if (first == "exporter") return smtpwb::app::run_exporter({args.begin() + 1, args.end()});
   if (first == "demo") {
     std::vector<std::string> rest{"--demo"};
     rest.insert(rest.end(), args.begin() + 1, args.end());

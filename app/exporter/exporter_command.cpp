@@ -29,9 +29,8 @@ std::size_t connection_limit(int max_concurrent) {
   return files > reserve + 16 ? std::min<std::size_t>(files - reserve, 65536) : 16;
 }
 
-}  // namespace
-
-int run_exporter(const std::vector<std::string>& argv) {
+// The exporter from its flags to SIGINT/SIGTERM; returns the exit status.
+int serve(const std::vector<std::string>& argv) {
   ExporterArgs args;
   if (auto err = parse_exporter_args(argv, args)) return usage_error(*err);
   if (args.help) {
@@ -67,6 +66,17 @@ int run_exporter(const std::vector<std::string>& argv) {
   }
   std::fprintf(stderr, "smtp-workbench exporter: stopped\n");
   return 0;
+}
+
+}  // namespace
+
+int run_exporter(const std::vector<std::string>& argv) {
+  try {
+    return serve(argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "smtp-workbench exporter: internal error (please report it): %s\n", e.what());
+  }
+  return 1;
 }
 
 }  // namespace smtpwb::app
