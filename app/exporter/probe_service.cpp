@@ -85,7 +85,8 @@ ProbeService::ProbeService(ModuleStore& modules, std::map<std::string, ModuleSec
 ProbeService::~ProbeService() { shutting_down_.store(true); }
 
 ExporterStats ProbeService::stats() const {
-  return {success_.load(), failure_.load(), rejected_.load(), pool_.queued(), pool_.running(), max_concurrent_};
+  const std::size_t in_flight = in_flight_.load(), queued = std::min(pool_.queued(), in_flight);
+  return {success_.load(), failure_.load(), rejected_.load(), queued, in_flight - queued, max_concurrent_};
 }
 
 void ProbeService::handle(const HttpRequest& request, const HttpReply& reply) {
@@ -112,18 +113,24 @@ void ProbeService::probe(const HttpRequest& request, const HttpReply& reply) {
   job.options.look_up_dns_facts = false;
   job.deadline = Clock::now() + probe_budget(settings->timeout_s, scrape_timeout(request));
   job.shutting_down = &shutting_down_;
+  ++in_flight_;
   bool queued = pool_.submit([this, reply, job = std::move(job), params = *params]() mutable {
+    HttpResponse response;
     if (Clock::now() >= job.deadline) {
       ++rejected_;
-      return reply(text_response(503, "the exporter was busy: the probe waited past its deadline in the queue"));
+      response = text_response(503, "the exporter was busy: the probe waited past its deadline in the queue");
+    } else {
+      try {
+        response = finish_probe(params.module, params, std::move(job));
+      } catch (const std::exception& e) {
+        response = text_response(500, std::string("internal error: ") + e.what());
+      }
     }
-    try {
-      reply(finish_probe(params.module, params, std::move(job)));
-    } catch (const std::exception& e) {
-      reply(text_response(500, std::string("internal error: ") + e.what()));
-    }
+    --in_flight_;  // before the answer: whoever reads /metrics after it sees the probe done
+    reply(std::move(response));
   });
   if (!queued) {
+    --in_flight_;
     ++rejected_;
     reply(text_response(503, "the exporter is busy: too many probes are waiting"));
   }

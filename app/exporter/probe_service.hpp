@@ -45,6 +45,7 @@ class ProbeService {
   int max_concurrent_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<std::uint64_t> success_{0}, failure_{0}, rejected_{0};
+  std::atomic<std::size_t> in_flight_{0};  // accepted, not yet answered: less than before each answer
   WorkerPool pool_;  // last: destroyed (joined) first, while everything its jobs use still exists
 };
 

@@ -30,11 +30,6 @@ std::size_t WorkerPool::queued() const {
   return queue_.size();
 }
 
-std::size_t WorkerPool::running() const {
-  std::lock_guard lock(mutex_);
-  return running_;
-}
-
 void WorkerPool::work() {
   std::unique_lock lock(mutex_);
   while (true) {
@@ -42,11 +37,9 @@ void WorkerPool::work() {
     if (queue_.empty()) return;  // stopping, and nothing left
     auto job = std::move(queue_.front());
     queue_.pop_front();
-    ++running_;
     lock.unlock();
     job();  // jobs catch their own exceptions
     lock.lock();
-    --running_;
   }
 }
 

@@ -20,8 +20,7 @@ class WorkerPool {
 
   // Queues a job; false when the queue is full (the caller answers "busy").
   bool submit(std::function<void()> job);
-  std::size_t queued() const;
-  std::size_t running() const;
+  std::size_t queued() const;  // submitted, not yet taken by a worker
 
  private:
   void work();
@@ -29,7 +28,6 @@ class WorkerPool {
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;
   std::size_t max_queued_;
-  std::size_t running_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
