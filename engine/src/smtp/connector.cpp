@@ -101,7 +101,7 @@ void Connector::connect_through_proxy() {
   facts.address = p.address;
   facts.port = p.port;
   const bool by_proxy = net::proxy_resolves_target(p);
-  facts.target_resolved_by = by_proxy ? "proxy" : "client";
+  facts.target_resolved_by = by_proxy ? ResolvedBy::Proxy : ResolvedBy::Client;
   std::string target = by_proxy ? s_.address : resolve_target_locally();
   if (by_proxy && !is_ip_literal(s_.address)) rec_.info("The proxy resolves " + s_.address);
   facts.result = ProxyResult::Unresolved;

@@ -18,10 +18,10 @@ namespace smtp {
 void Dialogue::note_foreign_protocol(std::string_view first_bytes) {
   auto protocol = foreign_protocol(first_bytes);
   auto& server = res.server;
-  if (protocol.empty() || !server.foreign_protocol.empty()) return;
+  if (protocol == ForeignProtocol::None || server.foreign_protocol != ForeignProtocol::None) return;
   server.foreign_protocol = protocol;
   server.foreign_greeting = printable(first_bytes.substr(0, std::min<std::size_t>(first_bytes.find_first_of("\r\n"), 120)));
-  rec.error("This is not an SMTP server: the port answered like " + text::upper(protocol) + " (\"" + server.foreign_greeting + "\")");
+  rec.error("This is not an SMTP server: the port answered like " + text::upper(to_string(protocol)) + " (\"" + server.foreign_greeting + "\")");
 }
 
 Failure Dialogue::explain(const WireError& e) {

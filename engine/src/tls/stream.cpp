@@ -157,18 +157,20 @@ std::vector<std::string> verify_messages(std::uint32_t flags) {
 }
 
 // Stable names for the hint catalogue.
-std::vector<std::string> verify_kinds(std::uint32_t flags) {
-  std::vector<std::string> out;
-  const std::pair<std::uint32_t, const char*> kKinds[] = {
-      {MBEDTLS_X509_BADCERT_EXPIRED, "expired"},         {MBEDTLS_X509_BADCERT_FUTURE, "not-yet-valid"},
-      {MBEDTLS_X509_BADCERT_CN_MISMATCH, "hostname-mismatch"}, {MBEDTLS_X509_BADCERT_NOT_TRUSTED, "untrusted"},
-      {MBEDTLS_X509_BADCERT_REVOKED, "revoked"}};
+std::vector<VerifyErrorKind> verify_kinds(std::uint32_t flags) {
+  std::vector<VerifyErrorKind> out;
+  const std::pair<std::uint32_t, VerifyErrorKind> kKinds[] = {
+      {MBEDTLS_X509_BADCERT_EXPIRED, VerifyErrorKind::Expired},
+      {MBEDTLS_X509_BADCERT_FUTURE, VerifyErrorKind::NotYetValid},
+      {MBEDTLS_X509_BADCERT_CN_MISMATCH, VerifyErrorKind::HostnameMismatch},
+      {MBEDTLS_X509_BADCERT_NOT_TRUSTED, VerifyErrorKind::Untrusted},
+      {MBEDTLS_X509_BADCERT_REVOKED, VerifyErrorKind::Revoked}};
   std::uint32_t known = 0;
-  for (auto [bit, name] : kKinds) {
+  for (auto [bit, kind] : kKinds) {
     known |= bit;
-    if (flags & bit) out.emplace_back(name);
+    if (flags & bit) out.push_back(kind);
   }
-  if (flags & ~known) out.emplace_back("other");
+  if (flags & ~known) out.push_back(VerifyErrorKind::Other);
   return out;
 }
 
@@ -398,7 +400,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     facts.verified = false;
     facts.verify_errors = {"the certificate chain is longer than this client verifies (at most " +
                            std::to_string(MBEDTLS_X509_MAX_INTERMEDIATE_CA) + " intermediate CAs), so it cannot be verified"};
-    facts.verify_error_kinds = {"untrusted"};  // no path to a trusted root could be built
+    facts.verify_error_kinds = {VerifyErrorKind::Untrusted};  // no path to a trusted root could be built
     throw CertificateError("certificate verification failed: " + facts.verify_errors.front());
   }
   if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (rc == 0 && flags != 0)) {
