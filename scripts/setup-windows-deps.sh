@@ -12,6 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # SMTPWB_WINDOWS_DEPS: another place (e.g. to time a cold build without disturbing the shared prefix).
 deps=${SMTPWB_WINDOWS_DEPS:-$root/.deps/windows}
+mkdir -p "$deps" && deps=$(cd -P "$deps" && pwd)  # the real path: .deps is often a shared symlink
 prefix="$deps/prefix"
 stamps="$deps/stamps"
 toolchain="$root/cmake/mingw-w64-x86_64.cmake"
@@ -131,12 +132,23 @@ build_imgui() {
   debian_make "$1" install-static install-header "${vars[@]}"
 }
 
+# pkg-config files name the prefix by its path at build time; every checkout shares the prefix through a
+# .deps symlink, so make them name it relative to themselves (all sit two levels below the prefix).
+make_pkgconfig_relocatable() {
+  local pc
+  for pc in "$prefix"/lib/pkgconfig/*.pc "$prefix"/share/pkgconfig/*.pc; do
+    [[ -f $pc ]] && sed -i "s|$prefix|\${pcfiledir}/../..|g" "$pc"
+  done
+  return 0
+}
+
 # build_library NAME SUITE SOURCE-PACKAGE: fetch, build with build_NAME, keep the licence text.
 build_library() {
   local name=$1 suite=$2 package=$3 work="$deps/src/$1" src
   step "$name: $package ($suite source package) for $host"
   src=$(debian_source "$work" "$suite" "$package")
   "build_${name//-/_}" "$src"
+  make_pkgconfig_relocatable
   mkdir -p "$prefix/share/licenses/$package"
   cp "$src/debian/copyright" "$prefix/share/licenses/$package/copyright"
   printf '%s\n' "$(basename "$src")" > "$prefix/share/licenses/$package/VERSION"
