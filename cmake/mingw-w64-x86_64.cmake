@@ -10,7 +10,6 @@ set(CMAKE_CXX_COMPILER ${SMTPWB_MINGW_TRIPLET}-g++-posix)
 set(CMAKE_RC_COMPILER ${SMTPWB_MINGW_TRIPLET}-windres)
 set(CMAKE_AR ${SMTPWB_MINGW_TRIPLET}-gcc-ar-posix CACHE FILEPATH "")
 set(CMAKE_RANLIB ${SMTPWB_MINGW_TRIPLET}-gcc-ranlib-posix CACHE FILEPATH "")
-set(PKG_CONFIG_EXECUTABLE ${SMTPWB_MINGW_TRIPLET}-pkg-config CACHE FILEPATH "")
 
 # The Windows dependency prefix (.deps/windows/prefix) comes first; the MinGW sysroot after it.
 # Nothing from the Linux system (/usr/include, /usr/lib) may leak into a Windows build.
@@ -21,6 +20,9 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+# pkg-config (Debian's cross wrapper) searches the prefix and the MinGW sysroot only.
+set(PKG_CONFIG_EXECUTABLE ${SMTPWB_MINGW_TRIPLET}-pkg-config CACHE FILEPATH "")
+set(ENV{PKG_CONFIG_LIBDIR} "${SMTPWB_WINDOWS_PREFIX}/lib/pkgconfig:${SMTPWB_WINDOWS_PREFIX}/share/pkgconfig:/usr/${SMTPWB_MINGW_TRIPLET}/lib/pkgconfig")
 
 # One self-contained .exe: the C and C++ runtimes and winpthread linked in, no MinGW DLLs to ship.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
