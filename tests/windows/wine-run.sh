@@ -2,7 +2,11 @@
 # Runs a Windows program under Wine: the cross build's CMAKE_CROSSCOMPILING_EMULATOR and the runner of
 # every Windows test. The exit status is the program's.
 #   usage: wine-run.sh PROGRAM.exe [ARGS...]
+#          wine-run.sh --window PROGRAM.exe [ARGS...]     (a program with a window, on $DISPLAY)
 #          wine-run.sh --start-server | --stop-server   (ctest fixture: keep one wineserver for all tests)
+# A window binds Wine's desktop process to the X display of the moment, so window programs use a Wine
+# prefix of their own (not the persistent server's) and --window waits until that prefix's wineserver
+# and desktop have ended, before the caller's X server goes.
 # The Wine prefix is created once (about 10 s) and reused; it lives in WINEPREFIX if set, else in
 # build-windows/wine-prefix of this checkout, never in $HOME. Without Wine the program is not run: the
 # script says so and exits 77, which ctest reports as skipped.
@@ -54,15 +58,18 @@ case ${1:-} in
     exit 0 ;;
 esac
 
-program=$1; shift
+window=0
+[[ $1 == --window ]] && { window=1; shift; }
+program=${1:?usage: $0 [--window] PROGRAM.exe [ARGS...]}; shift
 [[ -f $program ]] || { echo "wine-run: no such program: $program" >&2; exit 2; }
 ensure_prefix
 start_helpers
-if [[ -t 1 ]]; then exec wine "$program" "$@"; fi
+if [[ -t 1 && $window == 0 ]]; then exec wine "$program" "$@"; fi
 output=$(mktemp -d)
 trap 'rm -rf "$output"' EXIT
 status=0
 wine "$program" "$@" >"$output/stdout" 2>"$output/stderr" || status=$?
 cat "$output/stdout"
 cat "$output/stderr" >&2
+[[ $window == 1 ]] && { wineserver --wait </dev/null >/dev/null 2>&1 || true; }
 exit $status
