@@ -170,8 +170,8 @@ int run_gui(const std::vector<std::string>& argv) {
     } else {
       if (run_password) c->saved.password = c->draft.password = *run_password;
       if (run_proxy_password) c->saved.proxy.password = c->draft.proxy.password = *run_proxy_password;
-      wb.apply({CommandKind::Select, c->id});
-      wb.apply({CommandKind::RunTest, c->id, {}, {}, TestRequest{}});
+      wb.apply(cmd::SelectConnection{c->id});
+      wb.apply(cmd::RunTest{c->id});
       automated = c->current_run();
       if (!automated) {
         std::fprintf(stderr, "smtp-workbench: --run-test: %s\n", wb.status().c_str());

@@ -154,54 +154,91 @@ void Workbench::set_status(std::string text, bool error) {
   status_error_ = error;
 }
 
-void Workbench::apply(const Command& cmd) {
-  Connection* c = find(cmd.connection);
-  switch (cmd.kind) {
-    case CommandKind::Select: return select(cmd.connection);
-    case CommandKind::NewFromPreset: return new_from_preset(cmd.text, cmd.text2);
-    case CommandKind::UndoDelete: return undo_delete();
-    default: break;
+// One overload per command; those about a connection first find it (it may have gone since the frame).
+struct Workbench::Dispatch {
+  Workbench& wb;
+
+  Connection* target(int id) const {
+    Connection* c = wb.find(id);
+    if (!c) wb.set_status("That connection no longer exists", true);
+    return c;
   }
-  if (!c) return set_status("That connection no longer exists", true);
-  switch (cmd.kind) {
-    case CommandKind::Duplicate: return duplicate(*c);
-    case CommandKind::Rename: return rename(*c, cmd.text);
-    case CommandKind::Delete: return remove(*c);
-    case CommandKind::Save: save(*c); return;
-    case CommandKind::Revert: c->draft = c->saved; return set_status("Changes to \"" + c->saved.name + "\" discarded");
-    case CommandKind::RunTest: return run_test(*c, cmd.request, cmd.step_mode);
-    case CommandKind::Cancel:
-      if (auto* r = c->current_run()) r->session->cancel();
-      return;
-    case CommandKind::Step:
-      if (auto* r = c->current_run(); r && r->gate) r->gate->step();
-      return;
-    case CommandKind::Continue:
-      if (auto* r = c->current_run(); r && r->gate) r->gate->continue_all();
-      return;
-    case CommandKind::SendLine:
-      if (auto* r = c->current_run(); r && r->gate && r->gate->waiting()) r->gate->send_line(cmd.text);
-      return;
-    case CommandKind::ProbeTls: return probe_tls(*c);
-    case CommandKind::CancelProbeTls:
-      if (c->tls_probe) c->tls_probe->cancel();
-      return;
-    case CommandKind::FindSettings: return find_settings(*c);
-    case CommandKind::CancelFindSettings:
-      if (c->port_finder) c->port_finder->cancel();
-      return;
-    case CommandKind::ApplyFoundSettings: return apply_found_settings(*c, cmd.index, cmd.mode);
-    case CommandKind::OAuthSignIn: return oauth_sign_in(*c);
-    case CommandKind::OAuthCancel:
-      if (c->oauth) c->oauth->cancel();
-      c->pending_test.reset();
-      return;
-    case CommandKind::ShowRun:
-      if (cmd.index >= 0 && cmd.index < static_cast<int>(c->runs.size())) c->shown_run = cmd.index;
-      return;
-    default: return;
+  Run* current_run(int id) const {
+    Connection* c = target(id);
+    return c ? c->current_run() : nullptr;
   }
-}
+  StepGate* gate(int id) const {
+    Run* r = current_run(id);
+    return r ? r->gate.get() : nullptr;
+  }
+
+  void operator()(const cmd::SelectConnection& c) const { wb.select(c.connection); }
+  void operator()(const cmd::NewFromPreset& c) const { wb.new_from_preset(c.preset, c.region); }
+  void operator()(const cmd::UndoDelete&) const { wb.undo_delete(); }
+  void operator()(const cmd::Duplicate& c) const {
+    if (auto* con = target(c.connection)) wb.duplicate(*con);
+  }
+  void operator()(const cmd::Rename& c) const {
+    if (auto* con = target(c.connection)) wb.rename(*con, c.name);
+  }
+  void operator()(const cmd::Delete& c) const {
+    if (auto* con = target(c.connection)) wb.remove(*con);
+  }
+  void operator()(const cmd::Save& c) const {
+    if (auto* con = target(c.connection)) wb.save(*con);
+  }
+  void operator()(const cmd::Revert& c) const {
+    if (auto* con = target(c.connection)) {
+      con->draft = con->saved;
+      wb.set_status("Changes to \"" + con->saved.name + "\" discarded");
+    }
+  }
+  void operator()(const cmd::ApplyFoundSettings& c) const {
+    if (auto* con = target(c.connection)) wb.apply_found_settings(*con, c.port, c.security);
+  }
+  void operator()(const cmd::RunTest& c) const {
+    if (auto* con = target(c.connection)) wb.run_test(*con, c.request, c.step_mode);
+  }
+  void operator()(const cmd::CancelTest& c) const {
+    if (auto* r = current_run(c.connection)) r->session->cancel();
+  }
+  void operator()(const cmd::Step& c) const {
+    if (auto* g = gate(c.connection)) g->step();
+  }
+  void operator()(const cmd::Continue& c) const {
+    if (auto* g = gate(c.connection)) g->continue_all();
+  }
+  void operator()(const cmd::SendLine& c) const {
+    if (auto* g = gate(c.connection); g && g->waiting()) g->send_line(c.line);
+  }
+  void operator()(const cmd::ShowRun& c) const {
+    auto* con = target(c.connection);
+    if (con && c.run >= 0 && c.run < static_cast<int>(con->runs.size())) con->shown_run = c.run;
+  }
+  void operator()(const cmd::ProbeTls& c) const {
+    if (auto* con = target(c.connection)) wb.probe_tls(*con);
+  }
+  void operator()(const cmd::CancelProbeTls& c) const {
+    if (auto* con = target(c.connection); con && con->tls_probe) con->tls_probe->cancel();
+  }
+  void operator()(const cmd::FindSettings& c) const {
+    if (auto* con = target(c.connection)) wb.find_settings(*con);
+  }
+  void operator()(const cmd::CancelFindSettings& c) const {
+    if (auto* con = target(c.connection); con && con->port_finder) con->port_finder->cancel();
+  }
+  void operator()(const cmd::SignIn& c) const {
+    if (auto* con = target(c.connection)) wb.oauth_sign_in(*con);
+  }
+  void operator()(const cmd::CancelSignIn& c) const {
+    auto* con = target(c.connection);
+    if (!con) return;
+    if (con->oauth) con->oauth->cancel();
+    con->pending_test.reset();
+  }
+};
+
+void Workbench::apply(const Command& command) { std::visit(Dispatch{*this}, command); }
 
 void Workbench::select(int id) {
   if (find(id)) selected_ = id;

@@ -1,7 +1,7 @@
 #pragma once
 // The workbench's model: saved connections with their edited drafts, and each connection's runs
-// (sessions on their own threads, streamed into transcripts). Views read it and emit Commands; the
-// main loop applies them. Nothing here calls ImGui.
+// (sessions on their own threads, streamed into transcripts). Views read it and emit Commands
+// (commands.hpp); the main loop applies them. Nothing here calls ImGui.
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/commands.hpp"
 #include "model/connection_store.hpp"
 #include "model/oauth_sign_in.hpp"
 #include "model/secret_store.hpp"
@@ -76,24 +77,6 @@ struct Connection {
   Run* current_run() { return shown_run >= 0 && shown_run < static_cast<int>(runs.size()) ? runs[shown_run].get() : nullptr; }
 };
 
-enum class CommandKind {
-  Select, NewFromPreset, Duplicate, Rename, Delete, UndoDelete, Save, Revert,
-  RunTest, Cancel, Step, Continue, SendLine, ShowRun,
-  ProbeTls, CancelProbeTls, FindSettings, CancelFindSettings, ApplyFoundSettings,
-  OAuthSignIn, OAuthCancel
-};
-
-struct Command {
-  CommandKind kind = CommandKind::Select;
-  int connection = -1;
-  std::string text;   // preset id, new name, typed command line
-  std::string text2;  // preset region
-  TestRequest request;
-  bool step_mode = false;
-  int index = -1;     // run index; for ApplyFoundSettings the port
-  Security mode = Security::None;  // ApplyFoundSettings
-};
-
 struct MessageDefaults {  // "Test email" fields, remembered between runs and restarts
   std::string from, to, subject = "SMTP Workbench test message";
 };
@@ -104,7 +87,7 @@ class Workbench {
   ~Workbench();
 
   void load();  // connections from disk; creates the demo connection on first start
-  void apply(const Command& c);
+  void apply(const Command& command);
   bool poll();  // drains every running session's events; true if anything changed
 
   std::vector<std::unique_ptr<Connection>>& connections() { return connections_; }
@@ -133,6 +116,8 @@ class Workbench {
   std::optional<std::string> name_clash(const std::string& name, int except_id) const;
 
  private:
+  struct Dispatch;  // applies each kind of command (workbench.cpp)
+
   void select(int id);
   void new_from_preset(const std::string& preset_id, const std::string& region);
   void duplicate(Connection& c);

@@ -167,12 +167,12 @@ void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, ViewStat
   ImGui::SameLine();
   const bool busy = c.oauth && !c.oauth->finished();
   ImGui::BeginDisabled(busy);
-  if (ImGui::SmallButton("Authenticate")) out.push_back({CommandKind::OAuthSignIn, c.id});
+  if (ImGui::SmallButton("Authenticate")) out.push_back(cmd::SignIn{c.id});
   probe::note("oauth-authenticate");
   ImGui::EndDisabled();
   if (busy) {
     ImGui::SameLine();
-    if (ImGui::SmallButton("Cancel sign-in")) out.push_back({CommandKind::OAuthCancel, c.id});
+    if (ImGui::SmallButton("Cancel sign-in")) out.push_back(cmd::CancelSignIn{c.id});
     if (std::string url = c.oauth->url(); !url.empty()) {
       ImGui::TextDisabled("If no browser opened, open this address:");
       ImGui::SameLine();
@@ -231,11 +231,11 @@ void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& 
   if (auto clash = wb.name_clash(s.name, c->id)) errors.emplace("Name", *clash);
 
   ImGui::BeginDisabled(!c->dirty());
-  if (ImGui::Button("Save")) out.push_back({CommandKind::Save, c->id});
+  if (ImGui::Button("Save")) out.push_back(cmd::Save{c->id});
   probe::note("save");
   ImGui::SameLine();
   ImGui::BeginDisabled(!c->file);
-  if (ImGui::Button("Revert")) out.push_back({CommandKind::Revert, c->id});
+  if (ImGui::Button("Revert")) out.push_back(cmd::Revert{c->id});
   ImGui::EndDisabled();
   ImGui::EndDisabled();
   ImGui::SameLine();

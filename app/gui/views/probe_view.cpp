@@ -27,12 +27,12 @@ void progress_line(const ProbeProgress& p, bool finished) {
 void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out) {
   const bool running = c.tls_probe && !c.tls_probe->finished();
   ImGui::BeginDisabled(running);
-  if (ImGui::Button("Probe TLS")) out.push_back({CommandKind::ProbeTls, c.id});
+  if (ImGui::Button("Probe TLS")) out.push_back(cmd::ProbeTls{c.id});
   probe::note("probe-tls");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
-  if (ImGui::Button("Cancel##probe")) out.push_back({CommandKind::CancelProbeTls, c.id});
+  if (ImGui::Button("Cancel##probe")) out.push_back(cmd::CancelProbeTls{c.id});
   ImGui::EndDisabled();
   if (!c.tls_probe) {
     ImGui::SameLine();
@@ -71,12 +71,12 @@ void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out) 
 void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& out) {
   const bool running = c.port_finder && !c.port_finder->finished();
   ImGui::BeginDisabled(running);
-  if (ImGui::Button("Find settings")) out.push_back({CommandKind::FindSettings, c.id});
+  if (ImGui::Button("Find settings")) out.push_back(cmd::FindSettings{c.id});
   probe::note("find-settings");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
-  if (ImGui::Button("Cancel##finder")) out.push_back({CommandKind::CancelFindSettings, c.id});
+  if (ImGui::Button("Cancel##finder")) out.push_back(cmd::CancelFindSettings{c.id});
   ImGui::EndDisabled();
   if (!c.port_finder) {
     ImGui::SameLine();
@@ -90,10 +90,7 @@ void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& o
     if (auto best = recommend(rows)) {
       ImGui::TextColored(p.ok, "Recommended: port %d, %s. %s", best->port, std::string(display_name(best->mode)).c_str(), best->reason.c_str());
       ImGui::SameLine();
-      Command apply{CommandKind::ApplyFoundSettings, c.id};
-      apply.index = best->port;
-      apply.mode = best->mode;
-      if (ImGui::Button("Apply")) out.push_back(apply);
+      if (ImGui::Button("Apply")) out.push_back(cmd::ApplyFoundSettings{c.id, best->port, best->mode});
       probe::note("apply-found");
     } else {
       ImGui::TextColored(p.error, "Nothing answered on %s: check the name, a firewall, or whether port 25 is blocked by the ISP.",
