@@ -1,5 +1,5 @@
 // The workbench window: GLFW + OpenGL 3 + Dear ImGui, rendering only when there is input or engine
-// activity (glfwWaitEventsTimeout, woken by glfwPostEmptyEvent from session threads).
+// activity (glfwWaitEventsTimeout, woken by glfwPostEmptyEvent from the background jobs' threads).
 #include "gui_main.hpp"
 
 #include <GLFW/glfw3.h>
@@ -186,7 +186,7 @@ int run_gui(const std::vector<std::string>& argv) {
   std::vector<Command> commands;
   while (!glfwWindowShouldClose(window)) {
     if (busy_frames > 0) glfwPollEvents();
-    else glfwWaitEventsTimeout(wb.any_running() ? 0.5 : 30.0);
+    else glfwWaitEventsTimeout(wb.test_running() ? 0.5 : 30.0);  // and whenever a job wakes it
     busy_frames = std::max(busy_frames - 1, 0);
     if (wb.poll()) busy_frames = 2;
     if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);

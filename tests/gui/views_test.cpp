@@ -208,7 +208,7 @@ TEST_CASE("Probe TLS from the window: per-row progress, then the grid", "[gui][v
   Connection& demo = *h.wb.selected();
   REQUIRE(demo.tls_probe);
   REQUIRE(h.frames_until([&] { return demo.tls_probe->finished(); }));
-  auto rows = demo.tls_probe->results();
+  auto rows = demo.tls_probe->engine().results();
   REQUIRE(rows.size() == 6);
   auto row = [&](TlsVersion v) { return rows[static_cast<std::size_t>(v)]; };
   CHECK(row(TlsVersion::Tls13).offered());

@@ -112,11 +112,15 @@ std::optional<std::string> Workbench::name_clash(const std::string& name, int ex
 }
 
 bool Workbench::any_running() const {
-  for (const auto& c : connections_) {
-    if ((c->tls_probe && !c->tls_probe->finished()) || (c->port_finder && !c->port_finder->finished()) || c->oauth) return true;
+  for (const auto& c : connections_)
+    if ((c->tls_probe && c->tls_probe->running()) || (c->port_finder && c->port_finder->running()) || c->oauth) return true;
+  return test_running();
+}
+
+bool Workbench::test_running() const {
+  for (const auto& c : connections_)
     for (const auto& r : c->runs)
       if (!r->finished) return true;
-  }
   return false;
 }
 
@@ -357,29 +361,45 @@ void Workbench::oauth_sign_in(Connection& c) {
   if (auto errors = field_errors(c.draft); errors.count("Tenant")) return set_status(errors["Tenant"], true);
   c.oauth.reset();
   c.oauth_hints.clear();
-  c.oauth = OAuthSignIn::sign_in(oauth_client(c), open_url_, wake_);
+  c.oauth = start_sign_in(oauth_client(c), wake_);
+  c.oauth_url_opened = false;
   c.oauth_status = "Waiting for the sign-in in the browser...";
   set_status("Signing in to " + oauth_provider_for(c.draft).display_name + " for \"" + c.draft.name + "\": finish in the browser");
 }
 
-// A finished sign-in or refresh: keep the tokens, run the Test that waited for them. True if it changed.
+// The sign-in's URL goes to the browser from here, the UI thread, once it has arrived (its arrival woke the
+// window); a finished sign-in or refresh is taken in. True if anything changed.
 bool Workbench::poll_oauth(Connection& c) {
-  if (!c.oauth || !c.oauth->finished()) return false;
-  std::unique_ptr<OAuthSignIn> job = std::move(c.oauth);
+  if (!c.oauth) return false;
+  bool opened = false;
+  if (!c.oauth_url_opened) {
+    if (std::string url = c.oauth->read([](const SignInState& s) { return s.url; }); !url.empty()) {
+      c.oauth_url_opened = opened = true;
+      if (open_url_) open_url_(url);
+    }
+  }
+  return (c.oauth->finished() && finish_oauth(c)) || opened;
+}
+
+// Keeps the tokens of a finished sign-in or refresh and runs the Test that waited for them.
+bool Workbench::finish_oauth(Connection& c) {
+  const std::unique_ptr<SignInJob> ended = std::exchange(c.oauth, nullptr);
+  SignInState job = ended->snapshot();
   auto pending = std::exchange(c.pending_test, std::nullopt);
-  if (job->state() == OAuthSignIn::State::Failed) {
-    c.oauth_status = (job->is_refresh() ? "Refreshing the access token failed: " : "Sign-in failed: ") + job->error();
-    c.oauth_hints = HintCatalogue::builtin().match_sign_in_failure(c.draft, job->error());
-    set_status("\"" + c.draft.name + "\": " + c.oauth_status + (job->is_refresh() ? "; press Authenticate to sign in again" : ""), true);
+  if (job.step != SignInState::Step::Done) {
+    if (job.error.empty()) job.error = ended->failure();  // the work threw past its own handlers
+    c.oauth_status = (job.refresh ? "Refreshing the access token failed: " : "Sign-in failed: ") + job.error;
+    c.oauth_hints = HintCatalogue::builtin().match_sign_in_failure(c.draft, job.error);
+    set_status("\"" + c.draft.name + "\": " + c.oauth_status + (job.refresh ? "; press Authenticate to sign in again" : ""), true);
     return true;
   }
   c.oauth_hints.clear();
-  auto tokens = job->tokens();
+  const oauth::Tokens& tokens = job.tokens;
   c.oauth_access_token = tokens.access_token;
   c.oauth_expires = std::chrono::steady_clock::now() + std::chrono::seconds(tokens.expires_in_s > 0 ? tokens.expires_in_s : 3600);
   bool kept = tokens.refresh_token.empty() || secrets_->set(secret_key(c.draft, "oauth-refresh-token"), tokens.refresh_token);
   c.refresh_token_stored = c.refresh_token_stored || (kept && !tokens.refresh_token.empty());
-  c.oauth_status = std::string(job->is_refresh() ? "Access token refreshed" : "Signed in") +
+  c.oauth_status = std::string(job.refresh ? "Access token refreshed" : "Signed in") +
                    (tokens.refresh_token.empty() ? " (no refresh token issued: sign in again when it expires)"
                     : !kept                       ? " (the refresh token could not be stored)"
                     : secrets_->persistent()      ? "; the refresh token is in the keyring"
@@ -429,7 +449,7 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
         return set_status(std::string(oauth_provider_name(c.draft.auth_type)) +
                               " OAuth: press Authenticate to sign in first", true);
       c.pending_test = Connection::PendingTest{request, step_mode};
-      c.oauth = OAuthSignIn::refresh(oauth_client(c), *refresh_token, wake_);
+      c.oauth = start_refresh(oauth_client(c), *refresh_token, wake_);
       c.oauth_status = "Refreshing the access token...";
       return set_status("\"" + c.draft.name + "\": refreshing the OAuth access token, then the test starts");
     }
@@ -441,7 +461,7 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
     options.step_gate = run->gate;
   }
   run->start_unix_ms = unix_ms_now();
-  run->session = std::make_unique<Session>(run->settings, request, run->queue, options);
+  run->session = std::make_unique<SessionJob>(wake_, run->settings, request, run->queue, options);
   run->session->start();
   c.runs.push_back(std::move(run));
   while (c.runs.size() > kRunsKept && c.runs.front()->finished) c.runs.erase(c.runs.begin());
@@ -464,7 +484,7 @@ void Workbench::probe_tls(Connection& c) {
   c.tls_probe_target = target.host + ":" + std::to_string(target.port) +
                        " (" + std::string(display_name(target.security)) + ")";
   c.tls_probe.reset();  // cancels and joins a previous probe
-  c.tls_probe = std::make_unique<TlsProbe>(target);
+  c.tls_probe = std::make_unique<TlsProbeJob>(wake_, target);
   c.tls_probe->start();
   set_status("Probing TLS versions of " + c.tls_probe_target);
 }
@@ -479,7 +499,7 @@ void Workbench::find_settings(Connection& c) {
   target.timeout = std::chrono::seconds(std::clamp(c.draft.timeout_s, 1, 10));
   c.port_finder_host = target.host;
   c.port_finder.reset();
-  c.port_finder = std::make_unique<PortFinder>(target);
+  c.port_finder = std::make_unique<PortFinderJob>(wake_, target);
   c.port_finder->start();
   set_status("Trying ports 25, 465, 587 and 2525 of " + target.host);
 }
@@ -494,26 +514,27 @@ bool Workbench::poll() {
   bool changed = false;
   for (auto& c : connections_) {
     changed |= poll_oauth(*c);
-    for (auto& r : c->runs) {
-      if (r->finished) continue;
-      bool done = r->session->finished();  // read before draining, so no event is left behind
-      r->dropped += r->queue->drain(batch_);
-      for (const auto& e : batch_) r->transcript.append(e);
-      changed |= !batch_.empty();
-      if (!done) continue;
-      r->result = r->session->take_result();
-      diag::finish(r->settings, r->result);
-      if (r->dropped) {  // the queue overflowed: the session's own transcript has every line
-        r->transcript.clear();
-        for (const auto& e : r->result.transcript) r->transcript.append(e);
-      }
-      r->finished = true;
-      changed = true;
-      set_status("\"" + c->draft.name + "\": " + (r->result.ok ? "test succeeded" : r->result.failure->message),
-                 !r->result.ok);
-    }
+    for (auto& r : c->runs)
+      if (!r->finished) changed |= poll_run(*c, *r);
   }
   return changed;
+}
+
+// Drains a running session's events; takes its result once it ended. True if anything changed.
+bool Workbench::poll_run(Connection& c, Run& r) {
+  bool done = r.session->finished();  // read before draining, so no event is left behind
+  r.dropped += r.queue->drain(batch_);
+  for (const auto& e : batch_) r.transcript.append(e);
+  if (!done) return !batch_.empty();
+  r.result = r.session->engine().take_result();
+  diag::finish(r.settings, r.result);
+  if (r.dropped) {  // the queue overflowed: the session's own transcript has every line
+    r.transcript.clear();
+    for (const auto& e : r.result.transcript) r.transcript.append(e);
+  }
+  r.finished = true;
+  set_status("\"" + c.draft.name + "\": " + (r.result.ok ? "test succeeded" : r.result.failure->message), !r.result.ok);
+  return true;
 }
 
 void Workbench::save_message_defaults() {

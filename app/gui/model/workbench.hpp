@@ -1,7 +1,7 @@
 #pragma once
 // The workbench's model: saved connections with their edited drafts, and each connection's runs
-// (sessions on their own threads, streamed into transcripts). Views read it and emit Commands
-// (commands.hpp); the main loop applies them. Nothing here calls ImGui.
+// (sessions on their own threads, streamed into transcripts), and the background jobs. Views read it and
+// emit Commands (commands.hpp); the main loop applies them. Nothing here calls ImGui.
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -13,6 +13,7 @@
 
 #include "model/commands.hpp"
 #include "model/connection_store.hpp"
+#include "model/job.hpp"
 #include "model/oauth_sign_in.hpp"
 #include "model/secret_store.hpp"
 #include "model/transcript.hpp"
@@ -24,6 +25,10 @@
 
 namespace smtpwb::gui {
 
+using SessionJob = EngineJob<Session>;
+using TlsProbeJob = EngineJob<TlsProbe>;
+using PortFinderJob = EngineJob<PortFinder>;
+
 struct Run {
   int number = 0;
   ConnectionSettings settings;  // as tested (with secrets: memory only)
@@ -31,7 +36,7 @@ struct Run {
   bool step_mode = false;
   std::shared_ptr<EventQueue> queue;
   std::shared_ptr<StepGate> gate;
-  std::unique_ptr<Session> session;
+  std::unique_ptr<SessionJob> session;
   TranscriptStore transcript;
   FilterIndex filter;
   bool finished = false;
@@ -42,7 +47,7 @@ struct Run {
   std::optional<std::size_t> selection_begin, selection_end;
   bool outcome_shown = false;  // the views brought the hints forward once, when it ended
 
-  Phase phase() const { return finished ? Phase::Done : session->current_phase(); }
+  Phase phase() const { return finished ? Phase::Done : session->engine().current_phase(); }
   std::string label() const;
 };
 
@@ -53,13 +58,14 @@ struct Connection {
   std::optional<std::filesystem::path> file;
   std::vector<std::unique_ptr<Run>> runs;
   int shown_run = -1;  // index into runs
-  std::unique_ptr<TlsProbe> tls_probe;      // "Probe TLS": the latest, running or done
-  std::string tls_probe_target;             // "host:port (STARTTLS)" it probed
-  std::unique_ptr<PortFinder> port_finder;  // "Find settings": the latest
+  std::unique_ptr<TlsProbeJob> tls_probe;      // "Probe TLS": the latest, running or done
+  std::string tls_probe_target;                // "host:port (STARTTLS)" it probed
+  std::unique_ptr<PortFinderJob> port_finder;  // "Find settings": the latest
   std::string port_finder_host;
   // Gmail / Microsoft 365 OAuth: the sign-in or refresh in progress, the access token (memory only) and a Test that
   // waits for a fresh token. The refresh token lives in the SecretStore.
-  std::unique_ptr<OAuthSignIn> oauth;
+  std::unique_ptr<SignInJob> oauth;
+  bool oauth_url_opened = false;  // the sign-in's authorization URL went to the browser
   std::string oauth_access_token;
   std::chrono::steady_clock::time_point oauth_expires{};
   bool refresh_token_stored = false;  // known without asking the keyring each frame
@@ -95,7 +101,10 @@ class Workbench {
   Connection* find_by_name(const std::string& name);
   Connection* selected() { return find(selected_); }
   int selected_id() const { return selected_; }
-  bool any_running() const;  // sessions or probes: the window then redraws periodically
+  bool any_running() const;  // sessions, probes or sign-ins
+  // A running test shows the phase it is in, which changes without an event (a slow greeting, a TLS
+  // handshake): the window redraws twice a second meanwhile. Probes and sign-ins wake it themselves.
+  bool test_running() const;
 
   const std::string& status() const { return status_; }
   bool status_is_error() const { return status_error_; }
@@ -132,6 +141,8 @@ class Workbench {
   oauth::Client oauth_client(const Connection& c) const;
   void oauth_sign_in(Connection& c);
   bool poll_oauth(Connection& c);
+  bool finish_oauth(Connection& c);
+  bool poll_run(Connection& c, Run& r);
   ConnectionSettings settings_for_run(const Connection& c, SessionOptions& options);
   Connection& add(ConnectionSettings settings, std::optional<std::filesystem::path> file);
   void store_secrets(const ConnectionSettings& s);

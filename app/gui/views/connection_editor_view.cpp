@@ -165,7 +165,7 @@ void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, ViewStat
                                   "the redirect URI http://localhost (Mobile and desktop applications)"
                                 : "Opens Google Cloud Console: create an OAuth client of type Desktop app");
   ImGui::SameLine();
-  const bool busy = c.oauth && !c.oauth->finished();
+  const bool busy = c.oauth && c.oauth->running();
   ImGui::BeginDisabled(busy);
   if (ImGui::SmallButton("Authenticate")) out.push_back(cmd::SignIn{c.id});
   probe::note("oauth-authenticate");
@@ -173,7 +173,7 @@ void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, ViewStat
   if (busy) {
     ImGui::SameLine();
     if (ImGui::SmallButton("Cancel sign-in")) out.push_back(cmd::CancelSignIn{c.id});
-    if (std::string url = c.oauth->url(); !url.empty()) {
+    if (std::string url = c.oauth->read([](const SignInState& s) { return s.url; }); !url.empty()) {
       ImGui::TextDisabled("If no browser opened, open this address:");
       ImGui::SameLine();
       if (ImGui::SmallButton("Copy address")) ImGui::SetClipboardText(url.c_str());
