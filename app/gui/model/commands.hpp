@@ -35,12 +35,16 @@ struct FindSettings { int connection = -1; };
 struct CancelFindSettings { int connection = -1; };
 struct SignIn { int connection = -1; };  // OAuth: Authenticate
 struct CancelSignIn { int connection = -1; };
+// The outside world
+struct OpenUrl { std::string url{}; };
+// Writes a new file (never over an existing one); the outcome is Workbench::last_write(), under `tag`.
+struct WriteFile { std::string path{}; std::string contents{}; std::string tag{}; };
 }  // namespace cmd
 
 using Command = std::variant<cmd::SelectConnection, cmd::NewFromPreset, cmd::Duplicate, cmd::Rename, cmd::Delete,
                              cmd::UndoDelete, cmd::Save, cmd::Revert, cmd::ApplyFoundSettings, cmd::RunTest,
                              cmd::CancelTest, cmd::Step, cmd::Continue, cmd::SendLine, cmd::ShowRun, cmd::ProbeTls,
                              cmd::CancelProbeTls, cmd::FindSettings, cmd::CancelFindSettings, cmd::SignIn,
-                             cmd::CancelSignIn>;
+                             cmd::CancelSignIn, cmd::OpenUrl, cmd::WriteFile>;
 
 }  // namespace smtpwb::gui

@@ -240,9 +240,22 @@ struct Workbench::Dispatch {
     if (con->oauth) con->oauth->cancel();
     con->pending_test.reset();
   }
+  void operator()(const cmd::OpenUrl& c) const {
+    if (wb.open_url_) wb.open_url_(c.url);
+  }
+  void operator()(const cmd::WriteFile& c) const { wb.write_file(c); }
 };
 
 void Workbench::apply(const Command& command) { std::visit(Dispatch{*this}, command); }
+
+void Workbench::write_file(const cmd::WriteFile& w) {
+  std::error_code ec;
+  std::string error;
+  if (w.path.empty()) error = "File: enter a path";
+  else if (fs::exists(w.path, ec)) error = w.path + " already exists; choose another name";
+  else error = write_file_atomically(w.path, w.contents);
+  last_write_ = {last_write_.serial + 1, w.tag, error.empty() ? "Saved to " + w.path : error, error.empty()};
+}
 
 void Workbench::select(int id) {
   if (find(id)) selected_ = id;

@@ -83,6 +83,15 @@ struct Connection {
   Run* current_run() { return shown_run >= 0 && shown_run < static_cast<int>(runs.size()) ? runs[shown_run].get() : nullptr; }
 };
 
+// The model's answer to the latest cmd::WriteFile; `serial` grows with each, so a view can tell it from
+// an answer it has already shown.
+struct WriteOutcome {
+  int serial = 0;
+  std::string tag;  // the command's
+  std::string message;
+  bool ok = false;
+};
+
 struct MessageDefaults {  // "Test email" fields, remembered between runs and restarts
   std::string from, to, subject = "SMTP Workbench test message";
 };
@@ -110,12 +119,13 @@ class Workbench {
   bool status_is_error() const { return status_error_; }
   const std::vector<LoadProblem>& load_problems() const { return problems_; }
   bool can_undo_delete() const { return last_deleted_ != nullptr; }
+  const WriteOutcome& last_write() const { return last_write_; }
   const SecretStore& secrets() const { return *secrets_; }
   MessageDefaults& message_defaults() { return message_defaults_; }
   const std::filesystem::path& config_dir() const { return config_dir_; }
   // The OAuth provider for Gmail OAuth connections (Google's endpoints unless a test points elsewhere),
   // the authority of Microsoft 365 OAuth's endpoints (https://login.microsoftonline.com unless a test
-  // points elsewhere), and how the sign-in opens the browser.
+  // points elsewhere), and how cmd::OpenUrl and the sign-in open the browser.
   void set_oauth_provider(oauth::Provider provider, std::string extra_ca_file);
   void set_microsoft_authority(std::string authority, std::string extra_ca_file);
   oauth::Provider oauth_provider_for(const ConnectionSettings& s) const;
@@ -143,6 +153,7 @@ class Workbench {
   bool poll_oauth(Connection& c);
   bool finish_oauth(Connection& c);
   bool poll_run(Connection& c, Run& r);
+  void write_file(const cmd::WriteFile& w);
   ConnectionSettings settings_for_run(const Connection& c, SessionOptions& options);
   Connection& add(ConnectionSettings settings, std::optional<std::filesystem::path> file);
   void store_secrets(const ConnectionSettings& s);
@@ -166,6 +177,7 @@ class Workbench {
   int next_id_ = 1;
   std::string status_;
   bool status_error_ = false;
+  WriteOutcome last_write_;
   std::vector<Event> batch_;
   oauth::Provider oauth_provider_;
   std::string microsoft_authority_{oauth::kMicrosoftAuthority};

@@ -150,15 +150,11 @@ void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
 
 // Gmail / Microsoft 365 OAuth: the mail account (and Microsoft's tenant), "Setup app" (the provider's
 // console) and "Authenticate" (the sign-in in the browser), with the sign-in's progress.
-void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, ViewState& vs, const Errors& errors,
-                std::vector<Command>& out) {
+void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, const Errors& errors, std::vector<Command>& out) {
   text_field("Account (mail address)", c.draft.oauth_account, errors, "Account");
   if (rules.tenant_visible) text_field("Tenant (empty: organizations)", c.draft.oauth_tenant, errors, "Tenant");
   const bool microsoft = rules.oauth_provider == "microsoft365";
-  if (ImGui::SmallButton("Setup app")) {
-    vs.opened_url = oauth::find_provider(rules.oauth_provider)->console_url;
-    open_in_browser(*vs.opened_url);
-  }
+  if (ImGui::SmallButton("Setup app")) out.push_back(cmd::OpenUrl{oauth::find_provider(rules.oauth_provider)->console_url});
   probe::note("oauth-setup");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(microsoft ? "Opens the Entra admin center: register an app with the delegated permission SMTP.Send and "
@@ -204,7 +200,7 @@ void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& e
   text_field((rules.username_label + "##user").c_str(), s.username, errors, rules.username_label.c_str());
   password_field((rules.password_label + "##password").c_str(), s.password, vs.show_password, errors, rules.password_label.c_str());
   ImGui::EndDisabled();
-  if (rules.oauth_links_visible) oauth_rows(wb, c, rules, vs, errors, out);
+  if (rules.oauth_links_visible) oauth_rows(wb, c, rules, errors, out);
 
   if (ImGui::BeginTabBar("connection-subtabs")) {
     if (probe::tab_item("Encryption")) {
