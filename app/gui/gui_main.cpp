@@ -1,5 +1,5 @@
 // The workbench window: GLFW + OpenGL 3 + Dear ImGui, rendering only when there is input or engine
-// activity (glfwWaitEventsTimeout, woken by glfwPostEmptyEvent from session threads).
+// activity (glfwWaitEventsTimeout, woken by glfwPostEmptyEvent from the background jobs' threads).
 #include "gui_main.hpp"
 
 #include <GLFW/glfw3.h>
@@ -170,8 +170,8 @@ int run_gui(const std::vector<std::string>& argv) {
     } else {
       if (run_password) c->saved.password = c->draft.password = *run_password;
       if (run_proxy_password) c->saved.proxy.password = c->draft.proxy.password = *run_proxy_password;
-      wb.apply({CommandKind::Select, c->id});
-      wb.apply({CommandKind::RunTest, c->id, {}, {}, TestRequest{}});
+      wb.apply(cmd::SelectConnection{c->id});
+      wb.apply(cmd::RunTest{c->id});
       automated = c->current_run();
       if (!automated) {
         std::fprintf(stderr, "smtp-workbench: --run-test: %s\n", wb.status().c_str());
@@ -186,7 +186,7 @@ int run_gui(const std::vector<std::string>& argv) {
   std::vector<Command> commands;
   while (!glfwWindowShouldClose(window)) {
     if (busy_frames > 0) glfwPollEvents();
-    else glfwWaitEventsTimeout(wb.any_running() ? 0.5 : 30.0);
+    else glfwWaitEventsTimeout(wb.test_running() ? 0.5 : 30.0);  // and whenever a job wakes it
     busy_frames = std::max(busy_frames - 1, 0);
     if (wb.poll()) busy_frames = 2;
     if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);

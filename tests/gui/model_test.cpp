@@ -330,26 +330,26 @@ TEST_CASE("The connection list survives a restart; names stay unique; delete can
     wb.load();
     REQUIRE(wb.connections().size() == 1);  // first start: the demo connection
     CHECK(is_demo(wb.connections()[0]->draft));
-    wb.apply({CommandKind::NewFromPreset, -1, "gmail"});
+    wb.apply(cmd::NewFromPreset{"gmail"});
     Connection* gmail = wb.selected();
     gmail->draft.username = "me@gmail.com";
     gmail->draft.password = "app-password-xyz";
-    wb.apply({CommandKind::Save, gmail->id});
+    wb.apply(cmd::Save{gmail->id});
     CHECK(wb.status().find("this session only") != std::string::npos);  // no keyring here: said plainly
 
-    wb.apply({CommandKind::NewFromPreset, -1, "gmail"});
+    wb.apply(cmd::NewFromPreset{"gmail"});
     Connection* second = wb.selected();
     CHECK(second->draft.name == "Gmail (2)");
     second->draft.name = "Gmail";
-    wb.apply({CommandKind::Save, second->id});
+    wb.apply(cmd::Save{second->id});
     CHECK(wb.status_is_error());
     CHECK(wb.status().find("already used") != std::string::npos);
-    wb.apply({CommandKind::Delete, second->id});
+    wb.apply(cmd::Delete{second->id});
 
     int demo_id = wb.connections()[0]->id;
-    wb.apply({CommandKind::Delete, demo_id});
+    wb.apply(cmd::Delete{demo_id});
     CHECK(wb.can_undo_delete());
-    wb.apply({CommandKind::UndoDelete});
+    wb.apply(cmd::UndoDelete{});
     CHECK(wb.find_by_name("Demo server"));
   }
   Workbench again(dir.path, std::make_unique<MemorySecretStore>(), [] {});

@@ -20,7 +20,7 @@ TEST_CASE("The last wake-up of a session comes after it has finished", "[demo][s
   auto queue = std::make_shared<EventQueue>([&] {
     if (auto* session = watched.load()) finished_at_wake.push_back(session->finished());
   });
-  Session session(s, {}, queue, SessionOptions{server.ca_file(), nullptr});
+  Session session(s, {}, queue, SessionOptions{server.ca_file(), nullptr, {}, {}});
   watched = &session;
   session.start();
   session.wait();
