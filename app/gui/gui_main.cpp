@@ -186,7 +186,7 @@ int run_gui(const std::vector<std::string>& argv) {
   std::vector<Command> commands;
   while (!glfwWindowShouldClose(window)) {
     if (busy_frames > 0) glfwPollEvents();
-    else glfwWaitEventsTimeout(wb.test_running() ? 0.5 : 30.0);  // and whenever a job wakes it
+    else glfwWaitEventsTimeout(30.0);  // and whenever a job wakes it: an event, a new phase, a probe row, the end
     busy_frames = std::max(busy_frames - 1, 0);
     if (wb.poll()) busy_frames = 2;
     if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);

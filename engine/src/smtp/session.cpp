@@ -72,6 +72,7 @@ class Runner {
     std::string log_id = s.name.empty() ? s.address : s.name;
     rec_.add_sink([log_id](const Event& e) { log::event(log_id, e); });
     rec_.add_sink([&q](const Event& e) { q.push(e); });
+    rec_.on_phase([&q] { q.wake(); });
   }
 
   void run() {
