@@ -3,16 +3,12 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <mutex>
 
 #include "smtpwb/event_format.hpp"
+#include "smtpwb/files.hpp"
 #include "smtpwb/printable.hpp"
 
 namespace smtpwb::log {
@@ -32,9 +28,7 @@ std::shared_ptr<spdlog::logger> current() {
 std::string open_file(const std::string& path) {
   // A new log file is private (it holds server replies and names); the path is the user's own choice,
   // so a symlink there is followed as they asked. An existing file keeps its mode.
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return std::string("log file ") + path + ": " + std::strerror(errno);
-  ::close(fd);
+  if (auto error = create_private_file(path); !error.empty()) return "log file " + path + ": " + error;
   try {
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
     auto logger = std::make_shared<spdlog::logger>("smtpwb", sink);
