@@ -1,7 +1,6 @@
 #include "smtpwb/smtp/message.hpp"
 
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <random>
