@@ -153,7 +153,7 @@ TEST_CASE("Editor rules: field errors are keyed by the field users see, and Test
 
 TEST_CASE("Code pages come from the OS's own list (iconv's on Linux) and can be searched", "[gui][rules]") {
   const auto& all = offered_encodings();
-  CHECK(all.size() > 100);
+  CHECK(all.size() > 50);  // iconv offers hundreds, Windows (and Wine) dozens
   CHECK(std::find(all.begin(), all.end(), "UTF-8") != all.end());
   auto latin = filter_encodings(all, "8859-1");
   CHECK(std::find(latin.begin(), latin.end(), "ISO-8859-1") != latin.end());

@@ -1,5 +1,6 @@
 #include "smtpwb/log.hpp"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -32,7 +33,10 @@ std::string open_file(const std::string& path) {
   try {
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
     auto logger = std::make_shared<spdlog::logger>("smtpwb", sink);
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %v");
+    // "\n" on every OS (spdlog's default on Windows is "\r\n"): one log format, and a CR in the file is
+    // then always the server's, shown escaped.
+    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %v",
+                                                                       spdlog::pattern_time_type::local, "\n"));
     logger->flush_on(spdlog::level::info);
     std::lock_guard lock(g_mutex);
     g_logger = std::move(logger);
