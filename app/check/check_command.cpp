@@ -1,7 +1,5 @@
 #include "check/check_command.hpp"
 
-#include <unistd.h>
-
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +19,7 @@
 #include "smtpwb/log.hpp"
 #include "smtpwb/probe_report.hpp"
 #include "smtpwb/oauth.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/session.hpp"
@@ -77,12 +76,9 @@ std::optional<std::string> read_password(const CheckArgs& a, std::string& error)
   switch (a.password_source) {
     case PasswordSource::None: return std::nullopt;
     case PasswordSource::Env: {
-      const char* v = std::getenv(a.password_ref.c_str());
-      if (!v) {
-        error = "--password-env: the environment variable " + a.password_ref + " is not set";
-        return std::nullopt;
-      }
-      return std::string(v);
+      auto v = platform::env(a.password_ref);
+      if (!v) error = "--password-env: the environment variable " + a.password_ref + " is not set";
+      return v;
     }
     case PasswordSource::File: {
       auto text = read_file(a.password_ref);
@@ -135,8 +131,7 @@ struct Palette {
 bool use_color(ColorMode mode, FILE* stream) {
   if (mode == ColorMode::Always) return true;
   if (mode == ColorMode::Never) return false;
-  const char* term = std::getenv("TERM");
-  return ::isatty(::fileno(stream)) && !std::getenv("NO_COLOR") && term && std::string(term) != "dumb";
+  return !platform::env("NO_COLOR") && platform::colour_terminal(stream);
 }
 
 void print_event(FILE* out, const Palette& p, const Event& e, bool timestamps) {
@@ -228,12 +223,12 @@ std::string write_reports(const CheckArgs& args, const nlohmann::ordered_json& r
 }
 
 std::optional<std::string> env_value(const std::string& flag, const std::string& name, std::string& error) {
-  const char* v = std::getenv(name.c_str());
-  if (!v || !*v) {
+  auto v = platform::env(name);
+  if (!v || v->empty()) {
     error = flag + ": the environment variable " + name + " is not set";
     return std::nullopt;
   }
-  return std::string(v);
+  return v;
 }
 
 // The provider of the --auth type (Gmail's unless Microsoft 365), then the flags' overrides.
@@ -317,9 +312,9 @@ int run_check(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "smtp-workbench check: warning: --proxy: the password inside the URL is visible to other users "
                          "in the process list; use --proxy-password-env VAR\n");
   if (args.proxy_password_env) {
-    const char* v = std::getenv(args.proxy_password_env->c_str());
+    auto v = platform::env(*args.proxy_password_env);
     if (!v) return usage_error("--proxy-password-env: the environment variable " + *args.proxy_password_env + " is not set");
-    settings.proxy.password = v;
+    settings.proxy.password = *v;
   }
   SessionOptions options;
   if (args.oauth_token_env) {

@@ -151,9 +151,9 @@ TEST_CASE("Editor rules: field errors are keyed by the field users see, and Test
   CHECK(errors[editor_rules(s).password_label].find("line break") != std::string::npos);
 }
 
-TEST_CASE("Code pages come from iconv's own list and can be searched", "[gui][rules]") {
-  const auto& all = iconv_encodings();
-  CHECK(all.size() > 100);
+TEST_CASE("Code pages come from the OS's own list (iconv's on Linux) and can be searched", "[gui][rules]") {
+  const auto& all = offered_encodings();
+  CHECK(all.size() > 50);  // iconv offers hundreds, Windows (and Wine) dozens
   CHECK(std::find(all.begin(), all.end(), "UTF-8") != all.end());
   auto latin = filter_encodings(all, "8859-1");
   CHECK(std::find(latin.begin(), latin.end(), "ISO-8859-1") != latin.end());

@@ -38,13 +38,7 @@ int free_loopback_port() {
 }
 
 bool accepts_connections(int port) {
-  net::Address a;
-  auto* sin = reinterpret_cast<sockaddr_in*>(&a.storage);
-  sin->sin_family = AF_INET;
-  sin->sin_port = htons(static_cast<uint16_t>(port));
-  sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.length = sizeof(sockaddr_in);
-  a.text = "127.0.0.1";
+  net::Address a = net::loopback_address(port);
   std::atomic<bool> cancel{false};
   try {
     net::connect_tcp(a, net::Deadline::in(std::chrono::milliseconds(200)), cancel);

@@ -8,6 +8,7 @@
 #include "model/presets.hpp"
 #include "smtpwb/diagnose.hpp"
 #include "smtpwb/files.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/hints.hpp"
 
 namespace fs = std::filesystem;
@@ -131,7 +132,7 @@ void Workbench::give_id(StoredConnection& stored) {
   ConnectionSettings& s = stored.settings;
   s.id = new_connection_id();
   if (auto err = store_.rewrite(stored.file, s); !err.empty()) {
-    problems_.push_back({stored.file, {}, stored.file.string() + ": its new id could not be written: " + err});
+    problems_.push_back({stored.file, {}, platform::utf8_from_path(stored.file) + ": its new id could not be written: " + err});
     return;  // the old secrets stay where they are
   }
   if (stored.name_contested) return;
@@ -341,7 +342,7 @@ bool Workbench::save(Connection& c) {
   c.file = result.file;
   c.saved = c.draft;
   bool has_secret = !c.draft.password.empty() || !c.draft.proxy.password.empty();
-  set_status("Saved \"" + c.draft.name + "\" to " + result.file.string() +
+  set_status("Saved \"" + c.draft.name + "\" to " + platform::utf8_from_path(result.file) +
              (has_secret && !secrets_->persistent() ? ". " + secrets_->description() : ""));
   return true;
 }
@@ -554,11 +555,11 @@ void Workbench::save_message_defaults() {
   nlohmann::json j{{"from", message_defaults_.from}, {"to", message_defaults_.to}, {"subject", message_defaults_.subject}};
   std::error_code ec;
   fs::create_directories(config_dir_, ec);
-  write_file_atomically((config_dir_ / "test-email.json").string(), j.dump(2) + "\n");
+  write_file_atomically(platform::utf8_from_path(config_dir_ / "test-email.json"), j.dump(2) + "\n");
 }
 
 void Workbench::load_message_defaults() {
-  auto text = read_file((config_dir_ / "test-email.json").string());
+  auto text = read_file(platform::utf8_from_path(config_dir_ / "test-email.json"));
   if (!text) return;
   try {
     auto j = nlohmann::json::parse(*text);

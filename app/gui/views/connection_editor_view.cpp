@@ -71,7 +71,7 @@ void code_page_combo(ConnectionSettings& s, ViewState& vs, const Errors& errors)
   if (ImGui::BeginCombo("Code page", s.code_page.c_str(), ImGuiComboFlags_HeightLarge)) {
     if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
     ImGui::InputTextWithHint("##cp-filter", "Search encodings", &vs.code_page_filter);
-    for (const auto& name : filter_encodings(iconv_encodings(), vs.code_page_filter))
+    for (const auto& name : filter_encodings(offered_encodings(), vs.code_page_filter))
       if (ImGui::Selectable(name.c_str(), name == s.code_page)) s.code_page = name;
     ImGui::EndCombo();
   }

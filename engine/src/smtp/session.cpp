@@ -1,12 +1,11 @@
 #include "smtpwb/session.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "smtp/connector.hpp"
 #include "smtp/dialogue.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 #include "text.hpp"
 #include "tls/answers_tls.hpp"
@@ -186,10 +185,8 @@ class Runner {
 
   std::string ehlo_name() const {
     if (!s().ehlo_name.empty()) return s().ehlo_name;
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0 && std::string_view(host).find('.') != std::string_view::npos &&
-        is_valid_ehlo_name(host))
-      return host;
+    const std::string host = platform::host_name();
+    if (host.find('.') != std::string::npos && is_valid_ehlo_name(host)) return host;
     return "[" + d_.local_address + "]";
   }
 
