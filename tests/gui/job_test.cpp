@@ -2,10 +2,6 @@
 // threads of their own (EngineJob) start, cancel, report progress and wake the UI loop the same way.
 #include <catch2/catch_test_macros.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <iterator>
@@ -13,6 +9,7 @@
 #include <thread>
 
 #include "model/job.hpp"
+#include "smtpwb/net/io.hpp"
 #include "smtpwb/tls_probe.hpp"
 
 using namespace smtpwb;
@@ -31,15 +28,9 @@ struct WakeCounter {
 
 // A loopback port nothing listens on: connections to it are refused at once.
 int closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  int port = 0;
+  net::listen_loopback(port);  // closed again at once
+  return port;
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
