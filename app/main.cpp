@@ -1,15 +1,11 @@
 // smtp-workbench: the workbench window (GUI), or `check` for headless tests.
-#include <unistd.h>
-
-#include <cerrno>
-#include <climits>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "check/check_command.hpp"
 #include "exporter/exporter_command.hpp"
+#include "smtpwb/platform.hpp"
 
 namespace {
 const char* kUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAME [--screenshot FILE]]   the workbench window
@@ -23,21 +19,24 @@ const char* kUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAM
 #ifdef SMTPWB_WITH_GUI
 // The window is its own executable beside this one (smtp-workbench-gui), so that `check` does not load
 // the window's libraries (GLFW, OpenGL, libsecret, GLib and theirs): that costs ~3 ms of CPU at every
-// start, a third of a whole test. Same process: exec, not a child.
-int run_window(char** argv) {
-  char self[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  std::string dir = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string(".");
-  std::string window = dir.substr(0, dir.rfind('/')) + "/smtp-workbench-gui";
-  ::execv(window.c_str(), argv);
-  std::fprintf(stderr, "smtp-workbench: cannot start the window (%s: %s)\n", window.c_str(), std::strerror(errno));
-  return 1;
+// start, a third of a whole test. Same process on Linux: exec, not a child (Windows has no exec).
+int run_window(const std::vector<std::string>& argv) {
+  const auto self = smtpwb::platform::executable_path();
+  const auto window = self.parent_path() / ("smtp-workbench-gui" + self.extension().string());  // ".exe" on Windows
+  std::string error;
+  int status = smtpwb::platform::run_instead(window, argv, error);
+  if (!error.empty())
+    std::fprintf(stderr, "smtp-workbench: cannot start the window (%s: %s)\n", smtpwb::platform::utf8_from_path(window).c_str(),
+                 error.c_str());
+  return status;
 }
 #endif
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  smtpwb::platform::init_console();
+  const std::vector<std::string> all = smtpwb::platform::arguments(argc, argv);
+  std::vector<std::string> args(all.begin() + (all.empty() ? 0 : 1), all.end());
   const std::string first = args.empty() ? std::string() : args[0];
   if (first == "--help" || first == "-h") {
     std::fputs(kUsage, stdout);
@@ -57,7 +56,7 @@ int main(int argc, char** argv) {
     return report_internal_errors([&] { return run_check(rest); });
   }
 #ifdef SMTPWB_WITH_GUI
-  if (first.empty() || first.rfind("--", 0) == 0) return run_window(argv);
+  if (first.empty() || first.rfind("--", 0) == 0) return run_window(all);
 #else
   if (args.empty()) {
     std::fputs("smtp-workbench: this build has no window (SMTPWB_BUILD_GUI=OFF); use check\n", stderr);

@@ -4,5 +4,10 @@
 #include <vector>
 
 #include "gui/gui_main.hpp"
+#include "smtpwb/platform.hpp"
 
-int main(int argc, char** argv) { return smtpwb::gui::run_gui(std::vector<std::string>(argv + 1, argv + argc)); }
+int main(int argc, char** argv) {
+  smtpwb::platform::init_console();
+  auto args = smtpwb::platform::arguments(argc, argv);
+  return smtpwb::gui::run_gui(std::vector<std::string>(args.begin() + (args.empty() ? 0 : 1), args.end()));
+}

@@ -157,7 +157,7 @@ int load_bench(int sessions) {
   ViewState vs;
   win.frame(wb, vs);
   auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < sessions; ++i) wb.apply({CommandKind::RunTest, demo.id});
+  for (int i = 0; i < sessions; ++i) wb.apply(cmd::RunTest{demo.id});
   std::vector<double> cpu, wall;
   int failed = 0;
   while (wb.any_running()) {

@@ -33,7 +33,7 @@ HEADER_FILES = {
 }
 HEADER_FOLDERS = {"net": "net", "sasl": "sasl", "smtp": "smtp"}
 TOP_HEADERS = {
-    "base": ["base64", "charset", "crypto_init", "event", "event_format", "event_queue", "files", "hint", "log", "printable",
+    "base": ["base64", "charset", "crypto_init", "event", "event_format", "event_queue", "files", "hint", "log", "platform", "printable",
              "result", "settings"],
     "tls": ["cert_facts", "tls_wire"],
     "smtp": ["session", "step_gate"],

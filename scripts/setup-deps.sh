@@ -17,6 +17,8 @@ stamp_version=5
 
 die() { printf 'setup-deps: %s\n' "$*" >&2; exit 1; }
 step() { printf '== %s\n' "$*"; }
+# shellcheck source=lib/debian-apt.sh
+source "$root/scripts/lib/debian-apt.sh"
 
 SYSTEM_PACKAGES=(
   build-essential dpkg-dev cmake pkg-config ninja-build
@@ -52,20 +54,6 @@ fi
 SUDO=${SUDO:-}
 export DEBIAN_FRONTEND=noninteractive
 
-# The Debian mirror this machine's apt is configured with (deb822 or one-line format), never hard-coded.
-debian_mirror() {
-  local files=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources)
-  local f
-  for f in "${files[@]}"; do
-    [[ -f $f ]] || continue
-    if [[ $f == *.sources ]]; then
-      awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm([ \n]|$)/ { if (match($0, /URIs:[ \t]*[^ \t\n]+/)) { u=substr($0,RSTART,RLENGTH); sub(/URIs:[ \t]*/,"",u); print u; exit } }' "$f"
-    else
-      awk '$1=="deb" { for (i=2;i<=NF;i++) if ($i ~ /^(https?|ftp|file):/) { if ($(i+1)=="bookworm") { print $i; exit } } }' "$f"
-    fi
-  done | head -n 1
-}
-
 mirror=$(debian_mirror)
 [[ -n $mirror ]] || die "could not find the Debian mirror in the machine's apt sources (/etc/apt/sources.list*)"
 
@@ -99,18 +87,6 @@ getent passwd Debian-exim >/dev/null ||
 # Only system packages were missing: the shared prefix is complete, so leave it alone (other checkouts use it).
 if [[ $prefix_ready == 1 ]]; then step "dependencies ready"; exit 0; fi
 
-# apt options for a private state in $1 whose sources.list names one suite (type deb or deb-src),
-# so the machine's own apt state is never touched. Sets the array apt_opts.
-private_apt() {
-  local work=$1 type=$2 suite=$3
-  mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/cache"
-  echo "$type [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" > "$work/sources.list"
-  apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-            -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o "Dir::State::Status=/var/lib/dpkg/status"
-            -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
-  apt-get "${apt_opts[@]}" update -qq || die "could not read the $suite $type lists from $mirror"
-}
-
 # Download packages of another suite into the prefix without touching the machine's apt state.
 fetch_suite() {
   local suite=$1; shift
@@ -128,14 +104,8 @@ fetch_suite() {
 # used: its static libmbedcrypto.a aborts with "stack smashing detected" in every ECDSA signature on
 # Debian 12 (a 20-line mbedtls_pk_sign program shows it; its shared library and this build do not).
 build_mbedtls() {
-  local work="$deps/src-mbedtls"
-  rm -rf "$work"
-  private_apt "$work" deb-src "$MBEDTLS_SUITE"
-  (cd "$work" && apt-get "${apt_opts[@]}" source -qq mbedtls >"$work/source.log" 2>&1) ||
-    die "apt-get source mbedtls ($MBEDTLS_SUITE) failed: $(tail -n 3 "$work/source.log")"
-  local src
-  src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'mbedtls-*' | head -n 1)
-  [[ -n $src ]] || die "apt-get source mbedtls left no source tree in $work"
+  local work="$deps/src-mbedtls" src
+  src=$(debian_source "$work" "$MBEDTLS_SUITE" mbedtls)
   local option
   for option in THREADING_C THREADING_PTHREAD CMAC_C SSL_DTLS_SRTP; do
     python3 "$src/scripts/config.py" -f "$src/include/mbedtls/mbedtls_config.h" set "MBEDTLS_$option" ||

@@ -1,7 +1,5 @@
 #include "check/check_command.hpp"
 
-#include <unistd.h>
-
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +21,7 @@
 #include "smtpwb/log.hpp"
 #include "smtpwb/probe_report.hpp"
 #include "smtpwb/oauth.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/session.hpp"
@@ -69,8 +68,7 @@ struct Palette {
 bool use_color(ColorMode mode, FILE* stream) {
   if (mode == ColorMode::Always) return true;
   if (mode == ColorMode::Never) return false;
-  const char* term = std::getenv("TERM");
-  return ::isatty(::fileno(stream)) && !std::getenv("NO_COLOR") && term && std::string(term) != "dumb";
+  return !platform::env("NO_COLOR") && platform::colour_terminal(stream);
 }
 
 void print_event(FILE* out, const Palette& p, const Event& e, bool timestamps) {

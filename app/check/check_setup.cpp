@@ -1,10 +1,10 @@
 #include "check/check_setup.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 
 #include "smtpwb/files.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/report.hpp"
 
 namespace smtpwb::app {
@@ -54,12 +54,9 @@ std::optional<std::string> read_password(const CheckArgs& a, std::string& error)
   switch (a.password_source) {
     case PasswordSource::None: return std::nullopt;
     case PasswordSource::Env: {
-      const char* v = std::getenv(a.password_ref.c_str());
-      if (!v) {
-        error = "--password-env: the environment variable " + a.password_ref + " is not set";
-        return std::nullopt;
-      }
-      return std::string(v);
+      auto v = platform::env(a.password_ref);
+      if (!v) error = "--password-env: the environment variable " + a.password_ref + " is not set";
+      return v;
     }
     case PasswordSource::File: {
       auto text = read_file(a.password_ref);
@@ -85,9 +82,9 @@ std::optional<std::string> read_password(const CheckArgs& a, std::string& error)
 std::optional<SetupError> read_environment_secrets(const CheckArgs& args, CheckSetup& setup) {
   std::string error;
   if (args.proxy_password_env) {
-    const char* v = std::getenv(args.proxy_password_env->c_str());
+    auto v = platform::env(*args.proxy_password_env);
     if (!v) return usage("--proxy-password-env: the environment variable " + *args.proxy_password_env + " is not set");
-    setup.settings.proxy.password = v;
+    setup.settings.proxy.password = *v;
   }
   if (args.oauth_token_env) {
     auto token = env_value("--oauth-token-env", *args.oauth_token_env, error);
@@ -155,12 +152,12 @@ void settle_oauth(const CheckArgs& args, CheckSetup& setup) {
 }  // namespace
 
 std::optional<std::string> env_value(const std::string& flag, const std::string& name, std::string& error) {
-  const char* v = std::getenv(name.c_str());
-  if (!v || !*v) {
+  auto v = platform::env(name);
+  if (!v || v->empty()) {
     error = flag + ": the environment variable " + name + " is not set";
     return std::nullopt;
   }
-  return std::string(v);
+  return v;
 }
 
 std::optional<SetupError> prepare_check(const CheckArgs& args, CheckSetup& setup) {

@@ -7,6 +7,7 @@
 #include "exporter/http_listener.hpp"
 #include "exporter/modules.hpp"
 #include "exporter/probe_service.hpp"
+#include "smtpwb/platform.hpp"
 
 namespace smtpwb::app {
 
@@ -44,7 +45,7 @@ int serve(const std::vector<std::string>& argv) {
     if (!loaded) return usage_error("--secrets-file " + error);
     secrets = std::move(*loaded);
   }
-  ModuleStore modules(args.config_dir.empty() ? exporter_config_dir() : std::filesystem::path(args.config_dir));
+  ModuleStore modules(args.config_dir.empty() ? platform::config_dir() : platform::path_from_utf8(args.config_dir));
   const std::size_t max_connections = connection_limit(args.max_concurrent);
   std::unique_ptr<HttpListener> listener;
   try {
@@ -55,9 +56,9 @@ int serve(const std::vector<std::string>& argv) {
   }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGPIPE, SIG_IGN);
   std::fprintf(stderr, "smtp-workbench exporter: listening on %s; %zu modules in %s; at most %d probes at once\n",
-               listener->address().c_str(), modules.names().size(), modules.directory().c_str(), args.max_concurrent);
+               listener->address().c_str(), modules.names().size(), platform::utf8_from_path(modules.directory()).c_str(),
+               args.max_concurrent);
   std::fflush(stderr);
   {
     // Queued probes each hold a connection; beyond this many the answer is 503 at once.

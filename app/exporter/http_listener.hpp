@@ -1,6 +1,7 @@
 #pragma once
-// The exporter's HTTP listener. Every socket call of the exporter is in http_listener.cpp (POSIX
-// sockets and poll()), so that porting it to Winsock means replacing that one file.
+// The exporter's HTTP listener. Every socket call of the exporter is in http_listener_posix.cpp (POSIX
+// sockets and poll()), so that porting it to Winsock means writing http_listener_windows.cpp, which for
+// now refuses to listen.
 //
 // One thread serves every connection (non-blocking sockets, one poll()); a handler answers at once or
 // hands the reply to another thread. So the number of threads does not grow with the number of

@@ -1,25 +1,16 @@
 #include "exporter/modules.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "smtpwb/files.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/report.hpp"
 
 namespace fs = std::filesystem;
 
 namespace smtpwb::app {
-
-// The same rule as the window's default_config_dir() (app/gui/model), which the exporter does not link.
-fs::path exporter_config_dir() {
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return fs::path(xdg) / "smtp-workbench";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".config" / "smtp-workbench";
-  return fs::current_path() / ".smtp-workbench";
-}
 
 ModuleStore::ModuleStore(fs::path config_dir) : dir_(std::move(config_dir) / "connections") {}
 
@@ -39,13 +30,13 @@ void ModuleStore::refresh_locked() {
   modules_.clear();
   for (const auto& file : files) {
     ConnectionSettings settings;
-    if (auto err = load_profile_file(file.string(), settings)) {
-      if (reported_[file.string()] != err->message)
-        std::fprintf(stderr, "smtp-workbench exporter: %s (skipped)\n", err->message.c_str());
-      reported_[file.string()] = err->message;
+    const std::string name = platform::utf8_from_path(file);
+    if (auto err = load_profile_file(name, settings)) {
+      if (reported_[name] != err->message) std::fprintf(stderr, "smtp-workbench exporter: %s (skipped)\n", err->message.c_str());
+      reported_[name] = err->message;
       continue;
     }
-    if (settings.name.empty()) settings.name = file.stem().string();
+    if (settings.name.empty()) settings.name = platform::utf8_from_path(file.stem());
     modules_.emplace(settings.name, std::move(settings));  // the first file of a name wins, as in the window
   }
   loaded_at_ = stamp;
@@ -103,14 +94,16 @@ std::optional<std::map<std::string, ModuleSecrets>> parse_secrets(const std::str
 }
 
 std::optional<std::map<std::string, ModuleSecrets>> load_secrets(const std::string& path, std::string& error) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  std::error_code ec;
+  const auto status = fs::status(platform::path_from_utf8(path), ec);
+  if (ec || !fs::is_regular_file(status)) {
     error = path + ": cannot be read";
     return std::nullopt;
   }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+  const auto others = fs::perms::group_all | fs::perms::others_all;
+  if ((status.permissions() & others) != fs::perms::none) {
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.permissions() & fs::perms::mask));
     error = path + ": other users can read or change it (mode " + mode + "); make it private: chmod 600 " + path;
     return std::nullopt;
   }

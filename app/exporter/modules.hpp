@@ -13,9 +13,6 @@
 
 namespace smtpwb::app {
 
-// The window's config directory: $XDG_CONFIG_HOME/smtp-workbench, or ~/.config/smtp-workbench.
-std::filesystem::path exporter_config_dir();
-
 // The connections by name, as the window loads them (a file without a name is named after the file;
 // of two files with one name, the first in file-name order). Broken files are skipped and reported
 // once, never moved or rewritten. Reread when the directory changes (every save renames a file into it).

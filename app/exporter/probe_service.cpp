@@ -6,6 +6,7 @@
 #include "exporter/exporter_args.hpp"
 #include "exporter/probe.hpp"
 #include "smtpwb/event_format.hpp"
+#include "smtpwb/platform.hpp"
 
 namespace smtpwb::app {
 
@@ -104,7 +105,7 @@ void ProbeService::probe(const HttpRequest& request, const HttpReply& reply) {
   auto settings = modules_.find(params->module);
   if (!settings)
     return reply(text_response(400, "unknown module \"" + params->module + "\": modules are the saved connections in " +
-                                        modules_.directory().string()));
+                                        platform::utf8_from_path(modules_.directory())));
   ProbeJob job;
   job.settings = *settings;
   if (params->target_host) job.settings.address = *params->target_host;

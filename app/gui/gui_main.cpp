@@ -1,5 +1,5 @@
 // The workbench window: GLFW + OpenGL 3 + Dear ImGui, rendering only when there is input or engine
-// activity (glfwWaitEventsTimeout, woken by glfwPostEmptyEvent from session threads).
+// activity (glfwWaitEventsTimeout, woken by glfwPostEmptyEvent from the background jobs' threads).
 #include "gui_main.hpp"
 
 #include <GLFW/glfw3.h>
@@ -20,6 +20,7 @@
 #include "gui_args.hpp"
 #include "model/workbench.hpp"
 #include "smtpwb/files.hpp"
+#include "smtpwb/platform.hpp"
 #include "views/views.hpp"
 
 namespace fs = std::filesystem;
@@ -35,7 +36,7 @@ struct WindowPrefs {
 
 WindowPrefs load_prefs(const fs::path& dir) {
   WindowPrefs p;
-  auto text = read_file((dir / "window.json").string());
+  auto text = read_file(platform::utf8_from_path(dir / "window.json"));
   if (!text) return p;
   try {
     auto j = nlohmann::json::parse(*text);
@@ -53,7 +54,7 @@ void save_prefs(const fs::path& dir, GLFWwindow* window, const ViewState& vs, fl
   int w = 0, h = 0;
   glfwGetWindowSize(window, &w, &h);
   nlohmann::json j{{"width", w}, {"height", h}, {"dark", vs.dark}, {"left_width", vs.left_width / scale}};
-  write_file_atomically((dir / "window.json").string(), j.dump(2) + "\n");
+  write_file_atomically(platform::utf8_from_path(dir / "window.json"), j.dump(2) + "\n");
 }
 
 float content_scale(GLFWwindow* window) {
@@ -106,17 +107,16 @@ int run_gui(const std::vector<std::string>& argv) {
   for (auto [flag, var, out] : {std::tuple{"--password-env", &args.password_env, &run_password},
                                 std::tuple{"--proxy-password-env", &args.proxy_password_env, &run_proxy_password}}) {
     if (!*var) continue;
-    const char* value = std::getenv((*var)->c_str());
-    if (!value) {
+    *out = platform::env(**var);
+    if (!*out) {
       std::fprintf(stderr, "smtp-workbench: %s: %s is not set\n", flag, (*var)->c_str());
       return 2;
     }
-    *out = value;
   }
-  if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
-    std::fputs("smtp-workbench: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.\n"
-               "To test a server without a window, use: smtp-workbench check --host HOST ... (see smtp-workbench check --help)\n",
-               stderr);
+  if (auto why = platform::missing_display(); !why.empty()) {
+    std::fprintf(stderr, "smtp-workbench: %s, so the window cannot open.\n"
+                 "To test a server without a window, use: smtp-workbench check --host HOST ... (see smtp-workbench check --help)\n",
+                 why.c_str());
     return 2;
   }
   glfwSetErrorCallback([](int, const char* text) { std::fprintf(stderr, "smtp-workbench: GLFW: %s\n", text); });
@@ -124,7 +124,7 @@ int run_gui(const std::vector<std::string>& argv) {
     std::fputs("smtp-workbench: the display could not be opened. For a headless test use: smtp-workbench check --help\n", stderr);
     return 2;
   }
-  const fs::path config_dir = args.config_dir.empty() ? default_config_dir() : fs::path(args.config_dir);
+  const fs::path config_dir = args.config_dir.empty() ? default_config_dir() : platform::path_from_utf8(args.config_dir);
   std::error_code ec;
   fs::create_directories(config_dir, ec);
   WindowPrefs prefs = load_prefs(config_dir);
@@ -142,7 +142,7 @@ int run_gui(const std::vector<std::string>& argv) {
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
-  const std::string ini = (config_dir / "imgui.ini").string();
+  const std::string ini = platform::utf8_from_path(config_dir / "imgui.ini");
   ImGui::GetIO().IniFilename = ini.c_str();
   ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
   const float scale = content_scale(window);
@@ -164,14 +164,14 @@ int run_gui(const std::vector<std::string>& argv) {
     Connection* c = wb.find_by_name(*args.run_test);
     if (!c) {
       std::fprintf(stderr, "smtp-workbench: --run-test: no connection named \"%s\" in %s\n", args.run_test->c_str(),
-                   (config_dir / "connections").string().c_str());
+                   platform::utf8_from_path(config_dir / "connections").c_str());
       exit_status = 2;
       glfwSetWindowShouldClose(window, GLFW_TRUE);
     } else {
       if (run_password) c->saved.password = c->draft.password = *run_password;
       if (run_proxy_password) c->saved.proxy.password = c->draft.proxy.password = *run_proxy_password;
-      wb.apply({CommandKind::Select, c->id});
-      wb.apply({CommandKind::RunTest, c->id, {}, {}, TestRequest{}});
+      wb.apply(cmd::SelectConnection{c->id});
+      wb.apply(cmd::RunTest{c->id});
       automated = c->current_run();
       if (!automated) {
         std::fprintf(stderr, "smtp-workbench: --run-test: %s\n", wb.status().c_str());
@@ -186,7 +186,7 @@ int run_gui(const std::vector<std::string>& argv) {
   std::vector<Command> commands;
   while (!glfwWindowShouldClose(window)) {
     if (busy_frames > 0) glfwPollEvents();
-    else glfwWaitEventsTimeout(wb.any_running() ? 0.5 : 30.0);
+    else glfwWaitEventsTimeout(30.0);  // and whenever a job wakes it: an event, a new phase, a probe row, the end
     busy_frames = std::max(busy_frames - 1, 0);
     if (wb.poll()) busy_frames = 2;
     if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "smtpwb/platform.hpp"
+
 namespace smtpwb::app {
 
 namespace {
@@ -41,7 +43,7 @@ std::optional<std::int64_t> unix_time(std::string_view iso) {
     return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm));
+  return static_cast<std::int64_t>(platform::from_utc(tm));
 }
 
 const CertificateInfo* first_expiring(const TlsFacts& tls) {

@@ -35,6 +35,21 @@ std::string_view to_string(FailureCategory c) {
 }
 
 namespace {
+
+// One name table per fact enum: to_string and the parser read the same pairs.
+template <typename E, std::size_t N>
+std::string_view name_in(const std::pair<E, std::string_view> (&table)[N], E value) {
+  for (const auto& [v, name] : table)
+    if (v == value) return name;
+  return "?";
+}
+template <typename E, std::size_t N>
+std::optional<E> value_in(const std::pair<E, std::string_view> (&table)[N], std::string_view name) {
+  for (const auto& [v, n] : table)
+    if (n == name) return v;
+  return std::nullopt;
+}
+
 constexpr std::pair<FailureCause, std::string_view> kCauseNames[] = {
     {FailureCause::None, ""},
     {FailureCause::Closed, "closed"},
@@ -50,9 +65,7 @@ constexpr std::pair<FailureCause, std::string_view> kCauseNames[] = {
     {FailureCause::CleartextCredentials, "cleartext-credentials"},
     {FailureCause::OAuthSignIn, "oauth-sign-in"},
 };
-}  // namespace
 
-namespace {
 constexpr std::pair<ProxyResult, std::string_view> kProxyResultNames[] = {
     {ProxyResult::NotAttempted, "not-attempted"},
     {ProxyResult::Unresolved, "unresolved"},
@@ -65,35 +78,42 @@ constexpr std::pair<ProxyResult, std::string_view> kProxyResultNames[] = {
     {ProxyResult::Closed, "closed"},
     {ProxyResult::ProtocolError, "protocol-error"},
 };
+
+constexpr std::pair<AuthResult, std::string_view> kAuthResultNames[] = {
+    {AuthResult::NotAttempted, "not-attempted"}, {AuthResult::Skipped, "skipped"},
+    {AuthResult::Ok, "ok"}, {AuthResult::Failed, "failed"}};
+
+constexpr std::pair<VerifyErrorKind, std::string_view> kVerifyErrorNames[] = {
+    {VerifyErrorKind::Expired, "expired"},     {VerifyErrorKind::NotYetValid, "not-yet-valid"},
+    {VerifyErrorKind::HostnameMismatch, "hostname-mismatch"}, {VerifyErrorKind::Untrusted, "untrusted"},
+    {VerifyErrorKind::Revoked, "revoked"},     {VerifyErrorKind::Other, "other"}};
+
+constexpr std::pair<RefusedBy, std::string_view> kRefusedByNames[] = {
+    {RefusedBy::Nobody, ""}, {RefusedBy::Client, "client"}, {RefusedBy::Server, "server"}};
+
+constexpr std::pair<ForeignProtocol, std::string_view> kForeignProtocolNames[] = {
+    {ForeignProtocol::None, ""},     {ForeignProtocol::Ssh, "ssh"},   {ForeignProtocol::Http, "http"},
+    {ForeignProtocol::Imap, "imap"}, {ForeignProtocol::Pop3, "pop3"}};
+
+constexpr std::pair<ResolvedBy, std::string_view> kResolvedByNames[] = {
+    {ResolvedBy::Client, "client"}, {ResolvedBy::Proxy, "proxy"}};
+
 }  // namespace
 
-std::string_view to_string(AuthResult r) {
-  static constexpr std::string_view kNames[] = {"not-attempted", "skipped", "ok", "failed"};
-  return kNames[static_cast<int>(r)];
-}
-
-std::string_view to_string(ProxyResult r) {
-  for (const auto& [result, name] : kProxyResultNames)
-    if (result == r) return name;
-  return "?";
-}
-
-std::optional<ProxyResult> proxy_result_from(std::string_view name) {
-  for (const auto& [result, n] : kProxyResultNames)
-    if (n == name) return result;
-  return std::nullopt;
-}
-
-std::string_view to_string(FailureCause c) {
-  for (const auto& [cause, name] : kCauseNames)
-    if (cause == c) return name;
-  return "";
-}
-
+std::string_view to_string(AuthResult r) { return name_in(kAuthResultNames, r); }
+std::string_view to_string(ProxyResult r) { return name_in(kProxyResultNames, r); }
+std::optional<ProxyResult> proxy_result_from(std::string_view name) { return value_in(kProxyResultNames, name); }
+std::string_view to_string(FailureCause c) { return name_in(kCauseNames, c); }
 std::optional<FailureCause> failure_cause_from(std::string_view name) {
-  for (const auto& [cause, n] : kCauseNames)
-    if (n == name && cause != FailureCause::None) return cause;
-  return std::nullopt;
+  auto cause = value_in(kCauseNames, name);
+  return cause == FailureCause::None ? std::nullopt : cause;
 }
+std::string_view to_string(VerifyErrorKind k) { return name_in(kVerifyErrorNames, k); }
+std::optional<VerifyErrorKind> verify_error_kind_from(std::string_view name) { return value_in(kVerifyErrorNames, name); }
+std::string_view to_string(RefusedBy r) { return name_in(kRefusedByNames, r); }
+std::optional<RefusedBy> refused_by_from(std::string_view name) { return value_in(kRefusedByNames, name); }
+std::string_view to_string(ForeignProtocol p) { return name_in(kForeignProtocolNames, p); }
+std::optional<ForeignProtocol> foreign_protocol_from(std::string_view name) { return value_in(kForeignProtocolNames, name); }
+std::string_view to_string(ResolvedBy r) { return name_in(kResolvedByNames, r); }
 
 }  // namespace smtpwb

@@ -1,84 +1,18 @@
 #include "smtpwb/files.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <string_view>
+
+#include "smtpwb/platform.hpp"
 
 namespace smtpwb {
 
 std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(platform::path_from_utf8(path), std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream buf;
   buf << in.rdbuf();
   return buf.str();
-}
-
-namespace {
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// After a rename the directory entry is what must reach the disk.
-void sync_directory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
-}  // namespace
-
-std::string write_file_atomically(const std::string& path, const std::string& contents) {
-  // mkstemp: a fresh name created with O_EXCL and mode 0600, so nothing planted beside the file (a
-  // symlink at a guessable name) is followed or reused. Everything written here may hold server data or
-  // names, so the file stays private after the rename too.
-  std::filesystem::path target(path);
-  std::string dir = target.parent_path().empty() ? std::string(".") : target.parent_path().string();
-  std::string tmp = dir + "/." + target.filename().string() + ".XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) return path + ": cannot write a temporary file in " + dir + " (" + std::strerror(errno) + ")";
-  auto fail = [&](const std::string& what) {
-    std::string error = path + ": " + what + " (" + std::strerror(errno) + ")";
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return error;
-  };
-  if (!write_all(fd, contents)) return fail("write failed");
-  if (::fchmod(fd, 0600) != 0) return fail("cannot make the file private");
-  if (::fsync(fd) != 0) return fail("cannot flush the file to disk");
-  if (::close(fd) != 0) {
-    fd = -1;
-    return fail("write failed");
-  }
-  fd = -1;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot replace the file");
-  sync_directory(dir);
-  return {};
-}
-
-std::string check_writable(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return path + ": the directory " + dir.string() + " does not exist";
-  if (::access(dir.c_str(), W_OK) != 0) return path + ": the directory " + dir.string() + " is not writable (" + std::strerror(errno) + ")";
-  return {};
 }
 
 }  // namespace smtpwb

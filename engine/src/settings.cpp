@@ -1,16 +1,13 @@
 #include "smtpwb/settings.hpp"
 
-#include "text.hpp"
-
-#include <arpa/inet.h>
-#include <iconv.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <map>
-#include <mutex>
 #include <regex>
+
+#include "smtpwb/charset.hpp"
+#include "smtpwb/platform.hpp"
+#include "text.hpp"
 
 namespace smtpwb {
 
@@ -114,10 +111,7 @@ bool is_valid_oauth_tenant(std::string_view tenant) {
 }
 
 bool is_ip_literal(std::string_view text) {
-  if (text.find('\0') != std::string_view::npos) return false;  // inet_pton would stop at it
-  std::string s(text);
-  unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+  return platform::parse_ipv4(text) || platform::parse_ipv6(text);
 }
 
 bool is_bare_name(std::string_view host) {
@@ -140,30 +134,13 @@ bool is_valid_ehlo_name(std::string_view name) {
   if (name.find('\0') != std::string_view::npos) return false;  // inet_pton would stop at it
   if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
     auto inner = name.substr(1, name.size() - 2);
-    if (inner.rfind("IPv6:", 0) == 0) {
-      std::string v6(inner.substr(5));
-      unsigned char buf[16];
-      return inet_pton(AF_INET6, v6.c_str(), buf) == 1;
-    }
-    std::string v4(inner);
-    unsigned char buf[4];
-    return inet_pton(AF_INET, v4.c_str(), buf) == 1;
+    if (inner.rfind("IPv6:", 0) == 0) return platform::parse_ipv6(inner.substr(5)).has_value();
+    return platform::parse_ipv4(inner).has_value();
   }
   return is_valid_hostname(name) && name.find('_') == std::string_view::npos;
 }
 
-// validate() runs on every frame of the window: ask iconv once per name.
-bool is_supported_code_page(const std::string& name) {
-  if (name.empty()) return false;
-  static std::mutex mutex;
-  static std::map<std::string, bool> known;
-  std::lock_guard lock(mutex);
-  if (auto it = known.find(name); it != known.end()) return it->second;
-  iconv_t cd = iconv_open(name.c_str(), "UTF-8");
-  const bool supported = cd != reinterpret_cast<iconv_t>(-1);
-  if (supported) iconv_close(cd);
-  return known.emplace(name, supported).first->second;
-}
+bool is_supported_code_page(const std::string& name) { return code_page_supported(name); }
 
 namespace {
 
@@ -214,7 +191,7 @@ void check_common(Checker& c, const ConnectionSettings& s) {
   if (s.timeout_s < 1 || s.timeout_s > 3600)
     c.add(Field::Timeout, std::to_string(s.timeout_s) + " s is out of range (1-3600 seconds)");
   if (!c.line_break(Field::CodePage, s.code_page) && !is_supported_code_page(s.code_page))
-    c.add(Field::CodePage, "\"" + s.code_page + "\" is not an encoding iconv knows");
+    c.add(Field::CodePage, "\"" + s.code_page + "\" is not an encoding " + std::string(code_page_converter()) + " knows");
 }
 
 void check_authentication(Checker& c, const ConnectionSettings& s) {

@@ -291,7 +291,7 @@ class ScriptedServer {
   net::Fd accept() {
     auto until = Clock::now() + std::chrono::seconds(5);
     while (!stop_ && Clock::now() < until) {
-      pollfd p{listener_.get(), POLLIN, 0};
+      pollfd p{static_cast<int>(listener_.get()), POLLIN, 0};  // a POSIX descriptor: this fuzzer runs on Linux
       if (::poll(&p, 1, static_cast<int>(net::kSlice.count())) <= 0) continue;
       int c = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (c < 0) continue;

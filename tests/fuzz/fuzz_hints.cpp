@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   result.server.ehlo_domain = field(rest);
   result.auth.mechanism = field(rest);
   result.auth.offered = {field(rest), field(rest)};
-  result.tls.verify_error_kinds = {field(rest)};
+  result.tls.verify_error_kinds = {static_cast<VerifyErrorKind>(data[0] % 6)};
   result.proxy.used = data[3] & 16;
   result.proxy.result = proxy_result_from(field(rest)).value_or(ProxyResult::NotAttempted);
   result.transcript.push_back(Event{0, Dir::Server, failure.phase, false, failure.reply_text});

@@ -97,9 +97,10 @@ struct Harness {
     if (ctrl) io.AddKeyEvent(ImGuiMod_Ctrl, false);
     frames(2);
   }
-  std::size_t count(smtpwb::gui::CommandKind kind) const {
+  template <class C>  // one of smtpwb::gui::cmd
+  std::size_t count() const {
     std::size_t n = 0;
-    for (const auto& c : emitted) n += c.kind == kind;
+    for (const auto& c : emitted) n += std::holds_alternative<C>(c);
     return n;
   }
   // Frames until `done` or ~10 s; then one more frame, so the views have drawn the new state.

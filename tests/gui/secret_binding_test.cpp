@@ -36,13 +36,13 @@ constexpr char kPassword[] = "Office-Password-77";
 fs::path save_office(const fs::path& dir, SecretStore& store) {
   Workbench wb(dir, std::make_unique<SharedStore>(store), [] {});
   wb.load();
-  wb.apply({CommandKind::NewFromPreset, -1, "gmail"});
+  wb.apply(cmd::NewFromPreset{"gmail"});
   Connection& c = *wb.selected();
   c.draft.name = "Office";
   c.draft.address = "smtp.office.example";
   c.draft.username = "me@office.example";
   c.draft.password = kPassword;
-  wb.apply({CommandKind::Save, c.id});
+  wb.apply(cmd::Save{c.id});
   REQUIRE_FALSE(wb.status_is_error());
   REQUIRE(c.file);
   return *c.file;
@@ -80,12 +80,12 @@ TEST_CASE("Secrets: each saved connection gets a stable id, kept in its file acr
     Connection* office = wb.find_by_name("Office");
     REQUIRE(office);
     CHECK(office->draft.password == kPassword);
-    wb.apply({CommandKind::Rename, office->id, "Office (EU)"});
+    wb.apply(cmd::Rename{office->id, "Office (EU)"});
     REQUIRE(office->file);
     CHECK(read_profile(*office->file).id == id);
-    wb.apply({CommandKind::Duplicate, office->id});
+    wb.apply(cmd::Duplicate{office->id});
     Connection* copy = wb.selected();
-    wb.apply({CommandKind::Save, copy->id});
+    wb.apply(cmd::Save{copy->id});
     REQUIRE(copy->file);
     CHECK(read_profile(*copy->file).id != id);  // a copy is another connection
   }

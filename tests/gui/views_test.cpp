@@ -11,7 +11,7 @@ using guitest::Harness;
 
 namespace {
 Connection& select_new(Harness& h, const char* preset) {
-  h.wb.apply({CommandKind::NewFromPreset, -1, preset});
+  h.wb.apply(cmd::NewFromPreset{preset});
   h.frames(2);
   return *h.wb.selected();
 }
@@ -87,10 +87,10 @@ TEST_CASE("An invalid port is shown next to the field and Test is refused with t
   h.key(ImGuiKey_Enter);
   CHECK(c.draft.port == 70000);
   h.click("test");
-  CHECK(h.count(CommandKind::RunTest) == 0);
+  CHECK(h.count<cmd::RunTest>() == 0);
   CHECK(h.wb.status().find("Testing") == std::string::npos);
   h.key(ImGuiKey_Enter, true);  // Ctrl+Enter is refused too
-  CHECK(h.count(CommandKind::RunTest) == 0);
+  CHECK(h.count<cmd::RunTest>() == 0);
 }
 
 TEST_CASE("Ctrl+Enter runs Test; the run streams into the transcript and ends ok", "[gui][views]") {
@@ -98,7 +98,7 @@ TEST_CASE("Ctrl+Enter runs Test; the run streams into the transcript and ends ok
   h.wb.load();
   h.frames(2);
   h.key(ImGuiKey_Enter, true);
-  REQUIRE(h.count(CommandKind::RunTest) == 1);
+  REQUIRE(h.count<cmd::RunTest>() == 1);
   Connection& demo = *h.wb.selected();
   REQUIRE(h.frames_until([&] { return demo.current_run() && demo.current_run()->finished; }));
   Run& run = *demo.current_run();
@@ -131,7 +131,7 @@ TEST_CASE("Step mode from the window: step, type a command, continue", "[gui][vi
   REQUIRE(h.click("command-line"));
   h.type("NOOP");
   h.key(ImGuiKey_Enter);
-  REQUIRE(h.count(CommandKind::SendLine) == 1);
+  REQUIRE(h.count<cmd::SendLine>() == 1);
   REQUIRE(h.frames_until([&] { return run.gate->waiting(); }));
   REQUIRE(h.click("step"));
   REQUIRE(h.frames_until([&] { return run.gate->waiting() && run.gate->pending() == "STARTTLS"; }));
@@ -148,9 +148,9 @@ TEST_CASE("Delete asks first, and Undo brings the connection back", "[gui][views
   h.wb.load();
   h.frames(2);
   REQUIRE(h.click("delete"));
-  CHECK(h.count(CommandKind::Delete) == 0);  // only the confirmation so far
+  CHECK(h.count<cmd::Delete>() == 0);  // only the confirmation so far
   REQUIRE(h.click("confirm-delete"));
-  CHECK(h.count(CommandKind::Delete) == 1);
+  CHECK(h.count<cmd::Delete>() == 1);
   CHECK(h.wb.connections().empty());
   REQUIRE(h.click("undo-delete"));
   CHECK(h.wb.connections().size() == 1);
@@ -178,7 +178,7 @@ TEST_CASE("New from a preset through the menu", "[gui][views]") {
   h.frames(2);
   REQUIRE(h.click("new"));
   REQUIRE(h.click("preset:gmail"));
-  REQUIRE(h.count(CommandKind::NewFromPreset) == 1);
+  REQUIRE(h.count<cmd::NewFromPreset>() == 1);
   CHECK(h.wb.selected()->draft.address == "smtp.gmail.com");
   CHECK(h.wb.selected()->dirty());
 }
@@ -208,7 +208,7 @@ TEST_CASE("Probe TLS from the window: per-row progress, then the grid", "[gui][v
   Connection& demo = *h.wb.selected();
   REQUIRE(demo.tls_probe);
   REQUIRE(h.frames_until([&] { return demo.tls_probe->finished(); }));
-  auto rows = demo.tls_probe->results();
+  auto rows = demo.tls_probe->engine().results();
   REQUIRE(rows.size() == 6);
   auto row = [&](TlsVersion v) { return rows[static_cast<std::size_t>(v)]; };
   CHECK(row(TlsVersion::Tls13).offered());
@@ -223,13 +223,13 @@ TEST_CASE("Find settings applies the recommended port and mode to the draft", "[
   h.wb.load();
   Connection& c = select_new(h, "exchange");
   c.draft.address = "localhost";
-  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 465, Security::Implicit});
+  h.wb.apply(cmd::ApplyFoundSettings{c.id, 465, Security::Implicit});
   CHECK(c.draft.port == 465);
   CHECK(c.draft.security == Security::Implicit);
-  h.wb.apply({CommandKind::ApplyFoundSettings, c.id, {}, {}, {}, false, 25, Security::None});
+  h.wb.apply(cmd::ApplyFoundSettings{c.id, 25, Security::None});
   CHECK(c.draft.security == Security::None);
   Connection& demo = *h.wb.find_by_name("Demo server");
-  h.wb.apply({CommandKind::FindSettings, demo.id});
+  h.wb.apply(cmd::FindSettings{demo.id});
   CHECK(h.wb.status_is_error());  // the demo server is not on the standard ports
 }
 
@@ -243,10 +243,11 @@ TEST_CASE("Test email asks for From/To, sends through the demo server and rememb
   REQUIRE(h.click("email:to"));
   h.type("you@demo.test, them@demo.test");
   REQUIRE(h.click("email:send"));
-  REQUIRE(h.count(CommandKind::RunTest) == 1);
-  const Command& cmd = h.emitted.back();
-  REQUIRE(cmd.request.message);
-  CHECK(cmd.request.message->to == std::vector<std::string>{"you@demo.test", "them@demo.test"});
+  REQUIRE(h.count<cmd::RunTest>() == 1);
+  REQUIRE(std::holds_alternative<cmd::RunTest>(h.emitted.back()));
+  const auto& test = std::get<cmd::RunTest>(h.emitted.back());
+  REQUIRE(test.request.message);
+  CHECK(test.request.message->to == std::vector<std::string>{"you@demo.test", "them@demo.test"});
   Connection& demo = *h.wb.selected();
   REQUIRE(h.frames_until([&] { return demo.current_run()->finished; }));
   CHECK(demo.current_run()->result.message.accepted);

@@ -472,7 +472,7 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   std::vector<std::thread> browsers;
   wb.set_url_opener([&](const std::string& url) { browsers.emplace_back([url] { browse(url); }); });
 
-  wb.apply({gui::CommandKind::NewFromPreset, -1, "gmail"});
+  wb.apply(gui::cmd::NewFromPreset{"gmail"});
   gui::Connection& c = *wb.selected();
   c.draft.address = "localhost";
   c.draft.port = std::stoi(ofact("OAUTHSTACK_SMTP_PORT"));
@@ -486,18 +486,18 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
 
   TestRequest up_to_auth;
   up_to_auth.stop_after = StopAfter::Auth;
-  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  wb.apply(gui::cmd::RunTest{c.id, up_to_auth});
   CHECK(wb.status().find("Authenticate") != std::string::npos);  // no token yet: refused with the reason
   CHECK(c.runs.empty());
 
-  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  wb.apply(gui::cmd::SignIn{c.id});
   REQUIRE(poll_until(wb, [&] { return !c.oauth; }));
   for (auto& b : browsers) b.join();
   INFO(c.oauth_status);
   REQUIRE(c.has_access_token());
   CHECK(wb.has_refresh_token(c));
 
-  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  wb.apply(gui::cmd::RunTest{c.id, up_to_auth});
   REQUIRE(c.current_run());
   REQUIRE(poll_until(wb, [&] { return c.current_run()->finished; }));
   INFO(all_text(c.current_run()->result));
@@ -506,7 +506,7 @@ TEST_CASE("Window model: Authenticate, Test with XOAUTH2, refresh when the token
   std::string first_token = c.oauth_access_token;
 
   c.oauth_expires = std::chrono::steady_clock::now();  // as if an hour had passed
-  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  wb.apply(gui::cmd::RunTest{c.id, up_to_auth});
   REQUIRE(c.pending_test);  // the Test waits for the refresh
   REQUIRE(poll_until(wb, [&] { return c.runs.size() == 2 && c.current_run()->finished; }));
   CHECK(c.current_run()->result.ok);
@@ -531,7 +531,7 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
     browsers.emplace_back([url] { browse(url); });
   });
 
-  wb.apply({gui::CommandKind::NewFromPreset, -1, "office365-oauth"});
+  wb.apply(gui::cmd::NewFromPreset{"office365-oauth"});
   gui::Connection& c = *wb.selected();
   CHECK(c.draft.auth_type == AuthType::Microsoft365OAuth);
   c.draft.address = "localhost";
@@ -545,10 +545,10 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
 
   TestRequest up_to_auth;
   up_to_auth.stop_after = StopAfter::Auth;
-  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  wb.apply(gui::cmd::RunTest{c.id, up_to_auth});
   CHECK(wb.status().find("Microsoft 365 OAuth: press Authenticate") != std::string::npos);
 
-  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  wb.apply(gui::cmd::SignIn{c.id});
   REQUIRE(poll_until(wb, [&] { return !c.oauth; }));
   for (auto& b : browsers) b.join();
   browsers.clear();
@@ -559,7 +559,7 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
   auto first_refresh = secrets->get(key);
   REQUIRE(first_refresh);
 
-  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  wb.apply(gui::cmd::RunTest{c.id, up_to_auth});
   REQUIRE(c.current_run());
   REQUIRE(poll_until(wb, [&] { return c.current_run()->finished; }));
   INFO(all_text(c.current_run()->result));
@@ -568,7 +568,7 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
 
   c.oauth_expires = std::chrono::steady_clock::now();  // as if an hour had passed
   std::string first_token = c.oauth_access_token;
-  wb.apply({gui::CommandKind::RunTest, c.id, {}, {}, up_to_auth});
+  wb.apply(gui::cmd::RunTest{c.id, up_to_auth});
   REQUIRE(c.pending_test);
   REQUIRE(poll_until(wb, [&] { return c.runs.size() == 2 && c.current_run()->finished; }));
   CHECK(c.current_run()->result.ok);
@@ -579,7 +579,7 @@ TEST_CASE("Window model: Microsoft 365 OAuth, Authenticate, Test, refresh with r
 
   // A confidential app without its secret: the sign-in fails and the window names the cause.
   c.draft.username = ofact("OAUTHSTACK_MS_CONFIDENTIAL_CLIENT_ID");
-  wb.apply({gui::CommandKind::OAuthSignIn, c.id});
+  wb.apply(gui::cmd::SignIn{c.id});
   REQUIRE(poll_until(wb, [&] { return !c.oauth; }));
   for (auto& b : browsers) b.join();
   CHECK(c.oauth_status.find("AADSTS7000218") != std::string::npos);

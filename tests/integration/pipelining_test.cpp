@@ -147,7 +147,7 @@ TEST_CASE("Demo server: a normal test pipelines, step mode sends each command af
   TestRequest req;
   req.message = MessageSpec{"a@demo.test", {"b@demo.test"}, "hello", "body\n"};
 
-  auto normal = run_session(s, req, SessionOptions{server.ca_file(), nullptr});
+  auto normal = run_session(s, req, SessionOptions{server.ca_file(), nullptr, {}, {}});
   INFO((normal.failure ? normal.failure->message : ""));
   REQUIRE(normal.ok);
   // MAIL (RCPT and DATA already there), RCPT (DATA already there), the dot (QUIT already there).
@@ -155,7 +155,7 @@ TEST_CASE("Demo server: a normal test pipelines, step mode sends each command af
   CHECK(server.messages()[0].sent_ahead == 3);
 
   auto gate = std::make_shared<StepGate>();
-  Session stepped(s, req, std::make_shared<EventQueue>(), SessionOptions{server.ca_file(), gate});
+  Session stepped(s, req, std::make_shared<EventQueue>(), SessionOptions{server.ca_file(), gate, {}, {}});
   stepped.start();
   // Step through the envelope: each command is offered only once the previous reply has arrived.
   for (const char* next : {"EHLO", "STARTTLS", "EHLO", "AUTH", "MAIL FROM", "RCPT TO", "DATA"}) {

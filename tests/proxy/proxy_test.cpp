@@ -153,7 +153,7 @@ TEST_CASE("Each proxy type, with and without credentials: STARTTLS + AUTH + a me
       CHECK(r.proxy.used);
       CHECK(r.proxy.result == ProxyResult::Ok);
       CHECK(r.proxy.connected_address == proxy_fact("PROXY_HOST"));
-      CHECK(r.proxy.target_resolved_by == k.resolved_by);
+      CHECK(to_string(r.proxy.target_resolved_by) == k.resolved_by);
       CHECK(has_phase(r, Phase::Proxy));
       // The phase order: the proxy handshake comes after the TCP connect and before the banner.
       REQUIRE(r.phases.size() >= 4);

@@ -1,14 +1,13 @@
 // One format_line for every transcript line the product writes; each front end only picks a LineStyle.
 #include <catch2/catch_test_macros.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "smtpwb/event_format.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/platform.hpp"
 
 using namespace smtpwb;
 
@@ -73,17 +72,17 @@ TEST_CASE("format_line: the log file's line is the terminal's with the session a
   CHECK(format_line(event(1500, Dir::Client, true, "AUTH PLAIN ********"), log_style) ==
         "[    1.500] ehlo      ~> AUTH PLAIN ********");
 
-  char tmpl[] = "/tmp/smtpwb-log-format-XXXXXX";
-  int fd = ::mkstemp(tmpl);
-  REQUIRE(fd >= 0);
-  ::close(fd);
+  const auto dir = platform::make_temp_dir("smtpwb-log-format-");
+  REQUIRE_FALSE(dir.empty());
+  const std::string tmpl = platform::utf8_from_path(dir / "log.txt");
   REQUIRE(log::open_file(tmpl).empty());
   log::event("office", event(1500, Dir::Server, false, "250 ok"));
   log::close();
-  std::ifstream in(tmpl);
+  std::ifstream in(dir / "log.txt");
   std::stringstream text;
   text << in.rdbuf();
-  std::filesystem::remove(tmpl);
+  in.close();
+  std::filesystem::remove_all(dir);
   // After spdlog's own "2024-01-02T03:04:05.678 " timestamp.
   CHECK(text.str().find(" [office] [    1.500] ehlo     <-  250 ok\n") != std::string::npos);
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "smtpwb/export.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/hints.hpp"
 
 using namespace smtpwb;
@@ -186,14 +187,14 @@ namespace {
 
 // Runs a shell snippet with `command` in $SMTPWB_COMMAND; returns its standard output.
 std::string run_bash(const std::string& snippet, const std::string& command) {
-  ::setenv("SMTPWB_COMMAND", command.c_str(), 1);
+  smtpwb::platform::set_env("SMTPWB_COMMAND", command);
   std::string out;
   if (FILE* p = ::popen(("bash -c '" + snippet + "' </dev/null 2>&1").c_str(), "r")) {
     char buf[4096];
     for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
     ::pclose(p);
   }
-  ::unsetenv("SMTPWB_COMMAND");
+  smtpwb::platform::unset_env("SMTPWB_COMMAND");
   return out;
 }
 

@@ -36,12 +36,7 @@ TEST_CASE("Fuzz regressions: profiles that once crashed the loader are clear err
 
 TEST_CASE("A number beyond a double's range is a JSON error naming its line", "[fuzz][profile]") {
   auto path = fs::temp_directory_path() / "smtpwb-number-overflow.json";
-  {
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    REQUIRE(f);
-    std::fputs("{\n  \"name\": \"x\",\n  \"port\": 1E999\n}\n", f);
-    std::fclose(f);
-  }
+  std::ofstream(path, std::ios::binary) << "{\n  \"name\": \"x\",\n  \"port\": 1E999\n}\n";
   smtpwb::ConnectionSettings settings;
   auto error = smtpwb::load_profile_file(path.string(), settings);
   fs::remove(path);

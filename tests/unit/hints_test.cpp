@@ -348,7 +348,7 @@ TEST_CASE("Hints: port and mode mismatch is a warning before connecting", "[hint
 
 TEST_CASE("Hints: certificates", "[hints]") {
   auto s = user_settings("smtp.example.com", 465, Security::Implicit);
-  auto cert_failure = [&](std::vector<std::string> kinds) {
+  auto cert_failure = [&](std::vector<VerifyErrorKind> kinds) {
     Case session(s);
     session.result.tls.used = true;
     session.result.tls.verify_error_kinds = std::move(kinds);
@@ -363,26 +363,26 @@ TEST_CASE("Hints: certificates", "[hints]") {
     session.failure(Phase::TlsHandshake, FailureCategory::Certificate, "The server's certificate is not trusted");
     return session;
   };
-  auto expired = cert_failure({"expired"});
+  auto expired = cert_failure({VerifyErrorKind::Expired});
   REQUIRE(expired.ids() == std::vector<std::string>{"cert-expired"});
   CHECK(expired.hints()[0].explanation.find("valid until 2026-03-31T23:59:59Z") != std::string::npos);
-  CHECK(cert_failure({"not-yet-valid"}).ids() == std::vector<std::string>{"cert-not-yet-valid"});
-  auto mismatch = cert_failure({"hostname-mismatch"});
+  CHECK(cert_failure({VerifyErrorKind::NotYetValid}).ids() == std::vector<std::string>{"cert-not-yet-valid"});
+  auto mismatch = cert_failure({VerifyErrorKind::HostnameMismatch});
   REQUIRE(mismatch.ids() == std::vector<std::string>{"cert-hostname-mismatch"});
   auto h = mismatch.hints()[0];
   CHECK(h.fix.find("e.g. mail.provider.net") != std::string::npos);
   CHECK(h.explanation.find("mail.provider.net, *.provider.net") != std::string::npos);
-  auto untrusted = cert_failure({"untrusted"});
+  auto untrusted = cert_failure({VerifyErrorKind::Untrusted});
   REQUIRE(untrusted.ids() == std::vector<std::string>{"cert-untrusted"});
   CHECK(untrusted.hints()[0].explanation.find("CN=Provider Issuing CA") != std::string::npos);  // the chain is shown
-  CHECK(cert_failure({"untrusted", "expired"}).ids().size() == 2);
+  CHECK(cert_failure({VerifyErrorKind::Untrusted, VerifyErrorKind::Expired}).ids().size() == 2);
 
   // Verification turned off: the test goes on and succeeds, and the certificate's fault is a warning.
   s.verify_certificate = false;
   Case unverified(s);
   unverified.result.tls.used = true;
   unverified.result.tls.verification_enabled = false;
-  unverified.result.tls.verify_error_kinds = {"untrusted"};
+  unverified.result.tls.verify_error_kinds = {VerifyErrorKind::Untrusted};
   unverified.finish();
   auto hints = unverified.hints();
   REQUIRE(hints.size() == 1);
@@ -395,7 +395,7 @@ TEST_CASE("Hints: no common TLS version names the side that refuses", "[hints]")
   s.tls_versions = TlsVersionSet{}.with(TlsVersion::Tls13);
   Case server(s);
   server.result.tls.used = true;
-  server.result.tls.version_refused_by = "server";
+  server.result.tls.version_refused_by = RefusedBy::Server;
   server.failure(Phase::TlsHandshake, FailureCategory::Tls, "TLS handshake failed (the server sent the alert \"protocol version\")");
   REQUIRE(server.ids() == std::vector<std::string>{"tls-no-common-version"});
   CHECK(server.hints()[0].title.find("server refuses") != std::string::npos);
@@ -403,7 +403,7 @@ TEST_CASE("Hints: no common TLS version names the side that refuses", "[hints]")
 
   s.tls_versions = TlsVersionSet{}.with(TlsVersion::Tls10);
   Case client(s);
-  client.result.tls.version_refused_by = "client";
+  client.result.tls.version_refused_by = RefusedBy::Client;
   client.failure(Phase::Resolve, FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3");
   REQUIRE(client.ids() == std::vector<std::string>{"tls-no-common-version"});
   CHECK(client.hints()[0].title.find("client refuses") != std::string::npos);
@@ -549,7 +549,7 @@ TEST_CASE("Hints: errors come before warnings, one hint per id", "[hints]") {
   auto s = user_settings("smtp.example.com", 587, Security::Implicit);
   Case session(s);
   session.result.tls.used = true;
-  session.result.tls.verify_error_kinds = {"expired", "untrusted"};
+  session.result.tls.verify_error_kinds = {VerifyErrorKind::Expired, VerifyErrorKind::Untrusted};
   session.result.tls.starttls_injection = true;
   session.failure(Phase::TlsHandshake, FailureCategory::Certificate, "not trusted");
   auto hints = session.hints();

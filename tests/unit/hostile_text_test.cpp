@@ -6,12 +6,12 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <unistd.h>
 
 #include "check/check_command.hpp"
 #include "smtpwb/base64.hpp"
 #include "smtpwb/export.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 
@@ -138,10 +138,9 @@ TEST_CASE("HTML report: server text with controls and Latin-1 is shown visibly, 
 }
 
 TEST_CASE("Log file: server text with controls is logged visibly, never raw", "[log][printable]") {
-  char tmpl[] = "/tmp/smtpwb-log-XXXXXX";
-  int fd = ::mkstemp(tmpl);
-  REQUIRE(fd >= 0);
-  ::close(fd);
+  const auto dir = platform::make_temp_dir("smtpwb-log-");
+  REQUIRE_FALSE(dir.empty());
+  const std::string tmpl = platform::utf8_from_path(dir / "log.txt");
   REQUIRE(log::open_file(tmpl).empty());
   Event e;
   e.dir = Dir::Server;
@@ -150,7 +149,7 @@ TEST_CASE("Log file: server text with controls is logged visibly, never raw", "[
   log::note("hint catalogue: " + kHostile);
   log::close();
   std::string logged = slurp(tmpl);
-  std::filesystem::remove(tmpl);
+  std::filesystem::remove_all(dir);
   INFO(printable(logged));  // Catch2's reporter must not see raw escapes
   CHECK_FALSE(has_raw_control(logged));
   CHECK(logged.find("a\\x1b[2Kb\\x0dc\\x00d") != std::string::npos);

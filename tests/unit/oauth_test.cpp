@@ -1,14 +1,11 @@
 // smtpwb::oauth: the provider table and the URL helpers (the flow itself runs in tests/integration).
 #include <catch2/catch_test_macros.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-
+#include <chrono>
 #include <future>
 
 #include "smtpwb/base64.hpp"
+#include "smtpwb/net/io.hpp"
 #include "smtpwb/oauth.hpp"
 
 using namespace smtpwb::oauth;
@@ -55,19 +52,25 @@ int redirect_port(const Flow& flow) { return std::stoi(flow.redirect_uri().subst
 
 // One request to the loopback listener, as any local page or program can send; returns the whole answer.
 std::string visit(int port, const std::string& target) {
-  smtpwb::net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  timeval limit{5, 0};  // a listener that stopped accepting must not hang the test
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  namespace net = smtpwb::net;
+  net::CancelFlag never{false};
+  // A listener that stopped accepting must not hang the test: every wait ends within 5 s.
+  auto limit = [] { return net::Deadline::in(std::chrono::seconds(5)); };
+  net::Fd fd = net::connect_tcp(net::loopback_address(port), limit(), never);
   std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  REQUIRE(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  REQUIRE(net::send_some(fd.get(), request.data(), request.size()).bytes == static_cast<std::ptrdiff_t>(request.size()));
   std::string answer;
   char buf[4096];
-  for (ssize_t n; (n = ::recv(fd.get(), buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  try {
+    while (true) {
+      net::wait_ready(fd.get(), net::Wait::Read, limit(), never, "the answer");
+      net::Transfer t = net::receive_some(fd.get(), buf, sizeof buf);
+      if (t.again()) continue;
+      if (t.bytes <= 0) break;
+      answer.append(buf, static_cast<std::size_t>(t.bytes));
+    }
+  } catch (const net::TimedOut&) {
+  }
   return answer;
 }
 

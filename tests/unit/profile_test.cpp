@@ -2,12 +2,11 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -63,7 +62,7 @@ struct TempDir {
     static std::atomic<int> counter{0};
     auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
     path = fs::temp_directory_path() /
-           ("smtpwb-profile-test-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
+           ("smtpwb-profile-test-" + std::to_string(std::random_device{}()) + "-" + std::to_string(stamp) + "-" +
             std::to_string(counter++));
     fs::create_directories(path);
   }

@@ -5,11 +5,9 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <thread>
+#include <tuple>
 
 #include "net/proxy.hpp"
 #include "sasl/crypto.hpp"
@@ -24,30 +22,43 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
+// The client's end is non-blocking, as a real connection's; the scripted peer's end blocks.
 struct Pair {
   Fd client, peer;
-  Pair() {
-    int fds[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    client.reset(fds[0]);
-    peer.reset(fds[1]);
-  }
+  Pair() { std::tie(client, peer) = connected_pair(); }
 };
 
-std::string read_exactly(int fd, std::size_t n) {
+// Blocking reads and writes for the scripted peer: bytes, 0 at the end of the stream, -1 on an error.
+std::ptrdiff_t peer_read(SocketHandle fd, char* buf, std::size_t n) {
+  CancelFlag never{false};
+  wait_ready(fd, Wait::Read, Deadline::in(std::chrono::seconds(10)), never, "the peer's read");
+  Transfer t = receive_some(fd, buf, n);
+  return t.again() ? peer_read(fd, buf, n) : t.bytes;
+}
+std::ptrdiff_t peer_write(SocketHandle fd, const char* data, std::size_t n) {
+  std::size_t done = 0;
+  while (done < n) {
+    Transfer t = send_some(fd, data + done, n - done);
+    if (t.failed()) return -1;
+    if (t.bytes > 0) done += static_cast<std::size_t>(t.bytes);
+  }
+  return static_cast<std::ptrdiff_t>(n);
+}
+
+std::string read_exactly(SocketHandle fd, std::size_t n) {
   std::string out;
   char buf[256];
   while (out.size() < n) {
-    auto r = ::read(fd, buf, std::min(sizeof buf, n - out.size()));
+    auto r = peer_read(fd, buf, std::min(sizeof buf, n - out.size()));
     if (r <= 0) break;
     out.append(buf, static_cast<std::size_t>(r));
   }
   return out;
 }
 
-void write_bytewise(int fd, const std::string& bytes) {
+void write_bytewise(SocketHandle fd, const std::string& bytes) {
   for (char c : bytes) {
-    REQUIRE(::write(fd, &c, 1) == 1);
+    REQUIRE(peer_write(fd, &c, 1) == 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
@@ -85,7 +96,7 @@ TEST_CASE("SOCKS5 handshake: replies in single bytes, banner right behind the re
     CHECK(request.substr(4, 17) == "\x10smtp.example.com");
     write_bytewise(pair.peer.get(), std::string("\x05\x00\x00\x03\x03" "a.b", 8));
     std::string last = std::string("\x02\x4B", 2) + banner;  // the port, and the server's banner at once
-    REQUIRE(::write(pair.peer.get(), last.data(), last.size()) == static_cast<ssize_t>(last.size()));
+    REQUIRE(peer_write(pair.peer.get(), last.data(), last.size()) == static_cast<std::ptrdiff_t>(last.size()));
   });
   Stream stream(std::move(pair.client), cancel);
   ProxySettings p;
@@ -110,13 +121,13 @@ TEST_CASE("HTTP CONNECT: the server's first bytes in the same segment as the 200
     char buf[1024];
     std::string request;
     while (request.find("\r\n\r\n") == std::string::npos) {
-      auto n = ::read(pair.peer.get(), buf, sizeof buf);
+      auto n = peer_read(pair.peer.get(), buf, sizeof buf);
       if (n <= 0) break;
       request.append(buf, static_cast<std::size_t>(n));
     }
     CHECK(request.rfind("CONNECT [2001:db8::1]:25 HTTP/1.1\r\n", 0) == 0);
     std::string reply = "HTTP/1.1 200 Connection established\r\nVia: test\r\n\r\n220 hello\r\n";
-    REQUIRE(::write(pair.peer.get(), reply.data(), reply.size()) == static_cast<ssize_t>(reply.size()));
+    REQUIRE(peer_write(pair.peer.get(), reply.data(), reply.size()) == static_cast<std::ptrdiff_t>(reply.size()));
   });
   Stream stream(std::move(pair.client), cancel);
   ProxySettings p;
@@ -138,7 +149,7 @@ TEST_CASE("A proxy that closes mid-reply, or speaks another protocol, is named a
     Pair pair;
     std::thread peer([&] {
       read_exactly(pair.peer.get(), 3);
-      REQUIRE(::write(pair.peer.get(), "\x05", 1) == 1);
+      REQUIRE(peer_write(pair.peer.get(), "\x05", 1) == 1);
       pair.peer.reset();
     });
     Stream stream(std::move(pair.client), cancel);
@@ -156,7 +167,7 @@ TEST_CASE("A proxy that closes mid-reply, or speaks another protocol, is named a
     std::thread peer([&] {
       read_exactly(pair.peer.get(), 3);
       std::string reply = "HTTP/1.1 400 Bad Request\r\n\r\n";
-      REQUIRE(::write(pair.peer.get(), reply.data(), reply.size()) == static_cast<ssize_t>(reply.size()));
+      REQUIRE(peer_write(pair.peer.get(), reply.data(), reply.size()) == static_cast<std::ptrdiff_t>(reply.size()));
     });
     Stream stream(std::move(pair.client), cancel);
     try {
@@ -196,10 +207,10 @@ std::string challenge_message() {
 }
 
 // The request head, read byte by byte so that nothing behind it is taken.
-std::string read_head(int fd) {
+std::string read_head(SocketHandle fd) {
   std::string head;
   char c;
-  while (head.find("\r\n\r\n") == std::string::npos && ::read(fd, &c, 1) == 1) head += c;
+  while (head.find("\r\n\r\n") == std::string::npos && peer_read(fd, &c, 1) == 1) head += c;
   return head;
 }
 std::string ntlm_token(const std::string& head) {
@@ -209,7 +220,7 @@ std::string ntlm_token(const std::string& head) {
   auto end = head.find("\r\n", at);
   return base64_decode(head.substr(at + kHeader.size(), end - at - kHeader.size())).value_or("");
 }
-void send_text(int fd, const std::string& text) { REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())); }
+void send_text(SocketHandle fd, const std::string& text) { REQUIRE(peer_write(fd, text.data(), text.size()) == static_cast<std::ptrdiff_t>(text.size())); }
 
 // The NTProofStr an NTLMv2 server computes from the password (MS-NLMP 3.3.2) matches the client's.
 bool ntlmv2_response_matches(const std::string& authenticate, const std::string& password) {

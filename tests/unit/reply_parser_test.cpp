@@ -401,11 +401,12 @@ TEST_CASE("Reply::first_line and text", "[reply]") {
 
 TEST_CASE("foreign_protocol names another service's greeting where SMTP was expected", "[reply]") {
   using smtpwb::smtp::foreign_protocol;
-  CHECK(foreign_protocol("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n") == "ssh");
-  CHECK(foreign_protocol("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n") == "http");
-  CHECK(foreign_protocol("* OK [CAPABILITY IMAP4rev1 SASL-IR] Dovecot (Debian) ready.\r\n") == "imap");
-  CHECK(foreign_protocol("+OK Dovecot (Debian) ready.\r\n") == "pop3");
-  CHECK(foreign_protocol("220 mail.example.com ESMTP\r\n").empty());
-  CHECK(foreign_protocol("").empty());
-  CHECK(foreign_protocol("\x80\x81 binary").empty());
+  using smtpwb::ForeignProtocol;
+  CHECK(foreign_protocol("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n") == ForeignProtocol::Ssh);
+  CHECK(foreign_protocol("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n") == ForeignProtocol::Http);
+  CHECK(foreign_protocol("* OK [CAPABILITY IMAP4rev1 SASL-IR] Dovecot (Debian) ready.\r\n") == ForeignProtocol::Imap);
+  CHECK(foreign_protocol("+OK Dovecot (Debian) ready.\r\n") == ForeignProtocol::Pop3);
+  CHECK(foreign_protocol("220 mail.example.com ESMTP\r\n") == ForeignProtocol::None);
+  CHECK(foreign_protocol("") == ForeignProtocol::None);
+  CHECK(foreign_protocol("\x80\x81 binary") == ForeignProtocol::None);
 }

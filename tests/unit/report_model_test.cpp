@@ -51,7 +51,7 @@ SessionResult result() {
   r.server.ehlo_name = "laptop.example.org";
   r.server.capabilities_before_tls = {"PIPELINING", "STARTTLS"};
   r.server.capabilities_after_tls = {"AUTH PLAIN LOGIN", "SIZE 35882577"};
-  r.proxy = {true, "socks5", "proxy.example.net", 1085, "198.51.100.5", "client", ProxyResult::Ok, 0, "succeeded"};
+  r.proxy = {true, "socks5", "proxy.example.net", 1085, "198.51.100.5", ResolvedBy::Client, ProxyResult::Ok, 0, "succeeded"};
   r.tls.used = true;
   r.tls.version = "TLSv1.3";
   r.tls.cipher = "TLS_AES_256_GCM_SHA384";

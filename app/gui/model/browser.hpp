@@ -2,6 +2,7 @@
 #include <string>
 
 namespace smtpwb::gui {
-// Opens an http(s) URL in the user's browser without waiting (xdg-open); false if it cannot start.
+// Opens an http(s) URL in the user's browser without waiting (xdg-open; ShellExecute on Windows); false if it
+// cannot start.
 bool open_in_browser(const std::string& url);
 }  // namespace smtpwb::gui

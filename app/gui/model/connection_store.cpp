@@ -7,17 +7,14 @@
 #include <set>
 
 #include "smtpwb/files.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/report.hpp"
 
 namespace fs = std::filesystem;
 
 namespace smtpwb::gui {
 
-fs::path default_config_dir() {
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return fs::path(xdg) / "smtp-workbench";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".config" / "smtp-workbench";
-  return fs::current_path() / ".smtp-workbench";
-}
+fs::path default_config_dir() { return platform::config_dir(); }
 
 std::string unique_name(const std::string& wanted, const std::vector<std::string>& names) {
   auto taken = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
@@ -52,23 +49,24 @@ std::vector<StoredConnection> ConnectionStore::load(std::vector<LoadProblem>& pr
   std::set<std::string> contested;
   for (const auto& file : files) {
     ConnectionSettings settings;
-    if (auto err = load_profile_file(file.string(), settings)) {
-      fs::path aside = free_path(fs::path(file.string() + ".broken"));
+    if (auto err = load_profile_file(platform::utf8_from_path(file), settings)) {
+      fs::path aside = free_path(platform::path_from_utf8(platform::utf8_from_path(file) + ".broken"));
       std::error_code move_error;
       fs::rename(file, aside, move_error);
       problems.push_back({file, move_error ? fs::path() : aside, err->message});
       continue;
     }
-    if (settings.name.empty()) settings.name = file.stem().string();
+    if (settings.name.empty()) settings.name = platform::utf8_from_path(file.stem());
     // Two files with one name (or id) would share its keyring secrets: only the first is loaded.
     if (auto it = by_name.find(settings.name); it != by_name.end()) {
       contested.insert(settings.name);
-      problems.push_back({file, {}, file.string() + ": the name \"" + settings.name + "\" is already used by " +
-                                        it->second.filename().string() + "; this file was not loaded and is left as it is"});
+      problems.push_back({file, {}, platform::utf8_from_path(file) + ": the name \"" + settings.name + "\" is already used by " +
+                                        platform::utf8_from_path(it->second.filename()) + "; this file was not loaded and is left as it is"});
       continue;
     }
     if (auto it = by_id.find(settings.id); !settings.id.empty() && it != by_id.end()) {
-      problems.push_back({file, {}, file.string() + ": its id is already used by " + it->second.filename().string() +
+      problems.push_back({file, {}, platform::utf8_from_path(file) + ": its id is already used by " +
+                                        platform::utf8_from_path(it->second.filename()) +
                                         " (a copied file?); this file was not loaded and is left as it is"});
       continue;
     }
@@ -84,7 +82,7 @@ std::string ConnectionStore::rewrite(const fs::path& file, const ConnectionSetti
   ConnectionSettings without_secrets = settings;
   without_secrets.password.clear();
   without_secrets.proxy.password.clear();
-  return save_profile_file(file.string(), without_secrets);
+  return save_profile_file(platform::utf8_from_path(file), without_secrets);
 }
 
 fs::path ConnectionStore::file_name_for(const std::string& name, const std::vector<fs::path>& taken,
@@ -110,19 +108,19 @@ ConnectionStore::SaveResult ConnectionStore::save(const ConnectionSettings& sett
                                                   const std::vector<fs::path>& taken) const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  if (ec) return {{}, dir_.string() + ": cannot be created: " + ec.message()};
+  if (ec) return {{}, platform::utf8_from_path(dir_) + ": cannot be created: " + ec.message()};
   ConnectionSettings without_secrets = settings;
   without_secrets.password.clear();
   without_secrets.proxy.password.clear();
   fs::path file = dir_ / file_name_for(settings.name, taken, previous);
   if (fs::exists(file)) {  // keep the previous version next to it, written atomically too: a kill during
                            // the copy must leave the old backup or the new one, never half of one
-    auto previous_text = read_file(file.string());
-    if (!previous_text) return {{}, file.string() + ": cannot be read for the backup"};
-    if (auto err = write_file_atomically(file.string() + ".bak", *previous_text); !err.empty())
-      return {{}, file.string() + ": the backup could not be written: " + err};
+    auto previous_text = read_file(platform::utf8_from_path(file));
+    if (!previous_text) return {{}, platform::utf8_from_path(file) + ": cannot be read for the backup"};
+    if (auto err = write_file_atomically(platform::utf8_from_path(file) + ".bak", *previous_text); !err.empty())
+      return {{}, platform::utf8_from_path(file) + ": the backup could not be written: " + err};
   }
-  if (auto err = save_profile_file(file.string(), without_secrets); !err.empty()) return {{}, err};
+  if (auto err = save_profile_file(platform::utf8_from_path(file), without_secrets); !err.empty()) return {{}, err};
   if (previous && *previous != file) fs::remove(*previous, ec);  // renamed: the new file is in place first
   return {file, {}};
 }
@@ -130,7 +128,7 @@ ConnectionStore::SaveResult ConnectionStore::save(const ConnectionSettings& sett
 std::string ConnectionStore::remove(const fs::path& file) const {
   std::error_code ec;
   fs::remove(file, ec);
-  return ec ? file.string() + ": " + ec.message() : std::string();
+  return ec ? platform::utf8_from_path(file) + ": " + ec.message() : std::string();
 }
 
 }  // namespace smtpwb::gui

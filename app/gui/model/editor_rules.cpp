@@ -2,11 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
-#include <fstream>
-#include <set>
-#include <sstream>
 
+#include "smtpwb/charset.hpp"
 #include "smtpwb/hints.hpp"
 
 namespace smtpwb::gui {
@@ -104,48 +101,7 @@ std::optional<std::string> test_refusal(const ConnectionSettings& s) {
   return text;
 }
 
-namespace {
-// glibc's gconv module lists ("alias FROM// TO//" and "module FROM// TO// file cost") name every encoding.
-void read_gconv_list(const std::filesystem::path& file, std::set<std::string>& names) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string kind, a, b;
-    if (!(words >> kind >> a >> b) || (kind != "alias" && kind != "module")) continue;
-    for (auto* name : {&a, &b}) {
-      if (name->size() < 3 || name->substr(name->size() - 2) != "//") continue;
-      std::string n = name->substr(0, name->size() - 2);
-      if (n != "INTERNAL" && n.find('/') == std::string::npos) names.insert(n);
-    }
-  }
-}
-
-std::vector<std::filesystem::path> gconv_dirs() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("GCONV_PATH")) dirs.emplace_back(env);
-  for (const char* d : {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib/aarch64-linux-gnu/gconv", "/usr/lib/gconv", "/usr/lib64/gconv"})
-    dirs.emplace_back(d);
-  return dirs;
-}
-}  // namespace
-
-const std::vector<std::string>& iconv_encodings() {
-  static const std::vector<std::string> all = [] {
-    std::set<std::string> names{"UTF-8", "ISO-8859-1", "ISO-8859-15", "WINDOWS-1252", "US-ASCII"};
-    std::error_code ec;
-    for (const auto& dir : gconv_dirs()) {
-      read_gconv_list(dir / "gconv-modules", names);
-      for (const auto& entry : std::filesystem::directory_iterator(dir / "gconv-modules.d", ec))
-        if (entry.path().extension() == ".conf") read_gconv_list(entry.path(), names);
-    }
-    std::vector<std::string> out;
-    for (const auto& n : names)
-      if (is_supported_code_page(n)) out.push_back(n);
-    return out;
-  }();
-  return all;
-}
+const std::vector<std::string>& offered_encodings() { return available_code_pages(); }
 
 std::vector<std::string> filter_encodings(const std::vector<std::string>& all, const std::string& filter) {
   auto lower = [](std::string s) {

@@ -47,8 +47,9 @@ std::map<std::string, std::string> field_errors(const ConnectionSettings& s);
 // One line for a refused Test: "Fix first: Port: ...; Address: ...".
 std::optional<std::string> test_refusal(const ConnectionSettings& s);
 
-// The encodings iconv offers (read from glibc's gconv module lists), sorted; filtered by `filter`.
-const std::vector<std::string>& iconv_encodings();
+// The encodings this OS offers (iconv's, from glibc's gconv module lists, on Linux; the installed code
+// pages on Windows), sorted; filtered by `filter`.
+const std::vector<std::string>& offered_encodings();
 std::vector<std::string> filter_encodings(const std::vector<std::string>& all, const std::string& filter);
 
 }  // namespace smtpwb::gui

@@ -2,88 +2,75 @@
 
 namespace smtpwb::gui {
 
-OAuthSignIn::OAuthSignIn(oauth::Client client, std::string refresh_token, std::function<void(const std::string&)> open_url,
-                         std::function<void()> wake)
-    : client_(std::move(client)), refresh_token_(std::move(refresh_token)), open_url_(std::move(open_url)), wake_(std::move(wake)) {}
+namespace {
+using Step = SignInState::Step;
 
-std::unique_ptr<OAuthSignIn> OAuthSignIn::sign_in(oauth::Client client, std::function<void(const std::string&)> open_url,
-                                                  std::function<void()> wake) {
-  std::unique_ptr<OAuthSignIn> job(new OAuthSignIn(std::move(client), {}, std::move(open_url), std::move(wake)));
-  job->thread_ = std::thread([j = job.get()] { j->run(); });
-  return job;
+void set_step(SignInJob& job, Step step) {
+  job.update([step](SignInState& s) { s.step = step; });
 }
 
-std::unique_ptr<OAuthSignIn> OAuthSignIn::refresh(oauth::Client client, std::string refresh_token, std::function<void()> wake) {
-  std::unique_ptr<OAuthSignIn> job(new OAuthSignIn(std::move(client), std::move(refresh_token), {}, std::move(wake)));
-  job->thread_ = std::thread([j = job.get()] { j->run(); });
-  return job;
+oauth::Tokens sign_in(oauth::Flow& flow, SignInJob& job) {
+  std::string url = flow.start();
+  job.update([&url](SignInState& s) {
+    s.url = std::move(url);
+    s.step = Step::WaitingForBrowser;
+  });
+  std::string code = flow.wait_for_redirect(job.cancel_flag(), net::Deadline::in(std::chrono::minutes(kSignInMinutes)));
+  set_step(job, Step::Exchanging);
+  return flow.exchange(code, job.cancel_flag());
 }
 
-OAuthSignIn::~OAuthSignIn() {
-  cancel();
-  if (thread_.joinable()) thread_.join();
-}
-
-std::string OAuthSignIn::url() const {
-  std::lock_guard lock(mutex_);
-  return url_;
-}
-
-std::string OAuthSignIn::error() const {
-  std::lock_guard lock(mutex_);
-  return error_;
-}
-
-oauth::Tokens OAuthSignIn::tokens() const {
-  std::lock_guard lock(mutex_);
-  return tokens_;
-}
-
-void OAuthSignIn::set(State s) {
-  state_.store(s);
-  if (wake_) wake_();
-}
-
-void OAuthSignIn::run() {
+// Runs on the job's thread: every outcome, failures included, ends up in the job's state.
+void run(const oauth::Client& client, const std::string& refresh_token, SignInJob& job) {
+  const bool refresh = !refresh_token.empty();
   std::string failure;
   try {
-    oauth::Flow flow(client_);
+    oauth::Flow flow(client);
     oauth::Tokens tokens;
-    if (is_refresh()) {
-      set(State::Exchanging);
-      tokens = flow.refresh(refresh_token_, cancel_);
+    if (refresh) {
+      set_step(job, Step::Exchanging);
+      tokens = flow.refresh(refresh_token, job.cancel_flag());
     } else {
-      std::string url = flow.start();
-      {
-        std::lock_guard lock(mutex_);
-        url_ = url;
-      }
-      set(State::WaitingForBrowser);
-      if (open_url_) open_url_(url);
-      std::string code = flow.wait_for_redirect(cancel_, net::Deadline::in(std::chrono::minutes(kSignInMinutes)));
-      set(State::Exchanging);
-      tokens = flow.exchange(code, cancel_);
+      tokens = sign_in(flow, job);
     }
-    std::lock_guard lock(mutex_);
-    tokens_ = std::move(tokens);
+    return job.update([&tokens](SignInState& s) {
+      s.tokens = std::move(tokens);
+      s.step = Step::Done;
+    });
   } catch (const oauth::OAuthError& e) {
     failure = e.what();
   } catch (const net::Cancelled&) {
     failure = "cancelled";
   } catch (const net::TimedOut&) {
-    failure = is_refresh() ? "the token endpoint did not answer in time"
-                           : "no answer from the browser within " + std::to_string(kSignInMinutes) + " minutes";
+    failure = refresh ? "the token endpoint did not answer in time"
+                      : "no answer from the browser within " + std::to_string(kSignInMinutes) + " minutes";
   } catch (const std::exception& e) {
     failure = e.what();
   }
-  if (!failure.empty()) {
-    {
-      std::lock_guard lock(mutex_);
-      error_ = failure;
-    }
-    return set(State::Failed);
-  }
-  set(State::Done);
+  job.update([&failure](SignInState& s) {
+    s.error = std::move(failure);
+    s.step = Step::Failed;
+  });
+}
+
+std::unique_ptr<SignInJob> start(oauth::Client client, std::string refresh_token, Wake wake) {
+  SignInState initial;
+  initial.refresh = !refresh_token.empty();
+  auto job = std::make_unique<SignInJob>(
+      std::move(wake),
+      [client = std::move(client), token = std::move(refresh_token)](SignInJob& j) { run(client, token, j); },
+      std::move(initial));
+  job->start();
+  return job;
+}
+}  // namespace
+
+std::unique_ptr<SignInJob> start_sign_in(oauth::Client client, Wake wake) {
+  return start(std::move(client), {}, std::move(wake));
+}
+
+std::unique_ptr<SignInJob> start_refresh(oauth::Client client, std::string refresh_token, Wake wake) {
+  return start(std::move(client), std::move(refresh_token), std::move(wake));
 }
 
 }  // namespace smtpwb::gui

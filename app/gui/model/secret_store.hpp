@@ -1,5 +1,6 @@
 #pragma once
-// Where passwords live: the desktop keyring (Secret Service, through libsecret) when one is running,
+// Where passwords live: the desktop keyring (Secret Service, through libsecret) when one is running, or
+// the Windows Credential Manager (model/secret_store_libsecret.cpp, secret_store_windows.cpp),
 // otherwise this process's memory only. Never a plain-text file.
 #include <map>
 #include <memory>

@@ -7,6 +7,7 @@
 
 #include "smtpwb/base64.hpp"
 #include "smtpwb/event_format.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 
 namespace smtpwb::gui {
@@ -59,8 +60,7 @@ std::string format_relative(std::int64_t t_us) { return format_time(t_us, TimeCo
 std::string format_absolute(std::int64_t start_unix_ms, std::int64_t t_us) {
   std::int64_t ms = start_unix_ms + t_us / 1000;
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&secs, &tm);
+  std::tm tm = platform::local_time(secs);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;

@@ -8,6 +8,7 @@
 #include "model/presets.hpp"
 #include "smtpwb/diagnose.hpp"
 #include "smtpwb/files.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/hints.hpp"
 
 namespace fs = std::filesystem;
@@ -112,11 +113,15 @@ std::optional<std::string> Workbench::name_clash(const std::string& name, int ex
 }
 
 bool Workbench::any_running() const {
-  for (const auto& c : connections_) {
-    if ((c->tls_probe && !c->tls_probe->finished()) || (c->port_finder && !c->port_finder->finished()) || c->oauth) return true;
+  for (const auto& c : connections_)
+    if ((c->tls_probe && c->tls_probe->running()) || (c->port_finder && c->port_finder->running()) || c->oauth) return true;
+  return test_running();
+}
+
+bool Workbench::test_running() const {
+  for (const auto& c : connections_)
     for (const auto& r : c->runs)
       if (!r->finished) return true;
-  }
   return false;
 }
 
@@ -127,7 +132,7 @@ void Workbench::give_id(StoredConnection& stored) {
   ConnectionSettings& s = stored.settings;
   s.id = new_connection_id();
   if (auto err = store_.rewrite(stored.file, s); !err.empty()) {
-    problems_.push_back({stored.file, {}, stored.file.string() + ": its new id could not be written: " + err});
+    problems_.push_back({stored.file, {}, platform::utf8_from_path(stored.file) + ": its new id could not be written: " + err});
     return;  // the old secrets stay where they are
   }
   if (stored.name_contested) return;
@@ -154,53 +159,103 @@ void Workbench::set_status(std::string text, bool error) {
   status_error_ = error;
 }
 
-void Workbench::apply(const Command& cmd) {
-  Connection* c = find(cmd.connection);
-  switch (cmd.kind) {
-    case CommandKind::Select: return select(cmd.connection);
-    case CommandKind::NewFromPreset: return new_from_preset(cmd.text, cmd.text2);
-    case CommandKind::UndoDelete: return undo_delete();
-    default: break;
+// One overload per command; those about a connection first find it (it may have gone since the frame).
+struct Workbench::Dispatch {
+  Workbench& wb;
+
+  Connection* target(int id) const {
+    Connection* c = wb.find(id);
+    if (!c) wb.set_status("That connection no longer exists", true);
+    return c;
   }
-  if (!c) return set_status("That connection no longer exists", true);
-  switch (cmd.kind) {
-    case CommandKind::Duplicate: return duplicate(*c);
-    case CommandKind::Rename: return rename(*c, cmd.text);
-    case CommandKind::Delete: return remove(*c);
-    case CommandKind::Save: save(*c); return;
-    case CommandKind::Revert: c->draft = c->saved; return set_status("Changes to \"" + c->saved.name + "\" discarded");
-    case CommandKind::RunTest: return run_test(*c, cmd.request, cmd.step_mode);
-    case CommandKind::Cancel:
-      if (auto* r = c->current_run()) r->session->cancel();
-      return;
-    case CommandKind::Step:
-      if (auto* r = c->current_run(); r && r->gate) r->gate->step();
-      return;
-    case CommandKind::Continue:
-      if (auto* r = c->current_run(); r && r->gate) r->gate->continue_all();
-      return;
-    case CommandKind::SendLine:
-      if (auto* r = c->current_run(); r && r->gate && r->gate->waiting()) r->gate->send_line(cmd.text);
-      return;
-    case CommandKind::ProbeTls: return probe_tls(*c);
-    case CommandKind::CancelProbeTls:
-      if (c->tls_probe) c->tls_probe->cancel();
-      return;
-    case CommandKind::FindSettings: return find_settings(*c);
-    case CommandKind::CancelFindSettings:
-      if (c->port_finder) c->port_finder->cancel();
-      return;
-    case CommandKind::ApplyFoundSettings: return apply_found_settings(*c, cmd.index, cmd.mode);
-    case CommandKind::OAuthSignIn: return oauth_sign_in(*c);
-    case CommandKind::OAuthCancel:
-      if (c->oauth) c->oauth->cancel();
-      c->pending_test.reset();
-      return;
-    case CommandKind::ShowRun:
-      if (cmd.index >= 0 && cmd.index < static_cast<int>(c->runs.size())) c->shown_run = cmd.index;
-      return;
-    default: return;
+  Run* current_run(int id) const {
+    Connection* c = target(id);
+    return c ? c->current_run() : nullptr;
   }
+  StepGate* gate(int id) const {
+    Run* r = current_run(id);
+    return r ? r->gate.get() : nullptr;
+  }
+
+  void operator()(const cmd::SelectConnection& c) const { wb.select(c.connection); }
+  void operator()(const cmd::NewFromPreset& c) const { wb.new_from_preset(c.preset, c.region); }
+  void operator()(const cmd::UndoDelete&) const { wb.undo_delete(); }
+  void operator()(const cmd::Duplicate& c) const {
+    if (auto* con = target(c.connection)) wb.duplicate(*con);
+  }
+  void operator()(const cmd::Rename& c) const {
+    if (auto* con = target(c.connection)) wb.rename(*con, c.name);
+  }
+  void operator()(const cmd::Delete& c) const {
+    if (auto* con = target(c.connection)) wb.remove(*con);
+  }
+  void operator()(const cmd::Save& c) const {
+    if (auto* con = target(c.connection)) wb.save(*con);
+  }
+  void operator()(const cmd::Revert& c) const {
+    if (auto* con = target(c.connection)) {
+      con->draft = con->saved;
+      wb.set_status("Changes to \"" + con->saved.name + "\" discarded");
+    }
+  }
+  void operator()(const cmd::ApplyFoundSettings& c) const {
+    if (auto* con = target(c.connection)) wb.apply_found_settings(*con, c.port, c.security);
+  }
+  void operator()(const cmd::RunTest& c) const {
+    if (auto* con = target(c.connection)) wb.run_test(*con, c.request, c.step_mode);
+  }
+  void operator()(const cmd::CancelTest& c) const {
+    if (auto* r = current_run(c.connection)) r->session->cancel();
+  }
+  void operator()(const cmd::Step& c) const {
+    if (auto* g = gate(c.connection)) g->step();
+  }
+  void operator()(const cmd::Continue& c) const {
+    if (auto* g = gate(c.connection)) g->continue_all();
+  }
+  void operator()(const cmd::SendLine& c) const {
+    if (auto* g = gate(c.connection); g && g->waiting()) g->send_line(c.line);
+  }
+  void operator()(const cmd::ShowRun& c) const {
+    auto* con = target(c.connection);
+    if (con && c.run >= 0 && c.run < static_cast<int>(con->runs.size())) con->shown_run = c.run;
+  }
+  void operator()(const cmd::ProbeTls& c) const {
+    if (auto* con = target(c.connection)) wb.probe_tls(*con);
+  }
+  void operator()(const cmd::CancelProbeTls& c) const {
+    if (auto* con = target(c.connection); con && con->tls_probe) con->tls_probe->cancel();
+  }
+  void operator()(const cmd::FindSettings& c) const {
+    if (auto* con = target(c.connection)) wb.find_settings(*con);
+  }
+  void operator()(const cmd::CancelFindSettings& c) const {
+    if (auto* con = target(c.connection); con && con->port_finder) con->port_finder->cancel();
+  }
+  void operator()(const cmd::SignIn& c) const {
+    if (auto* con = target(c.connection)) wb.oauth_sign_in(*con);
+  }
+  void operator()(const cmd::CancelSignIn& c) const {
+    auto* con = target(c.connection);
+    if (!con) return;
+    if (con->oauth) con->oauth->cancel();
+    con->pending_test.reset();
+  }
+  void operator()(const cmd::OpenUrl& c) const {
+    if (wb.open_url_) wb.open_url_(c.url);
+  }
+  void operator()(const cmd::WriteFile& c) const { wb.write_file(c); }
+};
+
+void Workbench::apply(const Command& command) { std::visit(Dispatch{*this}, command); }
+
+void Workbench::write_file(const cmd::WriteFile& w) {
+  std::error_code ec;
+  std::string error;
+  if (w.path.empty()) error = "File: enter a path";
+  else if (fs::exists(w.path, ec)) error = w.path + " already exists; choose another name";
+  else error = write_file_atomically(w.path, w.contents);
+  last_write_ = {last_write_.serial + 1, w.tag, error.empty() ? "Saved to " + w.path : error, error.empty()};
 }
 
 void Workbench::select(int id) {
@@ -287,7 +342,7 @@ bool Workbench::save(Connection& c) {
   c.file = result.file;
   c.saved = c.draft;
   bool has_secret = !c.draft.password.empty() || !c.draft.proxy.password.empty();
-  set_status("Saved \"" + c.draft.name + "\" to " + result.file.string() +
+  set_status("Saved \"" + c.draft.name + "\" to " + platform::utf8_from_path(result.file) +
              (has_secret && !secrets_->persistent() ? ". " + secrets_->description() : ""));
   return true;
 }
@@ -320,29 +375,45 @@ void Workbench::oauth_sign_in(Connection& c) {
   if (auto errors = field_errors(c.draft); errors.count("Tenant")) return set_status(errors["Tenant"], true);
   c.oauth.reset();
   c.oauth_hints.clear();
-  c.oauth = OAuthSignIn::sign_in(oauth_client(c), open_url_, wake_);
+  c.oauth = start_sign_in(oauth_client(c), wake_);
+  c.oauth_url_opened = false;
   c.oauth_status = "Waiting for the sign-in in the browser...";
   set_status("Signing in to " + oauth_provider_for(c.draft).display_name + " for \"" + c.draft.name + "\": finish in the browser");
 }
 
-// A finished sign-in or refresh: keep the tokens, run the Test that waited for them. True if it changed.
+// The sign-in's URL goes to the browser from here, the UI thread, once it has arrived (its arrival woke the
+// window); a finished sign-in or refresh is taken in. True if anything changed.
 bool Workbench::poll_oauth(Connection& c) {
-  if (!c.oauth || !c.oauth->finished()) return false;
-  std::unique_ptr<OAuthSignIn> job = std::move(c.oauth);
+  if (!c.oauth) return false;
+  bool opened = false;
+  if (!c.oauth_url_opened) {
+    if (std::string url = c.oauth->read([](const SignInState& s) { return s.url; }); !url.empty()) {
+      c.oauth_url_opened = opened = true;
+      if (open_url_) open_url_(url);
+    }
+  }
+  return (c.oauth->finished() && finish_oauth(c)) || opened;
+}
+
+// Keeps the tokens of a finished sign-in or refresh and runs the Test that waited for them.
+bool Workbench::finish_oauth(Connection& c) {
+  const std::unique_ptr<SignInJob> ended = std::exchange(c.oauth, nullptr);
+  SignInState job = ended->snapshot();
   auto pending = std::exchange(c.pending_test, std::nullopt);
-  if (job->state() == OAuthSignIn::State::Failed) {
-    c.oauth_status = (job->is_refresh() ? "Refreshing the access token failed: " : "Sign-in failed: ") + job->error();
-    c.oauth_hints = HintCatalogue::builtin().match_sign_in_failure(c.draft, job->error());
-    set_status("\"" + c.draft.name + "\": " + c.oauth_status + (job->is_refresh() ? "; press Authenticate to sign in again" : ""), true);
+  if (job.step != SignInState::Step::Done) {
+    if (job.error.empty()) job.error = ended->failure();  // the work threw past its own handlers
+    c.oauth_status = (job.refresh ? "Refreshing the access token failed: " : "Sign-in failed: ") + job.error;
+    c.oauth_hints = HintCatalogue::builtin().match_sign_in_failure(c.draft, job.error);
+    set_status("\"" + c.draft.name + "\": " + c.oauth_status + (job.refresh ? "; press Authenticate to sign in again" : ""), true);
     return true;
   }
   c.oauth_hints.clear();
-  auto tokens = job->tokens();
+  const oauth::Tokens& tokens = job.tokens;
   c.oauth_access_token = tokens.access_token;
   c.oauth_expires = std::chrono::steady_clock::now() + std::chrono::seconds(tokens.expires_in_s > 0 ? tokens.expires_in_s : 3600);
   bool kept = tokens.refresh_token.empty() || secrets_->set(secret_key(c.draft, "oauth-refresh-token"), tokens.refresh_token);
   c.refresh_token_stored = c.refresh_token_stored || (kept && !tokens.refresh_token.empty());
-  c.oauth_status = std::string(job->is_refresh() ? "Access token refreshed" : "Signed in") +
+  c.oauth_status = std::string(job.refresh ? "Access token refreshed" : "Signed in") +
                    (tokens.refresh_token.empty() ? " (no refresh token issued: sign in again when it expires)"
                     : !kept                       ? " (the refresh token could not be stored)"
                     : secrets_->persistent()      ? "; the refresh token is in the keyring"
@@ -392,7 +463,7 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
         return set_status(std::string(oauth_provider_name(c.draft.auth_type)) +
                               " OAuth: press Authenticate to sign in first", true);
       c.pending_test = Connection::PendingTest{request, step_mode};
-      c.oauth = OAuthSignIn::refresh(oauth_client(c), *refresh_token, wake_);
+      c.oauth = start_refresh(oauth_client(c), *refresh_token, wake_);
       c.oauth_status = "Refreshing the access token...";
       return set_status("\"" + c.draft.name + "\": refreshing the OAuth access token, then the test starts");
     }
@@ -404,7 +475,7 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
     options.step_gate = run->gate;
   }
   run->start_unix_ms = unix_ms_now();
-  run->session = std::make_unique<Session>(run->settings, request, run->queue, options);
+  run->session = std::make_unique<SessionJob>(wake_, run->settings, request, run->queue, options);
   run->session->start();
   c.runs.push_back(std::move(run));
   while (c.runs.size() > kRunsKept && c.runs.front()->finished) c.runs.erase(c.runs.begin());
@@ -427,7 +498,7 @@ void Workbench::probe_tls(Connection& c) {
   c.tls_probe_target = target.host + ":" + std::to_string(target.port) +
                        " (" + std::string(display_name(target.security)) + ")";
   c.tls_probe.reset();  // cancels and joins a previous probe
-  c.tls_probe = std::make_unique<TlsProbe>(target);
+  c.tls_probe = std::make_unique<TlsProbeJob>(wake_, target);
   c.tls_probe->start();
   set_status("Probing TLS versions of " + c.tls_probe_target);
 }
@@ -442,7 +513,7 @@ void Workbench::find_settings(Connection& c) {
   target.timeout = std::chrono::seconds(std::clamp(c.draft.timeout_s, 1, 10));
   c.port_finder_host = target.host;
   c.port_finder.reset();
-  c.port_finder = std::make_unique<PortFinder>(target);
+  c.port_finder = std::make_unique<PortFinderJob>(wake_, target);
   c.port_finder->start();
   set_status("Trying ports 25, 465, 587 and 2525 of " + target.host);
 }
@@ -457,37 +528,38 @@ bool Workbench::poll() {
   bool changed = false;
   for (auto& c : connections_) {
     changed |= poll_oauth(*c);
-    for (auto& r : c->runs) {
-      if (r->finished) continue;
-      bool done = r->session->finished();  // read before draining, so no event is left behind
-      r->dropped += r->queue->drain(batch_);
-      for (const auto& e : batch_) r->transcript.append(e);
-      changed |= !batch_.empty();
-      if (!done) continue;
-      r->result = r->session->take_result();
-      diag::finish(r->settings, r->result);
-      if (r->dropped) {  // the queue overflowed: the session's own transcript has every line
-        r->transcript.clear();
-        for (const auto& e : r->result.transcript) r->transcript.append(e);
-      }
-      r->finished = true;
-      changed = true;
-      set_status("\"" + c->draft.name + "\": " + (r->result.ok ? "test succeeded" : r->result.failure->message),
-                 !r->result.ok);
-    }
+    for (auto& r : c->runs)
+      if (!r->finished) changed |= poll_run(*c, *r);
   }
   return changed;
+}
+
+// Drains a running session's events; takes its result once it ended. True if anything changed.
+bool Workbench::poll_run(Connection& c, Run& r) {
+  bool done = r.session->finished();  // read before draining, so no event is left behind
+  r.dropped += r.queue->drain(batch_);
+  for (const auto& e : batch_) r.transcript.append(e);
+  if (!done) return !batch_.empty();
+  r.result = r.session->engine().take_result();
+  diag::finish(r.settings, r.result);
+  if (r.dropped) {  // the queue overflowed: the session's own transcript has every line
+    r.transcript.clear();
+    for (const auto& e : r.result.transcript) r.transcript.append(e);
+  }
+  r.finished = true;
+  set_status("\"" + c.draft.name + "\": " + (r.result.ok ? "test succeeded" : r.result.failure->message), !r.result.ok);
+  return true;
 }
 
 void Workbench::save_message_defaults() {
   nlohmann::json j{{"from", message_defaults_.from}, {"to", message_defaults_.to}, {"subject", message_defaults_.subject}};
   std::error_code ec;
   fs::create_directories(config_dir_, ec);
-  write_file_atomically((config_dir_ / "test-email.json").string(), j.dump(2) + "\n");
+  write_file_atomically(platform::utf8_from_path(config_dir_ / "test-email.json"), j.dump(2) + "\n");
 }
 
 void Workbench::load_message_defaults() {
-  auto text = read_file((config_dir_ / "test-email.json").string());
+  auto text = read_file(platform::utf8_from_path(config_dir_ / "test-email.json"));
   if (!text) return;
   try {
     auto j = nlohmann::json::parse(*text);

@@ -1,7 +1,7 @@
 #pragma once
 // The workbench's model: saved connections with their edited drafts, and each connection's runs
-// (sessions on their own threads, streamed into transcripts). Views read it and emit Commands; the
-// main loop applies them. Nothing here calls ImGui.
+// (sessions on their own threads, streamed into transcripts), and the background jobs. Views read it and
+// emit Commands (commands.hpp); the main loop applies them. Nothing here calls ImGui.
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "model/commands.hpp"
 #include "model/connection_store.hpp"
+#include "model/job.hpp"
 #include "model/oauth_sign_in.hpp"
 #include "model/secret_store.hpp"
 #include "model/transcript.hpp"
@@ -23,6 +25,10 @@
 
 namespace smtpwb::gui {
 
+using SessionJob = EngineJob<Session>;
+using TlsProbeJob = EngineJob<TlsProbe>;
+using PortFinderJob = EngineJob<PortFinder>;
+
 struct Run {
   int number = 0;
   ConnectionSettings settings;  // as tested (with secrets: memory only)
@@ -30,7 +36,7 @@ struct Run {
   bool step_mode = false;
   std::shared_ptr<EventQueue> queue;
   std::shared_ptr<StepGate> gate;
-  std::unique_ptr<Session> session;
+  std::unique_ptr<SessionJob> session;
   TranscriptStore transcript;
   FilterIndex filter;
   bool finished = false;
@@ -41,7 +47,7 @@ struct Run {
   std::optional<std::size_t> selection_begin, selection_end;
   bool outcome_shown = false;  // the views brought the hints forward once, when it ended
 
-  Phase phase() const { return finished ? Phase::Done : session->current_phase(); }
+  Phase phase() const { return finished ? Phase::Done : session->engine().current_phase(); }
   std::string label() const;
 };
 
@@ -52,13 +58,14 @@ struct Connection {
   std::optional<std::filesystem::path> file;
   std::vector<std::unique_ptr<Run>> runs;
   int shown_run = -1;  // index into runs
-  std::unique_ptr<TlsProbe> tls_probe;      // "Probe TLS": the latest, running or done
-  std::string tls_probe_target;             // "host:port (STARTTLS)" it probed
-  std::unique_ptr<PortFinder> port_finder;  // "Find settings": the latest
+  std::unique_ptr<TlsProbeJob> tls_probe;      // "Probe TLS": the latest, running or done
+  std::string tls_probe_target;                // "host:port (STARTTLS)" it probed
+  std::unique_ptr<PortFinderJob> port_finder;  // "Find settings": the latest
   std::string port_finder_host;
   // Gmail / Microsoft 365 OAuth: the sign-in or refresh in progress, the access token (memory only) and a Test that
   // waits for a fresh token. The refresh token lives in the SecretStore.
-  std::unique_ptr<OAuthSignIn> oauth;
+  std::unique_ptr<SignInJob> oauth;
+  bool oauth_url_opened = false;  // the sign-in's authorization URL went to the browser
   std::string oauth_access_token;
   std::chrono::steady_clock::time_point oauth_expires{};
   bool refresh_token_stored = false;  // known without asking the keyring each frame
@@ -76,22 +83,13 @@ struct Connection {
   Run* current_run() { return shown_run >= 0 && shown_run < static_cast<int>(runs.size()) ? runs[shown_run].get() : nullptr; }
 };
 
-enum class CommandKind {
-  Select, NewFromPreset, Duplicate, Rename, Delete, UndoDelete, Save, Revert,
-  RunTest, Cancel, Step, Continue, SendLine, ShowRun,
-  ProbeTls, CancelProbeTls, FindSettings, CancelFindSettings, ApplyFoundSettings,
-  OAuthSignIn, OAuthCancel
-};
-
-struct Command {
-  CommandKind kind = CommandKind::Select;
-  int connection = -1;
-  std::string text;   // preset id, new name, typed command line
-  std::string text2;  // preset region
-  TestRequest request;
-  bool step_mode = false;
-  int index = -1;     // run index; for ApplyFoundSettings the port
-  Security mode = Security::None;  // ApplyFoundSettings
+// The model's answer to the latest cmd::WriteFile; `serial` grows with each, so a view can tell it from
+// an answer it has already shown.
+struct WriteOutcome {
+  int serial = 0;
+  std::string tag;  // the command's
+  std::string message;
+  bool ok = false;
 };
 
 struct MessageDefaults {  // "Test email" fields, remembered between runs and restarts
@@ -104,7 +102,7 @@ class Workbench {
   ~Workbench();
 
   void load();  // connections from disk; creates the demo connection on first start
-  void apply(const Command& c);
+  void apply(const Command& command);
   bool poll();  // drains every running session's events; true if anything changed
 
   std::vector<std::unique_ptr<Connection>>& connections() { return connections_; }
@@ -112,18 +110,22 @@ class Workbench {
   Connection* find_by_name(const std::string& name);
   Connection* selected() { return find(selected_); }
   int selected_id() const { return selected_; }
-  bool any_running() const;  // sessions or probes: the window then redraws periodically
+  bool any_running() const;  // sessions, probes or sign-ins
+  // A running test shows the phase it is in, which changes without an event (a slow greeting, a TLS
+  // handshake): the window redraws twice a second meanwhile. Probes and sign-ins wake it themselves.
+  bool test_running() const;
 
   const std::string& status() const { return status_; }
   bool status_is_error() const { return status_error_; }
   const std::vector<LoadProblem>& load_problems() const { return problems_; }
   bool can_undo_delete() const { return last_deleted_ != nullptr; }
+  const WriteOutcome& last_write() const { return last_write_; }
   const SecretStore& secrets() const { return *secrets_; }
   MessageDefaults& message_defaults() { return message_defaults_; }
   const std::filesystem::path& config_dir() const { return config_dir_; }
   // The OAuth provider for Gmail OAuth connections (Google's endpoints unless a test points elsewhere),
   // the authority of Microsoft 365 OAuth's endpoints (https://login.microsoftonline.com unless a test
-  // points elsewhere), and how the sign-in opens the browser.
+  // points elsewhere), and how cmd::OpenUrl and the sign-in open the browser.
   void set_oauth_provider(oauth::Provider provider, std::string extra_ca_file);
   void set_microsoft_authority(std::string authority, std::string extra_ca_file);
   oauth::Provider oauth_provider_for(const ConnectionSettings& s) const;
@@ -133,6 +135,8 @@ class Workbench {
   std::optional<std::string> name_clash(const std::string& name, int except_id) const;
 
  private:
+  struct Dispatch;  // applies each kind of command (workbench.cpp)
+
   void select(int id);
   void new_from_preset(const std::string& preset_id, const std::string& region);
   void duplicate(Connection& c);
@@ -147,6 +151,9 @@ class Workbench {
   oauth::Client oauth_client(const Connection& c) const;
   void oauth_sign_in(Connection& c);
   bool poll_oauth(Connection& c);
+  bool finish_oauth(Connection& c);
+  bool poll_run(Connection& c, Run& r);
+  void write_file(const cmd::WriteFile& w);
   ConnectionSettings settings_for_run(const Connection& c, SessionOptions& options);
   Connection& add(ConnectionSettings settings, std::optional<std::filesystem::path> file);
   void store_secrets(const ConnectionSettings& s);
@@ -170,6 +177,7 @@ class Workbench {
   int next_id_ = 1;
   std::string status_;
   bool status_error_ = false;
+  WriteOutcome last_write_;
   std::vector<Event> batch_;
   oauth::Provider oauth_provider_;
   std::string microsoft_authority_{oauth::kMicrosoftAuthority};

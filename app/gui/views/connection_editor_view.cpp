@@ -71,7 +71,7 @@ void code_page_combo(ConnectionSettings& s, ViewState& vs, const Errors& errors)
   if (ImGui::BeginCombo("Code page", s.code_page.c_str(), ImGuiComboFlags_HeightLarge)) {
     if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
     ImGui::InputTextWithHint("##cp-filter", "Search encodings", &vs.code_page_filter);
-    for (const auto& name : filter_encodings(iconv_encodings(), vs.code_page_filter))
+    for (const auto& name : filter_encodings(offered_encodings(), vs.code_page_filter))
       if (ImGui::Selectable(name.c_str(), name == s.code_page)) s.code_page = name;
     ImGui::EndCombo();
   }
@@ -150,30 +150,26 @@ void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
 
 // Gmail / Microsoft 365 OAuth: the mail account (and Microsoft's tenant), "Setup app" (the provider's
 // console) and "Authenticate" (the sign-in in the browser), with the sign-in's progress.
-void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, ViewState& vs, const Errors& errors,
-                std::vector<Command>& out) {
+void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, const Errors& errors, std::vector<Command>& out) {
   text_field("Account (mail address)", c.draft.oauth_account, errors, "Account");
   if (rules.tenant_visible) text_field("Tenant (empty: organizations)", c.draft.oauth_tenant, errors, "Tenant");
   const bool microsoft = rules.oauth_provider == "microsoft365";
-  if (ImGui::SmallButton("Setup app")) {
-    vs.opened_url = oauth::find_provider(rules.oauth_provider)->console_url;
-    open_in_browser(*vs.opened_url);
-  }
+  if (ImGui::SmallButton("Setup app")) out.push_back(cmd::OpenUrl{oauth::find_provider(rules.oauth_provider)->console_url});
   probe::note("oauth-setup");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(microsoft ? "Opens the Entra admin center: register an app with the delegated permission SMTP.Send and "
                                   "the redirect URI http://localhost (Mobile and desktop applications)"
                                 : "Opens Google Cloud Console: create an OAuth client of type Desktop app");
   ImGui::SameLine();
-  const bool busy = c.oauth && !c.oauth->finished();
+  const bool busy = c.oauth && c.oauth->running();
   ImGui::BeginDisabled(busy);
-  if (ImGui::SmallButton("Authenticate")) out.push_back({CommandKind::OAuthSignIn, c.id});
+  if (ImGui::SmallButton("Authenticate")) out.push_back(cmd::SignIn{c.id});
   probe::note("oauth-authenticate");
   ImGui::EndDisabled();
   if (busy) {
     ImGui::SameLine();
-    if (ImGui::SmallButton("Cancel sign-in")) out.push_back({CommandKind::OAuthCancel, c.id});
-    if (std::string url = c.oauth->url(); !url.empty()) {
+    if (ImGui::SmallButton("Cancel sign-in")) out.push_back(cmd::CancelSignIn{c.id});
+    if (std::string url = c.oauth->read([](const SignInState& s) { return s.url; }); !url.empty()) {
       ImGui::TextDisabled("If no browser opened, open this address:");
       ImGui::SameLine();
       if (ImGui::SmallButton("Copy address")) ImGui::SetClipboardText(url.c_str());
@@ -204,7 +200,7 @@ void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& e
   text_field((rules.username_label + "##user").c_str(), s.username, errors, rules.username_label.c_str());
   password_field((rules.password_label + "##password").c_str(), s.password, vs.show_password, errors, rules.password_label.c_str());
   ImGui::EndDisabled();
-  if (rules.oauth_links_visible) oauth_rows(wb, c, rules, vs, errors, out);
+  if (rules.oauth_links_visible) oauth_rows(wb, c, rules, errors, out);
 
   if (ImGui::BeginTabBar("connection-subtabs")) {
     if (probe::tab_item("Encryption")) {
@@ -231,11 +227,11 @@ void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& 
   if (auto clash = wb.name_clash(s.name, c->id)) errors.emplace("Name", *clash);
 
   ImGui::BeginDisabled(!c->dirty());
-  if (ImGui::Button("Save")) out.push_back({CommandKind::Save, c->id});
+  if (ImGui::Button("Save")) out.push_back(cmd::Save{c->id});
   probe::note("save");
   ImGui::SameLine();
   ImGui::BeginDisabled(!c->file);
-  if (ImGui::Button("Revert")) out.push_back({CommandKind::Revert, c->id});
+  if (ImGui::Button("Revert")) out.push_back(cmd::Revert{c->id});
   ImGui::EndDisabled();
   ImGui::EndDisabled();
   ImGui::SameLine();

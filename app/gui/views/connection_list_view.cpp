@@ -25,17 +25,17 @@ void new_connection_popup(ViewState& vs, std::vector<Command>& out) {
     if (!preset.regions.empty()) {
       if (ImGui::BeginMenu(preset.label.c_str())) {
         for (const auto& region : preset.regions) {
-          if (ImGui::MenuItem(region.c_str())) out.push_back({CommandKind::NewFromPreset, -1, preset.id, region});
+          if (ImGui::MenuItem(region.c_str())) out.push_back(cmd::NewFromPreset{preset.id, region});
         }
         ImGui::EndMenu();
       }
       continue;
     }
-    if (ImGui::MenuItem(preset.label.c_str())) out.push_back({CommandKind::NewFromPreset, -1, preset.id});
+    if (ImGui::MenuItem(preset.label.c_str())) out.push_back(cmd::NewFromPreset{preset.id});
     probe::note("preset:" + preset.id);
   }
   ImGui::Separator();
-  if (ImGui::MenuItem("Empty connection")) out.push_back({CommandKind::NewFromPreset, -1, ""});
+  if (ImGui::MenuItem("Empty connection")) out.push_back(cmd::NewFromPreset{});
   (void)vs;
   ImGui::EndPopup();
 }
@@ -54,7 +54,7 @@ void rename_popup(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   if (clash) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", clash->c_str());
   ImGui::BeginDisabled(clash.has_value());
   if (ImGui::Button("Rename") || (enter && !clash)) {
-    out.push_back({CommandKind::Rename, c->id, vs.rename_buffer});
+    out.push_back(cmd::Rename{c->id, vs.rename_buffer});
     ImGui::CloseCurrentPopup();
   }
   ImGui::EndDisabled();
@@ -69,7 +69,7 @@ void delete_popup(Workbench& wb, std::vector<Command>& out) {
   if (c) {
     ImGui::Text("Delete \"%s\"? Undo can restore it until you delete another one.", c->draft.name.c_str());
     if (ImGui::Button("Delete")) {
-      out.push_back({CommandKind::Delete, c->id});
+      out.push_back(cmd::Delete{c->id});
       ImGui::CloseCurrentPopup();
     }
     probe::note("confirm-delete");
@@ -110,7 +110,7 @@ void draw_connection_list(Workbench& wb, ViewState& vs, std::vector<Command>& ou
   Connection* selected = wb.selected();
   ImGui::BeginDisabled(!selected);
   ImGui::SameLine();
-  if (ImGui::Button("Duplicate")) out.push_back({CommandKind::Duplicate, selected->id});
+  if (ImGui::Button("Duplicate")) out.push_back(cmd::Duplicate{selected->id});
   probe::note("duplicate");
   ImGui::SameLine();
   if (ImGui::Button("Rename")) {
@@ -125,7 +125,7 @@ void draw_connection_list(Workbench& wb, ViewState& vs, std::vector<Command>& ou
   rename_popup(wb, vs, out);
   delete_popup(wb, out);
   if (wb.can_undo_delete()) {
-    if (ImGui::SmallButton("Undo delete")) out.push_back({CommandKind::UndoDelete});
+    if (ImGui::SmallButton("Undo delete")) out.push_back(cmd::UndoDelete{});
     probe::note("undo-delete");
   }
   ImGui::Separator();
@@ -141,7 +141,7 @@ void draw_connection_list(Workbench& wb, ViewState& vs, std::vector<Command>& ou
       if (run && !run->finished) label += "  (running)";
       else if (run) label += run->result.ok ? "  ok" : "  failed";
       ImGui::PushID(id);
-      if (ImGui::Selectable(label.c_str(), wb.selected_id() == id)) out.push_back({CommandKind::Select, id});
+      if (ImGui::Selectable(label.c_str(), wb.selected_id() == id)) out.push_back(cmd::SelectConnection{id});
       probe::note("connection:" + c->draft.name);
       if (ImGui::IsItemHovered() && !c->draft.address.empty())
         ImGui::SetTooltip("%s:%d", c->draft.address.c_str(), c->draft.port);

@@ -6,7 +6,6 @@
 #include <filesystem>
 
 #include "smtpwb/export.hpp"
-#include "smtpwb/files.hpp"
 #include "smtpwb/printable.hpp"
 #include "smtpwb/report.hpp"
 #include "views/ui_probe.hpp"
@@ -32,7 +31,13 @@ std::string export_extension(ReportFormat format) {
   return {};
 }
 
+std::string save_popup_message(const WriteOutcome& last, const std::string& tag, int seen, const std::string& own) {
+  return last.tag == tag && last.serial > seen ? last.message : own;
+}
+
 namespace {
+constexpr const char* kExportTag = "report";
+
 ImVec4 severity_colour(const Palette& p, HintSeverity s) {
   return s == HintSeverity::Error ? p.error : s == HintSeverity::Warning ? p.warning : p.info;
 }
@@ -63,7 +68,7 @@ void hint_card(Run& run, const Hint& h, std::size_t i, const Palette& p, ViewSta
   ImGui::PopID();
 }
 
-void export_popup(const Run& run, ViewState& vs) {
+void export_popup(const Workbench& wb, const Run& run, ViewState& vs, std::vector<Command>& out) {
   if (!ImGui::BeginPopup("export-report")) return;
   const char* names[] = {"Markdown", "HTML", "JSON"};
   int format = static_cast<int>(vs.export_format);
@@ -71,26 +76,26 @@ void export_popup(const Run& run, ViewState& vs) {
   vs.export_format = static_cast<ReportFormat>(format);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
   ImGui::InputText("File", &vs.export_path);
+  probe::note("export:file");
   // A failing export is reported here; it must never take the window, and the tests running in it, down.
   try {
     if (ImGui::Button("Save")) {
-      std::error_code ec;
-      if (vs.export_path.empty()) vs.export_message = "File: enter a path";
-      else if (std::filesystem::exists(vs.export_path, ec)) vs.export_message = vs.export_path + " already exists; choose another name";
-      else {
-        std::string err = write_file_atomically(vs.export_path, export_report(run, vs.export_format));
-        vs.export_message = err.empty() ? "Saved to " + vs.export_path : err;
-      }
+      vs.export_message.clear();
+      out.push_back(cmd::WriteFile{vs.export_path, export_report(run, vs.export_format), kExportTag});
     }
+    probe::note("export:save");
     ImGui::SameLine();
     if (ImGui::Button("Copy to clipboard")) {
       ImGui::SetClipboardText(export_report(run, vs.export_format).c_str());
       vs.export_message = std::string(names[format]) + " report copied";
+      vs.export_outcome_seen = wb.last_write().serial;
     }
   } catch (const std::exception& e) {
     vs.export_message = "Export failed (internal error, please report it): " + visible_text(e.what());
+    vs.export_outcome_seen = wb.last_write().serial;
   }
-  if (!vs.export_message.empty()) ImGui::TextWrapped("%s", vs.export_message.c_str());
+  std::string message = save_popup_message(wb.last_write(), kExportTag, vs.export_outcome_seen, vs.export_message);
+  if (!message.empty()) ImGui::TextWrapped("%s", message.c_str());
   ImGui::EndPopup();
 }
 
@@ -110,7 +115,7 @@ void commands_popup(const Run& run) {
 }
 }  // namespace
 
-void draw_hints(Run& run, const Palette& p, ViewState& vs) {
+void draw_hints(const Workbench& wb, Run& run, const Palette& p, ViewState& vs, std::vector<Command>& out) {
   if (!run.finished) {
     ImGui::TextDisabled("Hints appear when the test ends.");
     return;
@@ -118,15 +123,17 @@ void draw_hints(Run& run, const Palette& p, ViewState& vs) {
   ImGui::BeginDisabled(false);
   if (ImGui::Button("Export report...")) {
     vs.export_message.clear();
+    vs.export_outcome_seen = wb.last_write().serial;
     if (vs.export_path.empty() || std::filesystem::path(vs.export_path).extension() != export_extension(vs.export_format))
       vs.export_path = "smtp-workbench-report" + export_extension(vs.export_format);
     ImGui::OpenPopup("export-report");
   }
+  probe::note("export-report");
   ImGui::SameLine();
   if (ImGui::Button("Copy as command...")) ImGui::OpenPopup("copy-as-command");
   probe::note("copy-as-command");
   ImGui::EndDisabled();
-  export_popup(run, vs);
+  export_popup(wb, run, vs, out);
   commands_popup(run);
   ImGui::Separator();
   if (run.result.hints.empty()) {

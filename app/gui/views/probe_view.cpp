@@ -25,14 +25,14 @@ void progress_line(const ProbeProgress& p, bool finished) {
 }  // namespace
 
 void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out) {
-  const bool running = c.tls_probe && !c.tls_probe->finished();
+  const bool running = c.tls_probe && c.tls_probe->running();
   ImGui::BeginDisabled(running);
-  if (ImGui::Button("Probe TLS")) out.push_back({CommandKind::ProbeTls, c.id});
+  if (ImGui::Button("Probe TLS")) out.push_back(cmd::ProbeTls{c.id});
   probe::note("probe-tls");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
-  if (ImGui::Button("Cancel##probe")) out.push_back({CommandKind::CancelProbeTls, c.id});
+  if (ImGui::Button("Cancel##probe")) out.push_back(cmd::CancelProbeTls{c.id});
   ImGui::EndDisabled();
   if (!c.tls_probe) {
     ImGui::SameLine();
@@ -42,7 +42,7 @@ void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out) 
   ImGui::SameLine();
   progress_line(c.tls_probe->progress(), !running);
   ImGui::TextDisabled("%s", c.tls_probe_target.c_str());
-  auto rows = c.tls_probe->results();
+  auto rows = c.tls_probe->engine().results();
   if (!ImGui::BeginTable("tls-probe", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp))
     return;
   ImGui::TableSetupColumn("Version");
@@ -55,7 +55,7 @@ void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out) 
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(std::string(display_name(row.version)).c_str());
     ImGui::TableNextColumn();
-    auto state = c.tls_probe->state(row.version);
+    auto state = c.tls_probe->engine().state(row.version);
     if (state != ProbeRowState::Done) ImGui::TextDisabled("%s", probe_state_text(state).c_str());
     else if (row.offered()) ImGui::TextColored(row.risk() ? p.error : p.ok, row.risk() ? "offered (risk)" : "offered");
     else if (row.outcome == TlsProbeRow::Outcome::NotOffered) ImGui::TextColored(p.info, "not offered");
@@ -69,14 +69,14 @@ void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out) 
 }
 
 void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& out) {
-  const bool running = c.port_finder && !c.port_finder->finished();
+  const bool running = c.port_finder && c.port_finder->running();
   ImGui::BeginDisabled(running);
-  if (ImGui::Button("Find settings")) out.push_back({CommandKind::FindSettings, c.id});
+  if (ImGui::Button("Find settings")) out.push_back(cmd::FindSettings{c.id});
   probe::note("find-settings");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
-  if (ImGui::Button("Cancel##finder")) out.push_back({CommandKind::CancelFindSettings, c.id});
+  if (ImGui::Button("Cancel##finder")) out.push_back(cmd::CancelFindSettings{c.id});
   ImGui::EndDisabled();
   if (!c.port_finder) {
     ImGui::SameLine();
@@ -85,15 +85,12 @@ void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& o
   }
   ImGui::SameLine();
   progress_line(c.port_finder->progress(), !running);
-  auto rows = c.port_finder->results();
+  auto rows = c.port_finder->engine().results();
   if (!running) {
     if (auto best = recommend(rows)) {
       ImGui::TextColored(p.ok, "Recommended: port %d, %s. %s", best->port, std::string(display_name(best->mode)).c_str(), best->reason.c_str());
       ImGui::SameLine();
-      Command apply{CommandKind::ApplyFoundSettings, c.id};
-      apply.index = best->port;
-      apply.mode = best->mode;
-      if (ImGui::Button("Apply")) out.push_back(apply);
+      if (ImGui::Button("Apply")) out.push_back(cmd::ApplyFoundSettings{c.id, best->port, best->mode});
       probe::note("apply-found");
     } else {
       ImGui::TextColored(p.error, "Nothing answered on %s: check the name, a firewall, or whether port 25 is blocked by the ISP.",
@@ -116,7 +113,7 @@ void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& o
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(std::string(display_name(row.mode)).c_str());
     ImGui::TableNextColumn();
-    auto state = c.port_finder->state(i);
+    auto state = c.port_finder->engine().state(i);
     if (state != ProbeRowState::Done) ImGui::TextDisabled("%s", probe_state_text(state).c_str());
     else if (row.works()) ImGui::TextColored(p.ok, "works%s%s", row.tls_version.empty() ? "" : ", ", row.tls_version.c_str());
     else ImGui::TextColored(row.reachable ? p.warning : p.info, row.reachable ? "fails" : "no answer");

@@ -56,10 +56,7 @@ void test_email_popup(Workbench& wb, ViewState& vs, std::vector<Command>& out, i
   for (const auto& e : errors) ImGui::TextDisabled("%s", describe(e, ConnectionSettings{}).c_str());  // From/To/Subject
   ImGui::BeginDisabled(!ready);
   if (ImGui::Button("Send")) {
-    Command cmd{CommandKind::RunTest, connection};
-    cmd.request = request;
-    cmd.step_mode = vs.step_mode;
-    out.push_back(std::move(cmd));
+    out.push_back(cmd::RunTest{connection, request, vs.step_mode});
     ImGui::CloseCurrentPopup();
   }
   probe::note("email:send");
@@ -77,10 +74,10 @@ void step_bar(Run& run, ViewState& vs, std::vector<Command>& out, int connection
   }
   ImGui::Text("Next: %s", run.gate->pending().c_str());
   ImGui::SameLine();
-  if (ImGui::Button("Step")) out.push_back({CommandKind::Step, connection});
+  if (ImGui::Button("Step")) out.push_back(cmd::Step{connection});
   probe::note("step");
   ImGui::SameLine();
-  if (ImGui::Button("Continue")) out.push_back({CommandKind::Continue, connection});
+  if (ImGui::Button("Continue")) out.push_back(cmd::Continue{connection});
   probe::note("continue");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 20);
   bool enter = ImGui::InputTextWithHint("##command", "type a command, e.g. NOOP, VRFY user, HELP", &vs.command_line,
@@ -88,7 +85,7 @@ void step_bar(Run& run, ViewState& vs, std::vector<Command>& out, int connection
   probe::note("command-line");
   ImGui::SameLine();
   if ((ImGui::Button("Send line") || enter) && !vs.command_line.empty()) {
-    out.push_back({CommandKind::SendLine, connection, vs.command_line});
+    out.push_back(cmd::SendLine{connection, vs.command_line});
     vs.command_line.clear();
   }
 }
@@ -106,7 +103,7 @@ void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   if (ImGui::Button("Test") || (shortcut && !refusal)) {
     // Stopping after RCPT needs a sender and a recipient: that is Test email's form.
     if (vs.stop_after == StopAfter::Rcpt) ImGui::OpenPopup("Test email");
-    else out.push_back({CommandKind::RunTest, c->id, {}, {}, test_request(vs.stop_after), vs.step_mode});
+    else out.push_back(cmd::RunTest{c->id, test_request(vs.stop_after), vs.step_mode});
   }
   probe::note("test");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Connect, TLS, EHLO, AUTH, QUIT (Ctrl+Enter)");
@@ -125,7 +122,7 @@ void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   probe::note("step-mode");
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
-  if (ImGui::Button("Cancel")) out.push_back({CommandKind::Cancel, c->id});
+  if (ImGui::Button("Cancel")) out.push_back(cmd::CancelTest{c->id});
   probe::note("cancel");
   ImGui::EndDisabled();
   if (!c->runs.empty()) {
@@ -133,7 +130,7 @@ void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
     if (ImGui::BeginCombo("Run", run ? run->label().c_str() : "")) {
       for (int i = static_cast<int>(c->runs.size()) - 1; i >= 0; --i)
-        if (ImGui::Selectable(c->runs[i]->label().c_str(), i == c->shown_run)) out.push_back({CommandKind::ShowRun, c->id, {}, {}, {}, false, i});
+        if (ImGui::Selectable(c->runs[i]->label().c_str(), i == c->shown_run)) out.push_back(cmd::ShowRun{c->id, i});
       ImGui::EndCombo();
     }
   }

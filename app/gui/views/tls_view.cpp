@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "smtpwb/platform.hpp"
 #include "views/views.hpp"
 
 namespace smtpwb::gui {
@@ -18,7 +19,7 @@ std::optional<double> days_until(const std::string& iso_utc, std::time_t now) {
   tm.tm_hour = hour;
   tm.tm_min = minute;
   tm.tm_sec = second;
-  return std::difftime(timegm(&tm), now) / 86400.0;
+  return std::difftime(platform::from_utc(tm), now) / 86400.0;
 }
 
 namespace {

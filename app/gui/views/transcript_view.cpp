@@ -3,9 +3,6 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include <filesystem>
-
-#include "smtpwb/files.hpp"
 #include "views/ui_probe.hpp"
 #include "views/views.hpp"
 
@@ -23,25 +20,23 @@ std::string transcript_text(const TranscriptStore& store, const FilterIndex& ind
 }
 
 namespace {
-void save_popup(Run& run, ViewState& vs) {
+constexpr const char* kSaveTag = "transcript";
+
+void save_popup(const Workbench& wb, Run& run, ViewState& vs, std::vector<Command>& out) {
   if (!ImGui::BeginPopup("save-transcript")) return;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
   ImGui::InputText("File", &vs.save_path);
-  if (ImGui::Button("Save")) {
-    std::error_code ec;
-    if (vs.save_path.empty()) vs.save_message = "File: enter a path";
-    else if (std::filesystem::exists(vs.save_path, ec)) vs.save_message = vs.save_path + " already exists; choose another name";
-    else {
-      std::string text = transcript_text(run.transcript, run.filter, 0, run.filter.size(run.transcript), true);
-      std::string err = write_file_atomically(vs.save_path, text);
-      vs.save_message = err.empty() ? "Saved to " + vs.save_path : err;
-    }
-  }
-  if (!vs.save_message.empty()) ImGui::TextWrapped("%s", vs.save_message.c_str());
+  probe::note("save-transcript:file");
+  if (ImGui::Button("Save"))
+    out.push_back(cmd::WriteFile{vs.save_path, transcript_text(run.transcript, run.filter, 0, run.filter.size(run.transcript), true),
+                                 kSaveTag});
+  probe::note("save-transcript:save");
+  std::string message = save_popup_message(wb.last_write(), kSaveTag, vs.save_outcome_seen, "");
+  if (!message.empty()) ImGui::TextWrapped("%s", message.c_str());
   ImGui::EndPopup();
 }
 
-void toolbar(Run& run, ViewState& vs) {
+void toolbar(const Workbench& wb, Run& run, ViewState& vs, std::vector<Command>& out) {
   auto& o = vs.transcript;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
   ImGui::InputTextWithHint("##transcript-filter", "Filter lines", &o.filter);  // applied by draw_transcript
@@ -64,10 +59,11 @@ void toolbar(Run& run, ViewState& vs) {
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (ImGui::Button("Save as text...")) {
-    vs.save_message.clear();
+    vs.save_outcome_seen = wb.last_write().serial;
     ImGui::OpenPopup("save-transcript");
   }
-  save_popup(run, vs);
+  probe::note("save-transcript");
+  save_popup(wb, run, vs, out);
   if (run.dropped) {
     ImGui::SameLine();
     ImGui::TextDisabled("(%zu lines arrived too fast; complete when the test ends)", run.dropped);
@@ -106,10 +102,10 @@ void row(Run& run, ViewState& vs, const Palette& p, std::size_t r) {
 }
 }  // namespace
 
-void draw_transcript(Run& run, ViewState& vs, const Palette& p) {
+void draw_transcript(const Workbench& wb, Run& run, ViewState& vs, const Palette& p, std::vector<Command>& out) {
   if (run.filter.filter() != vs.transcript.filter) run.filter.set_filter(vs.transcript.filter);
   run.filter.update(run.transcript);
-  toolbar(run, vs);
+  toolbar(wb, run, vs, out);
   ImGui::BeginChild("transcript-lines", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
   if (vs.mono) ImGui::PushFont(vs.mono);
   const float line_height = ImGui::GetTextLineHeightWithSpacing();

@@ -1,6 +1,5 @@
 #pragma once
 // State that belongs to the views only (text being typed, open popups, display options).
-#include <optional>
 #include <string>
 
 #include "smtpwb/settings.hpp"
@@ -30,17 +29,19 @@ struct ViewState {
   std::string command_line;
   std::string email_from, email_to, email_subject;
   TranscriptOptions transcript;
+  // The save popups: what the user typed, the export popup's own message, and the Workbench::last_write()
+  // serial when the popup opened (or showed something newer), so an older answer of the model stays hidden.
   std::string save_path;
-  std::string save_message;
+  int save_outcome_seen = 0;
   ReportFormat export_format = ReportFormat::Markdown;
   std::string export_path;
   std::string export_message;
+  int export_outcome_seen = 0;
   bool show_transcript = false;  // a hint's link asks for the Transcript tab
   bool show_hints = false;       // a finished failed run brings the Hints tab forward
   bool dark = true;
   float left_width = 280.0f;
   ImFont* mono = nullptr;  // transcript font; the default font when null
-  std::optional<std::string> opened_url;  // last link the user opened (for tests and the status line)
 };
 
 }  // namespace smtpwb::gui

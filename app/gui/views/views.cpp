@@ -30,14 +30,14 @@ void splitter(ViewState& vs, float height) {
   ImGui::SameLine(0, 0);
 }
 
-void run_tabs(Connection& c, ViewState& vs, const Palette& p, std::vector<Command>& out) {
+void run_tabs(const Workbench& wb, Connection& c, ViewState& vs, const Palette& p, std::vector<Command>& out) {
   Run* run = c.current_run();
   if (run && run->finished && !std::exchange(run->outcome_shown, true))
     vs.show_hints = !run->result.ok && !run->result.hints.empty();  // a failure shows its hints first
   if (!ImGui::BeginTabBar("run-tabs")) return;
   auto no_run = [] { ImGui::TextDisabled("Press Test (Ctrl+Enter) to run connect, TLS, EHLO, AUTH and QUIT against this server."); };
   if (probe::tab_item("Transcript", std::exchange(vs.show_transcript, false))) {
-    if (run) draw_transcript(*run, vs, p);
+    if (run) draw_transcript(wb, *run, vs, p, out);
     else no_run();
     ImGui::EndTabItem();
   }
@@ -54,7 +54,7 @@ void run_tabs(Connection& c, ViewState& vs, const Palette& p, std::vector<Comman
   const std::string hints_label =
       run && run->finished && !run->result.hints.empty() ? "Hints (" + std::to_string(run->result.hints.size()) + ")###hints" : "Hints###hints";
   if (probe::tab_item(hints_label.c_str(), std::exchange(vs.show_hints, false))) {
-    if (run) draw_hints(*run, p, vs);
+    if (run) draw_hints(wb, *run, p, vs, out);
     else no_run();
     ImGui::EndTabItem();
   }
@@ -95,7 +95,7 @@ void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   draw_connection_editor(wb, vs, out);
   ImGui::EndChild();
   draw_run_toolbar(wb, vs, out);
-  if (Connection* c = wb.selected()) run_tabs(*c, vs, p, out);
+  if (Connection* c = wb.selected()) run_tabs(wb, *c, vs, p, out);
   ImGui::EndChild();
   status_line(wb, p);
   ImGui::End();

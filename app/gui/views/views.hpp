@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "model/browser.hpp"
 #include "model/workbench.hpp"
 #include "views/theme.hpp"
 #include "views/view_state.hpp"
@@ -18,10 +17,10 @@ void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out);
 void draw_connection_list(Workbench& wb, ViewState& vs, std::vector<Command>& out);
 void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& out);
 void draw_run_toolbar(Workbench& wb, ViewState& vs, std::vector<Command>& out);
-void draw_transcript(Run& run, ViewState& vs, const Palette& p);
+void draw_transcript(const Workbench& wb, Run& run, ViewState& vs, const Palette& p, std::vector<Command>& out);
 void draw_tls(const Run& run, const Palette& p);
 void draw_timeline(const Run& run, const Palette& p);
-void draw_hints(Run& run, const Palette& p, ViewState& vs);
+void draw_hints(const Workbench& wb, Run& run, const Palette& p, ViewState& vs, std::vector<Command>& out);
 void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out);
 void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& out);
 std::string probe_state_text(ProbeRowState state);
@@ -30,6 +29,9 @@ std::string probe_state_text(ProbeRowState state);
 // The run as a report (Markdown, HTML or the check --json document); never with a secret.
 std::string export_report(const Run& run, ReportFormat format);
 std::string export_extension(ReportFormat format);
+// The message a save popup shows: the model's answer to the popup's latest cmd::WriteFile (its `tag`),
+// unless the popup has shown something newer since (`seen`, see ViewState); then its own message.
+std::string save_popup_message(const WriteOutcome& last, const std::string& tag, int seen, const std::string& own);
 // Connections grouped by Group (sorted, "" last as "Ungrouped"), filtered by name/group/address.
 struct ListGroup {
   std::string group;

@@ -5,6 +5,7 @@
 // certificates are not verified here: the question is what the ports speak, the session checks trust.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,8 @@ class PortFinder {
  public:
   explicit PortFinder(FinderTarget target);
 
-  void start() { runner_.start(); }
+  // once; on_row_change: see ProbeRunner::start (the window wakes its loop with it)
+  void start(std::function<void()> on_row_change = {}) { runner_.start(std::move(on_row_change)); }
   void cancel() { runner_.cancel(); }
   bool finished() const { return runner_.finished(); }
   void wait() { runner_.wait(); }

@@ -1,7 +1,7 @@
 #pragma once
 // Runs one job per row on its own thread, with live progress (done/total, per-row state as atomics) and a
 // cancel flag every job polls. Shared by the TLS version probe and the port finder; the GUI reads the
-// atomics each frame and the rows once finished().
+// atomics when start()'s hook wakes it, and the rows once finished().
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -36,8 +36,11 @@ class ProbeRunner {
   ProbeRunner(const ProbeRunner&) = delete;
   ProbeRunner& operator=(const ProbeRunner&) = delete;
 
-  void start() {
+  // on_row_change runs on the row's thread each time a row starts and once it is done (after progress()
+  // counts it), so a consumer can wake up instead of polling; it must be cheap and thread-safe.
+  void start(std::function<void()> on_row_change = {}) {
     if (!threads_.empty()) return;
+    on_row_change_ = std::move(on_row_change);
     for (std::size_t i = 0; i < rows_.size(); ++i) threads_.emplace_back([this, i] { run(i); });
   }
   void cancel() { cancel_.store(true); }
@@ -56,6 +59,7 @@ class ProbeRunner {
  private:
   void run(std::size_t i) {
     states_[i].store(ProbeRowState::Running);
+    notify();
     Row row = job_(i, cancel_);
     {
       std::lock_guard lock(mutex_);
@@ -63,10 +67,15 @@ class ProbeRunner {
     }
     states_[i].store(ProbeRowState::Done);
     done_.fetch_add(1);
+    notify();
+  }
+  void notify() const {
+    if (on_row_change_) on_row_change_();
   }
 
   std::vector<Row> rows_;
   Job job_;
+  std::function<void()> on_row_change_;
   std::unique_ptr<std::atomic<ProbeRowState>[]> states_;
   std::atomic<bool> cancel_{false};
   std::atomic<std::size_t> done_{0};

@@ -75,6 +75,15 @@ struct CertificateInfo {
   std::uint32_t verify_flags = 0;
 };
 
+// Why certificate verification failed, in kinds the hints match ("expired", "untrusted", ...).
+enum class VerifyErrorKind { Expired, NotYetValid, HostnameMismatch, Untrusted, Revoked, Other };
+std::string_view to_string(VerifyErrorKind k);
+std::optional<VerifyErrorKind> verify_error_kind_from(std::string_view name);
+// Who refused every TLS version: "" (nobody), "client" (this build or the settings), "server".
+enum class RefusedBy { Nobody, Client, Server };
+std::string_view to_string(RefusedBy r);
+std::optional<RefusedBy> refused_by_from(std::string_view name);
+
 struct TlsFacts {
   bool used = false;
   std::string version;  // "TLSv1.2" / "TLSv1.3"
@@ -87,10 +96,9 @@ struct TlsFacts {
   std::vector<CertificateInfo> chain;      // leaf first
   std::string san_match;                   // the leaf's SAN that matches sni ("DNS:*.example.com"), "" for none
   bool starttls_injection = false;         // bytes after "220" to STARTTLS, before the handshake
-  // For the hints: "expired", "not-yet-valid", "hostname-mismatch", "untrusted", "revoked", "other".
-  std::vector<std::string> verify_error_kinds;
+  std::vector<VerifyErrorKind> verify_error_kinds;  // for the hints
   bool plaintext_answer = false;   // the server answered our ClientHello with plain SMTP
-  std::string version_refused_by;  // no common version: "client" (this build/settings) or "server"
+  RefusedBy version_refused_by = RefusedBy::Nobody;  // no common version: who refused
   std::vector<std::string> server_versions;  // after a refusal by the server: the older versions it offers ("TLS 1.0")
 };
 
@@ -98,6 +106,11 @@ struct MxRecord {
   int preference = 0;
   std::string exchange;  // "." for a null MX (RFC 7505: the domain accepts no mail)
 };
+
+// Another service's greeting where SMTP was expected.
+enum class ForeignProtocol { None, Ssh, Http, Imap, Pop3 };
+std::string_view to_string(ForeignProtocol p);  // "" | "ssh" | "http" | "imap" | "pop3"
+std::optional<ForeignProtocol> foreign_protocol_from(std::string_view name);
 
 struct ServerFacts {
   std::string host;
@@ -115,8 +128,7 @@ struct ServerFacts {
   std::string ehlo_domain;                 // the server's own name in its EHLO reply
   std::string search_domain_name;          // a bare name's full name through the resolver's search list
   bool tls_on_silent_port = false;         // no greeting, but the port answered a TLS handshake
-  // Another protocol's greeting where SMTP was expected: "ssh", "http", "imap", "pop3"; "" for none seen.
-  std::string foreign_protocol;
+  ForeignProtocol foreign_protocol = ForeignProtocol::None;
   std::string foreign_greeting;  // its first line, printable
 };
 
@@ -149,6 +161,9 @@ struct MessageFacts {
   std::string server_reply;  // final reply to DATA, e.g. "250 2.0.0 Ok: queued as 4Xy..."
 };
 
+enum class ResolvedBy { Client, Proxy };
+std::string_view to_string(ResolvedBy r);  // "client" | "proxy"
+
 // How far the proxy got: the handshake's own outcomes (Ok ... ProtocolError) and the steps before it.
 enum class ProxyResult {
   NotAttempted, Unresolved, Unreachable, Connected,  // before the handshake
@@ -164,7 +179,7 @@ struct ProxyFacts {
   std::string address;                   // as configured
   int port = 0;
   std::string connected_address;         // the proxy's IP address used
-  std::string target_resolved_by;        // "client" | "proxy"
+  ResolvedBy target_resolved_by = ResolvedBy::Client;  // who resolved the server's name
   ProxyResult result = ProxyResult::NotAttempted;
   int reply = -1;                        // the proxy's last reply code (SOCKS) or HTTP status; -1: none
   std::string reply_text;                // its meaning, or the HTTP status line

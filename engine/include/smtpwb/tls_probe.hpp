@@ -7,6 +7,7 @@
 // a cancel flag. Probes go through the connection's proxy, as the test does.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ class TlsProbe {
  public:
   explicit TlsProbe(ProbeTarget target);
 
-  void start() { runner_.start(); }    // once
+  // once; on_row_change: see ProbeRunner::start (the window wakes its loop with it)
+  void start(std::function<void()> on_row_change = {}) { runner_.start(std::move(on_row_change)); }
   void cancel() { runner_.cancel(); }  // every probe stops within one poll slice
   bool finished() const { return runner_.finished(); }
   void wait() { runner_.wait(); }

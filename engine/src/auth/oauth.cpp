@@ -1,13 +1,8 @@
 #include "smtpwb/oauth.hpp"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cctype>
-#include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -35,23 +30,23 @@ std::string form(const std::vector<std::pair<std::string, std::string>>& fields)
 }
 
 // `text` is plain text: whatever the redirect carried (the provider's error) is escaped here.
-void send_page(int fd, const std::string& status, const std::string& text) {
+void send_page(net::SocketHandle fd, const std::string& status, const std::string& text) {
   std::string body = "<!doctype html><html><body><p>" + html_escape(text) + "</p></body></html>";
   std::string response = "HTTP/1.1 " + status + "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: " +
                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  (void)!::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+  net::send_some(fd, response.data(), response.size());  // one try: the browser may be gone
 }
 
 // Reads one HTTP request head from a freshly accepted browser connection; returns its target.
-std::string read_request_target(int fd, const net::CancelFlag& cancel, net::Deadline deadline) {
+std::string read_request_target(net::SocketHandle fd, const net::CancelFlag& cancel, net::Deadline deadline) {
   std::string head;
   while (head.find("\r\n\r\n") == std::string::npos && head.size() < 16384) {
-    net::wait_ready(fd, POLLIN, deadline, cancel, "the browser's redirect");
+    net::wait_ready(fd, net::Wait::Read, deadline, cancel, "the browser's redirect");
     char buf[2048];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) break;
-    head.append(buf, static_cast<std::size_t>(n));
+    net::Transfer t = net::receive_some(fd, buf, sizeof buf);
+    if (t.again()) continue;
+    if (t.bytes <= 0) break;
+    head.append(buf, static_cast<std::size_t>(t.bytes));
   }
   // "GET /?code=...&state=... HTTP/1.1"
   auto sp1 = head.find(' ');
@@ -153,8 +148,8 @@ std::string Flow::start() {
 std::string Flow::wait_for_redirect(const net::CancelFlag& cancel, net::Deadline deadline) {
   if (!listener_) throw OAuthError("the sign-in was not started");
   while (true) {
-    net::wait_ready(listener_.get(), POLLIN, deadline, cancel, "the browser's redirect");
-    net::Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    net::wait_ready(listener_.get(), net::Wait::Read, deadline, cancel, "the browser's redirect");
+    net::Fd conn = net::accept_connection(listener_.get());
     if (!conn) continue;
     // Browsers open speculative connections that never send a request: give each a few seconds only.
     auto request_deadline = std::min(deadline.at, net::Clock::now() + std::chrono::seconds(3));

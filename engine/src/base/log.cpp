@@ -1,18 +1,15 @@
 #include "smtpwb/log.hpp"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <mutex>
 
 #include "smtpwb/event_format.hpp"
+#include "smtpwb/files.hpp"
 #include "smtpwb/printable.hpp"
 
 namespace smtpwb::log {
@@ -32,13 +29,14 @@ std::shared_ptr<spdlog::logger> current() {
 std::string open_file(const std::string& path) {
   // A new log file is private (it holds server replies and names); the path is the user's own choice,
   // so a symlink there is followed as they asked. An existing file keeps its mode.
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return std::string("log file ") + path + ": " + std::strerror(errno);
-  ::close(fd);
+  if (auto error = create_private_file(path); !error.empty()) return "log file " + path + ": " + error;
   try {
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
     auto logger = std::make_shared<spdlog::logger>("smtpwb", sink);
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %v");
+    // "\n" on every OS (spdlog's default on Windows is "\r\n"): one log format, and a CR in the file is
+    // then always the server's, shown escaped.
+    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %v",
+                                                                       spdlog::pattern_time_type::local, "\n"));
     logger->flush_on(spdlog::level::info);
     std::lock_guard lock(g_mutex);
     g_logger = std::move(logger);

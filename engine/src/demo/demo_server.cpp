@@ -4,14 +4,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cctype>
-#include <cerrno>
 #include <system_error>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +17,7 @@
 #include "smtpwb/base64.hpp"
 #include "smtpwb/net/io.hpp"
 #include "smtpwb/net/stream.hpp"
+#include "smtpwb/platform.hpp"
 
 #include "text.hpp"
 
@@ -172,8 +167,7 @@ struct Key {
 };
 
 std::string validity_time(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
+  std::tm tm = platform::utc_time(t);
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
   return buf;
@@ -307,14 +301,13 @@ class Conversation {
   // Closes with a FIN the client is sure to read as such: closing with its next command still unread
   // would make the kernel answer with RST instead, and which one the client sees would be a race.
   [[noreturn]] void close_cleanly() {
-    ::shutdown(stream_.fd(), SHUT_WR);
+    net::shutdown_send(stream_.fd());
     hold();
   }
 
   // Resets the connection (RST instead of FIN).
   [[noreturn]] void reset() {
-    linger no_linger{1, 0};
-    ::setsockopt(stream_.fd(), SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
+    net::reset_on_close(stream_.fd());
     throw HangUp{};
   }
 
@@ -611,11 +604,11 @@ DemoServer::~DemoServer() { stop(); }
 
 void DemoServer::start() {
   impl_->pki = make_pki(config_.fault);
-  char tmpl[] = "/tmp/smtpwb-demo-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::runtime_error("demo: cannot create a temporary directory");
-  impl_->dir = tmpl;
-  ca_file_ = impl_->dir + "/demo-ca.pem";
-  std::ofstream(ca_file_) << impl_->pki.ca_pem;
+  auto dir = platform::make_temp_dir("smtpwb-demo-");
+  if (dir.empty()) throw std::runtime_error("demo: cannot create a temporary directory");
+  impl_->dir = platform::utf8_from_path(dir);
+  ca_file_ = platform::utf8_from_path(dir / "demo-ca.pem");
+  std::ofstream(dir / "demo-ca.pem", std::ios::binary) << impl_->pki.ca_pem;
   impl_->plain = net::listen_loopback(port_);
   impl_->implicit = net::listen_loopback(implicit_port_);
   stop_ = false;
@@ -624,19 +617,18 @@ void DemoServer::start() {
 
 void DemoServer::accept_loop() {
   while (!stop_.load()) {
-    pollfd fds[2] = {{impl_->plain.get(), POLLIN, 0}, {impl_->implicit.get(), POLLIN, 0}};
-    if (::poll(fds, 2, static_cast<int>(net::kSlice.count())) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (!(fds[i].revents & POLLIN)) continue;
-      int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (c < 0) {
+    const std::vector<net::SocketHandle> listeners{impl_->plain.get(), impl_->implicit.get()};
+    auto ready = net::readable(listeners, net::kSlice);
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+      if (!ready[i]) continue;
+      int error = 0;
+      net::Fd client = net::accept_connection(listeners[i], &error);
+      if (!client) {
         // Out of descriptors, say: the socket stays readable, so pause instead of spinning.
-        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) std::this_thread::sleep_for(net::kSlice);
+        if (error != 0) std::this_thread::sleep_for(net::kSlice);
         continue;
       }
-      net::Fd client(c);
-      int one = 1;  // TLS writes several records per flight: without this, Nagle delays them ~40 ms
-      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      net::set_no_delay(client.get());  // TLS writes several records per flight: without this, Nagle delays them ~40 ms
       bool implicit = i == 1;
       Impl::Worker worker;
       auto done = worker.done;
@@ -666,7 +658,7 @@ void DemoServer::stop() {
   impl_->implicit.reset();
   if (!impl_->dir.empty()) {
     std::error_code ec;
-    std::filesystem::remove_all(impl_->dir, ec);
+    std::filesystem::remove_all(platform::path_from_utf8(impl_->dir), ec);
     impl_->dir.clear();
   }
 }

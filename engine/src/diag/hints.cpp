@@ -215,33 +215,34 @@ struct HintCatalogue::Rule {
   std::optional<std::regex> reply_regex;
   std::vector<std::string> server;
   std::vector<int> ports;
-  std::vector<std::string> security, auth_types;
+  std::vector<Security> security;
+  std::vector<AuthType> auth_types;
   std::optional<bool> anonymous, bare_name;
-  std::vector<std::string> verify_errors;
+  std::vector<VerifyErrorKind> verify_errors;
   std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port;
   std::optional<bool> resolved_via_search_domain;  // ServerFacts::search_domain_name is set
-  std::string version_refused_by;
+  std::optional<RefusedBy> version_refused_by;
   std::optional<bool> auth_offered_empty, auth_common_mechanism;
   std::vector<std::string> capability, capability_missing;
   std::vector<ProxyResult> proxy_results;
   std::vector<std::string> auth_mechanisms;  // AuthFacts::mechanism, the one tried
   std::vector<FailureCause> causes;
-  std::vector<std::string> foreign_protocols;  // ServerFacts::foreign_protocol ("" matches none seen)
+  std::vector<ForeignProtocol> foreign_protocols;  // ServerFacts::foreign_protocol ("" matches none seen)
   std::vector<std::string> unless;
 
   bool about_reply() const { return !reply_codes.empty() || !enhanced_codes.empty() || !reply_text.empty() || reply_regex; }
   bool needs_session() const {
     return failed || !categories.empty() || !phases.empty() || about_reply() || !detail.empty() || !server.empty() ||
            !verify_errors.empty() || starttls_injection || plaintext_answer || tls_on_silent_port ||
-           resolved_via_search_domain || !version_refused_by.empty() || auth_offered_empty || auth_common_mechanism ||
+           resolved_via_search_domain || version_refused_by || auth_offered_empty || auth_common_mechanism ||
            !capability.empty() || !capability_missing.empty() || !proxy_results.empty() ||
            !auth_mechanisms.empty() || !causes.empty() || !foreign_protocols.empty();
   }
 
   bool settings_hold(const ConnectionSettings& s) const {
     if (!ports.empty() && std::find(ports.begin(), ports.end(), s.port) == ports.end()) return false;
-    if (!security.empty() && !contains(security, security_name(s))) return false;
-    if (!auth_types.empty() && !contains(auth_types, std::string(to_string(s.auth_type)))) return false;
+    if (!security.empty() && std::find(security.begin(), security.end(), s.security) == security.end()) return false;
+    if (!auth_types.empty() && std::find(auth_types.begin(), auth_types.end(), s.auth_type) == auth_types.end()) return false;
     if (anonymous && *anonymous != (s.auth_type == AuthType::Default && s.anonymous)) return false;
     if (bare_name && *bare_name != is_bare_name(s.address)) return false;
     return true;
@@ -268,19 +269,22 @@ struct HintCatalogue::Rule {
       return false;
     const auto& kinds = r.tls.verify_error_kinds;
     if (!verify_errors.empty() &&
-        std::none_of(verify_errors.begin(), verify_errors.end(), [&](const std::string& k) { return contains(kinds, k); }))
+        std::none_of(verify_errors.begin(), verify_errors.end(),
+                     [&](VerifyErrorKind k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); }))
       return false;
     if (starttls_injection && *starttls_injection != r.tls.starttls_injection) return false;
     if (plaintext_answer && *plaintext_answer != r.tls.plaintext_answer) return false;
     if (tls_on_silent_port && *tls_on_silent_port != r.server.tls_on_silent_port) return false;
     if (resolved_via_search_domain && *resolved_via_search_domain == r.server.search_domain_name.empty()) return false;
-    if (!version_refused_by.empty() && version_refused_by != r.tls.version_refused_by) return false;
+    if (version_refused_by && *version_refused_by != r.tls.version_refused_by) return false;
     if (auth_offered_empty && *auth_offered_empty != r.auth.offered.empty()) return false;
     if (!proxy_results.empty() && (!r.proxy.used || std::find(proxy_results.begin(), proxy_results.end(), r.proxy.result) ==
                                                           proxy_results.end()))
       return false;
     if (!auth_mechanisms.empty() && !contains(auth_mechanisms, r.auth.mechanism)) return false;
-    if (!foreign_protocols.empty() && !contains(foreign_protocols, r.server.foreign_protocol)) return false;
+    if (!foreign_protocols.empty() && std::find(foreign_protocols.begin(), foreign_protocols.end(),
+                                                r.server.foreign_protocol) == foreign_protocols.end())
+      return false;
     if (auth_common_mechanism) {
       bool common = std::any_of(r.auth.permitted.begin(), r.auth.permitted.end(),
                                 [&](const std::string& m) { return contains(r.auth.offered, m); });
@@ -374,12 +378,6 @@ class RuleReader {
     if (!v.is_boolean()) fail(field, "must be true or false");
     return v.get<bool>();
   }
-  std::vector<std::string> one_of(const json& v, const std::string& field, const std::vector<std::string>& allowed) const {
-    auto values = strings(v, field);
-    for (const auto& x : values)
-      if (!contains(allowed, x)) fail(field, "\"" + x + "\" is not one of " + join(allowed));
-    return values;
-  }
   template <typename E>
   std::vector<E> enums(const json& v, const std::string& field, std::size_t count, std::string_view (*to_str)(E)) const {
     std::vector<E> out;
@@ -407,6 +405,12 @@ class RuleReader {
     return out;
   }
 
+  RefusedBy refused_by(const json& v, const std::string& field) const {
+    auto values = named<RefusedBy>(v, field, &refused_by_from, "\"client\" or \"server\"");
+    if (values.size() != 1 || values.front() == RefusedBy::Nobody) fail(field, "must be \"client\" or \"server\"");
+    return values.front();
+  }
+
   void read_conditions(const json& when, Rule& r) const {
     for (const auto& [key, v] : when.items()) {
       const std::string field = "when." + key;
@@ -428,17 +432,17 @@ class RuleReader {
       } else if (key == "detail") r.detail = strings(v, field);
       else if (key == "server") r.server = strings(v, field);
       else if (key == "port") r.ports = integers(v, field);
-      else if (key == "security") r.security = one_of(v, field, {"none", "starttls", "implicit"});
-      else if (key == "auth_type") r.auth_types = one_of(v, field, {"default", "gmail-oauth", "microsoft365-oauth"});
+      else if (key == "security") r.security = enums<Security>(v, field, 3, &to_string);
+      else if (key == "auth_type") r.auth_types = enums<AuthType>(v, field, 3, &to_string);
       else if (key == "anonymous") r.anonymous = boolean(v, field);
       else if (key == "bare_name") r.bare_name = boolean(v, field);
       else if (key == "verify_error")
-        r.verify_errors = one_of(v, field, {"expired", "not-yet-valid", "hostname-mismatch", "untrusted", "revoked", "other"});
+        r.verify_errors = named<VerifyErrorKind>(v, field, &verify_error_kind_from, "a verify error kind (VerifyErrorKind in result.hpp)");
       else if (key == "starttls_injection") r.starttls_injection = boolean(v, field);
       else if (key == "plaintext_answer") r.plaintext_answer = boolean(v, field);
       else if (key == "tls_on_silent_port") r.tls_on_silent_port = boolean(v, field);
       else if (key == "resolved_via_search_domain") r.resolved_via_search_domain = boolean(v, field);
-      else if (key == "version_refused_by") r.version_refused_by = one_of(v, field, {"client", "server"}).at(0);
+      else if (key == "version_refused_by") r.version_refused_by = refused_by(v, field);
       else if (key == "auth_offered_empty") r.auth_offered_empty = boolean(v, field);
       else if (key == "auth_common_mechanism") r.auth_common_mechanism = boolean(v, field);
       else if (key == "capability") r.capability = strings(v, field);
@@ -446,7 +450,8 @@ class RuleReader {
       else if (key == "auth_mechanism") r.auth_mechanisms = strings(v, field);
       else if (key == "cause")
         r.causes = named<FailureCause>(v, field, &failure_cause_from, "a failure cause (FailureCause in result.hpp)");
-      else if (key == "foreign_protocol") r.foreign_protocols = one_of(v, field, {"", "ssh", "http", "imap", "pop3"});
+      else if (key == "foreign_protocol")
+        r.foreign_protocols = named<ForeignProtocol>(v, field, &foreign_protocol_from, "a protocol (ForeignProtocol in result.hpp)");
       else if (key == "proxy_result")
         r.proxy_results = named<ProxyResult>(v, field, &proxy_result_from, "a proxy result (ProxyResult in result.hpp)");
       else if (key == "unless") {

@@ -1,51 +1,20 @@
 #include "smtpwb/net/dns.hpp"
 
-#include "net/background.hpp"
-
-#include <arpa/nameser.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <resolv.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstring>
+#include <cstdint>
 #include <map>
+#include <cstdio>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 #include "net/background.hpp"
+#include "net/dns_os.hpp"
 
 namespace smtpwb::net {
 
 namespace {
-
-std::vector<MxRecord> query_mx(const std::string& domain) {
-  struct __res_state state;
-  std::memset(&state, 0, sizeof state);
-  if (res_ninit(&state) != 0) throw ResolveError("the resolver could not be initialised");
-  state.retrans = 2;  // seconds per try; the caller's deadline is what counts
-  state.retry = 2;
-  std::vector<unsigned char> answer(NS_MAXMSG);
-  int n = res_nquery(&state, domain.c_str(), ns_c_in, ns_t_mx, answer.data(), static_cast<int>(answer.size()));
-  int error = state.res_h_errno;
-  res_nclose(&state);
-  if (n >= 0) return parse_mx_answer(answer.data(), static_cast<std::size_t>(n));
-  if (error == NO_DATA) return {};
-  ResolveError e(error == HOST_NOT_FOUND ? "the domain does not exist"
-                 : error == TRY_AGAIN   ? "no answer from the DNS server"
-                                        : "the lookup failed");
-  e.not_found = error == HOST_NOT_FOUND;
-  throw e;
-}
-
-std::string query_ptr(const Address& address) {
-  char host[NI_MAXHOST] = {};
-  int rc = ::getnameinfo(reinterpret_cast<const sockaddr*>(&address.storage), address.length, host, sizeof host, nullptr, 0,
-                         NI_NAMEREQD);
-  if (rc == 0) return host;
-  if (rc == EAI_NONAME) return {};
-  throw ResolveError(rc == EAI_AGAIN ? "no answer from the DNS server" : gai_strerror(rc));
-}
 
 std::string mx_list(const std::vector<MxRecord>& mx) {
   std::string out;
@@ -55,20 +24,114 @@ std::string mx_list(const std::vector<MxRecord>& mx) {
 
 }  // namespace
 
+namespace {
+
+// RFC 1035 wire format, read with every bound checked: a DNS answer is the network's input.
+class WireReader {
+ public:
+  WireReader(const unsigned char* message, std::size_t length) : m_(message), n_(length) {}
+  std::size_t size() const { return n_; }
+  unsigned u8(std::size_t at) const {
+    if (at >= n_) throw ResolveError("the DNS answer cannot be parsed");
+    return m_[at];
+  }
+  unsigned u16(std::size_t at) const { return (u8(at) << 8) | u8(at + 1); }
+  std::uint32_t u32(std::size_t at) const { return (std::uint32_t{u16(at)} << 16) | u16(at + 2); }
+
+  // The name at `at` (following compression pointers) as text; `end` gets the offset after it in place.
+  // Nullopt when it is malformed: a label type other than 0/3, a pointer loop, or too long a name.
+  std::optional<std::string> name(std::size_t at, std::size_t& end) const {
+    std::string out;
+    std::size_t wire_length = 0;
+    bool jumped = false;
+    for (int hops = 0; hops < 128;) {
+      if (at >= n_) return std::nullopt;
+      unsigned len = m_[at];
+      if ((len & 0xC0) == 0xC0) {
+        if (at + 1 >= n_) return std::nullopt;
+        if (!jumped) end = at + 2;
+        jumped = true;
+        at = ((len & 0x3F) << 8) | m_[at + 1];
+        ++hops;
+        continue;
+      }
+      if (len & 0xC0) return std::nullopt;
+      if (len == 0) {
+        if (!jumped) end = at + 1;
+        return out.empty() ? std::string(".") : out;
+      }
+      if (at + 1 + len > n_ || (wire_length += len + 1) > 255) return std::nullopt;
+      if (!out.empty()) out += '.';
+      append_label(out, m_ + at + 1, len);
+      at += 1 + len;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // As ns_name_ntop writes it: special characters escaped with a backslash, others as \DDD.
+  static void append_label(std::string& out, const unsigned char* p, unsigned len) {
+    for (unsigned i = 0; i < len; ++i) {
+      unsigned char c = p[i];
+      if (std::string_view(".;\\()@$\"").find(static_cast<char>(c)) != std::string_view::npos) {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c <= 0x20 || c >= 0x7F) {
+        char buf[5];
+        std::snprintf(buf, sizeof buf, "\\%03u", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+  }
+  const unsigned char* m_;
+  std::size_t n_;
+};
+
+struct Record {
+  unsigned type, klass;
+  std::size_t rdata, rdlength;
+};
+
+// Every answer record; the whole message is walked (question, answer, authority, additional) and must
+// end where its last record does, as libresolv's ns_initparse requires.
+std::vector<Record> answer_records(const WireReader& r) {
+  const std::size_t counts[4] = {r.u16(4), r.u16(6), r.u16(8), r.u16(10)};
+  std::size_t at = 12, next = 0;
+  std::vector<Record> answers;
+  for (int section = 0; section < 4; ++section) {
+    for (std::size_t i = 0; i < counts[section]; ++i) {
+      if (!r.name(at, next)) throw ResolveError("the DNS answer cannot be parsed");
+      at = next;
+      if (section == 0) {
+        at += 4;
+        continue;
+      }
+      Record rec{r.u16(at), r.u16(at + 2), at + 10, r.u16(at + 8)};
+      at = rec.rdata + rec.rdlength;
+      if (at > r.size()) throw ResolveError("the DNS answer cannot be parsed");
+      if (section == 1) answers.push_back(rec);
+    }
+  }
+  if (at != r.size()) throw ResolveError("the DNS answer cannot be parsed");
+  return answers;
+}
+
+}  // namespace
+
 std::vector<MxRecord> parse_mx_answer(const unsigned char* message, std::size_t length) {
-  ns_msg handle;
-  if (length > NS_MAXMSG || ns_initparse(message, static_cast<int>(length), &handle) != 0)
-    throw ResolveError("the DNS answer cannot be parsed");
+  constexpr unsigned kMx = 15, kInternet = 1;
+  if (length > 65535 || length < 12) throw ResolveError("the DNS answer cannot be parsed");
+  WireReader reader(message, length);
   std::vector<MxRecord> out;
-  for (int i = 0; i < ns_msg_count(handle, ns_s_an); ++i) {
-    ns_rr rr;
-    if (ns_parserr(&handle, ns_s_an, i, &rr) != 0) throw ResolveError("the DNS answer cannot be parsed");
-    if (ns_rr_type(rr) != ns_t_mx || ns_rr_class(rr) != ns_c_in) continue;  // e.g. a CNAME before the MX
-    if (ns_rr_rdlen(rr) < 3) throw ResolveError("an MX record too short to hold a name");
-    char name[NS_MAXDNAME];
-    if (ns_name_uncompress(ns_msg_base(handle), ns_msg_end(handle), ns_rr_rdata(rr) + 2, name, sizeof name) < 0)
-      throw ResolveError("an MX record with an unreadable name");
-    out.push_back({static_cast<int>(ns_get16(ns_rr_rdata(rr))), *name ? name : "."});
+  for (const auto& rec : answer_records(reader)) {
+    if (rec.type != kMx || rec.klass != kInternet) continue;  // e.g. a CNAME before the MX
+    if (rec.rdlength < 3) throw ResolveError("an MX record too short to hold a name");
+    std::size_t end = 0;
+    auto exchange = reader.name(rec.rdata + 2, end);
+    if (!exchange) throw ResolveError("an MX record with an unreadable name");
+    out.push_back({static_cast<int>(reader.u16(rec.rdata)), *exchange});
   }
   std::stable_sort(out.begin(), out.end(), [](const MxRecord& a, const MxRecord& b) { return a.preference < b.preference; });
   return out;
@@ -113,13 +176,13 @@ DnsFactsLookup::~DnsFactsLookup() = default;
 void DnsFactsLookup::start_mx(const std::string& domain) {
   if (domain.empty() || state_->mx.started()) return;
   state_->domain = domain;
-  state_->mx = shared_lookup<std::vector<MxRecord>>(domain, [domain] { return query_mx(domain); });
+  state_->mx = shared_lookup<std::vector<MxRecord>>(domain, [domain] { return os::query_mx(domain); });
 }
 
 void DnsFactsLookup::start_reverse(const Address& address) {
   if (state_->ptr.started()) return;
   state_->address = address.text;
-  state_->ptr = shared_lookup<std::string>(address.text, [address] { return query_ptr(address); });
+  state_->ptr = shared_lookup<std::string>(address.text, [address] { return os::query_ptr(address); });
 }
 
 std::vector<std::string> DnsFactsLookup::collect(ServerFacts& facts, Deadline deadline, const CancelFlag& cancel) {

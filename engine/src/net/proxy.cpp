@@ -1,12 +1,11 @@
 #include "net/proxy.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
 #include "net/proxy_protocol.hpp"
 #include "net/ntlm.hpp"
 #include "smtpwb/base64.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 #include "text.hpp"
 
@@ -22,7 +21,7 @@ bool wants_ntlm(const ProxySettings& p) { return p.type == ProxyType::Http && p.
 
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 std::string with_code(int code, std::string_view meaning) { return std::to_string(code) + " (" + std::string(meaning) + ")"; }
 
 class Handshake {
@@ -47,14 +46,16 @@ class Handshake {
   // ---- SOCKS4 / SOCKS4a ----
   ProxyTunnel socks4() {
     std::uint8_t ip[4] = {};
-    bool literal = inet_pton(AF_INET, host_.c_str(), ip) == 1;
+    auto v4 = platform::parse_ipv4(host_);
+    if (v4) std::copy(v4->begin(), v4->end(), ip);
+    bool literal = v4.has_value();
     if (!literal && proxy_.type == ProxyType::Socks4)
       throw ProxyError(ProxyOutcome::ProtocolError, "SOCKS4 needs an IPv4 address for " + host_);
     const char* version = literal ? "SOCKS4" : "SOCKS4a";
     std::string user_id = proxy_.use_credentials ? proxy_.username : std::string();
     send(socks4_connect_request(ip, port_, user_id, literal ? std::string_view() : host_),
          std::string(version) + " request: version 4, command CONNECT (1), target " + target_ +
-             (literal ? "" : " (name resolved by the proxy)") + ", user id " + quoted(user_id));
+             (literal ? "" : " (name resolved by the proxy)") + ", user id " + in_quotes(user_id));
     Socks4Reply reply;
     receive<Socks4Reply>(parse_socks4_reply, reply, "the SOCKS4 request");
     std::string text = with_code(reply.code, socks4_reply_meaning(reply.code));
@@ -110,13 +111,13 @@ class Handshake {
 
   void socks5_authenticate() {
     send(socks5_userpass_request(proxy_.username, proxy_.password),
-         "SOCKS5 username/password (RFC 1929): version 1, user " + quoted(proxy_.username) + ", password " + masked_secret());
+         "SOCKS5 username/password (RFC 1929): version 1, user " + in_quotes(proxy_.username) + ", password " + masked_secret());
     Socks5AuthStatus status;
     receive<Socks5AuthStatus>(parse_socks5_auth_status, status, "the username/password");
     log_(Dir::Server, "SOCKS5 authentication status: " + with_code(status.status, status.status == 0 ? "success" : "failure"));
     if (status.status != 0)
       throw ProxyError(ProxyOutcome::CredentialsRefused,
-                       "The SOCKS5 proxy refused the username/password for user " + quoted(proxy_.username) + " (status " +
+                       "The SOCKS5 proxy refused the username/password for user " + in_quotes(proxy_.username) + " (status " +
                            std::to_string(status.status) + ")",
                        status.status, "authentication failed");
   }
@@ -171,8 +172,8 @@ class Handshake {
     if (response.status >= 200 && response.status < 300) return {response.status, response.status_line, {}};
     if (response.status == 407 || response.status == 401)
       throw ProxyError(ProxyOutcome::CredentialsRefused,
-                       "The HTTP proxy refused the NTLM credentials for user " + quoted(proxy_.username) + " in domain " +
-                           quoted(proxy_.domain) + " (" + response.status_line + ")",
+                       "The HTTP proxy refused the NTLM credentials for user " + in_quotes(proxy_.username) + " in domain " +
+                           in_quotes(proxy_.domain) + " (" + response.status_line + ")",
                        response.status, response.status_line);
     throw target_refused(response);
   }
@@ -271,7 +272,7 @@ class Handshake {
       message = "The HTTP proxy requires authentication (" + response.status_line +
                 "): turn on \"Use credentials\" and give the proxy's username and password";
     else
-      message = "The HTTP proxy refused the credentials for user " + quoted(proxy_.username) + " (" + response.status_line + ")";
+      message = "The HTTP proxy refused the credentials for user " + in_quotes(proxy_.username) + " (" + response.status_line + ")";
     if (!offers("basic") && offers("ntlm")) message += "; it asks for NTLM: give the proxy's Domain to authenticate with NTLM";
     else if (!offers("basic") && offers("negotiate")) message += "; it asks for Negotiate (Kerberos), which this client does not speak";
     return ProxyError(ProxyOutcome::CredentialsRefused, message, response.status, response.status_line);

@@ -1,10 +1,9 @@
 #include "net/proxy_protocol.hpp"
 
-#include <arpa/inet.h>
-
 #include <cctype>
 
 #include "smtpwb/base64.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 #include "text.hpp"
 
@@ -19,11 +18,8 @@ void put_port(std::string& out, std::uint16_t port) {
 std::uint16_t get_port(std::string_view b, std::size_t at) {
   return static_cast<std::uint16_t>((static_cast<unsigned char>(b[at]) << 8) | static_cast<unsigned char>(b[at + 1]));
 }
-std::string address_text(int family, const char* bytes) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family, bytes, buf, sizeof buf);
-  return buf;
-}
+std::string ipv4_text(const char* bytes) { return platform::format_ipv4(reinterpret_cast<const unsigned char*>(bytes)); }
+std::string ipv6_text(const char* bytes) { return platform::format_ipv6(reinterpret_cast<const unsigned char*>(bytes)); }
 int byte(std::string_view b, std::size_t i) { return static_cast<unsigned char>(b[i]); }
 
 }  // namespace
@@ -50,7 +46,7 @@ Parse parse_socks4_reply(std::string_view b, Socks4Reply& out) {
   out.version = byte(b, 0);
   out.code = byte(b, 1);
   out.port = get_port(b, 2);
-  out.address = address_text(AF_INET, b.data() + 4);
+  out.address = ipv4_text(b.data() + 4);
   if (out.version != 0)
     return Parse::malformed("the reply starts with " + std::to_string(out.version) + " instead of 0 (not a SOCKS4 proxy?)");
   if (out.code < 90 || out.code > 93) return Parse::malformed("unknown SOCKS4 reply code " + std::to_string(out.code));
@@ -122,13 +118,12 @@ std::string_view address_type_name(AddressType t) {
 std::string socks5_connect_request(std::string_view host, std::uint16_t port) {
   std::string out{'\x05', '\x01', '\x00'};
   std::string h(host);
-  unsigned char addr[16];
-  if (inet_pton(AF_INET, h.c_str(), addr) == 1) {
+  if (auto v4 = platform::parse_ipv4(h)) {
     out += static_cast<char>(AddressType::Ipv4);
-    out.append(reinterpret_cast<char*>(addr), 4);
-  } else if (inet_pton(AF_INET6, h.c_str(), addr) == 1) {
+    out.append(reinterpret_cast<const char*>(v4->data()), v4->size());
+  } else if (auto v6 = platform::parse_ipv6(h)) {
     out += static_cast<char>(AddressType::Ipv6);
-    out.append(reinterpret_cast<char*>(addr), 16);
+    out.append(reinterpret_cast<const char*>(v6->data()), v6->size());
   } else {
     out += static_cast<char>(AddressType::Domain);
     out += static_cast<char>(h.size());  // a valid host name has at most 253 characters
@@ -159,8 +154,8 @@ Parse parse_socks5_reply(std::string_view b, Socks5Reply& out) {
   std::size_t total = address_start + address_length + 2;
   if (b.size() < total) return Parse::more(total - b.size());
   out.address_type = static_cast<AddressType>(type);
-  if (type == 1) out.address = address_text(AF_INET, b.data() + 4);
-  else if (type == 4) out.address = address_text(AF_INET6, b.data() + 4);
+  if (type == 1) out.address = ipv4_text(b.data() + 4);
+  else if (type == 4) out.address = ipv6_text(b.data() + 4);
   else out.address = std::string(b.substr(address_start, address_length));
   out.port = get_port(b, address_start + address_length);
   return Parse::complete(total);
@@ -186,8 +181,7 @@ std::string_view socks5_reply_meaning(int code) {
 std::vector<std::string> http_connect_request(std::string_view host, std::uint16_t port,
                                               const std::optional<std::string>& basic_credentials) {
   std::string h(host);
-  unsigned char addr[16];
-  std::string authority = (inet_pton(AF_INET6, h.c_str(), addr) == 1 ? "[" + h + "]" : h) + ":" + std::to_string(port);
+  std::string authority = (platform::parse_ipv6(h) ? "[" + h + "]" : h) + ":" + std::to_string(port);
   std::vector<std::string> lines{"CONNECT " + authority + " HTTP/1.1", "Host: " + authority};
   if (basic_credentials) lines.push_back("Proxy-Authorization: Basic " + base64_encode(*basic_credentials));
   lines.push_back("User-Agent: SMTP-Workbench");

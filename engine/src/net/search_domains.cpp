@@ -1,10 +1,7 @@
 #include "smtpwb/net/search_domains.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <sstream>
-
-#include "smtpwb/files.hpp"
 
 namespace smtpwb::net {
 
@@ -37,11 +34,7 @@ std::vector<std::string> parse_search_domains(std::string_view resolv_conf) {
   return normalized(domains);
 }
 
-std::vector<std::string> system_search_domains() {
-  if (const char* local = std::getenv("LOCALDOMAIN")) return normalized(words(std::istringstream(local)));
-  auto text = read_file("/etc/resolv.conf");
-  return text ? parse_search_domains(*text) : std::vector<std::string>{};
-}
+std::vector<std::string> parse_domain_list(std::string_view list) { return normalized(words(std::istringstream(std::string(list)))); }
 
 std::string full_name_via_search_list(const std::string& bare_name, int port, const std::vector<Address>& found,
                                       Deadline until, const CancelFlag& cancel) {

@@ -87,7 +87,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                     {"address", r.proxy.address},
                     {"port", r.proxy.port},
                     {"connected_address", r.proxy.connected_address},
-                    {"target_resolved_by", r.proxy.target_resolved_by},
+                    {"target_resolved_by", to_string(r.proxy.target_resolved_by)},
                     {"result", to_string(r.proxy.result)},
                     {"reply", r.proxy.reply < 0 ? json(nullptr) : json(r.proxy.reply)},
                     {"reply_text", r.proxy.reply_text}};

@@ -1,9 +1,6 @@
 #include "smtp/connector.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
 
 #include "net/proxy.hpp"
 #include "smtpwb/net/search_domains.hpp"
@@ -53,7 +50,8 @@ std::vector<net::Address> Connector::resolve(const std::string& host, int port, 
 std::string Connector::connect_first(const std::vector<net::Address>& addresses, const std::string& host, int port, bool proxy) {
   auto until = deadline();  // one budget for all addresses, shared out among those left
   std::string last_error;
-  int last_errno = 0;
+  int last_os_error = 0;
+  bool refused = false;
   bool all_timed_out = true;
   const std::string whose = proxy ? "the proxy " : "";
   for (std::size_t i = 0; i < addresses.size(); ++i) {
@@ -70,7 +68,8 @@ std::string Connector::connect_first(const std::vector<net::Address>& addresses,
     } catch (const net::NetError& e) {
       all_timed_out = false;
       last_error = a.text + ": " + e.what();
-      last_errno = e.err;
+      last_os_error = e.err;
+      refused = e.kind == net::SocketFailure::Refused;
       rec_.error("Connection to " + last_error);
     } catch (const net::TimedOut&) {
       last_error = a.text + ": no answer within " + std::to_string(share.count()) + " ms";
@@ -86,8 +85,8 @@ std::string Connector::connect_first(const std::vector<net::Address>& addresses,
     rec_.fail(FailureCategory::Timeout, "Connecting to " + where + " timed out after " + std::to_string(s_.timeout_s) +
                                             " s (no answer: a firewall, or the port is blocked)");
   auto failure = rec_.failure(FailureCategory::Connect, "Cannot connect to " + where + " (" + last_error + ")", nullptr,
-                              last_errno == ECONNREFUSED ? FailureCause::ConnectionRefused : FailureCause::None);
-  failure.os_error = last_errno;
+                              refused ? FailureCause::ConnectionRefused : FailureCause::None);
+  failure.os_error = last_os_error;
   throw Failed{std::move(failure)};
 }
 
@@ -101,7 +100,7 @@ void Connector::connect_through_proxy() {
   facts.address = p.address;
   facts.port = p.port;
   const bool by_proxy = net::proxy_resolves_target(p);
-  facts.target_resolved_by = by_proxy ? "proxy" : "client";
+  facts.target_resolved_by = by_proxy ? ResolvedBy::Proxy : ResolvedBy::Client;
   std::string target = by_proxy ? s_.address : resolve_target_locally();
   if (by_proxy && !is_ip_literal(s_.address)) rec_.info("The proxy resolves " + s_.address);
   facts.result = ProxyResult::Unresolved;
@@ -151,7 +150,7 @@ std::string Connector::resolve_target_locally() {
   for (const auto& a : addresses) server.resolved.push_back(a.text);
   const net::Address* chosen = &addresses.front();
   if (s_.proxy.type == ProxyType::Socks4) {
-    auto v4 = std::find_if(addresses.begin(), addresses.end(), [](const net::Address& a) { return a.storage.ss_family == AF_INET; });
+    auto v4 = std::find_if(addresses.begin(), addresses.end(), [](const net::Address& a) { return a.is_ipv4(); });
     if (v4 == addresses.end())
       rec_.fail(FailureCategory::Dns, "SOCKS4 reaches only IPv4 addresses, and " + s_.address + " has none (" +
                                           join(server.resolved) + "); use SOCKS4a or SOCKS5 instead");

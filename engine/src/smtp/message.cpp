@@ -1,12 +1,12 @@
 #include "smtpwb/smtp/message.hpp"
 
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <random>
 
 #include "smtpwb/base64.hpp"
+#include "smtpwb/platform.hpp"
 
 #include "text.hpp"
 
@@ -141,8 +141,7 @@ BuiltMessage build_message(const MessageSpec& spec, const std::string& code_page
 
   char date[64];
   std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
+  std::tm tm = platform::utc_time(now);
   std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
   std::string id_domain(ehlo_domain);
   if (id_domain.empty() || id_domain.front() == '[') id_domain = "smtp-workbench.invalid";

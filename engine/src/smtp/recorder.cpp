@@ -26,6 +26,7 @@ void Recorder::begin_phase(Phase p) {
   if (live_phase_) live_phase_->store(p);
   phase_start_ = elapsed_ms();
   in_phase_ = true;
+  if (on_phase_) on_phase_();
 }
 
 void Recorder::end_phase() {

@@ -27,6 +27,9 @@ class Recorder {
   explicit Recorder(SessionResult& result, std::atomic<Phase>* live_phase = nullptr);
 
   void add_sink(EventSink sink) { sinks_.push_back(std::move(sink)); }
+  // Called when a phase begins: a phase can change without a transcript line (a slow greeting, a long
+  // handshake), and a window showing the live phase would otherwise have to poll.
+  void on_phase(std::function<void()> hook) { on_phase_ = std::move(hook); }
   // `as`: the phase a pipelined command belongs to, when it is sent before its phase begins.
   void emit(Dir dir, std::string text, bool in_tls = false, std::optional<Phase> as = std::nullopt);
   void info(std::string text) { emit(Dir::Info, std::move(text)); }
@@ -52,6 +55,7 @@ class Recorder {
   SessionResult& result_;
   std::atomic<Phase>* live_phase_;
   std::vector<EventSink> sinks_;
+  std::function<void()> on_phase_;
   net::Clock::time_point t0_;
   Phase phase_ = Phase::Resolve;
   double phase_start_ = 0;

@@ -41,14 +41,15 @@ std::string parse_enhanced_code(std::string_view text, int reply_code) {
   return std::string(token);
 }
 
-std::string foreign_protocol(std::string_view first_bytes) {
-  static constexpr std::pair<std::string_view, std::string_view> kGreetings[] = {
-      {"SSH-", "ssh"}, {"HTTP/1.", "http"}, {"HTTP/2", "http"}, {"* OK", "imap"}, {"* PREAUTH", "imap"},
-      {"* BYE", "imap"}, {"+OK", "pop3"}, {"-ERR", "pop3"},
+ForeignProtocol foreign_protocol(std::string_view first_bytes) {
+  using P = ForeignProtocol;
+  static constexpr std::pair<std::string_view, P> kGreetings[] = {
+      {"SSH-", P::Ssh},        {"HTTP/1.", P::Http}, {"HTTP/2", P::Http}, {"* OK", P::Imap},
+      {"* PREAUTH", P::Imap}, {"* BYE", P::Imap},   {"+OK", P::Pop3},    {"-ERR", P::Pop3},
   };
-  for (const auto& [start, name] : kGreetings)
-    if (first_bytes.substr(0, start.size()) == start) return std::string(name);
-  return {};
+  for (const auto& [start, protocol] : kGreetings)
+    if (first_bytes.substr(0, start.size()) == start) return protocol;
+  return P::None;
 }
 
 ReplyParser::Status ReplyParser::fail(std::string why) {

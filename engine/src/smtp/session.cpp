@@ -1,12 +1,11 @@
 #include "smtpwb/session.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "smtp/connector.hpp"
 #include "smtp/dialogue.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 #include "text.hpp"
 #include "tls/answers_tls.hpp"
@@ -18,10 +17,10 @@ namespace smtp {
 void Dialogue::note_foreign_protocol(std::string_view first_bytes) {
   auto protocol = foreign_protocol(first_bytes);
   auto& server = res.server;
-  if (protocol.empty() || !server.foreign_protocol.empty()) return;
+  if (protocol == ForeignProtocol::None || server.foreign_protocol != ForeignProtocol::None) return;
   server.foreign_protocol = protocol;
   server.foreign_greeting = printable(first_bytes.substr(0, std::min<std::size_t>(first_bytes.find_first_of("\r\n"), 120)));
-  rec.error("This is not an SMTP server: the port answered like " + text::upper(protocol) + " (\"" + server.foreign_greeting + "\")");
+  rec.error("This is not an SMTP server: the port answered like " + text::upper(to_string(protocol)) + " (\"" + server.foreign_greeting + "\")");
 }
 
 Failure Dialogue::explain(const WireError& e) {
@@ -72,6 +71,7 @@ class Runner {
     std::string log_id = s.name.empty() ? s.address : s.name;
     rec_.add_sink([log_id](const Event& e) { log::event(log_id, e); });
     rec_.add_sink([&q](const Event& e) { q.push(e); });
+    rec_.on_phase([&q] { q.wake(); });
   }
 
   void run() {
@@ -186,10 +186,8 @@ class Runner {
 
   std::string ehlo_name() const {
     if (!s().ehlo_name.empty()) return s().ehlo_name;
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0 && std::string_view(host).find('.') != std::string_view::npos &&
-        is_valid_ehlo_name(host))
-      return host;
+    const std::string host = platform::host_name();
+    if (host.find('.') != std::string::npos && is_valid_ehlo_name(host)) return host;
     return "[" + d_.local_address + "]";
   }
 

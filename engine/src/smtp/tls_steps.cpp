@@ -15,7 +15,7 @@ void check_tls_versions(Dialogue& d) {
     else unsupported.emplace_back(display_name(v));
   }
   if (offered.empty()) {
-    d.res.tls.version_refused_by = "client";
+    d.res.tls.version_refused_by = RefusedBy::Client;
     d.rec.fail(FailureCategory::Tls, "This build negotiates only TLS 1.2 and TLS 1.3 (mbedTLS 3.6), and the allowed versions (" +
                                          display_names(d.s.tls_versions) +
                                          ") include neither. Allow TLS 1.2 or 1.3; the range is never widened silently.");
@@ -72,7 +72,7 @@ std::string name_server_versions(Dialogue& d) {
   report_chain(d);
   std::string message = e.what();
   d.res.tls.plaintext_answer = e.peer_spoke_plaintext;
-  if (e.no_common_version) d.res.tls.version_refused_by = e.server_refused_version ? "server" : "client";
+  if (e.no_common_version) d.res.tls.version_refused_by = e.server_refused_version ? RefusedBy::Server : RefusedBy::Client;
   if (e.peer_spoke_plaintext) {
     d.note_foreign_protocol(e.plaintext_sample);
     d.rec.fail(FailureCategory::Tls, "The server answered in plain text (\"" + e.plaintext_sample +

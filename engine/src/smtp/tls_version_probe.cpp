@@ -1,7 +1,5 @@
 #include "smtpwb/smtp/tls_version_probe.hpp"
 
-#include <cerrno>
-
 #include "smtp/probe_connection.hpp"
 #include "smtpwb/tls_wire.hpp"
 
@@ -101,7 +99,7 @@ TlsProbeRow probe_by_hand(const ProbeTarget& t, TlsVersion v, const net::CancelF
     }
   } catch (const net::NetError& e) {
     // A reset right after our hello is how some servers refuse a version they do not speak.
-    if (e.err == ECONNRESET) return row(v, Outcome::NotOffered, "connection reset");
+    if (e.kind == net::SocketFailure::Reset) return row(v, Outcome::NotOffered, "connection reset");
     throw smtp::ProbeFailure(e.what());
   } catch (...) {
     smtp::rethrow_as_probe_failure(std::current_exception());

@@ -1,11 +1,10 @@
 #include "smtpwb/cert_facts.hpp"
 
-#include <arpa/inet.h>
-
 #include <cmath>
 #include <cstring>
 #include <cstdio>
 
+#include "smtpwb/platform.hpp"
 #include "text.hpp"
 
 namespace smtpwb {
@@ -24,11 +23,8 @@ bool dns_name_matches(std::string_view pattern, std::string_view name) {
 
 // Same address, whatever the spelling ("2001:DB8::1" and "2001:db8:0::1").
 bool same_address(std::string_view a, std::string_view b) {
-  unsigned char x[16], y[16];
-  std::string sa(a), sb(b);
-  for (int family : {AF_INET, AF_INET6})
-    if (inet_pton(family, sa.c_str(), x) == 1 && inet_pton(family, sb.c_str(), y) == 1)
-      return std::memcmp(x, y, family == AF_INET ? 4 : 16) == 0;
+  if (auto x = platform::parse_ipv4(a), y = platform::parse_ipv4(b); x && y) return *x == *y;
+  if (auto x = platform::parse_ipv6(a), y = platform::parse_ipv6(b); x && y) return *x == *y;
   return false;
 }
 
@@ -53,7 +49,7 @@ int days_until(const std::string& iso, std::time_t now) {
     return 0;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  std::time_t at = timegm(&tm);
+  std::time_t at = platform::from_utc(tm);
   return static_cast<int>(std::floor(std::difftime(at, now) / 86400.0));
 }
 

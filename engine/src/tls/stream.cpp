@@ -9,32 +9,30 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
-#include <arpa/inet.h>
-#include <poll.h>
 #include <psa/crypto.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <map>
 #include <mutex>
 
 #include "smtpwb/cert_facts.hpp"
+#include "smtpwb/platform.hpp"
 #include "tls/cert_names.hpp"
 #include "tls/handshake_sniffer.hpp"
+#include "tls/trust_store.hpp"
 
 namespace smtpwb::net {
-
-namespace {
 
 std::string mbedtls_message(int code) {
   char buf[200];
   mbedtls_strerror(code, buf, sizeof buf);
   return buf;
 }
+
+namespace {
 
 // One DRBG for the process: with MBEDTLS_THREADING_C (on in Debian's build) it locks internally.
 struct Rng {
@@ -54,31 +52,26 @@ Rng& rng() {
   return r;
 }
 
-struct CertChain {
-  mbedtls_x509_crt crt;
-  CertChain() { mbedtls_x509_crt_init(&crt); }
-  ~CertChain() { mbedtls_x509_crt_free(&crt); }
-  CertChain(const CertChain&) = delete;
-  CertChain& operator=(const CertChain&) = delete;
-};
-
-// Parsing the system bundle costs milliseconds; parse each set of trust anchors once per process.
+// Parsing the system store costs milliseconds; parse each set of trust anchors once per process.
 // The parsed chains are only read afterwards, which mbedTLS allows from several threads.
 std::shared_ptr<CertChain> trust_anchors(const std::string& ca_file, const std::string& extra) {
   static std::mutex mutex;
   static std::map<std::string, std::shared_ptr<CertChain>> cache;
-  std::string primary = ca_file.empty() ? "/etc/ssl/certs/ca-certificates.crt" : ca_file;
-  std::string key = primary + '\n' + extra;
+  std::string key = (ca_file.empty() ? std::string("\n(system)") : ca_file) + '\n' + extra;
   std::lock_guard lock(mutex);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   auto chain = std::make_shared<CertChain>();
-  // A positive result counts certificates that could not be parsed; a bundle where some parse is usable.
-  int rc = mbedtls_x509_crt_parse_file(&chain->crt, primary.c_str());
-  if (rc < 0 || chain->crt.raw.p == nullptr)
-    throw TrustStoreError((ca_file.empty() ? "the system CA store " : "CA file ") + primary + " cannot be used: " +
-                          (rc < 0 ? mbedtls_message(rc) : std::string("no certificate in it")));
+  if (ca_file.empty()) {
+    load_system_trust_store(chain->crt);
+  } else {
+    // A positive result counts certificates that could not be parsed; a bundle where some parse is usable.
+    int rc = mbedtls_x509_crt_parse_file(&chain->crt, ca_file.c_str());
+    if (rc < 0 || chain->crt.raw.p == nullptr)
+      throw TrustStoreError("CA file " + ca_file + " cannot be used: " +
+                            (rc < 0 ? mbedtls_message(rc) : std::string("no certificate in it")));
+  }
   if (!extra.empty()) {
-    rc = mbedtls_x509_crt_parse_file(&chain->crt, extra.c_str());
+    int rc = mbedtls_x509_crt_parse_file(&chain->crt, extra.c_str());
     if (rc < 0) throw TrustStoreError("CA file " + extra + " cannot be used: " + mbedtls_message(rc));
   }
   cache[key] = chain;
@@ -131,8 +124,8 @@ CertificateInfo describe(const mbedtls_x509_crt& crt, int depth, std::uint32_t f
       const auto& ip = san.san.unstructured_name;
       char text[64] = {};
       if (ip.len == 4) std::snprintf(text, sizeof text, "%u.%u.%u.%u", ip.p[0], ip.p[1], ip.p[2], ip.p[3]);
-      else if (ip.len != 16 || !inet_ntop(AF_INET6, ip.p, text, sizeof text))
-        std::snprintf(text, sizeof text, "%s", hex_colon(ip.p, ip.len).c_str());
+      else if (ip.len == 16) std::snprintf(text, sizeof text, "%s", platform::format_ipv6(ip.p).c_str());
+      if (!*text) std::snprintf(text, sizeof text, "%s", hex_colon(ip.p, ip.len).c_str());
       info.subject_alt_names.emplace_back(std::string("IP:") + text);
     } else if (san.type == MBEDTLS_X509_SAN_RFC822_NAME) {
       info.subject_alt_names.emplace_back("email:" + std::string(reinterpret_cast<const char*>(san.san.unstructured_name.p),
@@ -160,18 +153,20 @@ std::vector<std::string> verify_messages(std::uint32_t flags) {
 }
 
 // Stable names for the hint catalogue.
-std::vector<std::string> verify_kinds(std::uint32_t flags) {
-  std::vector<std::string> out;
-  const std::pair<std::uint32_t, const char*> kKinds[] = {
-      {MBEDTLS_X509_BADCERT_EXPIRED, "expired"},         {MBEDTLS_X509_BADCERT_FUTURE, "not-yet-valid"},
-      {MBEDTLS_X509_BADCERT_CN_MISMATCH, "hostname-mismatch"}, {MBEDTLS_X509_BADCERT_NOT_TRUSTED, "untrusted"},
-      {MBEDTLS_X509_BADCERT_REVOKED, "revoked"}};
+std::vector<VerifyErrorKind> verify_kinds(std::uint32_t flags) {
+  std::vector<VerifyErrorKind> out;
+  const std::pair<std::uint32_t, VerifyErrorKind> kKinds[] = {
+      {MBEDTLS_X509_BADCERT_EXPIRED, VerifyErrorKind::Expired},
+      {MBEDTLS_X509_BADCERT_FUTURE, VerifyErrorKind::NotYetValid},
+      {MBEDTLS_X509_BADCERT_CN_MISMATCH, VerifyErrorKind::HostnameMismatch},
+      {MBEDTLS_X509_BADCERT_NOT_TRUSTED, VerifyErrorKind::Untrusted},
+      {MBEDTLS_X509_BADCERT_REVOKED, VerifyErrorKind::Revoked}};
   std::uint32_t known = 0;
-  for (auto [bit, name] : kKinds) {
+  for (auto [bit, kind] : kKinds) {
     known |= bit;
-    if (flags & bit) out.emplace_back(name);
+    if (flags & bit) out.push_back(kind);
   }
-  if (flags & ~known) out.emplace_back("other");
+  if (flags & ~known) out.push_back(VerifyErrorKind::Other);
   return out;
 }
 
@@ -192,7 +187,7 @@ struct Stream::Tls {
   std::shared_ptr<CertChain> anchors;
   CertChain own_chain;
   mbedtls_pk_context own_key;
-  int fd = -1;
+  SocketHandle fd = kNoSocket;
   HandshakeSniffer sniffer;
   bool sniffing = true;
   std::vector<CertificateInfo> chain;  // filled by the verify callback
@@ -219,22 +214,20 @@ struct Stream::Tls {
       self->pending.append(reinterpret_cast<const char*>(buf), len);
       return static_cast<int>(len);
     }
-    ssize_t n = ::send(self->fd, buf, len, MSG_NOSIGNAL);
-    if (n >= 0) return static_cast<int>(n);
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return MBEDTLS_ERR_SSL_WANT_WRITE;
-    return MBEDTLS_ERR_NET_SEND_FAILED;
+    Transfer t = send_some(self->fd, buf, len);
+    if (t.bytes >= 0) return static_cast<int>(t.bytes);
+    return t.again() ? MBEDTLS_ERR_SSL_WANT_WRITE : MBEDTLS_ERR_NET_SEND_FAILED;
   }
   static int recv_cb(void* ctx, unsigned char* buf, size_t len) {
     auto* self = static_cast<Tls*>(ctx);
-    ssize_t n = ::recv(self->fd, buf, len, 0);
-    if (n > 0) {
+    Transfer t = receive_some(self->fd, buf, len);
+    if (t.bytes > 0) {
       quick_ack(self->fd);
-      if (self->sniffing) self->sniffer.feed(std::string_view(reinterpret_cast<char*>(buf), static_cast<size_t>(n)));
-      return static_cast<int>(n);
+      if (self->sniffing) self->sniffer.feed(std::string_view(reinterpret_cast<char*>(buf), static_cast<size_t>(t.bytes)));
+      return static_cast<int>(t.bytes);
     }
-    if (n == 0) return MBEDTLS_ERR_SSL_CONN_EOF;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return MBEDTLS_ERR_SSL_WANT_READ;
-    return MBEDTLS_ERR_NET_RECV_FAILED;
+    if (t.bytes == 0) return MBEDTLS_ERR_SSL_CONN_EOF;
+    return t.again() ? MBEDTLS_ERR_SSL_WANT_READ : MBEDTLS_ERR_NET_RECV_FAILED;
   }
   static int verify_cb(void* ctx, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
     auto* self = static_cast<Tls*>(ctx);
@@ -251,13 +244,13 @@ struct Stream::Tls {
   void flush(const Deadline* deadline, const CancelFlag& cancel) {
     std::string_view data = pending;
     while (!data.empty()) {
-      ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n >= 0) {
-        data.remove_prefix(static_cast<size_t>(n));
+      Transfer t = send_some(fd, data.data(), data.size());
+      if (t.bytes >= 0) {
+        data.remove_prefix(static_cast<size_t>(t.bytes));
         continue;
       }
-      if (!deadline || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
-      wait_ready(fd, POLLOUT, *deadline, cancel, "sending");
+      if (!deadline || !t.again()) break;
+      wait_ready(fd, Wait::Write, *deadline, cancel, "sending");
     }
     pending.clear();
   }
@@ -281,26 +274,23 @@ Stream::~Stream() = default;
 void Stream::write_all(std::string_view data, Deadline deadline) {
   const bool first_after_handshake = tls_ && tls_->corked;
   while (!data.empty()) {
-    ssize_t n;
+    std::ptrdiff_t n;
     if (tls_) {
       int rc = mbedtls_ssl_write(&tls_->ssl, reinterpret_cast<const unsigned char*>(data.data()), data.size());
       if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ) {
-        wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_WRITE ? POLLOUT : POLLIN, deadline, cancel_, "sending");
+        wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_WRITE ? Wait::Write : Wait::Read, deadline, cancel_, "sending");
         continue;
       }
       if (rc < 0) throw NetError("TLS write failed: " + mbedtls_message(rc));
       n = rc;
     } else {
-      n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-          wait_ready(fd_.get(), POLLOUT, deadline, cancel_, "sending");
-          continue;
-        }
-        NetError e(std::string("send failed: ") + std::strerror(errno));
-        e.err = errno;
-        throw e;
+      Transfer t = send_some(fd_.get(), data.data(), data.size());
+      if (t.again()) {
+        wait_ready(fd_.get(), Wait::Write, deadline, cancel_, "sending");
+        continue;
       }
+      if (t.failed()) throw socket_error("send failed: ", t.error);
+      n = t.bytes;
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -318,29 +308,27 @@ std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
       if (deadline.passed()) throw TimedOut("timed out waiting for the server");
       if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
       if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
-        wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, cancel_, "waiting for the server");
+        wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_READ ? Wait::Read : Wait::Write, deadline, cancel_, "waiting for the server");
         continue;
       }
       NetError e("TLS read failed: " + mbedtls_message(rc));
       throw e;
     }
-    ssize_t got = ::recv(fd_.get(), buf, n, 0);
-    if (got > 0) quick_ack(fd_.get());
-    if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      wait_ready(fd_.get(), POLLIN, deadline, cancel_, "waiting for the server");
+    Transfer got = receive_some(fd_.get(), buf, n);
+    if (got.bytes > 0) quick_ack(fd_.get());
+    if (got.bytes >= 0) return static_cast<std::size_t>(got.bytes);
+    if (got.again()) {
+      wait_ready(fd_.get(), Wait::Read, deadline, cancel_, "waiting for the server");
       continue;
     }
-    NetError e(std::strerror(errno));
-    e.err = errno;
-    throw e;
+    throw socket_error("", got.error);
   }
 }
 
 namespace {
 void run_handshake(Stream::Tls& t, Deadline deadline, const CancelFlag& cancel, int& rc_out) {
   mbedtls_ssl_context& ssl = t.ssl;
-  const int fd = t.fd;
+  const SocketHandle fd = t.fd;
   while (true) {
     int rc = mbedtls_ssl_handshake(&ssl);
     if (rc == 0 || (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE &&
@@ -351,7 +339,7 @@ void run_handshake(Stream::Tls& t, Deadline deadline, const CancelFlag& cancel, 
     if (deadline.passed()) throw TimedOut("timed out during the TLS handshake");
     if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) t.flush(&deadline, cancel);  // the server answers what we sent
-    wait_ready(fd, rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, cancel, "during the TLS handshake");
+    wait_ready(fd, rc == MBEDTLS_ERR_SSL_WANT_READ ? Wait::Read : Wait::Write, deadline, cancel, "during the TLS handshake");
   }
 }
 }  // namespace
@@ -403,7 +391,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     facts.verified = false;
     facts.verify_errors = {"the certificate chain is longer than this client verifies (at most " +
                            std::to_string(MBEDTLS_X509_MAX_INTERMEDIATE_CA) + " intermediate CAs), so it cannot be verified"};
-    facts.verify_error_kinds = {"untrusted"};  // no path to a trusted root could be built
+    facts.verify_error_kinds = {VerifyErrorKind::Untrusted};  // no path to a trusted root could be built
     throw CertificateError("certificate verification failed: " + facts.verify_errors.front());
   }
   if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (rc == 0 && flags != 0)) {
@@ -432,8 +420,8 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
       e.plaintext_sample = t->sniffer.plaintext_sample();
       // mbedTLS reads a 5-byte record header first; fetch what else already arrived to show the line.
       char more[200];
-      ssize_t n = ::recv(fd_.get(), more, sizeof more, MSG_DONTWAIT);
-      for (ssize_t i = 0; i < n && more[i] != '\r' && more[i] != '\n'; ++i)
+      std::ptrdiff_t n = receive_some(fd_.get(), more, sizeof more).bytes;
+      for (std::ptrdiff_t i = 0; i < n && more[i] != '\r' && more[i] != '\n'; ++i)
         e.plaintext_sample += std::isprint(static_cast<unsigned char>(more[i])) ? more[i] : '?';
     }
     throw e;
@@ -473,8 +461,8 @@ void Stream::start_tls_server(const TlsServerIdentity& identity, TlsVersionSet v
 std::string Stream::take_pending() {
   std::string out;
   char buf[4096];
-  ssize_t n;
-  while (!tls_ && out.size() < 65536 && (n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT)) > 0) out.append(buf, static_cast<size_t>(n));
+  std::ptrdiff_t n;
+  while (!tls_ && out.size() < 65536 && (n = receive_some(fd_.get(), buf, sizeof buf).bytes) > 0) out.append(buf, static_cast<size_t>(n));
   return out;
 }
 

@@ -65,7 +65,7 @@ class Stream final : public Channel {
   // Bytes that already arrived and wait to be read (plain stream only); never blocks.
   std::string take_pending();
   void close_notify();  // best effort, never blocks
-  int fd() const { return fd_.get(); }
+  SocketHandle fd() const { return fd_.get(); }
 
   struct Tls;  // mbedTLS state, private to the implementation
 

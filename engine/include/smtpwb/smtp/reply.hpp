@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "smtpwb/result.hpp"
+
 namespace smtpwb::smtp {
 
 struct Reply {
@@ -23,9 +25,9 @@ struct Reply {
 // Parses the enhanced status code at the start of a reply text, or returns empty.
 std::string parse_enhanced_code(std::string_view text, int reply_code);
 
-// The protocol whose greeting (or answer) starts `first_bytes` where SMTP was expected: "ssh", "http",
-// "imap", "pop3"; "" when it is none of these.
-std::string foreign_protocol(std::string_view first_bytes);
+// The protocol whose greeting (or answer) starts `first_bytes` where SMTP was expected; None when it is
+// none of those we know.
+ForeignProtocol foreign_protocol(std::string_view first_bytes);
 
 class ReplyParser {
  public:
