@@ -4,12 +4,15 @@
 #include <vector>
 
 #include "check/check_command.hpp"
+#include "exporter/exporter_command.hpp"
 #include "smtpwb/platform.hpp"
 
 namespace {
 const char* kUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAME [--screenshot FILE]]   the workbench window
        smtp-workbench check [options]   test an SMTP server headless (see check --help)
        smtp-workbench demo [check options] test against the built-in demo server
+       smtp-workbench check --nagios [...] the test as a Nagios/Icinga plugin (see check --help)
+       smtp-workbench exporter --listen ADDRESS:PORT [...]   a Prometheus exporter (see exporter --help)
        smtp-workbench --version
 )";
 
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   using smtpwb::app::report_internal_errors;
   using smtpwb::app::run_check;
   if (first == "check") return report_internal_errors([&] { return run_check({args.begin() + 1, args.end()}); });
+  if (first == "exporter") return smtpwb::app::run_exporter({args.begin() + 1, args.end()});
   if (first == "demo") {
     std::vector<std::string> rest{"--demo"};
     rest.insert(rest.end(), args.begin() + 1, args.end());

@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+import monitoring_bench
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPIENT = "bench@example.test"
 
@@ -246,7 +248,7 @@ def ratio(a, b):
     return f"{a / b:.2f}" if b else "n/a"
 
 
-def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, clients, full_cmds, auth_cmds, seconds):
+def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, mon, clients, full_cmds, auth_cmds, seconds):
     L = []
     w = L.append
     w("# Benchmarks")
@@ -357,6 +359,8 @@ def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, clien
       "restarts it), because that limit is also its listen backlog: beyond it, connections wait for the kernel's 1 s "
       "SYN retransmission.")
     w("")
+    mon_lines, mon_commands = monitoring_bench.report_lines(mon)
+    L.extend(mon_lines)
     w("## Notes")
     w("")
     w("- Against this Postfix with TLS 1.3, a client that does not acknowledge at once waits about 40 ms after the "
@@ -386,6 +390,9 @@ def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, clien
         w(f"xvfb-run -a build/bench/gui_bench load {args.sessions}")
         w(f"xvfb-run -a build/app/smtp-workbench --config-dir TMP   # /proc/PID/stat utime+stime over {args.idle_seconds:g} s")
     w(f"build/bench/concurrency_bench $MAILSTACK_DIR/env {args.sessions}")
+    w("# monitoring (bench/monitoring_bench.py)")
+    for line in mon_commands:
+        w(line)
     w("```")
     w("")
     return "\n".join(L)
@@ -407,6 +414,7 @@ def main():
     args.first_frame_runs = 1 if args.smoke else 5
     args.idle_seconds = 1.0 if args.smoke else 10.0
     args.sessions = 20 if args.smoke else 200
+    args.in_flight = 20 if args.smoke else 500
 
     facts = {}
     with open(args.env) as f:
@@ -435,8 +443,13 @@ def main():
                           args.sessions)
         step(f"{args.sessions} concurrent sessions")
         conc = measure_concurrency(args.build_dir, args.env, args.sessions)
+        step(f"monitoring: probe durations, {args.in_flight} probes in flight")
+        try:
+            mon = monitoring_bench.measure(facts, binary, scratch, args.runs, args.in_flight, env)
+        except monitoring_bench.MonitoringError as e:
+            raise BenchError(str(e))
         load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        text = report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, clients, full_cmds, auth_cmds,
+        text = report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, mon, clients, full_cmds, auth_cmds,
                       time.monotonic() - started)
     with open(args.out, "w") as out:
         out.write(text)

@@ -3,8 +3,8 @@
 #   build-asan/  clang, AddressSanitizer + UndefinedBehaviorSanitizer, no GUI: the unit, integration and
 #                proxy tests, every libFuzzer target's smoke run and the dialogue fuzzer's (label "fuzz").
 #   build-tsan/  clang, ThreadSanitizer, no GUI: the threaded engine tests (sessions, event queue,
-#                step mode, demo server, fault suite) and a short dialogue fuzzer run (a scripted server
-#                thread beside each session's).
+#                step mode, demo server, fault suite), the exporter's (worker pool, probe service, HTTP
+#                listener) and a short dialogue fuzzer run (a scripted server thread beside each session's).
 # Both build directories are kept between runs, so only the first run pays for the full builds.
 # SMTPWB_JOBS sets the build and test parallelism (default: all cores).
 set -euo pipefail
@@ -47,7 +47,7 @@ echo "== TSan build (build-tsan) ($((SECONDS - start)) s so far)"
 configure_and_build build-tsan thread -- smtpwb_unit_tests smtpwb_integration_tests smtpwb_dialogue_fuzzer
 echo "== TSan: threaded engine tests ($((SECONDS - start)) s so far)"
 ctest --test-dir build-tsan --no-tests=error --output-on-failure -j "$jobs" \
-  -R 'unit:EventQueue|integration:(Demo server|Silent server|Events reach|Step mode|Cancel while paused|Fault suite|Load)'
+  -R 'unit:(EventQueue|worker pool|probe service|probe: bounded|http listener)|integration:(Demo server|Silent server|Events reach|Step mode|Cancel while paused|Fault suite|Load)'
 echo "== TSan: dialogue fuzzer, 50 mutated dialogues ($((SECONDS - start)) s so far)"
 build-tsan/tests/smtpwb_dialogue_fuzzer --dialogues 50 --seed 7 --timeout 2
 echo "== sanitizers passed in $((SECONDS - start)) s"

@@ -26,9 +26,11 @@ SYSTEM_PACKAGES=(
   postfix dovecot-core swaks curl python3 libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth libgl1-mesa-dri procps iproute2
   dante-server tinyproxy squid libpam-pwdfile libio-socket-socks-perl
   gnutls-bin libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libdb5.3 libpcre2-8-0 libcrypt1
+  monitoring-plugins-basic prometheus prometheus-blackbox-exporter
 )
-# Packages whose system service the suite never uses: it runs its own instances on loopback ports.
-UNUSED_SERVICES=(danted tinyproxy squid)
+# Packages whose system service the suite never uses: it runs its own instances on loopback ports
+# (the monitoring tests start Prometheus and blackbox_exporter with generated configurations).
+UNUSED_SERVICES=(danted tinyproxy squid prometheus prometheus-blackbox-exporter)
 # mbedTLS 3.6.6 (trixie) rejects RSA-PSS ServerKeyExchange signatures in TLS 1.2 (fixed upstream in 3.6.7).
 MBEDTLS_SUITE=forky
 MBEDTLS_MIN_PATCH=7

@@ -75,6 +75,30 @@ std::optional<UsageError> check_oauth_args(const CheckArgs& a) {
   return std::nullopt;
 }
 
+// --nagios and its thresholds: the plugin prints its status line only, so the other outputs are refused.
+std::optional<UsageError> check_plugin_args(const CheckArgs& a) {
+  const bool thresholds = a.warn_ms || a.crit_ms || a.cert_warn_days || a.cert_crit_days;
+  if (!a.nagios) {
+    if (thresholds) return UsageError{"--warn-ms, --crit-ms, --cert-warn-days and --cert-crit-days need --nagios"};
+    return std::nullopt;
+  }
+  if (!a.json_file.empty() || !a.report_md.empty() || !a.report_html.empty() || a.print_commands || !a.save_profile.empty())
+    return UsageError{"--nagios prints the plugin output only: leave out --json, --report-md, --report-html, "
+                      "--print-commands and --save-profile"};
+  if (a.find_settings || a.probe_tls) return UsageError{"--nagios runs one test: leave out --find-settings and --probe-tls"};
+  if (a.oauth_flow())
+    return UsageError{"--nagios cannot open a browser to sign in: give the access token with --oauth-token-env"};
+  for (const auto& [flag, value] : {std::pair{"--warn-ms", a.warn_ms}, {"--crit-ms", a.crit_ms}})
+    if (value && *value <= 0) return UsageError{std::string(flag) + ": give a number of milliseconds above 0"};
+  for (const auto& [flag, value] : {std::pair{"--cert-warn-days", a.cert_warn_days}, {"--cert-crit-days", a.cert_crit_days}})
+    if (value && *value < 0) return UsageError{std::string(flag) + ": give a number of days, 0 or more"};
+  if (a.warn_ms && a.crit_ms && *a.warn_ms > *a.crit_ms)
+    return UsageError{"--warn-ms is above --crit-ms: the warning comes first, at the shorter time"};
+  if (a.cert_warn_days && a.cert_crit_days && *a.cert_warn_days < *a.cert_crit_days)
+    return UsageError{"--cert-warn-days is below --cert-crit-days: the warning comes first, with more days left"};
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<UsageError> parse_proxy_url(const std::string& url, ProxyUrl& out) {
@@ -202,6 +226,11 @@ Output
 Profiles
   --profile FILE           start from the settings in FILE (JSON)
   --save-profile FILE      write the resulting settings to FILE (no secrets)
+Monitoring plugin (Nagios, Icinga and compatibles)
+  --nagios                 print one status line "SMTP OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata" and
+                           long output lines; exit 0 OK, 1 WARNING, 2 CRITICAL (the test failed), 3 UNKNOWN
+  --warn-ms N, --crit-ms N          WARNING / CRITICAL when the test takes longer than N ms
+  --cert-warn-days N, --cert-crit-days N   WARNING / CRITICAL when a certificate expires in fewer than N days
 Demo
   --demo                   start the built-in demo server and test against it
   --demo-fault NAME        make the demo server misbehave (no-banner, greet-421, starttls-injection, ...)
@@ -310,6 +339,10 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--oauth-scope", str(a.oauth_scope)},
       {"--oauth-tenant", str(a.oauth_tenant)},
       {"--oauth-authority", str(a.oauth_authority)},
+      {"--warn-ms", number("--warn-ms", a.warn_ms)},
+      {"--crit-ms", number("--crit-ms", a.crit_ms)},
+      {"--cert-warn-days", number("--cert-warn-days", a.cert_warn_days)},
+      {"--cert-crit-days", number("--cert-crit-days", a.cert_crit_days)},
   };
   std::map<std::string, bool*> switches = {
       {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
@@ -317,7 +350,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--quiet", &a.quiet},           {"--help", &a.help},
       {"-h", &a.help},                 {"--timestamps", &a.timestamps},
       {"--probe-tls", &a.probe_tls},   {"--find-settings", &a.find_settings},
-      {"--print-commands", &a.print_commands},
+      {"--print-commands", &a.print_commands}, {"--nagios", &a.nagios},
   };
 
   for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -353,6 +386,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
   if (a.stop_after == StopAfter::Rcpt && !a.from) return UsageError{"--stop-after rcpt needs --from and --to"};
   if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
   if (auto e = check_oauth_args(a)) return e;
+  if (auto e = check_plugin_args(a)) return e;
   if (a.demo && a.host) return UsageError{"--demo chooses the host itself; leave out --host"};
   if (!a.demo && !a.host && a.profile.empty()) return UsageError{"--host is required (or --profile, or --demo)"};
   if (!a.find_ports.empty() && !a.find_settings) return UsageError{"--find-ports needs --find-settings"};

@@ -48,6 +48,10 @@ struct CheckArgs {
   // Microsoft 365 OAuth: the tenant (default organizations) and the authority its endpoints are under
   // (default https://login.microsoftonline.com; another for a local test provider).
   std::optional<std::string> oauth_tenant, oauth_authority;
+  // Plugin mode (--nagios): one status line, perfdata and the plugin exit codes; the thresholds of
+  // WARNING and CRITICAL for the total time and the certificate's days left.
+  bool nagios = false;
+  std::optional<int> warn_ms, crit_ms, cert_warn_days, cert_crit_days;
   bool oauth_flow() const { return oauth_client_id.has_value(); }
 };
 

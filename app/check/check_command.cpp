@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "check/check_args.hpp"
+#include "check/check_setup.hpp"
+#include "check/nagios.hpp"
 #include "check/probe_output.hpp"
 #include "exit_status.hpp"
 #include "smtpwb/demo_server.hpp"
@@ -33,71 +35,6 @@ constexpr int kUsageExit = 2;
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "smtp-workbench check: %s\n", message.c_str());
   return kUsageExit;
-}
-
-// The flag that sets a field; for the fields only a --profile file sets, the profile's key.
-std::string flag_for(Field field, const ConnectionSettings& s) {
-  const bool oauth = is_oauth(s.auth_type);
-  switch (field) {
-    case Field::Name: return "--name";
-    case Field::Group: return "--group";
-    case Field::Timeout: return "--timeout";
-    case Field::CodePage: return "--code-page";
-    case Field::Address: return "--host";
-    case Field::Port: return "--port";
-    case Field::EhloName: return "--ehlo";
-    case Field::AuthDomain: return "auth.domain (--profile)";
-    case Field::OAuthAccount: return "--user";
-    case Field::OAuthTenant: return "--oauth-tenant";
-    case Field::Username: return oauth ? "--oauth-client-id" : "--user";
-    case Field::Password: return oauth ? "--oauth-client-secret-env" : "the password";
-    case Field::TlsVersions: return "--tls-versions";
-    case Field::SaslMechanisms: return "--sasl";
-    case Field::ProxyAddress: return "--proxy (host)";
-    case Field::ProxyPort: return "--proxy (port)";
-    case Field::ProxyUsername: return "--proxy-user";
-    case Field::ProxyPassword: return "--proxy-password-env";
-    case Field::ProxyDomain: return "--proxy-domain";
-    case Field::From: return "--from";
-    case Field::To: return "--to";
-    case Field::Subject: return "--subject";
-  }
-  return "?";
-}
-
-std::string first_line(std::string text) {
-  auto nl = text.find_first_of("\r\n");
-  if (nl != std::string::npos) text.resize(nl);
-  return text;
-}
-
-// The password comes from the environment, a file or stdin, never from argv.
-std::optional<std::string> read_password(const CheckArgs& a, std::string& error) {
-  switch (a.password_source) {
-    case PasswordSource::None: return std::nullopt;
-    case PasswordSource::Env: {
-      auto v = platform::env(a.password_ref);
-      if (!v) error = "--password-env: the environment variable " + a.password_ref + " is not set";
-      return v;
-    }
-    case PasswordSource::File: {
-      auto text = read_file(a.password_ref);
-      if (!text) {
-        error = "--password-file: cannot read " + a.password_ref;
-        return std::nullopt;
-      }
-      return first_line(*text);
-    }
-    case PasswordSource::Stdin: {
-      std::string line;
-      if (!std::getline(std::cin, line)) {
-        error = "--password-stdin: nothing to read on standard input";
-        return std::nullopt;
-      }
-      return first_line(line);
-    }
-  }
-  return std::nullopt;
 }
 
 struct Palette {
@@ -222,15 +159,6 @@ std::string write_reports(const CheckArgs& args, const nlohmann::ordered_json& r
   return {};
 }
 
-std::optional<std::string> env_value(const std::string& flag, const std::string& name, std::string& error) {
-  auto v = platform::env(name);
-  if (!v || v->empty()) {
-    error = flag + ": the environment variable " + name + " is not set";
-    return std::nullopt;
-  }
-  return v;
-}
-
 // The provider of the --auth type (Gmail's unless Microsoft 365), then the flags' overrides.
 oauth::Provider oauth_provider(const CheckArgs& a, const ConnectionSettings& s) {
   const bool microsoft = s.auth_type == AuthType::Microsoft365OAuth;
@@ -291,92 +219,12 @@ int report_internal_errors(const std::function<int()>& body) {
   return 1;
 }
 
-int run_check(const std::vector<std::string>& argv) {
-  CheckArgs args;
-  if (auto err = parse_check_args(argv, args)) return usage_error(err->message);
-  if (args.help) {
-    std::fputs(check_usage(), stdout);
-    return 0;
-  }
+namespace {
 
-  ConnectionSettings settings;
-  if (!args.profile.empty()) {
-    if (auto err = load_profile_file(args.profile, settings)) return usage_error("--profile " + err->message);
-  }
-  if (auto err = apply_check_args(args, settings)) return usage_error(err->message);
-
-  std::string error;
-  if (auto pw = read_password(args, error)) settings.password = *pw;
-  if (!error.empty()) return usage_error(error);
-  if (args.proxy && args.proxy->password)
-    std::fprintf(stderr, "smtp-workbench check: warning: --proxy: the password inside the URL is visible to other users "
-                         "in the process list; use --proxy-password-env VAR\n");
-  if (args.proxy_password_env) {
-    auto v = platform::env(*args.proxy_password_env);
-    if (!v) return usage_error("--proxy-password-env: the environment variable " + *args.proxy_password_env + " is not set");
-    settings.proxy.password = *v;
-  }
-  SessionOptions options;
-  if (args.oauth_token_env) {
-    auto token = env_value("--oauth-token-env", *args.oauth_token_env, error);
-    if (!token) return usage_error(error);
-    options.oauth_access_token = *token;
-  }
-
-  TestRequest request;
-  if (args.stop_after) request.stop_after = *args.stop_after;
-  if (args.from) {
-    MessageSpec m;
-    m.from = *args.from;
-    m.to = args.to;
-    if (args.subject) m.subject = *args.subject;
-    if (args.body_file) {
-      auto body = read_file(*args.body_file);
-      if (!body) return usage_error("--body-file: cannot read " + *args.body_file);
-      m.body_utf8 = *body;
-    }
-    request.message = m;
-  }
-
-  std::unique_ptr<DemoServer> demo;
-  if (args.demo) {
-    DemoServerConfig config;
-    if (args.demo_fault) {
-      auto fault = parse_demo_fault(*args.demo_fault);
-      if (!fault) return usage_error("--demo-fault: unknown fault \"" + *args.demo_fault + "\"");
-      config.fault = *fault;
-    }
-    demo = std::make_unique<DemoServer>(config);
-    try {
-      demo->start();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "smtp-workbench check: the demo server could not start: %s\n", e.what());
-      return 1;
-    }
-    settings.address = "localhost";
-    if (!args.port) settings.port = settings.security == Security::Implicit ? demo->implicit_port() : demo->port();
-    if (settings.name.empty()) settings.name = "Demo server";
-    if (!args.user && !args.anonymous) {
-      settings.anonymous = false;
-      settings.username = config.username;
-      if (settings.password.empty()) settings.password = config.password;
-    }
-    options.extra_ca_file = demo->ca_file();
-  }
-
-  if (args.probe_tls && !settings.encrypted())
-    return usage_error("--probe-tls needs --security starttls or implicit (the probe speaks the same mode)");
-  // The sign-in flow is OAuth authentication whatever the provider; its endpoints come from the flags.
-  if (args.oauth_flow() && !is_oauth(settings.auth_type)) settings.auth_type = AuthType::GmailOAuth;
-  // A bearer token stands in for the password, which Default authentication otherwise requires.
-  if (!options.oauth_access_token.empty() && settings.password.empty()) settings.password = options.oauth_access_token;
-  // A profile saved by the window keeps the Application Id in username and the mail account apart.
-  if (is_oauth(settings.auth_type) && !settings.oauth_account.empty()) options.oauth_user = settings.oauth_account;
-  if (auto errors = validate(settings, request); !errors.empty()) {
-    for (const auto& e : errors)
-      std::fprintf(stderr, "smtp-workbench check: %s: %s\n", flag_for(e.field, settings).c_str(), e.problem.c_str());
-    return kUsageExit;
-  }
+// The steps between the settings and the run: the profile to save, the outputs to open, the OAuth
+// sign-in. Returns an exit status when the command ends here.
+std::optional<int> before_run(const CheckArgs& args, CheckSetup& setup) {
+  const auto& settings = setup.settings;
   if (!args.save_profile.empty()) {
     if (auto err = save_profile_file(args.save_profile, settings); !err.empty()) return usage_error("--save-profile " + err);
   }
@@ -387,6 +235,7 @@ int run_check(const std::vector<std::string>& argv) {
     if (auto err = log::open_file(args.log_file); !err.empty()) return usage_error("--log-file: " + err);
   }
   if (args.oauth_flow()) {
+    std::string error;
     auto token = oauth_sign_in(args, settings, error);
     if (!token) {
       std::fprintf(stderr, "smtp-workbench check: %s\n", error.c_str());
@@ -395,20 +244,13 @@ int run_check(const std::vector<std::string>& argv) {
                   HintCatalogue::builtin().match_sign_in_failure(settings, error), "Hint");
       return exit_status(FailureCategory::Auth);
     }
-    options.oauth_access_token = *token;
+    setup.options.oauth_access_token = *token;
   }
+  return std::nullopt;
+}
 
-  const bool json_to_stdout = args.json_file == "-";
-  FILE* out = json_to_stdout ? stderr : stdout;
-  Palette palette = use_color(args.color, out) ? Palette::colored() : Palette{};
-  if (args.find_settings) {
-    int status = run_find_settings(args, settings, out);
-    log::close();
-    return status;
-  }
-
-  if (!args.quiet) print_hints(out, palette, HintCatalogue::builtin().match_settings(settings), "Warning");
-
+// Runs the session, printing its transcript as it comes (unless --quiet); returns the diagnosed result.
+SessionResult run_printing(const CheckArgs& args, const CheckSetup& setup, FILE* out, const Palette& palette) {
   std::mutex mutex;
   std::condition_variable wake;
   bool woken = false;
@@ -417,7 +259,7 @@ int run_check(const std::vector<std::string>& argv) {
     woken = true;
     wake.notify_one();
   });
-  Session session(settings, request, queue, options);
+  Session session(setup.settings, setup.request, queue, setup.options);
   session.start();
   std::vector<Event> batch;
   auto drain = [&] {
@@ -435,10 +277,15 @@ int run_check(const std::vector<std::string>& argv) {
   }
   session.wait();
   drain();
-  const SessionResult result = diag::finished(settings, session.take_result());
+  return diag::finished(setup.settings, session.take_result());
+}
+
+// After the run: the summary, hints, commands, the TLS probe and the reports; returns the exit status.
+int after_run(const CheckArgs& args, const CheckSetup& setup, const SessionResult& result, FILE* out, const Palette& palette) {
+  const auto& settings = setup.settings;
   print_summary(out, palette, result);
   print_hints(out, palette, result.hints, "Hint");
-  if (args.print_commands) print_commands(out, settings, request);
+  if (args.print_commands) print_commands(out, settings, setup.request);
 
   // The probe runs after the test, so the test's transcript stays that of one ordinary session.
   std::optional<std::vector<TlsProbeRow>> probe_rows;
@@ -449,7 +296,7 @@ int run_check(const std::vector<std::string>& argv) {
   }
 
   // One report model for the three formats: the Markdown and HTML show the probe as the JSON does.
-  auto report = report_json(settings, request, result);
+  auto report = report_json(settings, setup.request, result);
   if (probe_rows) report["tls_probe"] = tls_probe_json(*probe_rows);
   if (auto err = write_reports(args, report); !err.empty()) {
     std::fprintf(stderr, "smtp-workbench check: %s\n", err.c_str());
@@ -458,6 +305,36 @@ int run_check(const std::vector<std::string>& argv) {
   if (!args.json_file.empty() && !write_json(args.json_file, report)) return 1;
   log::close();
   return result.ok ? 0 : exit_status(result.failure->category);
+}
+
+}  // namespace
+
+int run_check(const std::vector<std::string>& argv) {
+  if (wants_plugin_output(argv)) return run_nagios_check(argv);
+  CheckArgs args;
+  if (auto err = parse_check_args(argv, args)) return usage_error(err->message);
+  if (args.help) {
+    std::fputs(check_usage(), stdout);
+    return 0;
+  }
+  CheckSetup setup;
+  if (auto err = prepare_check(args, setup)) {
+    for (const auto& line : err->lines) std::fprintf(stderr, "smtp-workbench check: %s\n", line.c_str());
+    return err->status;
+  }
+  if (auto status = before_run(args, setup)) return *status;
+
+  const bool json_to_stdout = args.json_file == "-";
+  FILE* out = json_to_stdout ? stderr : stdout;
+  Palette palette = use_color(args.color, out) ? Palette::colored() : Palette{};
+  if (args.find_settings) {
+    int status = run_find_settings(args, setup.settings, out);
+    log::close();
+    return status;
+  }
+  if (!args.quiet) print_hints(out, palette, HintCatalogue::builtin().match_settings(setup.settings), "Warning");
+  const SessionResult result = run_printing(args, setup, out, palette);
+  return after_run(args, setup, result, out, palette);
 }
 
 }  // namespace smtpwb::app

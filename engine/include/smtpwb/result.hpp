@@ -51,10 +51,19 @@ struct PhaseTiming {
   double duration_ms = 0;
 };
 
+// One attribute of a certificate's subject or issuer name, e.g. {"2.5.4.3", "mail.example.com"}.
+struct NameAttribute {
+  std::string oid;    // dotted
+  std::string value;  // text as UTF-8 (BMPString, UniversalString and T61String converted); other types' bytes
+};
+
 struct CertificateInfo {
   int depth = 0;
   std::string subject;
   std::string issuer;
+  // The same names attribute by attribute, in the certificate's order (for other tools' formats).
+  std::vector<NameAttribute> subject_attributes, issuer_attributes;
+  bool trust_anchor = false;  // taken from the trust store to complete the chain, not sent by the server
   std::vector<std::string> subject_alt_names;
   std::string not_before;  // ISO 8601, UTC
   std::string not_after;

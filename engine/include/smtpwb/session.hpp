@@ -21,6 +21,9 @@ struct SessionOptions {
   // The mail account XOAUTH2/OAUTHBEARER authenticate as; empty: settings.username. (With Gmail OAuth the
   // dialog's username field holds the Application Id, so the GUI passes the account here.)
   std::string oauth_user;
+  // The informational lookups (reverse DNS of the server, MX of the mail domain). A monitoring probe
+  // reports none of them, so it leaves them out: no extra DNS queries and threads per probe.
+  bool look_up_dns_facts = true;
 };
 
 class Session {

@@ -131,8 +131,9 @@ class Runner {
   }
 
   void connect() {
-    dns_.start_mx(net::mail_domain(d_.req.message ? d_.req.message->from : std::string(), s().username));
-    auto connection = smtp::Connector(s(), rec_, d_.cancel, &dns_).connect();
+    const bool facts = d_.opt.look_up_dns_facts;
+    if (facts) dns_.start_mx(net::mail_domain(d_.req.message ? d_.req.message->from : std::string(), s().username));
+    auto connection = smtp::Connector(s(), rec_, d_.cancel, facts ? &dns_ : nullptr).connect();
     d_.local_address = connection.local_address;
     d_.client = std::make_unique<smtp::Client>(std::move(connection.stream), d_.cancel, std::chrono::seconds(s().timeout_s));
     d_.client->observe([this](Dir dir, const std::string& line, bool in_tls) { rec_.emit(dir, line, in_tls); });

@@ -20,6 +20,7 @@
 
 #include "smtpwb/cert_facts.hpp"
 #include "smtpwb/platform.hpp"
+#include "tls/cert_names.hpp"
 #include "tls/handshake_sniffer.hpp"
 #include "tls/trust_store.hpp"
 
@@ -101,6 +102,8 @@ CertificateInfo describe(const mbedtls_x509_crt& crt, int depth, std::uint32_t f
   char buf[1024];
   if (mbedtls_x509_dn_gets(buf, sizeof buf, &crt.subject) > 0) info.subject = buf;
   if (mbedtls_x509_dn_gets(buf, sizeof buf, &crt.issuer) > 0) info.issuer = buf;
+  info.subject_attributes = name_attributes(crt.subject);
+  info.issuer_attributes = name_attributes(crt.issuer);
   info.not_before = x509_time(crt.valid_from);
   info.not_after = x509_time(crt.valid_to);
   info.days_left = days_until(info.not_after, std::time(nullptr));
@@ -229,6 +232,8 @@ struct Stream::Tls {
   static int verify_cb(void* ctx, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
     auto* self = static_cast<Tls*>(ctx);
     auto info = describe(*crt, depth, *flags);
+    for (const mbedtls_x509_crt* anchor = &self->anchors->crt; anchor && anchor->raw.p; anchor = anchor->next)
+      if (anchor == crt) info.trust_anchor = true;
     auto it = std::find_if(self->chain.begin(), self->chain.end(), [&](const CertificateInfo& c) { return c.depth == depth; });
     if (it != self->chain.end()) *it = std::move(info);
     else self->chain.push_back(std::move(info));
