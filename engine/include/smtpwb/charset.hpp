@@ -27,5 +27,7 @@ std::string_view code_page_converter();
 // UTF-8 <-> UTF-16 (code points above U+FFFF as surrogate pairs). Invalid input becomes U+FFFD.
 std::u16string utf8_to_utf16(std::string_view utf8);
 std::string utf16_to_utf8(std::u16string_view utf16);
+// One code point as UTF-8; a surrogate or a value beyond U+10FFFF becomes U+FFFD.
+void append_utf8(std::string& out, char32_t code_point);
 
 }  // namespace smtpwb
