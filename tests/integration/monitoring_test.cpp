@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http_get.hpp"
+#include "smtpwb/oauth.hpp"
 #include "support.hpp"
 
 using Catch::Matchers::ContainsSubstring;
@@ -27,20 +28,7 @@ const std::map<std::string, std::string>& monitoring() {
 }
 int port_of(const std::string& key) { return std::stoi(monitoring().at(key)); }
 
-std::string url_encode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+using smtpwb::oauth::url_encode;  // RFC 3986, as the OAuth requests are encoded
 
 // Sample lines of the text format: "name{labels}" -> value.
 std::map<std::string, double> samples(const std::string& text) {
