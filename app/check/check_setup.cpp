@@ -28,7 +28,7 @@ std::string flag_for(Field field, const ConnectionSettings& s) {
     case Field::OAuthAccount: return "--user";
     case Field::OAuthTenant: return "--oauth-tenant";
     case Field::Username: return oauth ? "--oauth-client-id" : "--user";
-    case Field::Password: return oauth ? "--oauth-client-secret-env" : "the password";
+    case Field::Password: return oauth ? "--oauth-client-secret-env" : "the password (--password-env, --password-file or --password-stdin)";
     case Field::TlsVersions: return "--tls-versions";
     case Field::SaslMechanisms: return "--sasl";
     case Field::ProxyAddress: return "--proxy (host)";
