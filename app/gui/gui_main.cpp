@@ -89,6 +89,131 @@ bool write_screenshot(GLFWwindow* window, const std::string& path) {
 }
 
 int run_exit_code(const Run& run) { return run.result.ok ? 0 : app::exit_status(run.result.failure->category); }
+
+struct RunPasswords {
+  std::optional<std::string> password, proxy_password;
+};
+
+// Scripts have no keyring: --run-test may take the passwords from the environment. False when a named
+// variable is not set (said on stderr).
+bool read_run_passwords(const GuiArgs& args, RunPasswords& out) {
+  for (auto [flag, var, value] : {std::tuple{"--password-env", &args.password_env, &out.password},
+                                  std::tuple{"--proxy-password-env", &args.proxy_password_env, &out.proxy_password}}) {
+    if (!*var) continue;
+    *value = platform::env(**var);
+    if (!*value) {
+      std::fprintf(stderr, "smtp-workbench: %s: %s is not set\n", flag, (*var)->c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// GLFW with an OpenGL 3 window, or nullptr with the reason on stderr.
+GLFWwindow* open_window(const WindowPrefs& prefs) {
+  glfwSetErrorCallback([](int, const char* text) { std::fprintf(stderr, "smtp-workbench: GLFW: %s\n", text); });
+  if (!glfwInit()) {
+    std::fputs("smtp-workbench: the display could not be opened. For a headless test use: smtp-workbench check --help\n", stderr);
+    return nullptr;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  GLFWwindow* window = glfwCreateWindow(prefs.width, prefs.height, "SMTP Workbench", nullptr, nullptr);
+  if (!window) {
+    glfwTerminate();
+    std::fputs("smtp-workbench: no OpenGL 3 window could be created. For a headless test use: smtp-workbench check --help\n", stderr);
+    return nullptr;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+  return window;
+}
+
+// --run-test: starts the named connection's Test; nullptr (and exit_status 2) when it cannot.
+Run* start_automated_test(Workbench& wb, const std::string& name, const RunPasswords& passwords,
+                          const fs::path& config_dir, int& exit_status) {
+  Connection* c = wb.find_by_name(name);
+  if (!c) {
+    std::fprintf(stderr, "smtp-workbench: --run-test: no connection named \"%s\" in %s\n", name.c_str(),
+                 platform::utf8_from_path(config_dir / "connections").c_str());
+    exit_status = 2;
+    return nullptr;
+  }
+  if (passwords.password) c->saved.password = c->draft.password = *passwords.password;
+  if (passwords.proxy_password) c->saved.proxy.password = c->draft.proxy.password = *passwords.proxy_password;
+  wb.apply(cmd::SelectConnection{c->id});
+  wb.apply(cmd::RunTest{c->id});
+  Run* run = c->current_run();
+  if (!run) {
+    std::fprintf(stderr, "smtp-workbench: --run-test: %s\n", wb.status().c_str());
+    exit_status = 2;
+  }
+  return run;
+}
+
+struct FrameLoop {
+  GLFWwindow* window;
+  Workbench& wb;
+  ViewState& vs;
+  const GuiArgs& args;
+  float scale;
+  Run* automated;
+  int exit_status;
+
+  // Draws until the window closes; returns the exit status.
+  int run() {
+    int frames_after_finish = 0;
+    int busy_frames = 2;  // a few frames after any activity let hover and layout settle
+    bool style_dark = vs.dark;
+    std::vector<Command> commands;
+    while (!glfwWindowShouldClose(window)) {
+      if (busy_frames > 0) glfwPollEvents();
+      else glfwWaitEventsTimeout(30.0);  // and whenever a job wakes it: an event, a new phase, a probe row, the end
+      busy_frames = std::max(busy_frames - 1, 0);
+      if (wb.poll()) busy_frames = 2;
+      if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);
+      if (style_dark != vs.dark) {
+        apply_style(vs.dark, scale);
+        style_dark = vs.dark;
+      }
+      if (draw_frame(commands)) busy_frames = 2;
+      if (automated && automated->finished && ++frames_after_finish >= 3) finish_automated_test();
+      if (automated && automated->finished) busy_frames = std::max(busy_frames, 1);
+      glfwSwapBuffers(window);
+    }
+    return exit_status;
+  }
+
+  // One frame: the views, then their commands; true when there were commands.
+  bool draw_frame(std::vector<Command>& commands) {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    // --run-test drives the window itself: wherever the pointer rests, nothing should look hovered.
+    if (args.run_test) ImGui::GetIO().AddMousePosEvent(-FLT_MAX, -FLT_MAX);
+    ImGui::NewFrame();
+    commands.clear();
+    draw_workbench(wb, vs, commands);
+    ImGui::Render();
+    for (const auto& cmd : commands) wb.apply(cmd);
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window, &w, &h);
+    glViewport(0, 0, w, h);
+    glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    return !commands.empty();
+  }
+
+  void finish_automated_test() {
+    exit_status = run_exit_code(*automated);
+    if (args.screenshot && !write_screenshot(window, *args.screenshot)) {
+      std::fprintf(stderr, "smtp-workbench: --screenshot: %s could not be written\n", args.screenshot->c_str());
+      exit_status = 1;
+    }
+    glfwSetWindowShouldClose(window, GLFW_TRUE);
+  }
+};
+
 }  // namespace
 
 int run_gui(const std::vector<std::string>& argv) {
@@ -102,43 +227,20 @@ int run_gui(const std::vector<std::string>& argv) {
     std::fputs(kGuiUsage, stdout);
     return 0;
   }
-  // Scripts have no keyring: --run-test may take the passwords from the environment.
-  std::optional<std::string> run_password, run_proxy_password;
-  for (auto [flag, var, out] : {std::tuple{"--password-env", &args.password_env, &run_password},
-                                std::tuple{"--proxy-password-env", &args.proxy_password_env, &run_proxy_password}}) {
-    if (!*var) continue;
-    *out = platform::env(**var);
-    if (!*out) {
-      std::fprintf(stderr, "smtp-workbench: %s: %s is not set\n", flag, (*var)->c_str());
-      return 2;
-    }
-  }
+  RunPasswords passwords;
+  if (!read_run_passwords(args, passwords)) return 2;
   if (auto why = platform::missing_display(); !why.empty()) {
     std::fprintf(stderr, "smtp-workbench: %s, so the window cannot open.\n"
                  "To test a server without a window, use: smtp-workbench check --host HOST ... (see smtp-workbench check --help)\n",
                  why.c_str());
     return 2;
   }
-  glfwSetErrorCallback([](int, const char* text) { std::fprintf(stderr, "smtp-workbench: GLFW: %s\n", text); });
-  if (!glfwInit()) {
-    std::fputs("smtp-workbench: the display could not be opened. For a headless test use: smtp-workbench check --help\n", stderr);
-    return 2;
-  }
   const fs::path config_dir = args.config_dir.empty() ? default_config_dir() : platform::path_from_utf8(args.config_dir);
   std::error_code ec;
   fs::create_directories(config_dir, ec);
   WindowPrefs prefs = load_prefs(config_dir);
-
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-  GLFWwindow* window = glfwCreateWindow(prefs.width, prefs.height, "SMTP Workbench", nullptr, nullptr);
-  if (!window) {
-    glfwTerminate();
-    std::fputs("smtp-workbench: no OpenGL 3 window could be created. For a headless test use: smtp-workbench check --help\n", stderr);
-    return 2;
-  }
-  glfwMakeContextCurrent(window);
-  glfwSwapInterval(1);
+  GLFWwindow* window = open_window(prefs);
+  if (!window) return 2;
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -151,79 +253,18 @@ int run_gui(const std::vector<std::string>& argv) {
   vs.left_width = prefs.left_width * scale;
   load_fonts(vs, scale);
   apply_style(vs.dark, scale);
-  bool style_dark = vs.dark;
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 
   auto workbench = std::make_unique<Workbench>(config_dir, open_secret_store(), [] { glfwPostEmptyEvent(); });
-  Workbench& wb = *workbench;
-  wb.load();
+  workbench->load();
   int exit_status = 0;
   Run* automated = nullptr;
   if (args.run_test) {
-    Connection* c = wb.find_by_name(*args.run_test);
-    if (!c) {
-      std::fprintf(stderr, "smtp-workbench: --run-test: no connection named \"%s\" in %s\n", args.run_test->c_str(),
-                   platform::utf8_from_path(config_dir / "connections").c_str());
-      exit_status = 2;
-      glfwSetWindowShouldClose(window, GLFW_TRUE);
-    } else {
-      if (run_password) c->saved.password = c->draft.password = *run_password;
-      if (run_proxy_password) c->saved.proxy.password = c->draft.proxy.password = *run_proxy_password;
-      wb.apply(cmd::SelectConnection{c->id});
-      wb.apply(cmd::RunTest{c->id});
-      automated = c->current_run();
-      if (!automated) {
-        std::fprintf(stderr, "smtp-workbench: --run-test: %s\n", wb.status().c_str());
-        exit_status = 2;
-        glfwSetWindowShouldClose(window, GLFW_TRUE);
-      }
-    }
+    automated = start_automated_test(*workbench, *args.run_test, passwords, config_dir, exit_status);
+    if (!automated) glfwSetWindowShouldClose(window, GLFW_TRUE);
   }
-
-  int frames_after_finish = 0;
-  int busy_frames = 2;  // a few frames after any activity let hover and layout settle
-  std::vector<Command> commands;
-  while (!glfwWindowShouldClose(window)) {
-    if (busy_frames > 0) glfwPollEvents();
-    else glfwWaitEventsTimeout(30.0);  // and whenever a job wakes it: an event, a new phase, a probe row, the end
-    busy_frames = std::max(busy_frames - 1, 0);
-    if (wb.poll()) busy_frames = 2;
-    if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);
-
-    if (style_dark != vs.dark) {
-      apply_style(vs.dark, scale);
-      style_dark = vs.dark;
-    }
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplGlfw_NewFrame();
-    // --run-test drives the window itself: wherever the pointer rests, nothing should look hovered.
-    if (args.run_test) ImGui::GetIO().AddMousePosEvent(-FLT_MAX, -FLT_MAX);
-    ImGui::NewFrame();
-    commands.clear();
-    draw_workbench(wb, vs, commands);
-    ImGui::Render();
-    for (const auto& cmd : commands) wb.apply(cmd);
-    if (!commands.empty()) busy_frames = 2;
-
-    int w = 0, h = 0;
-    glfwGetFramebufferSize(window, &w, &h);
-    glViewport(0, 0, w, h);
-    glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-
-    if (automated && automated->finished && ++frames_after_finish >= 3) {
-      exit_status = run_exit_code(*automated);
-      if (args.screenshot && !write_screenshot(window, *args.screenshot)) {
-        std::fprintf(stderr, "smtp-workbench: --screenshot: %s could not be written\n", args.screenshot->c_str());
-        exit_status = 1;
-      }
-      glfwSetWindowShouldClose(window, GLFW_TRUE);
-    }
-    if (automated && automated->finished) busy_frames = std::max(busy_frames, 1);
-    glfwSwapBuffers(window);
-  }
+  exit_status = FrameLoop{window, *workbench, vs, args, scale, automated, exit_status}.run();
 
   save_prefs(config_dir, window, vs, scale);
   workbench.reset();  // joins session threads while GLFW can still take their wake-ups
