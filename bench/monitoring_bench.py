@@ -304,6 +304,8 @@ def report_lines(m):
     f = m["flight"]
     single = m["single_cpu"]["mean"]
     per = f["cpu"] / f["count"]
+    # CPU comes from /proc in clock ticks (10 ms): a few short runs alone can all read 0.
+    cpu_ratio = f"ratio {per / single:.2f}" if single > 0 else "no ratio: one probe's CPU is below the clock tick in these runs"
     w(f"**{f['count']} probes in flight at once** (the AUTH PLAIN module; {f['count']} HTTP connections opened and sent "
       f"together, `--max-concurrent {MAX_CONCURRENT}`; bench/run.sh raises the benchmark Postfix's process limit to 250):")
     w("")
@@ -314,7 +316,7 @@ def report_lines(m):
     w(f"| exporter's peak resident memory (VmHWM) | {f['peak_rss_kib'] / 1024:.1f} MiB |")
     w(f"| exporter's OS threads: idle / peak (sampled every 2 ms) | {f['idle_threads']} / {f['peak_threads']} |")
     w(f"| exporter's CPU per probe in the burst / for one probe at a time (mean of {m['runs']}) | "
-      f"{per * 1000:.2f} ms / {single * 1000:.2f} ms (ratio {per / single:.2f}) |")
+      f"{per * 1000:.2f} ms / {single * 1000:.2f} ms ({cpu_ratio}) |")
     w("")
     w("The thread count is bounded by `--max-concurrent`, not by the scrapes: one thread serves every HTTP connection "
       "with poll(), each of the workers runs one test (its session thread and a short-lived resolver thread beside it), "
