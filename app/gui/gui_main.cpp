@@ -22,39 +22,25 @@
 #include "smtpwb/files.hpp"
 #include "smtpwb/platform.hpp"
 #include "views/views.hpp"
+#include "window_prefs.hpp"
 
 namespace fs = std::filesystem;
 
 namespace smtpwb::gui {
 
 namespace {
-struct WindowPrefs {
-  int width = 1280, height = 820;
-  bool dark = true;
-  float left_width = 280;
-};
-
 WindowPrefs load_prefs(const fs::path& dir) {
-  WindowPrefs p;
   auto text = read_file(platform::utf8_from_path(dir / "window.json"));
-  if (!text) return p;
-  try {
-    auto j = nlohmann::json::parse(*text);
-    p.width = std::clamp(j.value("width", p.width), 400, 10000);
-    p.height = std::clamp(j.value("height", p.height), 300, 10000);
-    p.dark = j.value("dark", p.dark);
-    p.left_width = std::clamp(j.value("left_width", p.left_width), 150.0f, 900.0f);
-  } catch (const std::exception&) {
-    // Window geometry only: a damaged file falls back to defaults and is rewritten on exit.
-  }
-  return p;
+  return text ? parse_window_prefs(*text) : WindowPrefs{};
 }
 
 void save_prefs(const fs::path& dir, GLFWwindow* window, const ViewState& vs, float scale) {
-  int w = 0, h = 0;
-  glfwGetWindowSize(window, &w, &h);
-  nlohmann::json j{{"width", w}, {"height", h}, {"dark", vs.dark}, {"left_width", vs.left_width / scale}};
-  write_file_atomically(platform::utf8_from_path(dir / "window.json"), j.dump(2) + "\n");
+  WindowPrefs p;
+  glfwGetWindowSize(window, &p.width, &p.height);
+  p.dark = vs.dark;
+  p.left_width = vs.left_width / scale;
+  p.editor_height = vs.editor_height / scale;
+  write_file_atomically(platform::utf8_from_path(dir / "window.json"), window_prefs_json(p));
 }
 
 float content_scale(GLFWwindow* window) {
@@ -251,6 +237,7 @@ int run_gui(const std::vector<std::string>& argv) {
   ViewState vs;
   vs.dark = prefs.dark;
   vs.left_width = prefs.left_width * scale;
+  vs.editor_height = prefs.editor_height * scale;
   load_fonts(vs, scale);
   apply_style(vs.dark, scale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);

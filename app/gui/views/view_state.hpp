@@ -42,6 +42,11 @@ struct ViewState {
   bool dark = true;
   float left_width = 280.0f;
   ImFont* mono = nullptr;  // transcript font; the default font when null
+
+  // The splitter between the connection editor and the results: the height the user dragged the editor
+  // to, and the height the editor's content took in the last frame (the editor never takes more).
+  float editor_height = 360.0f;
+  float editor_content_height = 1e9f;
 };
 
 }  // namespace smtpwb::gui

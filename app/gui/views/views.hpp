@@ -56,6 +56,10 @@ std::vector<TimelineBar> timeline_bars(const std::vector<PhaseTiming>& phases);
 
 // Test from the toolbar: the request for Test with the chosen stop-after (RCPT goes through Test email).
 TestRequest test_request(StopAfter stop_after);
+// The editor pane's height above the results: what the user dragged it to (`wanted`), no more than its
+// content needs, and leaving the results at least `min_results` of `available`; `min_editor` (or the
+// content, when smaller) wins over `min_results` in a window too small for both.
+float editor_pane_height(float wanted, float content, float available, float min_editor, float min_results);
 // "a@x, b@y" → ["a@x", "b@y"]
 std::vector<std::string> split_addresses(const std::string& text);
 
