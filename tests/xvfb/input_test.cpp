@@ -145,3 +145,24 @@ TEST_CASE("Dragging the splitter between the editor and the results", "[gui][xvf
   CHECK(std::abs(w.rect("editor").height() - (editor.height() - 80)) <= 2);
   CHECK(std::abs(w.rect("tab:TLS").y0 - (tls.y0 - 80)) <= 2);  // the results took the space
 }
+
+// The splitter's position goes to window.json on exit and comes back at the next start (--run-test exits
+// by itself, through the same path as closing the window).
+TEST_CASE("The editor's height in window.json is applied at start and saved back on exit", "[gui][xvfb][input]") {
+  test::TempDir dir;
+  const auto config = dir.path / "config";
+  std::filesystem::create_directories(config);
+  {
+    std::ofstream(config / "window.json") << R"({"width": 1280, "height": 820, "editor_height": 150})";
+  }
+  test::Xvfb x;
+  auto r = test::run_binary("--config-dir " + config.string() + " --run-test 'Demo server' --ui-state " +
+                                (dir.path / "ui-state.json").string() + " 2>&1",
+                            x.env());
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  auto editor = nlohmann::json::parse(test::slurp(dir.path / "ui-state.json"))["rects"].at("editor");
+  CHECK(std::abs(static_cast<double>(editor[3]) - static_cast<double>(editor[1]) - 150) <= 1);
+  auto saved = nlohmann::json::parse(test::slurp(config / "window.json"));
+  CHECK(std::abs(saved.value("editor_height", 0.0) - 150) <= 0.5);
+}
