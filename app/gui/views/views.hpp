@@ -59,4 +59,9 @@ TestRequest test_request(StopAfter stop_after);
 // "a@x, b@y" → ["a@x", "b@y"]
 std::vector<std::string> split_addresses(const std::string& text);
 
+// Test email's extension fields: the message as the dialog's fields describe it (NOTIFY from its four
+// checkboxes, NEVER winning), and the dialog's fields filled from a remembered message.
+MessageSpec test_email_message(const ViewState& vs);
+void load_test_email_fields(ViewState& vs, const MessageDefaults& d);
+
 }  // namespace smtpwb::gui
