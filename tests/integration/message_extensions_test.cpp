@@ -4,9 +4,11 @@
 #include <catch2/catch_test_macros.hpp>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "smtpwb/hints.hpp"
 #include "smtpwb/session.hpp"
+#include "smtpwb/step_gate.hpp"
 #include "smtpwb/smtp/message.hpp"
 #include "support.hpp"
 
@@ -220,4 +222,39 @@ TEST_CASE("check --smtputf8 --bdat --dsn-*: the JSON report says what was used; 
   REQUIRE(refusal["hints"].size() >= 1);
   CHECK(refusal["hints"][0]["id"] == "chunking-not-offered");
   CHECK(refusal["failure"]["message"].get<std::string>().find("CHUNKING") != std::string::npos);
+}
+
+TEST_CASE("Step mode pauses before each BDAT chunk, which carries its bytes when stepped", "[postfix][message][bdat][step]") {
+  auto marker = unique_marker("bdat-step");
+  MessageSpec spec;
+  spec.from = test::fact("MAILSTACK_USER");
+  spec.to = {"rcpt@example.test"};
+  spec.subject = marker;
+  spec.body_utf8 = std::string(70000, 'x') + "\n";
+  spec.bdat = true;
+  TestRequest req;
+  req.message = spec;
+  auto gate = std::make_shared<StepGate>();
+  SessionOptions options;
+  options.step_gate = gate;
+  Session session(test::stack_settings("MAILSTACK_SUBMISSION_PORT"), req, std::make_shared<EventQueue>(), options);
+  session.start();
+  std::vector<std::string> bdat_pauses;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!session.finished() && std::chrono::steady_clock::now() < until) {
+    if (!gate->waiting()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    if (gate->pending().rfind("BDAT ", 0) == 0) bdat_pauses.push_back(gate->pending());
+    gate->step();  // clears waiting() until the session pauses again
+  }
+  session.wait();
+  const auto& r = session.result();
+  INFO((r.failure ? r.failure->message : ""));
+  REQUIRE(r.ok);
+  REQUIRE(bdat_pauses.size() == 2);
+  CHECK(bdat_pauses[0] == "BDAT 65536");
+  CHECK(bdat_pauses[1].substr(bdat_pauses[1].size() - 5) == " LAST");
+  CHECK_FALSE(test::wait_for_delivery(marker).empty());
 }
