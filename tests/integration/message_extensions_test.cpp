@@ -258,3 +258,61 @@ TEST_CASE("Step mode pauses before each BDAT chunk, which carries its bytes when
   CHECK(bdat_pauses[1].substr(bdat_pauses[1].size() - 5) == " LAST");
   CHECK_FALSE(test::wait_for_delivery(marker).empty());
 }
+
+#ifdef SMTPWB_WITH_GUI
+#include "model/workbench.hpp"
+#include "views/views.hpp"
+
+// The window's Test email, through its model, as its frame loop drives it: the dialog's fields make the
+// message, the run delivers it through Postfix, and on the listener without the extensions the run ends
+// with the refusal's hint.
+TEST_CASE("Window model: Test email with SMTPUTF8, BDAT and DSN through Postfix, and the refusal's hint",
+          "[postfix][message][gui]") {
+  test::TempDir dir;
+  gui::Workbench wb(dir.path, std::make_unique<gui::MemorySecretStore>(), [] {});
+  wb.load();
+  wb.apply(gui::cmd::NewFromPreset{""});
+  gui::Connection& c = *wb.selected();
+  c.draft = test::stack_settings("MAILSTACK_SUBMISSION_PORT");
+  c.draft.name = "submission";
+  auto marker = unique_marker("window-ext");
+  gui::ViewState vs;
+  vs.email_from = test::fact("MAILSTACK_USER");
+  vs.email_to = "zoë@example.test";
+  vs.email_subject = marker + " Grüße";
+  vs.email_smtputf8 = vs.email_bdat = true;
+  vs.email_notify_failure = true;
+  vs.email_dsn_ret = 2;
+  vs.email_dsn_envid = "win 1";
+  TestRequest req;
+  req.message = gui::test_email_message(vs);
+  auto finished = [&] {
+    for (int i = 0; i < 1000 && !(c.current_run() && c.current_run()->finished); ++i) {
+      wb.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return c.current_run() && c.current_run()->finished;
+  };
+  wb.apply(gui::cmd::RunTest{c.id, req});
+  REQUIRE(finished());
+  const auto& ok = c.current_run()->result;
+  INFO((ok.failure ? ok.failure->message : ""));
+  REQUIRE(ok.ok);
+  CHECK(ok.message.bdat_chunks == 1);
+  CHECK(client_line(ok, "RCPT TO:<zoë@example.test> NOTIFY=FAILURE"));
+  std::string delivered = test::wait_for_delivery(marker);
+  REQUIRE_FALSE(delivered.empty());
+  CHECK(header_line(delivered, "Subject") == "Subject: " + marker + " Grüße");
+
+  c.draft = noext_settings();
+  c.draft.name = "noext";
+  vs.email_from = "sender@example.test";
+  req.message = gui::test_email_message(vs);
+  wb.apply(gui::cmd::RunTest{c.id, req});
+  REQUIRE(finished());
+  const auto& refused = c.current_run()->result;
+  REQUIRE_FALSE(refused.ok);
+  REQUIRE_FALSE(refused.hints.empty());
+  CHECK(refused.hints.front().id == "smtputf8-not-offered");
+}
+#endif
