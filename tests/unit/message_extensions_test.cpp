@@ -9,6 +9,7 @@
 #include "check/check_args.hpp"
 #include "check/check_setup.hpp"
 #include "smtpwb/export.hpp"
+#include "smtpwb/hints.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/settings.hpp"
 #include "smtpwb/smtp/message.hpp"
@@ -258,4 +259,35 @@ TEST_CASE("Equivalent commands say which of the message's extensions they leave 
     if (c.tool == "swaks") CHECK_THAT(c.note, ContainsSubstring("SMTPUTF8, BDAT, DSN"));
     if (c.tool == "curl") CHECK_THAT(c.note, ContainsSubstring("no option for BDAT, DSN"));
   }
+}
+
+TEST_CASE("Hints: the three refusals match their cause and the missing EHLO keyword", "[hints][message]") {
+  ConnectionSettings s;
+  s.address = "mail.example.test";
+  s.port = 587;
+  struct Case {
+    FailureCause cause;
+    const char* keyword;
+    const char* id;
+  };
+  for (const auto& c : {Case{FailureCause::NoSmtpUtf8, "SMTPUTF8", "smtputf8-not-offered"},
+                        Case{FailureCause::NoChunking, "CHUNKING", "chunking-not-offered"},
+                        Case{FailureCause::NoDsn, "DSN", "dsn-not-offered"}}) {
+    SessionResult r;
+    r.server.capabilities_after_tls = {"PIPELINING", "SIZE 10240000", "8BITMIME"};
+    r.failure = Failure{};
+    r.failure->category = FailureCategory::Smtp;
+    r.failure->phase = Phase::Mail;
+    r.failure->cause = c.cause;
+    r.failure->message = "reworded freely";
+    auto hints = HintCatalogue::builtin().match(s, r);
+    REQUIRE_FALSE(hints.empty());
+    CHECK(hints.front().id == c.id);
+    CHECK_THAT(hints.front().explanation, ContainsSubstring("mail.example.test:587"));
+    r.server.capabilities_after_tls.push_back(c.keyword);  // offered after all: not this hint
+    for (const auto& h : HintCatalogue::builtin().match(s, r)) CHECK(h.id != c.id);
+  }
+  CHECK(failure_cause_from("no-smtputf8") == FailureCause::NoSmtpUtf8);
+  CHECK(to_string(FailureCause::NoChunking) == "no-chunking");
+  CHECK(to_string(FailureCause::NoDsn) == "no-dsn");
 }
