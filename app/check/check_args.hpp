@@ -52,6 +52,10 @@ struct CheckArgs {
   // WARNING and CRITICAL for the total time and the certificate's days left.
   bool nagios = false;
   std::optional<int> warn_ms, crit_ms, cert_warn_days, cert_crit_days;
+  // The test message's SMTP extensions: SMTPUTF8 (RFC 6531), BDAT (RFC 3030), DSN (RFC 3461).
+  bool smtputf8 = false, bdat = false;
+  std::optional<std::string> dsn_notify, dsn_ret, dsn_envid;
+  bool message_extensions() const { return smtputf8 || bdat || dsn_notify || dsn_ret || dsn_envid; }
   bool oauth_flow() const { return oauth_client_id.has_value(); }
 };
 

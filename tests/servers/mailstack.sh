@@ -526,6 +526,11 @@ $HOST:$PORT_NTLM inet n - n - - smtpd
   -o smtpd_sasl_type=cyrus
   -o smtpd_sasl_path=smtpd
   -o smtpd_sasl_local_domain=$DOMAIN
+# 8. NOEXT: plain, without SMTPUTF8, CHUNKING and DSN in its EHLO reply (the test message's refusals).
+$HOST:$PORT_NOEXT inet n - n - - smtpd
+  -o syslog_name=postfix/noext
+  -o smtpd_tls_security_level=none
+  -o smtpd_discard_ehlo_keywords=smtputf8,chunking,dsn
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
 qmgr       unix  n       -       n       300     1       qmgr
@@ -580,7 +585,7 @@ start_postfix() {
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
   python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" "$PORT_NTLM" \
-    "$PORT_TLS12_RSA" "$PORT_RSA" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
+    "$PORT_TLS12_RSA" "$PORT_RSA" "$PORT_NOEXT" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
 deadline = time.monotonic() + float(sys.argv[1])
@@ -633,6 +638,7 @@ MAILSTACK_NTLM_PORT=$PORT_NTLM
 MAILSTACK_TLS12_RSA_PORT=$PORT_TLS12_RSA
 MAILSTACK_IMPLICIT_TLS12_RSA_PORT=$PORT_IMPLICIT_TLS12_RSA
 MAILSTACK_RSA_PORT=$PORT_RSA
+MAILSTACK_NOEXT_PORT=$PORT_NOEXT
 MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
 MAILSTACK_SERVER_NAME=$SERVER_NAME
@@ -667,9 +673,9 @@ cmd_start() {
   rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA < <(pick_ports 10) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA PORT_NOEXT < <(pick_ports 11) ||
     fail "could not pick free ports"
-  [[ -n "${PORT_RSA:-}" ]] || fail "could not pick free ports"
+  [[ -n "${PORT_NOEXT:-}" ]] || fail "could not pick free ports"
 
   make_tls
   make_maildir

@@ -28,6 +28,11 @@ struct ViewState {
   StopAfter stop_after = StopAfter::Quit;
   std::string command_line;
   std::string email_from, email_to, email_subject;
+  // Test email's SMTP extensions: SMTPUTF8, BDAT, and the DSN request (NOTIFY as checkboxes, RET, ENVID).
+  bool email_smtputf8 = false, email_bdat = false;
+  bool email_notify_never = false, email_notify_success = false, email_notify_failure = false, email_notify_delay = false;
+  int email_dsn_ret = 0;  // 0: the server's default, 1: FULL, 2: HDRS
+  std::string email_dsn_envid;
   TranscriptOptions transcript;
   // The save popups: what the user typed, the export popup's own message, and the Workbench::last_write()
   // serial when the popup opened (or showed something newer), so an older answer of the model stays hidden.

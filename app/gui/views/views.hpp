@@ -63,4 +63,9 @@ float editor_pane_height(float wanted, float content, float available, float min
 // "a@x, b@y" → ["a@x", "b@y"]
 std::vector<std::string> split_addresses(const std::string& text);
 
+// Test email's extension fields: the message as the dialog's fields describe it (NOTIFY from its four
+// checkboxes, NEVER winning), and the dialog's fields filled from a remembered message.
+MessageSpec test_email_message(const ViewState& vs);
+void load_test_email_fields(ViewState& vs, const MessageDefaults& d);
+
 }  // namespace smtpwb::gui
