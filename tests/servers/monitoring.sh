@@ -31,42 +31,7 @@ fail() {
   exit 1
 }
 
-is_ours() {
-  local args
-  args=$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null || true)
-  [[ "$args" == *"$D/"* ]]
-}
-
-do_stop() {
-  local -a pids=()
-  local name pid i
-  for name in "${NAMES[@]}"; do
-    pid=$(read_pid "$D/$name.pid")
-    if [[ -n "$pid" ]] && alive "$pid" && is_ours "$pid"; then
-      log "stopping $name (pid $pid)"
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
-    rm -f "$D/$name.pid"
-  done
-  for ((i = 0; i < STOP_TIMEOUT * 10 && ${#pids[@]} > 0; i++)); do
-    local -a left=()
-    for pid in "${pids[@]}"; do alive "$pid" && left+=("$pid"); done
-    pids=("${left[@]+"${left[@]}"}")
-    ((${#pids[@]} == 0)) || sleep 0.1
-  done
-  for pid in "${pids[@]+"${pids[@]}"}"; do
-    log "pid $pid did not exit within ${STOP_TIMEOUT}s, sending SIGKILL"
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  done
-}
-
-start_daemon() {
-  local name=$1
-  shift
-  setsid "$@" >"$D/log/$name.out" 2>&1 </dev/null &
-  echo $! >"$D/$name.pid"
-}
+do_stop() { stop_daemons "${NAMES[@]}"; }
 
 # wait_http URL...: until each answers 200.
 wait_http() {
@@ -88,22 +53,6 @@ for url in pending:
     print("monitoring: no answer from %s" % url, file=sys.stderr)
 sys.exit(1 if pending else 0)
 EOF
-}
-
-on_start_exit() {
-  local rc=$?
-  trap - EXIT
-  if ((rc != 0)); then
-    local f
-    for f in "$D"/log/*; do
-      [[ -s "$f" ]] || continue
-      printf '%s: ---- last lines of %s ----\n' "$PROG" "$f" >&2
-      tail -n 15 "$f" >&2
-    done
-    log "start failed; stopping what was started"
-    do_stop || true
-  fi
-  exit "$rc"
 }
 
 # The two modules, written by the real `check --save-profile` (the format the window saves too).

@@ -12,36 +12,34 @@ namespace smtpwb::net {
 
 namespace {
 
-
-// Big-endian code units of `width` bytes (2: BMPString, UTF-16 with surrogate pairs; 4: UniversalString).
-std::string from_wide(const unsigned char* p, std::size_t n, std::size_t width) {
-  std::string out;
-  for (std::size_t i = 0; i + width <= n; i += width) {
-    std::uint32_t unit = 0;
-    for (std::size_t k = 0; k < width; ++k) unit = (unit << 8) | p[i + k];
-    if (width == 2 && unit >= 0xD800 && unit < 0xDC00 && i + 4 <= n) {
-      std::uint32_t low = (static_cast<std::uint32_t>(p[i + 2]) << 8) | p[i + 3];
-      if (low >= 0xDC00 && low < 0xE000) {
-        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-        i += 2;
+// The value as UTF-16 code units: BMPString is UTF-16BE, UniversalString UTF-32BE, T61String read as
+// ISO 8859-1 (as most decoders do); then one UTF-8 conversion for all three.
+std::u16string units_of(const mbedtls_asn1_buf& v) {
+  std::u16string units;
+  if (v.tag == MBEDTLS_ASN1_BMP_STRING) {
+    for (std::size_t i = 0; i + 2 <= v.len; i += 2) units += static_cast<char16_t>((v.p[i] << 8) | v.p[i + 1]);
+  } else if (v.tag == MBEDTLS_ASN1_UNIVERSAL_STRING) {
+    for (std::size_t i = 0; i + 4 <= v.len; i += 4) {
+      std::uint32_t cp = (std::uint32_t{v.p[i]} << 24) | (v.p[i + 1] << 16) | (v.p[i + 2] << 8) | v.p[i + 3];
+      // A surrogate code point is no character: kept out of the units so that two cannot pair up.
+      if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+      if (cp < 0x10000) {
+        units += static_cast<char16_t>(cp);
+      } else {
+        units += static_cast<char16_t>(0xD800 + ((cp - 0x10000) >> 10));
+        units += static_cast<char16_t>(0xDC00 + ((cp - 0x10000) & 0x3FF));
       }
     }
-    append_utf8(out, unit);
+  } else {  // T61String
+    for (std::size_t i = 0; i < v.len; ++i) units += static_cast<char16_t>(v.p[i]);
   }
-  return out;
+  return units;
 }
 
 std::string value_text(const mbedtls_asn1_buf& v) {
-  switch (v.tag) {
-    case MBEDTLS_ASN1_BMP_STRING: return from_wide(v.p, v.len, 2);
-    case MBEDTLS_ASN1_UNIVERSAL_STRING: return from_wide(v.p, v.len, 4);
-    case MBEDTLS_ASN1_T61_STRING: {  // read as ISO 8859-1, as most decoders do
-      std::string out;
-      for (std::size_t i = 0; i < v.len; ++i) append_utf8(out, v.p[i]);
-      return out;
-    }
-    default: return std::string(reinterpret_cast<const char*>(v.p), v.len);
-  }
+  if (v.tag == MBEDTLS_ASN1_BMP_STRING || v.tag == MBEDTLS_ASN1_UNIVERSAL_STRING || v.tag == MBEDTLS_ASN1_T61_STRING)
+    return utf16_to_utf8(units_of(v));
+  return std::string(reinterpret_cast<const char*>(v.p), v.len);
 }
 
 }  // namespace
