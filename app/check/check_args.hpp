@@ -52,6 +52,11 @@ struct CheckArgs {
   // WARNING and CRITICAL for the total time and the certificate's days left.
   bool nagios = false;
   std::optional<int> warn_ms, crit_ms, cert_warn_days, cert_crit_days;
+  // Network and security probes (issue 17): -4/-6, the source address, the plain-text probe.
+  bool ipv4 = false, ipv6 = false;
+  std::optional<std::string> local_address;
+  bool submission_port = false;  // --submission-port: the port is a submission port although not 587
+  bool probe_plaintext = false;  // after the test: AUTH and MAIL FROM before TLS ("plaintext_probe" in JSON)
   bool oauth_flow() const { return oauth_client_id.has_value(); }
 };
 

@@ -64,6 +64,8 @@ constexpr std::pair<FailureCause, std::string_view> kCauseNames[] = {
     {FailureCause::NoCommonMechanism, "no-common-mechanism"},
     {FailureCause::CleartextCredentials, "cleartext-credentials"},
     {FailureCause::OAuthSignIn, "oauth-sign-in"},
+    {FailureCause::LocalAddressUnavailable, "local-address-unavailable"},
+    {FailureCause::NoAddressOfFamily, "no-address-of-family"},
 };
 
 constexpr std::pair<ProxyResult, std::string_view> kProxyResultNames[] = {

@@ -70,6 +70,8 @@ std::string field_label(Field field, const ConnectionSettings& s) {
     case Field::From: return "From";
     case Field::To: return "To";
     case Field::Subject: return "Subject";
+    case Field::AddressFamily: return "Address family";
+    case Field::LocalAddress: return "Local address";
   }
   return "?";
 }
