@@ -122,6 +122,8 @@ int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings,
   if (args.timeout) target.timeout = std::chrono::seconds(*args.timeout);
   target.ehlo_name = settings.ehlo_name;
   target.proxy = settings.proxy;
+  target.address_family = settings.address_family;
+  target.local_address = settings.local_address;
   auto rows = find_settings(target);
   auto rec = recommend(rows);
   if (!args.quiet) std::fputs(format_find_settings(target, rows, rec).c_str(), out);

@@ -27,6 +27,8 @@ struct FinderTarget {
   std::chrono::milliseconds timeout{5'000};  // per connection, all steps included
   std::string ehlo_name;                      // empty: an address literal
   ProxySettings proxy;                        // the connection's proxy, which every try goes through
+  AddressFamily address_family = AddressFamily::Any;  // the connection's -4/-6
+  std::string local_address;                          // the connection's source address
 };
 
 struct FinderRow {

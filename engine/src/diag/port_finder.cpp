@@ -29,7 +29,7 @@ void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline de
 // greeted (if given) is set as soon as the greeting has arrived.
 void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row,
               std::atomic<bool>* greeted) {
-  smtp::ProbeConnection c({t.host, row.port, t.proxy}, deadline, cancel);
+  smtp::ProbeConnection c({t.host, row.port, t.proxy, t.address_family, t.local_address}, deadline, cancel);
   row.reachable = true;
   if (row.mode == Security::Implicit) handshake(c, t, deadline, row);
   auto greeting = c.read_reply();
