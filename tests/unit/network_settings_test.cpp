@@ -6,6 +6,7 @@
 #include "check/check_args.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/report.hpp"
+#include "smtp/connector.hpp"
 #include "smtpwb/settings.hpp"
 
 using namespace smtpwb;
@@ -117,4 +118,15 @@ TEST_CASE("Hint server-allows-plaintext-submission: a submission port that takes
   PlaintextProbeFacts failed = open;
   failed.error = "connection refused";
   CHECK(catalogue.match_plaintext_probe(s, failed).empty());
+}
+
+TEST_CASE("The report's family_reason: forced, literal, first answer, fallback to the other family", "[network]") {
+  using smtp::family_reason;
+  const std::vector<bool> v6_then_v4 = {false, true};
+  CHECK(family_reason(v6_then_v4, 0, "", false) == "first address the resolver returned");
+  CHECK(family_reason(v6_then_v4, 1, "", false) == "IPv6 failed, fell back to IPv4");
+  CHECK(family_reason({true, false}, 1, "", false) == "IPv4 failed, fell back to IPv6");
+  CHECK(family_reason({true, true}, 1, "", false) == "the first 1 address(es) failed, the next IPv4 one answered");
+  CHECK(family_reason({true}, 0, "", true) == "the address is an IPv4 literal");
+  CHECK(family_reason({false}, 0, "forced by --ipv6", false) == "forced by --ipv6");
 }

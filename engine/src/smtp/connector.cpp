@@ -203,17 +203,24 @@ std::vector<net::Address> Connector::of_allowed_family(std::vector<net::Address>
 void Connector::record_family(const std::vector<net::Address>& addresses, std::size_t chosen) {
   auto& server = rec_.result().server;
   const auto& a = addresses[chosen];
-  auto name = [](const net::Address& x) { return std::string(x.is_ipv4() ? "IPv4" : "IPv6"); };
   server.address_family = a.is_ipv4() ? "ipv4" : "ipv6";
   std::string local = connection_.local_address;
   server.local_address = local.rfind("IPv6:", 0) == 0 ? local.substr(5) : local;
-  if (required_family() != AddressFamily::Any) server.family_reason = forced_family_reason();
-  else if (is_ip_literal(s_.proxy.type == ProxyType::None ? s_.address : s_.proxy.address))
-    server.family_reason = "the address is an " + name(a) + " literal";
-  else if (chosen == 0) server.family_reason = "first address the resolver returned";
-  else if (addresses.front().is_ipv4() != a.is_ipv4())
-    server.family_reason = name(addresses.front()) + " failed, fell back to " + name(a);
-  else server.family_reason = "the first " + std::to_string(chosen) + " address(es) failed, the next " + name(a) + " one answered";
+  std::vector<bool> families;
+  for (const auto& x : addresses) families.push_back(x.is_ipv4());
+  server.family_reason =
+      family_reason(families, chosen, required_family() != AddressFamily::Any ? forced_family_reason() : "",
+                    is_ip_literal(s_.proxy.type == ProxyType::None ? s_.address : s_.proxy.address));
+}
+
+std::string family_reason(const std::vector<bool>& families, std::size_t chosen, const std::string& forced, bool literal) {
+  auto name = [](bool v4) { return std::string(v4 ? "IPv4" : "IPv6"); };
+  const bool v4 = families.at(chosen);
+  if (!forced.empty()) return forced;
+  if (literal) return "the address is an " + name(v4) + " literal";
+  if (chosen == 0) return "first address the resolver returned";
+  if (families.front() != v4) return name(families.front()) + " failed, fell back to " + name(v4);
+  return "the first " + std::to_string(chosen) + " address(es) failed, the next " + name(v4) + " one answered";
 }
 
 // The source address cannot be used on any server address: stop at once with what to change.

@@ -19,6 +19,11 @@ struct Connection {
   std::string local_address;  // as the server sees it, for an EHLO address literal ("192.0.2.1", "IPv6:...")
 };
 
+// Pure: why the connection used the family of the chosen address. families: each tried address's family,
+// in resolver order (true: IPv4); forced: the reason the settings fixed the family, or empty; literal: the
+// host was an IP address. "first address the resolver returned", "IPv6 failed, fell back to IPv4", ...
+std::string family_reason(const std::vector<bool>& families, std::size_t chosen, const std::string& forced, bool literal);
+
 class Connector {
  public:
   // Uses address, port, timeout_s and proxy of the settings. dns_facts, when given, learns the
