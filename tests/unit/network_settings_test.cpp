@@ -4,6 +4,7 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include "check/check_args.hpp"
+#include "smtpwb/export.hpp"
 #include "smtpwb/hints.hpp"
 #include "smtpwb/report.hpp"
 #include "smtp/connector.hpp"
@@ -129,4 +130,19 @@ TEST_CASE("The report's family_reason: forced, literal, first answer, fallback t
   CHECK(family_reason({true, true}, 1, "", false) == "the first 1 address(es) failed, the next IPv4 one answered");
   CHECK(family_reason({true}, 0, "", true) == "the address is an IPv4 literal");
   CHECK(family_reason({false}, 0, "forced by --ipv6", false) == "forced by --ipv6");
+}
+
+TEST_CASE("Equivalent commands carry -4/-6 and the local address where the tool has them", "[network][export]") {
+  auto s = valid();
+  s.address_family = AddressFamily::IPv6;
+  s.local_address = "2001:db8::10";
+  TestRequest request;
+  auto commands = equivalent_commands(s, request);
+  REQUIRE(commands.size() == 3);
+  CHECK_THAT(commands[0].command, ContainsSubstring(" -6 "));
+  CHECK_THAT(commands[0].command, ContainsSubstring("--local-interface 2001:db8::10"));
+  CHECK_THAT(commands[1].command, ContainsSubstring("--ipv6"));
+  CHECK_THAT(commands[1].command, ContainsSubstring("--interface 2001:db8::10"));
+  CHECK_THAT(commands[2].command, ContainsSubstring(" -6"));
+  CHECK_THAT(commands[2].note, ContainsSubstring("cannot bind a local address"));
 }
