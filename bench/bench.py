@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 
+import find_settings_bench
 import monitoring_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -248,7 +249,8 @@ def ratio(a, b):
     return f"{a / b:.2f}" if b else "n/a"
 
 
-def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, mon, clients, full_cmds, auth_cmds, seconds):
+def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, mon, clients, full_cmds, auth_cmds, seconds,
+           find=None):
     L = []
     w = L.append
     w("# Benchmarks")
@@ -361,6 +363,8 @@ def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, mon, 
     w("")
     mon_lines, mon_commands = monitoring_bench.report_lines(mon)
     L.extend(mon_lines)
+    find_lines, find_commands = find_settings_bench.report_lines(find)
+    L.extend(find_lines)
     w("## Notes")
     w("")
     w("- Against this Postfix with TLS 1.3, a client that does not acknowledge at once waits about 40 ms after the "
@@ -392,6 +396,9 @@ def report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, mon, 
     w(f"build/bench/concurrency_bench $MAILSTACK_DIR/env {args.sessions}")
     w("# monitoring (bench/monitoring_bench.py)")
     for line in mon_commands:
+        w(line)
+    w("# find settings (bench/find_settings_bench.py)")
+    for line in find_commands:
         w(line)
     w("```")
     w("")
@@ -448,9 +455,14 @@ def main():
             mon = monitoring_bench.measure(facts, binary, scratch, args.runs, args.in_flight, env)
         except monitoring_bench.MonitoringError as e:
             raise BenchError(str(e))
+        step(f"find settings, four ports, {args.runs} runs")
+        try:
+            find = find_settings_bench.measure(facts, binary, args.runs, env)
+        except RuntimeError as e:
+            raise BenchError(str(e))
         load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
         text = report(args, m, load_end, full, auth, trips, trip_commands, gui, conc, mon, clients, full_cmds, auth_cmds,
-                      time.monotonic() - started)
+                      time.monotonic() - started, find)
     with open(args.out, "w") as out:
         out.write(text)
 

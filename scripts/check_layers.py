@@ -37,7 +37,7 @@ TOP_HEADERS = {
              "result", "settings"],
     "tls": ["cert_facts", "tls_wire"],
     "smtp": ["session", "step_gate"],
-    "diag": ["diagnose", "export", "hints", "oauth", "port_finder", "probe_report", "probe_runner", "report",
+    "diag": ["diagnose", "export", "hints", "oauth", "port_finder", "plaintext_probe", "probe_report", "probe_runner", "report",
              "status_codes", "tls_probe"],
     "demo": ["demo_server"],
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "smtpwb/platform.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 
 namespace smtpwb::app {
@@ -99,6 +100,20 @@ std::optional<UsageError> check_plugin_args(const CheckArgs& a) {
   return std::nullopt;
 }
 
+// -4/-6 and the plain-text probe.
+std::optional<UsageError> check_network_args(const CheckArgs& a) {
+  if (a.ipv4 && a.ipv6) return UsageError{"give either -4/--ipv4 or -6/--ipv6, not both"};
+  if (a.local_address && !is_ip_literal(*a.local_address))
+    return UsageError{"--local-address: \"" + *a.local_address + "\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10)"};
+  if (a.local_address && a.ipv4 && !platform::parse_ipv4(*a.local_address))
+    return UsageError{"--local-address " + *a.local_address + " is IPv6, but -4/--ipv4 asks for IPv4"};
+  if (a.local_address && a.ipv6 && platform::parse_ipv4(*a.local_address))
+    return UsageError{"--local-address " + *a.local_address + " is IPv4, but -6/--ipv6 asks for IPv6"};
+  if (a.probe_plaintext && a.find_settings) return UsageError{"--find-settings runs alone: leave out --probe-plaintext"};
+  if (a.probe_plaintext && a.nagios) return UsageError{"--nagios runs one test: leave out --probe-plaintext"};
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<UsageError> parse_proxy_url(const std::string& url, ProxyUrl& out) {
@@ -178,6 +193,10 @@ Connection
   --timeout S              seconds for each step (default 30)
   --code-page NAME         message encoding, any iconv name (default UTF-8)
   --name N, --group G      connection name and group (reports, profiles)
+  -4, --ipv4               connect over IPv4 only (the server's A records)
+  -6, --ipv6               connect over IPv6 only (the server's AAAA records)
+  --local-address ADDR     bind this source IP address before connecting (an address of this machine)
+  --submission-port        treat the port as a submission port although it is not 587 (--probe-plaintext)
 Authentication
   --user U                 authenticate as U (otherwise anonymous)
   --password-env VAR       read the password from environment variable VAR
@@ -216,6 +235,8 @@ Message
 Probes
   --probe-tls              after the test, probe SSL 2 ... TLS 1.3 on the same port and mode (each a fresh
                            connection); with --stop-after connect the test before it is short
+  --probe-plaintext        after the test, on a plain or STARTTLS port, before any TLS and without credentials:
+                           is AUTH advertised, is MAIL FROM accepted (then RSET, QUIT)
   --find-settings          instead of a test: try ports 25, 465, 587, 2525 with plain, STARTTLS and implicit
                            TLS in parallel (--timeout default 5 here) and recommend the best combination
   --find-ports LIST        the ports for --find-settings, e.g. 465,587
@@ -344,6 +365,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--oauth-scope", str(a.oauth_scope)},
       {"--oauth-tenant", str(a.oauth_tenant)},
       {"--oauth-authority", str(a.oauth_authority)},
+      {"--local-address", str(a.local_address)},
       {"--warn-ms", number("--warn-ms", a.warn_ms)},
       {"--crit-ms", number("--crit-ms", a.crit_ms)},
       {"--cert-warn-days", number("--cert-warn-days", a.cert_warn_days)},
@@ -360,6 +382,9 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--probe-tls", &a.probe_tls},   {"--find-settings", &a.find_settings},
       {"--print-commands", &a.print_commands}, {"--nagios", &a.nagios},
       {"--smtputf8", &a.smtputf8},     {"--bdat", &a.bdat},
+      {"-4", &a.ipv4},                 {"--ipv4", &a.ipv4},
+      {"-6", &a.ipv6},                 {"--ipv6", &a.ipv6},
+      {"--submission-port", &a.submission_port}, {"--probe-plaintext", &a.probe_plaintext},
   };
 
   for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -402,6 +427,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
   if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
   if (auto e = check_oauth_args(a)) return e;
   if (auto e = check_plugin_args(a)) return e;
+  if (auto e = check_network_args(a)) return e;
   if (a.demo && a.host) return UsageError{"--demo chooses the host itself; leave out --host"};
   if (!a.demo && !a.host && a.profile.empty()) return UsageError{"--host is required (or --profile, or --demo)"};
   if (!a.find_ports.empty() && !a.find_settings) return UsageError{"--find-ports needs --find-settings"};
@@ -439,6 +465,13 @@ void apply_proxy_args(const CheckArgs& a, ProxySettings& p) {
     p.username = *a.proxy_user;
   }
   if (a.proxy_domain) p.domain = *a.proxy_domain;
+}
+// -4/-6 replace the profile's family; --local-address its source address.
+void apply_network_args(const CheckArgs& a, ConnectionSettings& s) {
+  if (a.ipv4) s.address_family = AddressFamily::IPv4;
+  if (a.ipv6) s.address_family = AddressFamily::IPv6;
+  if (a.local_address) s.local_address = *a.local_address;
+  if (a.submission_port) s.submission_port = true;
 }
 }  // namespace
 
@@ -492,6 +525,7 @@ std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSetting
   if (a.timeout) s.timeout_s = *a.timeout;
   if (a.code_page) s.code_page = *a.code_page;
   apply_proxy_args(a, s.proxy);
+  apply_network_args(a, s);
   return std::nullopt;
 }
 

@@ -56,6 +56,11 @@ struct CheckArgs {
   bool smtputf8 = false, bdat = false;
   std::optional<std::string> dsn_notify, dsn_ret, dsn_envid;
   bool message_extensions() const { return smtputf8 || bdat || dsn_notify || dsn_ret || dsn_envid; }
+  // Network and security probes (issue 17): -4/-6, the source address, the plain-text probe.
+  bool ipv4 = false, ipv6 = false;
+  std::optional<std::string> local_address;
+  bool submission_port = false;  // --submission-port: the port is a submission port although not 587
+  bool probe_plaintext = false;  // after the test: AUTH and MAIL FROM before TLS ("plaintext_probe" in JSON)
   bool oauth_flow() const { return oauth_client_id.has_value(); }
 };
 

@@ -19,6 +19,7 @@
 #include "smtpwb/hints.hpp"
 #include "smtpwb/files.hpp"
 #include "smtpwb/log.hpp"
+#include "smtpwb/plaintext_probe.hpp"
 #include "smtpwb/probe_report.hpp"
 #include "smtpwb/oauth.hpp"
 #include "smtpwb/platform.hpp"
@@ -121,6 +122,8 @@ int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings,
   if (args.timeout) target.timeout = std::chrono::seconds(*args.timeout);
   target.ehlo_name = settings.ehlo_name;
   target.proxy = settings.proxy;
+  target.address_family = settings.address_family;
+  target.local_address = settings.local_address;
   auto rows = find_settings(target);
   auto rec = recommend(rows);
   if (!args.quiet) std::fputs(format_find_settings(target, rows, rec).c_str(), out);
@@ -280,10 +283,21 @@ SessionResult run_printing(const CheckArgs& args, const CheckSetup& setup, FILE*
   return diag::finished(setup.settings, session.take_result());
 }
 
+// --probe-plaintext: a connection of its own after the test; its findings and hint join the result.
+void probe_plaintext_into(const CheckArgs& args, const CheckSetup& setup, SessionResult& result, FILE* out) {
+  const auto& settings = setup.settings;
+  std::atomic<bool> never{false};
+  auto probe = probe_plaintext(settings, plaintext_probe_sender(settings, setup.request), never);
+  if (!args.quiet) std::fputs(format_plaintext_probe(settings, probe).c_str(), out);
+  for (auto& hint : HintCatalogue::builtin().match_plaintext_probe(settings, probe)) result.hints.push_back(std::move(hint));
+  result.plaintext_probe = std::move(probe);
+}
+
 // After the run: the summary, hints, commands, the TLS probe and the reports; returns the exit status.
-int after_run(const CheckArgs& args, const CheckSetup& setup, const SessionResult& result, FILE* out, const Palette& palette) {
+int after_run(const CheckArgs& args, const CheckSetup& setup, SessionResult result, FILE* out, const Palette& palette) {
   const auto& settings = setup.settings;
   print_summary(out, palette, result);
+  if (args.probe_plaintext) probe_plaintext_into(args, setup, result, out);
   print_hints(out, palette, result.hints, "Hint");
   if (args.print_commands) print_commands(out, settings, setup.request);
 
@@ -333,8 +347,7 @@ int run_check(const std::vector<std::string>& argv) {
     return status;
   }
   if (!args.quiet) print_hints(out, palette, HintCatalogue::builtin().match_settings(setup.settings), "Warning");
-  const SessionResult result = run_printing(args, setup, out, palette);
-  return after_run(args, setup, result, out, palette);
+  return after_run(args, setup, run_printing(args, setup, out, palette), out, palette);
 }
 
 }  // namespace smtpwb::app

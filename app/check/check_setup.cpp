@@ -42,6 +42,8 @@ std::string flag_for(Field field, const ConnectionSettings& s) {
     case Field::DsnNotify: return "--dsn-notify";
     case Field::DsnRet: return "--dsn-ret";
     case Field::DsnEnvid: return "--dsn-envid";
+    case Field::AddressFamily: return "-4/--ipv4 or -6/--ipv6 (connection.address_family)";
+    case Field::LocalAddress: return "--local-address";
   }
   return "?";
 }
@@ -190,6 +192,8 @@ std::optional<SetupError> prepare_check(const CheckArgs& args, CheckSetup& setup
   if (args.demo) {
     if (auto err = start_demo(args, setup)) return err;
   }
+  if (args.probe_plaintext && settings.security == Security::Implicit)
+    return usage("--probe-plaintext needs --security none or starttls: an implicit-TLS port has no plain-text phase");
   if (args.probe_tls && !settings.encrypted())
     return usage("--probe-tls needs --security starttls or implicit (the probe speaks the same mode)");
   settle_oauth(args, setup);

@@ -69,4 +69,13 @@ std::string format_find_settings(const FinderTarget& t, const std::vector<Finder
   return out;
 }
 
+std::string format_plaintext_probe(const ConnectionSettings& s, const PlaintextProbeFacts& p) {
+  std::string out = "=== Plain-text probe of " + s.address + ":" + std::to_string(s.port) + " (before TLS, no credentials)\n";
+  if (!p.error.empty()) return out + "    failed: " + visible_text(p.error) + "\n";
+  out += "    AUTH advertised  " + std::string(p.auth_advertised ? "yes: " + visible_text(join(p.auth_mechanisms)) : "no") + "\n";
+  out += "    MAIL FROM        " + std::string(p.mail_accepted ? "accepted" : "refused") + " (<" + visible_text(p.sender) +
+         ">: " + visible_text(p.mail_reply) + ")\n";
+  return out;
+}
+
 }  // namespace smtpwb::app

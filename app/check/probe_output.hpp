@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "smtpwb/port_finder.hpp"
+#include "smtpwb/result.hpp"
 #include "smtpwb/tls_probe.hpp"
 
 namespace smtpwb::app {
@@ -14,5 +15,8 @@ std::string format_tls_probe(const ProbeTarget& target, const std::vector<TlsPro
 // A table row per port and mode, then "Recommended: ..." (or why nothing works).
 std::string format_find_settings(const FinderTarget& target, const std::vector<FinderRow>& rows,
                                  const std::optional<Recommendation>& rec);
+
+// "=== Plain-text probe of host:port (before TLS, no credentials)" and a line per finding.
+std::string format_plaintext_probe(const ConnectionSettings& settings, const PlaintextProbeFacts& probe);
 
 }  // namespace smtpwb::app

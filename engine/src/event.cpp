@@ -68,6 +68,8 @@ constexpr std::pair<FailureCause, std::string_view> kCauseNames[] = {
     {FailureCause::NoSmtpUtf8, "no-smtputf8"},
     {FailureCause::NoChunking, "no-chunking"},
     {FailureCause::NoDsn, "no-dsn"},
+    {FailureCause::LocalAddressUnavailable, "local-address-unavailable"},
+    {FailureCause::NoAddressOfFamily, "no-address-of-family"},
 };
 
 constexpr std::pair<ProxyResult, std::string_view> kProxyResultNames[] = {

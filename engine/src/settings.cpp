@@ -49,6 +49,8 @@ constexpr std::array<std::pair<std::string_view, ProxyType>, 5> kProxyNames{{{"n
                                                                             {"socks4a", ProxyType::Socks4a},
                                                                             {"socks5", ProxyType::Socks5},
                                                                             {"http", ProxyType::Http}}};
+constexpr std::array<std::pair<std::string_view, AddressFamily>, 3> kFamilyNames{
+    {{"any", AddressFamily::Any}, {"ipv4", AddressFamily::IPv4}, {"ipv6", AddressFamily::IPv6}}};
 constexpr std::array<std::pair<std::string_view, StopAfter>, 5> kStopNames{{{"connect", StopAfter::Connect},
                                                                            {"tls", StopAfter::Tls},
                                                                            {"auth", StopAfter::Auth},
@@ -92,8 +94,9 @@ std::string_view to_string(Field f) {
       "auth.account", "auth.tenant", "auth.username", "auth.password", "encryption.versions", "encryption.sasl_mechanisms",
       "proxy.address", "proxy.port", "proxy.username", "proxy.password", "proxy.domain",
       "message.from", "message.to", "message.subject",
-      "message.dsn.notify", "message.dsn.ret", "message.dsn.envid"};
-  static_assert(std::size(kNames) == static_cast<std::size_t>(Field::DsnEnvid) + 1);
+      "message.dsn.notify", "message.dsn.ret", "message.dsn.envid",
+      "connection.address_family", "connection.local_address"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(Field::LocalAddress) + 1);
   return kNames[static_cast<int>(f)];
 }
 std::string_view proxy_scheme(const ProxySettings& p) {
@@ -103,6 +106,8 @@ std::optional<Security> parse_security(std::string_view t) { return lookup(kSecu
 std::optional<AuthType> parse_auth_type(std::string_view t) { return lookup(kAuthNames, t); }
 std::optional<ProxyType> parse_proxy_type(std::string_view t) { return lookup(kProxyNames, t); }
 std::optional<StopAfter> parse_stop_after(std::string_view t) { return lookup(kStopNames, t); }
+std::string_view to_string(AddressFamily f) { return name_of(kFamilyNames, f); }
+std::optional<AddressFamily> parse_address_family(std::string_view t) { return lookup(kFamilyNames, t); }
 
 bool is_valid_oauth_tenant(std::string_view tenant) {
   for (std::string_view alias : {"common", "organizations", "consumers"})
@@ -246,6 +251,21 @@ void check_proxy(Checker& c, std::vector<FieldError>& errors, const ProxySetting
   c.line_break(Field::ProxyDomain, p.domain);
 }
 
+// The source address must be one IP literal of the family the connection may use.
+void check_network(Checker& c, const ConnectionSettings& s) {
+  if (s.local_address.empty() || c.line_break(Field::LocalAddress, s.local_address)) return;
+  const bool v4 = platform::parse_ipv4(s.local_address).has_value();
+  if (!v4 && !platform::parse_ipv6(s.local_address)) {
+    c.add(Field::LocalAddress, "\"" + s.local_address + "\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10); "
+                               "the source address is bound before connecting, so a name is not accepted");
+    return;
+  }
+  if (s.address_family == AddressFamily::IPv6 && v4)
+    c.add(Field::AddressFamily, "is IPv6 only, but the local address " + s.local_address + " is IPv4");
+  if (s.address_family == AddressFamily::IPv4 && !v4)
+    c.add(Field::AddressFamily, "is IPv4 only, but the local address " + s.local_address + " is IPv6");
+}
+
 }  // namespace
 
 std::vector<FieldError> validate(const ConnectionSettings& s) {
@@ -259,6 +279,7 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
   check_authentication(c, s);
   check_encryption(c, s);
   check_proxy(c, errors, s.proxy);
+  check_network(c, s);
   return errors;
 }
 

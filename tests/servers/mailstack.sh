@@ -552,8 +552,25 @@ anvil      unix  -       -       n       -       1       anvil
 scache     unix  -       -       n       -       1       scache
 postlog    unix-dgram n  -       n       -       1       postlogd
 EOF
+  add_ipv6_listener
   # Postfix ignores (re-reads later) a main.cf modified within the last ~2 s; back-date both files.
   touch -d '-1 minute' "$PF_CONF/main.cf" "$PF_CONF/master.cf"
+}
+
+# The PLAIN listener also on [::1], for the -6/--ipv6 tests, where the machine has IPv6 loopback (a
+# machine without it keeps an IPv4-only stack, and MAILSTACK_IPV6_HOST stays empty).
+add_ipv6_listener() {
+  IPV6_HOST=
+  python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null || return 0
+  IPV6_HOST=::1
+  sed -i 's/^inet_protocols = ipv4$/inet_protocols = all/; s|^mynetworks = 127.0.0.0/8$|mynetworks = 127.0.0.0/8 [::1]/128|' "$PF_CONF/main.cf"
+  cat >>"$PF_CONF/master.cf" <<EOF
+[::1]:$PORT_PLAIN inet n - n - - smtpd
+  -o syslog_name=postfix/plain6
+  -o smtpd_tls_security_level=none
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=no
+EOF
 }
 
 make_maildir() {
@@ -649,6 +666,7 @@ MAILSTACK_USER_UTF8=$USER_UTF8
 MAILSTACK_PASSWORD_UTF8=$PASS_UTF8
 MAILSTACK_DOMAIN=$DOMAIN
 MAILSTACK_LOG_DIR=$LOG_DIR
+MAILSTACK_IPV6_HOST=${IPV6_HOST:-}
 EOF
   mv "$D/env.tmp" "$D/env" # atomic: readers never see a half-written file
 }

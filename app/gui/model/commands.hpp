@@ -33,6 +33,7 @@ struct ProbeTls { int connection = -1; };
 struct CancelProbeTls { int connection = -1; };
 struct FindSettings { int connection = -1; };
 struct CancelFindSettings { int connection = -1; };
+struct ProbePlaintext { int connection = -1; };  // AUTH and MAIL FROM before TLS (--probe-plaintext)
 struct SignIn { int connection = -1; };  // OAuth: Authenticate
 struct CancelSignIn { int connection = -1; };
 // The outside world
@@ -45,6 +46,6 @@ using Command = std::variant<cmd::SelectConnection, cmd::NewFromPreset, cmd::Dup
                              cmd::UndoDelete, cmd::Save, cmd::Revert, cmd::ApplyFoundSettings, cmd::RunTest,
                              cmd::CancelTest, cmd::Step, cmd::Continue, cmd::SendLine, cmd::ShowRun, cmd::ProbeTls,
                              cmd::CancelProbeTls, cmd::FindSettings, cmd::CancelFindSettings, cmd::SignIn,
-                             cmd::CancelSignIn, cmd::OpenUrl, cmd::WriteFile>;
+                             cmd::CancelSignIn, cmd::OpenUrl, cmd::WriteFile, cmd::ProbePlaintext>;
 
 }  // namespace smtpwb::gui

@@ -23,6 +23,7 @@ EditorRules editor_rules(const ConnectionSettings& s) {
   r.encryption_enabled = s.encrypted();
   r.proxy_enabled = s.proxy.type != ProxyType::None;
   r.proxy_credentials_enabled = r.proxy_enabled && s.proxy.use_credentials;
+  r.submission_port_enabled = s.port != 587;
   return r;
 }
 
@@ -73,6 +74,8 @@ std::string field_label(Field field, const ConnectionSettings& s) {
     case Field::DsnNotify: return "DSN notify";
     case Field::DsnRet: return "DSN return";
     case Field::DsnEnvid: return "Envelope id";
+    case Field::AddressFamily: return "Address family";
+    case Field::LocalAddress: return "Local address";
   }
   return "?";
 }

@@ -21,6 +21,8 @@ struct EditorRules {
   bool encryption_enabled = true;       // mode, versions: off for "No encryption"
   bool proxy_enabled = false;           // address/port/credentials: off for proxy type None
   bool proxy_credentials_enabled = false;
+  // Advanced network: port 587 is a submission port anyway, so its checkbox only applies to other ports.
+  bool submission_port_enabled = true;
 };
 EditorRules editor_rules(const ConnectionSettings& s);
 

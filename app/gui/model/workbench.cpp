@@ -10,6 +10,7 @@
 #include "smtpwb/files.hpp"
 #include "smtpwb/platform.hpp"
 #include "smtpwb/hints.hpp"
+#include "smtpwb/plaintext_probe.hpp"
 
 namespace fs = std::filesystem;
 
@@ -113,8 +114,10 @@ std::optional<std::string> Workbench::name_clash(const std::string& name, int ex
 }
 
 bool Workbench::any_running() const {
-  for (const auto& c : connections_)
+  for (const auto& c : connections_) {
     if ((c->tls_probe && c->tls_probe->running()) || (c->port_finder && c->port_finder->running()) || c->oauth) return true;
+    if (c->plaintext_probe && c->plaintext_probe->running()) return true;
+  }
   return test_running();
 }
 
@@ -222,6 +225,9 @@ struct Workbench::Dispatch {
   }
   void operator()(const cmd::ProbeTls& c) const {
     if (auto* con = target(c.connection)) wb.probe_tls(*con);
+  }
+  void operator()(const cmd::ProbePlaintext& c) const {
+    if (auto* con = target(c.connection)) wb.probe_plaintext(*con);
   }
   void operator()(const cmd::CancelProbeTls& c) const {
     if (auto* con = target(c.connection); con && con->tls_probe) con->tls_probe->cancel();
@@ -504,6 +510,34 @@ void Workbench::probe_tls(Connection& c) {
   set_status("Probing TLS versions of " + c.tls_probe_target);
 }
 
+// The plain-text probe on its own thread: the connection's settings (proxy, family, source address) as a
+// test would use them; the hint is matched there too, so the view only draws.
+void Workbench::probe_plaintext(Connection& c) {
+  if (c.draft.security == Security::Implicit)
+    return set_status("Probe plain text needs STARTTLS or no encryption: an implicit-TLS port has no plain-text phase", true);
+  if (auto errors = field_errors(c.draft); errors.count("Address") || errors.count("Port"))
+    return set_status(errors.count("Address") ? errors["Address"] : errors["Port"], true);
+  SessionOptions unused;
+  ConnectionSettings settings;
+  try {
+    settings = settings_for_run(c, unused);
+  } catch (const std::exception& e) {
+    return set_status(std::string("The demo server could not start: ") + e.what(), true);
+  }
+  c.plaintext_probe_target = settings.address + ":" + std::to_string(settings.port);
+  c.plaintext_probe.reset();  // cancels and joins a previous probe
+  c.plaintext_probe = std::make_unique<PlaintextProbeJob>(wake_, [settings](PlaintextProbeJob& job) {
+    auto facts = smtpwb::probe_plaintext(settings, plaintext_probe_sender(settings, TestRequest{}), job.cancel_flag());
+    auto hints = HintCatalogue::builtin().match_plaintext_probe(settings, facts);
+    job.update([&](PlaintextProbeState& s) {
+      s.facts = std::move(facts);
+      s.hints = std::move(hints);
+    });
+  });
+  c.plaintext_probe->start();
+  set_status("Probing " + c.plaintext_probe_target + " in plain text (no credentials)");
+}
+
 void Workbench::find_settings(Connection& c) {
   if (auto errors = field_errors(c.draft); errors.count("Address")) return set_status(errors["Address"], true);
   if (is_demo(c.draft)) return set_status("Find settings tries the standard ports; the demo server runs on free local ports", true);
@@ -511,6 +545,8 @@ void Workbench::find_settings(Connection& c) {
   target.host = c.draft.address;
   target.ehlo_name = c.draft.ehlo_name;
   target.proxy = c.draft.proxy;
+  target.address_family = c.draft.address_family;
+  target.local_address = c.draft.local_address;
   target.timeout = std::chrono::seconds(std::clamp(c.draft.timeout_s, 1, 10));
   c.port_finder_host = target.host;
   c.port_finder.reset();

@@ -28,6 +28,12 @@ namespace smtpwb::gui {
 using SessionJob = EngineJob<Session>;
 using TlsProbeJob = EngineJob<TlsProbe>;
 using PortFinderJob = EngineJob<PortFinder>;
+// "Probe plain text": the probe's facts, and its hint (server-allows-plaintext-submission) once done.
+struct PlaintextProbeState {
+  std::optional<PlaintextProbeFacts> facts;
+  std::vector<Hint> hints;
+};
+using PlaintextProbeJob = TaskJob<PlaintextProbeState>;
 
 struct Run {
   int number = 0;
@@ -62,6 +68,8 @@ struct Connection {
   std::string tls_probe_target;                // "host:port (STARTTLS)" it probed
   std::unique_ptr<PortFinderJob> port_finder;  // "Find settings": the latest
   std::string port_finder_host;
+  std::unique_ptr<PlaintextProbeJob> plaintext_probe;  // "Probe plain text": the latest
+  std::string plaintext_probe_target;                  // "host:port" it probed
   // Gmail / Microsoft 365 OAuth: the sign-in or refresh in progress, the access token (memory only) and a Test that
   // waits for a fresh token. The refresh token lives in the SecretStore.
   std::unique_ptr<SignInJob> oauth;
@@ -150,6 +158,7 @@ class Workbench {
   void run_test(Connection& c, const TestRequest& request, bool step_mode);
   void probe_tls(Connection& c);
   void find_settings(Connection& c);
+  void probe_plaintext(Connection& c);
   void apply_found_settings(Connection& c, int port, Security mode);
   oauth::Client oauth_client(const Connection& c) const;
   void oauth_sign_in(Connection& c);

@@ -181,6 +181,24 @@ void oauth_rows(Workbench& wb, Connection& c, const EditorRules& rules, const Er
   for (const auto& h : c.oauth_hints) ImGui::TextWrapped("%s. %s", h.title.c_str(), h.fix.c_str());
 }
 
+// Advanced, folded by default: the IP version, the source address to bind, and a submission port that is not 587.
+void network_rows(ConnectionSettings& s, const EditorRules& rules, const Errors& errors) {
+  const bool open = ImGui::CollapsingHeader("Advanced: IP version and local address");
+  probe::note("header:advanced-network");
+  if (!open) return;
+  combo("Address family", s.address_family,
+        {{AddressFamily::Any, "Any (the resolver's order)"}, {AddressFamily::IPv4, "IPv4 only"}, {AddressFamily::IPv6, "IPv6 only"}});
+  show_error(errors, "Address family");
+  text_field("Local address (empty: automatic)", s.local_address, errors, "Local address");
+  ImGui::TextDisabled("An IP address of this machine to connect from (bound before connecting)");
+  ImGui::BeginDisabled(!rules.submission_port_enabled);
+  bool submission = s.submission_port || !rules.submission_port_enabled;
+  if (ImGui::Checkbox("Submission port (Probe plain text warns when it takes AUTH or mail before TLS)", &submission))
+    s.submission_port = submission;
+  probe::note("check:Submission port");
+  ImGui::EndDisabled();
+}
+
 void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& errors, std::vector<Command>& out) {
   ConnectionSettings& s = c.draft;
   text_field("Address", s.address, errors);
@@ -201,6 +219,7 @@ void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& e
   password_field((rules.password_label + "##password").c_str(), s.password, vs.show_password, errors, rules.password_label.c_str());
   ImGui::EndDisabled();
   if (rules.oauth_links_visible) oauth_rows(wb, c, rules, errors, out);
+  network_rows(s, rules, errors);
 
   if (ImGui::BeginTabBar("connection-subtabs")) {
     if (probe::tab_item("Encryption")) {

@@ -127,4 +127,46 @@ void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& o
   ImGui::EndTable();
 }
 
+namespace {
+void draw_plaintext_findings(const PlaintextProbeState& state, const Palette& p) {
+  const auto& f = *state.facts;
+  if (!f.error.empty()) {
+    ImGui::TextColored(p.warning, "The probe did not get through EHLO: %s", f.error.c_str());
+    return;
+  }
+  std::string mechanisms;
+  for (const auto& m : f.auth_mechanisms) mechanisms += (mechanisms.empty() ? "" : " ") + m;
+  if (f.auth_advertised) ImGui::TextColored(p.warning, "AUTH advertised before TLS: %s", mechanisms.c_str());
+  else ImGui::TextColored(p.ok, "AUTH not advertised before TLS");
+  if (f.mail_accepted) ImGui::TextColored(p.warning, "MAIL FROM:<%s> accepted: %s", f.sender.c_str(), f.mail_reply.c_str());
+  else ImGui::TextColored(p.ok, "MAIL FROM:<%s> refused: %s", f.sender.c_str(), f.mail_reply.c_str());
+  for (const auto& h : state.hints) {
+    ImGui::TextColored(p.warning, "Hint [%s]: %s", h.id.c_str(), h.title.c_str());
+    ImGui::TextWrapped("%s", h.explanation.c_str());
+    ImGui::TextWrapped("Fix: %s", h.fix.c_str());
+  }
+}
+}  // namespace
+
+// Beside Probe TLS: what the port allows before TLS, without credentials (AUTH advertised? MAIL FROM accepted?).
+void draw_plaintext_probe(Connection& c, const Palette& p, std::vector<Command>& out) {
+  const bool running = c.plaintext_probe && c.plaintext_probe->running();
+  ImGui::BeginDisabled(running || c.draft.security == Security::Implicit);
+  if (ImGui::Button("Probe plain text")) out.push_back(cmd::ProbePlaintext{c.id});
+  probe::note("probe-plaintext");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (c.draft.security == Security::Implicit) {
+    ImGui::TextDisabled("Needs STARTTLS or no encryption: an implicit-TLS port has no plain-text phase.");
+    return;
+  }
+  if (!c.plaintext_probe) {
+    ImGui::TextDisabled("Before any TLS, without credentials: is AUTH advertised, is MAIL FROM accepted (then RSET)?");
+    return;
+  }
+  ImGui::TextDisabled("%s%s", c.plaintext_probe_target.c_str(), running ? ": probing..." : "");
+  auto state = c.plaintext_probe->snapshot();
+  if (!running && state.facts) draw_plaintext_findings(state, p);
+}
+
 }  // namespace smtpwb::gui

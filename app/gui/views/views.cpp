@@ -93,6 +93,8 @@ void run_tabs(const Workbench& wb, Connection& c, ViewState& vs, const Palette& 
   }
   if (probe::tab_item("Probe TLS")) {
     draw_tls_probe(c, p, out);
+    ImGui::Separator();
+    draw_plaintext_probe(c, p, out);
     ImGui::EndTabItem();
   }
   if (probe::tab_item("Find settings")) {

@@ -23,6 +23,7 @@ void draw_timeline(const Run& run, const Palette& p);
 void draw_hints(const Workbench& wb, Run& run, const Palette& p, ViewState& vs, std::vector<Command>& out);
 void draw_tls_probe(Connection& c, const Palette& p, std::vector<Command>& out);
 void draw_find_settings(Connection& c, const Palette& p, std::vector<Command>& out);
+void draw_plaintext_probe(Connection& c, const Palette& p, std::vector<Command>& out);
 std::string probe_state_text(ProbeRowState state);
 
 // ---- pure helpers ----

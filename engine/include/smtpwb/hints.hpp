@@ -29,6 +29,8 @@ class HintCatalogue {  // loaded from assets JSON; parse errors name the rule in
   // Pure. An OAuth sign-in that failed before any connection (the token endpoint's error, e.g.
   // "AADSTS7000218 ..."): matched as an auth failure with that message and no reply.
   std::vector<Hint> match_sign_in_failure(const ConnectionSettings& settings, const std::string& message) const;
+  // Pure. The plain-text probe's hints (server-allows-plaintext-submission): only the rules written for it.
+  std::vector<Hint> match_plaintext_probe(const ConnectionSettings& settings, const PlaintextProbeFacts& probe) const;
   std::size_t size() const;
   std::vector<std::string> ids() const;  // every distinct id, in catalogue order
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ struct FinderTarget {
   std::chrono::milliseconds timeout{5'000};  // per connection, all steps included
   std::string ehlo_name;                      // empty: an address literal
   ProxySettings proxy;                        // the connection's proxy, which every try goes through
+  AddressFamily address_family = AddressFamily::Any;  // the connection's -4/-6
+  std::string local_address;                          // the connection's source address
 };
 
 struct FinderRow {
@@ -52,14 +55,22 @@ struct Recommendation {
 // STARTTLS (RFC 8314).
 std::optional<Recommendation> recommend(const std::vector<FinderRow>& rows);
 
+// What a plain-text row of a port says when the port stayed silent while its implicit-TLS probe worked.
+inline constexpr std::string_view kSilentTlsPort = "silent (waits for a TLS ClientHello?)";
+
 // Rows in port order, each port plain, starttls, implicit. The destructor cancels and joins.
+// A port's verdict is settled once its implicit-TLS probe worked: its plain-text probes, still waiting for a
+// greeting that will never come, stop then instead of at the timeout (kSilentTlsPort).
 class PortFinder {
  public:
   explicit PortFinder(FinderTarget target);
+  ~PortFinder();
+  PortFinder(const PortFinder&) = delete;
+  PortFinder& operator=(const PortFinder&) = delete;
 
   // once; on_row_change: see ProbeRunner::start (the window wakes its loop with it)
   void start(std::function<void()> on_row_change = {}) { runner_.start(std::move(on_row_change)); }
-  void cancel() { runner_.cancel(); }
+  void cancel();
   bool finished() const { return runner_.finished(); }
   void wait() { runner_.wait(); }
   ProbeProgress progress() const { return runner_.progress(); }
@@ -67,7 +78,17 @@ class PortFinder {
   std::vector<FinderRow> results() const { return runner_.results(); }
 
  private:
+  // One cancel flag per row (the user's Cancel sets all), so that one port's silent rows can be stopped alone.
+  struct RowControl {
+    std::atomic<bool> cancel{false};
+    std::atomic<bool> silenced{false};  // cancelled because the port's implicit-TLS probe answered
+    std::atomic<bool> greeted{false};   // a greeting arrived: the row is not silent
+  };
+  FinderRow run_row(std::size_t index);
+  void settle_port(std::size_t implicit_row);
+
   FinderTarget target_;
+  std::unique_ptr<RowControl[]> control_;
   ProbeRunner<FinderRow> runner_;
 };
 

@@ -33,6 +33,8 @@ enum class FailureCause {
   NoSmtpUtf8,            // --smtputf8 without SMTPUTF8
   NoChunking,            // --bdat without CHUNKING
   NoDsn,                 // a DSN request without DSN
+  LocalAddressUnavailable,  // the configured source address could not be bound (not assigned to this machine)
+  NoAddressOfFamily,        // the name has no address of the family -4/-6 (or the local address) requires
 };
 std::string_view to_string(FailureCause c);
 std::optional<FailureCause> failure_cause_from(std::string_view name);
@@ -121,6 +123,9 @@ struct ServerFacts {
   int port = 0;
   std::vector<std::string> resolved;  // every A/AAAA
   std::string connected_address;      // the one used
+  std::string address_family;         // of connected_address: "ipv4" | "ipv6"; empty before a connection
+  std::string family_reason;          // why that family: "forced by --ipv4", "first address the resolver returned", ...
+  std::string local_address;          // our end of the connection as bound ("127.0.0.2"), empty before one
   std::string reverse_dns;            // PTR of connected_address, empty when none or not looked up
   std::string mail_domain;            // domain of the From address or user name, whose MX were looked up
   std::vector<MxRecord> mx;           // its MX records, by preference
@@ -190,6 +195,16 @@ struct ProxyFacts {
   std::string reply_text;                // its meaning, or the HTTP status line
 };
 
+// --probe-plaintext: what the server allows on a plain-text connection before any TLS, without credentials.
+struct PlaintextProbeFacts {
+  bool auth_advertised = false;
+  std::vector<std::string> auth_mechanisms;  // as the EHLO reply lists them
+  bool mail_accepted = false;                // MAIL FROM answered 250 (then RSET)
+  std::string sender;                        // the MAIL FROM address tried
+  std::string mail_reply;                    // the first line of that reply
+  std::string error;                         // why the probe did not get that far; empty when it did
+};
+
 struct SessionResult {
   bool ok = false;
   std::optional<Failure> failure;
@@ -199,6 +214,7 @@ struct SessionResult {
   TlsFacts tls;
   AuthFacts auth;
   MessageFacts message;
+  std::optional<PlaintextProbeFacts> plaintext_probe;  // set when --probe-plaintext ran
   std::vector<Event> transcript;
   double total_ms = 0;
   std::vector<Hint> hints;  // filled from HintCatalogue::builtin() when the session ends

@@ -18,6 +18,8 @@ inline const char* oauth_provider_name(AuthType a) {
 // How the connection is secured: not at all, STARTTLS after the greeting, or TLS from the first byte.
 enum class Security { None, StartTls, Implicit };
 enum class ProxyType { None, Socks4, Socks4a, Socks5, Http };
+// Which IP version the connection may use (-4/--ipv4, -6/--ipv6; profile connection.address_family).
+enum class AddressFamily { Any, IPv4, IPv6 };
 
 enum class TlsVersion : std::uint8_t { Ssl2, Ssl3, Tls10, Tls11, Tls12, Tls13 };
 inline constexpr TlsVersion kAllTlsVersions[] = {TlsVersion::Ssl2,  TlsVersion::Ssl3,  TlsVersion::Tls10,
@@ -83,6 +85,11 @@ struct ConnectionSettings {
   bool allow_plaintext_auth = false;
   // Proxy
   ProxySettings proxy;
+  // Network (advanced): the IP version, the source address to bind, and whether the port is a submission
+  // port although it is not 587 (the plain-text probe's hint applies to submission ports only).
+  AddressFamily address_family = AddressFamily::Any;
+  std::string local_address;  // an IP literal; empty: the OS chooses
+  bool submission_port = false;
 
   bool encrypted() const { return security != Security::None; }
   bool operator==(const ConnectionSettings&) const = default;
@@ -96,6 +103,7 @@ enum class Field {
   ProxyAddress, ProxyPort, ProxyUsername, ProxyPassword, ProxyDomain,
   From, To, Subject,
   DsnNotify, DsnRet, DsnEnvid,  // the test message's DSN request (RFC 3461)
+  AddressFamily, LocalAddress,
 };
 
 struct FieldError {
@@ -129,6 +137,10 @@ std::string_view proxy_scheme(const ProxySettings& p);
 std::optional<Security> parse_security(std::string_view text);
 std::optional<AuthType> parse_auth_type(std::string_view text);
 std::optional<ProxyType> parse_proxy_type(std::string_view text);
+std::string_view to_string(AddressFamily f);     // "any" | "ipv4" | "ipv6"
+std::optional<AddressFamily> parse_address_family(std::string_view text);
+// Port 587, or a port the settings call a submission port.
+inline bool is_submission_port(const ConnectionSettings& s) { return s.port == 587 || s.submission_port; }
 
 // What a test does beyond connecting.
 enum class StopAfter { Connect, Tls, Auth, Rcpt, Quit };

@@ -447,6 +447,8 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
     if (!s.ca_file.empty()) c.value("--tls-ca-path", s.ca_file.front() == '-' ? "./" + s.ca_file : s.ca_file, "CA file");
   }
   if (!s.ehlo_name.empty()) c.value("--ehlo", s.ehlo_name, "EHLO name");
+  if (s.address_family != AddressFamily::Any) c.flag(s.address_family == AddressFamily::IPv4 ? "-4" : "-6");
+  if (!s.local_address.empty()) c.value("--local-interface", s.local_address, "local address");
   if (authenticates(s)) {
     c.value("--auth", is_oauth(s.auth_type) ? "XOAUTH2" : join(sasl::permitted_mechanisms(s.sasl_mechanisms, false), ","),
             "SASL mechanisms");
@@ -496,6 +498,8 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
     if (!s.ca_file.empty()) c.arg("--cacert", s.ca_file);
     if (!s.verify_certificate) c.arg("--insecure");
   }
+  if (s.address_family != AddressFamily::Any) c.arg(s.address_family == AddressFamily::IPv4 ? "--ipv4" : "--ipv6");
+  if (!s.local_address.empty()) c.arg("--interface", s.local_address);
   if (s.proxy.type != ProxyType::None) {
     c.arg("--proxy", std::string(proxy_scheme(s.proxy)) + "://" + host_port(s.proxy.address, s.proxy.port, true));
     if (s.proxy.type == ProxyType::Http) c.arg("--proxytunnel");
@@ -543,8 +547,10 @@ EquivalentCommand openssl_command(const ConnectionSettings& s) {
     else c.arg("-min_protocol", kProtocol[static_cast<int>(range->first)]).arg("-max_protocol", kProtocol[static_cast<int>(range->second)]);
   }
   if (!s.ca_file.empty()) c.arg("-CAfile", s.ca_file);
+  if (s.address_family != AddressFamily::Any) c.arg(s.address_family == AddressFamily::IPv4 ? "-4" : "-6");
   if (s.verify_certificate) c.arg("-verify_return_error").arg(ip ? "-verify_ip" : "-verify_hostname", s.address);
   std::string note = "Shows the handshake and the certificate chain, then lets you type SMTP commands (EHLO, QUIT).";
+  if (!s.local_address.empty()) note += " openssl s_client cannot bind a local address: this line connects from any.";
   if (s.proxy.type == ProxyType::Http) {
     c.arg("-proxy", host_port(s.proxy.address, s.proxy.port));
     if (proxy_ntlm(s.proxy)) {

@@ -111,6 +111,18 @@ std::string token_diagnosis(const Facts& f) {
          "mailbox: SMTP AUTH is disabled for it or for the tenant.";
 }
 
+// What the plain-text probe found, as a clause: "advertises AUTH (PLAIN LOGIN) and accepts MAIL FROM".
+std::string plaintext_findings(const Facts& f) {
+  if (!f.result || !f.result->plaintext_probe) return "";
+  const auto& p = *f.result->plaintext_probe;
+  std::vector<std::string> parts;
+  if (p.auth_advertised) parts.push_back("advertises AUTH (" + join(p.auth_mechanisms) + ")");
+  if (p.mail_accepted) parts.push_back("accepts MAIL FROM:<" + p.sender + "> (\"" + p.mail_reply + "\")");
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : " and ") + part;
+  return out;
+}
+
 using Placeholder = std::function<std::string(const Facts&)>;
 
 const std::map<std::string, Placeholder>& placeholders() {
@@ -142,6 +154,7 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"phase", [](const Facts& f) { return f.failure() ? std::string(to_string(f.failure()->phase)) : ""; }},
       {"foreign_greeting", [](const Facts& f) { return f.result ? f.result->server.foreign_greeting : ""; }},
       {"token_diagnosis", token_diagnosis},
+      {"plaintext_findings", plaintext_findings},
       {"tenant", [](const Facts& f) { return f.settings.oauth_tenant.empty() ? std::string("organizations") : f.settings.oauth_tenant; }},
   };
   return kAll;
@@ -197,6 +210,13 @@ std::optional<E> parse_enum(std::string_view name, std::size_t count, std::strin
 
 }  // namespace
 
+namespace {
+bool allows_plaintext_submission(const ConnectionSettings& s, const SessionResult& r) {
+  const auto& p = r.plaintext_probe;
+  return p && p->error.empty() && is_submission_port(s) && (p->auth_advertised || p->mail_accepted);
+}
+}  // namespace
+
 struct HintCatalogue::Rule {
   std::string id;
   HintSeverity severity = HintSeverity::Error;
@@ -221,6 +241,8 @@ struct HintCatalogue::Rule {
   std::vector<VerifyErrorKind> verify_errors;
   std::optional<bool> starttls_injection, plaintext_answer, tls_on_silent_port;
   std::optional<bool> resolved_via_search_domain;  // ServerFacts::search_domain_name is set
+  // The plain-text probe ran on a submission port, and AUTH was advertised or MAIL FROM accepted there.
+  std::optional<bool> plaintext_submission;
   std::optional<RefusedBy> version_refused_by;
   std::optional<bool> auth_offered_empty, auth_common_mechanism;
   std::vector<std::string> capability, capability_missing;
@@ -234,7 +256,7 @@ struct HintCatalogue::Rule {
   bool needs_session() const {
     return failed || !categories.empty() || !phases.empty() || about_reply() || !detail.empty() || !server.empty() ||
            !verify_errors.empty() || starttls_injection || plaintext_answer || tls_on_silent_port ||
-           resolved_via_search_domain || version_refused_by || auth_offered_empty || auth_common_mechanism ||
+           resolved_via_search_domain || plaintext_submission || version_refused_by || auth_offered_empty || auth_common_mechanism ||
            !capability.empty() || !capability_missing.empty() || !proxy_results.empty() ||
            !auth_mechanisms.empty() || !causes.empty() || !foreign_protocols.empty();
   }
@@ -276,6 +298,7 @@ struct HintCatalogue::Rule {
     if (plaintext_answer && *plaintext_answer != r.tls.plaintext_answer) return false;
     if (tls_on_silent_port && *tls_on_silent_port != r.server.tls_on_silent_port) return false;
     if (resolved_via_search_domain && *resolved_via_search_domain == r.server.search_domain_name.empty()) return false;
+    if (plaintext_submission && *plaintext_submission != allows_plaintext_submission(s, r)) return false;
     if (version_refused_by && *version_refused_by != r.tls.version_refused_by) return false;
     if (auth_offered_empty && *auth_offered_empty != r.auth.offered.empty()) return false;
     if (!proxy_results.empty() && (!r.proxy.used || std::find(proxy_results.begin(), proxy_results.end(), r.proxy.result) ==
@@ -442,6 +465,7 @@ class RuleReader {
       else if (key == "plaintext_answer") r.plaintext_answer = boolean(v, field);
       else if (key == "tls_on_silent_port") r.tls_on_silent_port = boolean(v, field);
       else if (key == "resolved_via_search_domain") r.resolved_via_search_domain = boolean(v, field);
+      else if (key == "plaintext_submission") r.plaintext_submission = boolean(v, field);
       else if (key == "version_refused_by") r.version_refused_by = refused_by(v, field);
       else if (key == "auth_offered_empty") r.auth_offered_empty = boolean(v, field);
       else if (key == "auth_common_mechanism") r.auth_common_mechanism = boolean(v, field);
@@ -630,6 +654,27 @@ std::vector<Hint> HintCatalogue::match_sign_in_failure(const ConnectionSettings&
     if (!rule.settings_hold(settings) || !rule.failure_holds(facts.failure())) continue;
     Hint h = make_hint(rule, facts);
     h.phase = Phase::Auth;
+    hints.push_back(std::move(h));
+    fired.insert(rule.id);
+  }
+  order_by_severity(hints);
+  return hints;
+}
+
+std::vector<Hint> HintCatalogue::match_plaintext_probe(const ConnectionSettings& settings,
+                                                       const PlaintextProbeFacts& probe) const {
+  std::vector<Hint> hints;
+  if (!rules_) return hints;
+  SessionResult result;
+  result.plaintext_probe = probe;
+  Facts facts{settings, &result};
+  std::set<std::string> fired;
+  for (const auto& rule : *rules_) {
+    if (!rule.plaintext_submission || fired.count(rule.id) || !rule.settings_hold(settings) ||
+        !rule.facts_hold(settings, result))
+      continue;
+    Hint h = make_hint(rule, facts);
+    h.phase = Phase::Ehlo;
     hints.push_back(std::move(h));
     fired.insert(rule.id);
   }

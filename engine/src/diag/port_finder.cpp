@@ -26,11 +26,17 @@ void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline de
   row.tls_version = facts.version;
 }
 
-void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row) {
-  smtp::ProbeConnection c({t.host, row.port, t.proxy}, deadline, cancel);
+// greeted (if given) is set as soon as the greeting has arrived.
+void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row,
+              std::atomic<bool>* greeted) {
+  smtp::ProbeConnection c({t.host, row.port, t.proxy, t.address_family, t.local_address}, deadline, cancel);
   row.reachable = true;
   if (row.mode == Security::Implicit) handshake(c, t, deadline, row);
-  auto caps = c.greet(t.ehlo_name, &row.banner);
+  auto greeting = c.read_reply();
+  if (greeted) greeted->store(true);
+  row.banner = greeting.first_line();
+  if (greeting.code != 220) throw smtp::ProbeFailure("greeting " + greeting.first_line());
+  auto caps = c.ehlo(t.ehlo_name);
   if (row.mode == Security::Implicit) {
     row.auth_after_tls = caps.auth_mechanisms();
   } else {
@@ -77,16 +83,19 @@ std::vector<FinderRow> untried_rows(const FinderTarget& t) {
 
 std::string_view finder_mode_name(Security s) { return s == Security::None ? "plain" : to_string(s); }
 
-FinderRow try_port(const FinderTarget& t, int port, Security mode, const std::atomic<bool>& cancel) {
+namespace {
+// silenced (if given): a cancel then means "the port's implicit-TLS probe answered" (kSilentTlsPort).
+FinderRow try_mode(const FinderTarget& t, int port, Security mode, const std::atomic<bool>& cancel,
+                   const std::atomic<bool>* silenced, std::atomic<bool>* greeted) {
   FinderRow row;
   row.port = port;
   row.mode = mode;
   try {
-    run_mode(t, net::Deadline::in(t.timeout), cancel, row);
+    run_mode(t, net::Deadline::in(t.timeout), cancel, row, greeted);
   } catch (const smtp::ProbeFailure& e) {
     row.error = e.what();
   } catch (const net::Cancelled&) {
-    row.error = "cancelled";
+    row.error = silenced && silenced->load() ? std::string(kSilentTlsPort) : "cancelled";
   } catch (const std::exception& e) {
     try {
       smtp::rethrow_as_probe_failure(std::current_exception());
@@ -97,6 +106,11 @@ FinderRow try_port(const FinderTarget& t, int port, Security mode, const std::at
     }
   }
   return row;
+}
+}  // namespace
+
+FinderRow try_port(const FinderTarget& t, int port, Security mode, const std::atomic<bool>& cancel) {
+  return try_mode(t, port, mode, cancel, nullptr, nullptr);
 }
 
 std::optional<Recommendation> recommend(const std::vector<FinderRow>& rows) {
@@ -119,10 +133,34 @@ std::optional<Recommendation> recommend(const std::vector<FinderRow>& rows) {
 
 PortFinder::PortFinder(FinderTarget target)
     : target_(std::move(target)),
-      runner_(untried_rows(target_), [this](std::size_t i, const std::atomic<bool>& cancel) {
-        std::size_t modes = std::size(kModes);
-        return try_port(target_, target_.ports[i / modes], kModes[i % modes], cancel);
-      }) {}
+      control_(new RowControl[target_.ports.size() * std::size(kModes)]),
+      runner_(untried_rows(target_), [this](std::size_t i, const std::atomic<bool>&) { return run_row(i); }) {}
+
+PortFinder::~PortFinder() { cancel(); }  // before the runner joins: the rows poll their own flags
+
+void PortFinder::cancel() {
+  for (std::size_t i = 0; i < target_.ports.size() * std::size(kModes); ++i) control_[i].cancel.store(true);
+  runner_.cancel();
+}
+
+FinderRow PortFinder::run_row(std::size_t i) {
+  const std::size_t modes = std::size(kModes);
+  auto& control = control_[i];
+  auto row = try_mode(target_, target_.ports[i / modes], kModes[i % modes], control.cancel, &control.silenced, &control.greeted);
+  if (row.mode == Security::Implicit && row.works()) settle_port(i);
+  return row;
+}
+
+// The port speaks TLS from the first byte: its plain-text rows that have no greeting yet never will.
+void PortFinder::settle_port(std::size_t implicit_row) {
+  const std::size_t first = implicit_row - (std::size(kModes) - 1);
+  for (std::size_t i = first; i < implicit_row; ++i) {
+    auto& control = control_[i];
+    if (control.greeted.load()) continue;
+    control.silenced.store(true);
+    control.cancel.store(true);
+  }
+}
 
 std::vector<FinderRow> find_settings(const FinderTarget& target) {
   PortFinder finder(target);

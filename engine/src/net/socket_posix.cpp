@@ -117,10 +117,33 @@ std::vector<bool> readable(const std::vector<SocketHandle>& sockets, std::chrono
   return out;
 }
 
-Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel) {
+std::optional<Address> parse_ip_address(const std::string& text) {
+  Address a;
+  auto* sin = reinterpret_cast<sockaddr_in*>(a.storage.data());
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(a.storage.data());
+  if (::inet_pton(AF_INET, text.c_str(), &sin->sin_addr) == 1) {
+    sin->sin_family = AF_INET;
+    a.length = sizeof(sockaddr_in);
+  } else if (::inet_pton(AF_INET6, text.c_str(), &sin6->sin6_addr) == 1) {
+    sin6->sin6_family = AF_INET6;
+    a.length = sizeof(sockaddr_in6);
+  } else {
+    return std::nullopt;
+  }
+  a.text = address_text(sockaddr_of(a));
+  return a;
+}
+
+Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel, const Address* local) {
   Fd fd(::socket(sockaddr_of(address)->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) throw socket_error("socket: ", errno);
   set_no_delay(fd.get());
+  if (local && ::bind(fd_of(fd.get()), sockaddr_of(*local), local->length) != 0) {
+    int err = errno;
+    BindError e("cannot bind the local address " + local->text + ": " + std::strerror(err));
+    e.err = err;
+    throw e;
+  }
   if (::connect(fd_of(fd.get()), sockaddr_of(address), address.length) != 0 && errno != EINPROGRESS)
     throw socket_error("", errno);
   wait_ready(fd.get(), Wait::Write, deadline, cancel, ("connecting to " + address.text).c_str());

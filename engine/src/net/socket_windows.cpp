@@ -157,13 +157,37 @@ std::vector<bool> readable(const std::vector<SocketHandle>& sockets, std::chrono
   return out;
 }
 
-Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel) {
+std::optional<Address> parse_ip_address(const std::string& text) {
+  start_winsock();
+  Address a;
+  auto* sin = reinterpret_cast<sockaddr_in*>(a.storage.data());
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(a.storage.data());
+  if (::inet_pton(AF_INET, text.c_str(), &sin->sin_addr) == 1) {
+    sin->sin_family = AF_INET;
+    a.length = sizeof(sockaddr_in);
+  } else if (::inet_pton(AF_INET6, text.c_str(), &sin6->sin6_addr) == 1) {
+    sin6->sin6_family = AF_INET6;
+    a.length = sizeof(sockaddr_in6);
+  } else {
+    return std::nullopt;
+  }
+  a.text = address_text(sockaddr_of(a));
+  return a;
+}
+
+Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel, const Address* local) {
   start_winsock();
   Fd fd(handle(::socket(sockaddr_of(address)->sa_family, SOCK_STREAM, IPPROTO_TCP)));
   if (!fd) throw socket_error("socket: ", WSAGetLastError());
   SetHandleInformation(reinterpret_cast<HANDLE>(sock(fd.get())), HANDLE_FLAG_INHERIT, 0);
   make_non_blocking(sock(fd.get()));
   set_no_delay(fd.get());
+  if (local && ::bind(sock(fd.get()), sockaddr_of(*local), static_cast<int>(local->length)) != 0) {
+    NetError base = socket_error("", WSAGetLastError());
+    BindError e("cannot bind the local address " + local->text + ": " + base.what());
+    e.err = base.err;
+    throw e;
+  }
   if (::connect(sock(fd.get()), sockaddr_of(address), static_cast<int>(address.length)) != 0) {
     int err = WSAGetLastError();
     if (err != WSAEWOULDBLOCK) throw socket_error("", err);

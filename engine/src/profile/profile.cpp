@@ -185,6 +185,22 @@ std::optional<ProfileError> read_proxy(const json& j, ConnectionSettings& s) {
   return r.unknown_fields();
 }
 
+// connection: the network settings of issue 17 (address family, source address, submission port).
+std::optional<ProfileError> read_connection(const json& j, ConnectionSettings& s) {
+  ObjectReader r(j, "connection");
+  SMTPWB_TRY(r.check_object());
+  SMTPWB_TRY(r.enumeration("address_family", s.address_family, parse_address_family, "any, ipv4, ipv6"));
+  SMTPWB_TRY(r.string("local_address", s.local_address));
+  SMTPWB_TRY(r.boolean("submission_port", s.submission_port));
+  return r.unknown_fields();
+}
+
+json connection_json(const ConnectionSettings& s) {
+  return {{"address_family", to_string(s.address_family)},
+          {"local_address", s.local_address},
+          {"submission_port", s.submission_port}};
+}
+
 }  // namespace
 
 json profile_json(const ConnectionSettings& s) {
@@ -214,6 +230,9 @@ json profile_json(const ConnectionSettings& s) {
             {"domain", s.proxy.domain},
             {"username", s.proxy.username},
             {"resolve_via_proxy", s.proxy.resolve_via_proxy}}}};
+  // Only when set, so that profiles and reports without these settings read as they always did.
+  if (s.address_family != AddressFamily::Any || !s.local_address.empty() || s.submission_port)
+    j["connection"] = connection_json(s);
   if (!s.id.empty()) j["id"] = s.id;
   return j;
 }
@@ -240,6 +259,7 @@ std::optional<ProfileError> apply_profile(const json& j, ConnectionSettings& set
   if (const json* a = r.object("auth")) SMTPWB_TRY(read_auth(*a, s));
   if (const json* e = r.object("encryption")) SMTPWB_TRY(read_encryption(*e, s));
   if (const json* p = r.object("proxy")) SMTPWB_TRY(read_proxy(*p, s));
+  if (const json* c = r.object("connection")) SMTPWB_TRY(read_connection(*c, s));
   SMTPWB_TRY(r.unknown_fields());
   settings = std::move(s);
   return std::nullopt;

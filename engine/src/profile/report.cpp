@@ -30,6 +30,21 @@ json mx_json(const ServerFacts& s) {
   return out;
 }
 
+// The TCP connection as made: which IP family and why, and our end of it (null before a connection).
+json connection_json(const ServerFacts& s) {
+  auto text_or_null = [](const std::string& t) { return t.empty() ? json(nullptr) : json(t); };
+  return {{"address_family", text_or_null(s.address_family)},
+          {"family_reason", text_or_null(s.family_reason)},
+          {"local_address", text_or_null(s.local_address)}};
+}
+
+// --probe-plaintext: the three facts; "error" only when the probe did not get that far.
+json plaintext_probe_json(const PlaintextProbeFacts& p) {
+  json out = {{"auth_advertised", p.auth_advertised}, {"auth_mechanisms", p.auth_mechanisms}, {"mail_accepted", p.mail_accepted}};
+  if (!p.error.empty()) out["error"] = p.error;
+  return out;
+}
+
 json auth_steps_json(const std::vector<AuthStep>& steps) {
   json out = json::array();
   for (const auto& s : steps) out.push_back({{"direction", s.direction}, {"text", s.text}});
@@ -96,6 +111,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                    {"ehlo_name", r.server.ehlo_name},
                    {"capabilities", {{"before_tls", r.server.capabilities_before_tls},
                                      {"after_tls", r.server.capabilities_after_tls}}}};
+  out["connection"] = connection_json(r.server);
   if (r.proxy.used) {
     out["proxy"] = {{"type", r.proxy.type},
                     {"address", r.proxy.address},
@@ -144,6 +160,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
     }
     if (request.message) out["message"].update(message_extensions_json(*request.message, r.message));
   }
+  if (r.plaintext_probe) out["plaintext_probe"] = plaintext_probe_json(*r.plaintext_probe);
   out["hints"] = hints_json(r.hints);
   json transcript = json::array();
   for (const auto& e : r.transcript)

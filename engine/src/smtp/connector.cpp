@@ -15,6 +15,10 @@ Connection Connector::connect() {
   auto& server = rec_.result().server;
   server.host = s_.address;
   server.port = s_.port;
+  if (!s_.local_address.empty()) {
+    local_ = net::parse_ip_address(s_.local_address);
+    if (!local_) rec_.fail(FailureCategory::Config, "The local address \"" + s_.local_address + "\" is not an IP address");
+  }
   if (s_.proxy.type != ProxyType::None) {
     connect_through_proxy();
     return std::move(connection_);
@@ -23,6 +27,7 @@ Connection Connector::connect() {
   check_search_domain(addresses);
   for (const auto& a : addresses) server.resolved.push_back(a.text);
   if (!is_ip_literal(s_.address)) rec_.info("Resolved " + s_.address + " to " + join(server.resolved));
+  addresses = of_allowed_family(std::move(addresses), s_.address, "");
 
   rec_.begin_phase(Phase::Connect);
   server.connected_address = connect_first(addresses, s_.address, s_.port, false);
@@ -59,12 +64,15 @@ std::string Connector::connect_first(const std::vector<net::Address>& addresses,
     rec_.info("Trying " + whose + a.text + ":" + std::to_string(port) + "...");
     auto share = std::chrono::milliseconds(until.remaining_ms() / static_cast<int>(addresses.size() - i));
     try {
-      auto fd = net::connect_tcp(a, net::Deadline::in(share), cancel_);
+      auto fd = net::connect_tcp(a, net::Deadline::in(share), cancel_, local_ ? &*local_ : nullptr);
       connection_.local_address = net::local_address(fd.get());
       connection_.stream = std::make_unique<net::Stream>(std::move(fd), cancel_);
       if (!proxy && dns_facts_) dns_facts_->start_reverse(a);
-      rec_.info("Connected to " + whose + a.text + ":" + std::to_string(port));
+      rec_.info("Connected to " + whose + a.text + ":" + std::to_string(port) + " from " + connection_.local_address);
+      record_family(addresses, i);
       return a.text;
+    } catch (const net::BindError& e) {
+      fail_to_bind(e);
     } catch (const net::NetError& e) {
       all_timed_out = false;
       last_error = a.text + ": " + e.what();
@@ -104,7 +112,7 @@ void Connector::connect_through_proxy() {
   std::string target = by_proxy ? s_.address : resolve_target_locally();
   if (by_proxy && !is_ip_literal(s_.address)) rec_.info("The proxy resolves " + s_.address);
   facts.result = ProxyResult::Unresolved;
-  auto proxy_addresses = resolve(p.address, p.port, "the proxy ");
+  auto proxy_addresses = of_allowed_family(resolve(p.address, p.port, "the proxy "), p.address, "the proxy ");
   if (!is_ip_literal(p.address)) {
     std::vector<std::string> texts;
     for (const auto& a : proxy_addresses) texts.push_back(a.text);
@@ -160,6 +168,68 @@ std::string Connector::resolve_target_locally() {
   if (!is_ip_literal(s_.address))
     rec_.info("Resolved " + s_.address + " to " + join(server.resolved) + "; asking the proxy for " + chosen->text);
   return chosen->text;
+}
+
+AddressFamily Connector::required_family() const {
+  if (s_.address_family != AddressFamily::Any) return s_.address_family;
+  if (local_) return local_->is_ipv4() ? AddressFamily::IPv4 : AddressFamily::IPv6;
+  return AddressFamily::Any;
+}
+
+std::string Connector::forced_family_reason() const {
+  if (s_.address_family == AddressFamily::IPv4) return "forced by --ipv4";
+  if (s_.address_family == AddressFamily::IPv6) return "forced by --ipv6";
+  return "the local address " + local_->text + " is " + (local_->is_ipv4() ? "IPv4" : "IPv6");
+}
+
+// Only the addresses of the family the settings allow; none of them is a failure that names the others.
+std::vector<net::Address> Connector::of_allowed_family(std::vector<net::Address> found, const std::string& host,
+                                                       const std::string& whose) {
+  const auto family = required_family();
+  if (family == AddressFamily::Any) return found;
+  const bool v4 = family == AddressFamily::IPv4;
+  std::vector<std::string> others;
+  for (const auto& a : found) others.push_back(a.text);
+  std::erase_if(found, [v4](const net::Address& a) { return a.is_ipv4() != v4; });
+  if (found.empty())
+    throw Failed{rec_.failure(FailureCategory::Dns,
+                              whose + "\"" + host + "\" has no " + (v4 ? "IPv4 (A)" : "IPv6 (AAAA)") + " address, only " +
+                                  join(others) + "; the family is " + forced_family_reason(),
+                              nullptr, FailureCause::NoAddressOfFamily)};
+  return found;
+}
+
+// Which family the connection used, and why: what report readers ask when IPv6 works here and not there.
+void Connector::record_family(const std::vector<net::Address>& addresses, std::size_t chosen) {
+  auto& server = rec_.result().server;
+  const auto& a = addresses[chosen];
+  server.address_family = a.is_ipv4() ? "ipv4" : "ipv6";
+  std::string local = connection_.local_address;
+  server.local_address = local.rfind("IPv6:", 0) == 0 ? local.substr(5) : local;
+  std::vector<bool> families;
+  for (const auto& x : addresses) families.push_back(x.is_ipv4());
+  server.family_reason =
+      family_reason(families, chosen, required_family() != AddressFamily::Any ? forced_family_reason() : "",
+                    is_ip_literal(s_.proxy.type == ProxyType::None ? s_.address : s_.proxy.address));
+}
+
+std::string family_reason(const std::vector<bool>& families, std::size_t chosen, const std::string& forced, bool literal) {
+  auto name = [](bool v4) { return std::string(v4 ? "IPv4" : "IPv6"); };
+  const bool v4 = families.at(chosen);
+  if (!forced.empty()) return forced;
+  if (literal) return "the address is an " + name(v4) + " literal";
+  if (chosen == 0) return "first address the resolver returned";
+  if (families.front() != v4) return name(families.front()) + " failed, fell back to " + name(v4);
+  return "the first " + std::to_string(chosen) + " address(es) failed, the next " + name(v4) + " one answered";
+}
+
+// The source address cannot be used on any server address: stop at once with what to change.
+void Connector::fail_to_bind(const net::BindError& e) {
+  auto failure = rec_.failure(FailureCategory::Connect,
+                              "Cannot use the local address " + s_.local_address + " (" + e.what() + ")", nullptr,
+                              FailureCause::LocalAddressUnavailable);
+  failure.os_error = e.err;
+  throw Failed{std::move(failure)};
 }
 
 // A bare name ("servername") that works only through the resolver's search list is fragile elsewhere.

@@ -19,6 +19,11 @@ struct Connection {
   std::string local_address;  // as the server sees it, for an EHLO address literal ("192.0.2.1", "IPv6:...")
 };
 
+// Pure: why the connection used the family of the chosen address. families: each tried address's family,
+// in resolver order (true: IPv4); forced: the reason the settings fixed the family, or empty; literal: the
+// host was an IP address. "first address the resolver returned", "IPv6 failed, fell back to IPv4", ...
+std::string family_reason(const std::vector<bool>& families, std::size_t chosen, const std::string& forced, bool literal);
+
 class Connector {
  public:
   // Uses address, port, timeout_s and proxy of the settings. dns_facts, when given, learns the
@@ -38,6 +43,12 @@ class Connector {
   void proxy_handshake(const std::string& target);
   std::string resolve_target_locally();
   void check_search_domain(const std::vector<net::Address>& found);
+  // Address family and source address (-4/-6, --local-address).
+  AddressFamily required_family() const;
+  std::string forced_family_reason() const;
+  std::vector<net::Address> of_allowed_family(std::vector<net::Address> found, const std::string& host, const std::string& whose);
+  void record_family(const std::vector<net::Address>& addresses, std::size_t chosen);
+  [[noreturn]] void fail_to_bind(const net::BindError& e);
   net::Deadline deadline() const { return fixed_deadline_.value_or(net::Deadline::in(std::chrono::seconds(s_.timeout_s))); }
 
   const ConnectionSettings& s_;
@@ -45,6 +56,7 @@ class Connector {
   const net::CancelFlag& cancel_;
   net::DnsFactsLookup* dns_facts_;
   std::optional<net::Deadline> fixed_deadline_;
+  std::optional<net::Address> local_;  // the source address to bind, when set
   Connection connection_;
 };
 

@@ -10,6 +10,8 @@ ProbeConnection::ProbeConnection(const ProbeEndpoint& endpoint, net::Deadline de
   where.address = endpoint.host;
   where.port = endpoint.port;
   where.proxy = endpoint.proxy;
+  where.address_family = endpoint.address_family;
+  where.local_address = endpoint.local_address;
   where.timeout_s = static_cast<int>(std::max<long long>(1, deadline.remaining_ms() / 1000));
   SessionResult unrecorded;
   Recorder recorder(unrecorded);

@@ -24,6 +24,8 @@ struct ProbeEndpoint {
   std::string host;
   int port = 0;
   ProxySettings proxy;
+  AddressFamily address_family = AddressFamily::Any;  // as the test's -4/-6
+  std::string local_address;                          // as the test's --local-address
 };
 
 class ProbeConnection {

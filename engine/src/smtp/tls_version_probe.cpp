@@ -32,7 +32,7 @@ std::string answered_instead(int wire) {
 
 // Connects and, for STARTTLS, speaks the SMTP preamble; afterwards the next bytes are TLS.
 smtp::ProbeConnection open(const ProbeTarget& t, net::Deadline deadline, const net::CancelFlag& cancel) {
-  smtp::ProbeConnection c({t.host, t.port, t.proxy}, deadline, cancel);
+  smtp::ProbeConnection c({t.host, t.port, t.proxy, t.address_family, t.local_address}, deadline, cancel);
   if (t.security == Security::StartTls) c.starttls(c.greet(t.ehlo_name));
   return c;
 }
@@ -121,6 +121,8 @@ ProbeTarget ProbeTarget::from(const ConnectionSettings& s) {
   t.ehlo_name = s.ehlo_name;
   t.timeout = std::chrono::seconds(s.timeout_s);
   t.proxy = s.proxy;
+  t.address_family = s.address_family;
+  t.local_address = s.local_address;
   return t;
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -91,8 +92,16 @@ class Fd {
   SocketHandle fd_ = kNoSocket;
 };
 
-// Non-blocking TCP connect to one address. Throws NetError (err = the OS's error) / TimedOut / Cancelled.
-Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel);
+// The source address could not be bound (not assigned to this machine, wrong family, in use).
+struct BindError : NetError {
+  using NetError::NetError;
+};
+
+// Non-blocking TCP connect to one address, from `local` (port 0) when given. Throws NetError (err = the
+// OS's error; BindError when binding `local` failed) / TimedOut / Cancelled.
+Fd connect_tcp(const Address& address, Deadline deadline, const CancelFlag& cancel, const Address* local = nullptr);
+// An IP literal ("192.0.2.1", "2001:db8::1") as an address with port 0; nullopt for anything else.
+std::optional<Address> parse_ip_address(const std::string& text);
 std::string local_address(SocketHandle socket);  // for the EHLO address literal
 // Acknowledge received data at once instead of up to 40 ms later. Servers that write a reply in
 // several small pieces under Nagle (Postfix after a TLS 1.3 handshake: tickets, then the reply)

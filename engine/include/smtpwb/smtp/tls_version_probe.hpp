@@ -20,6 +20,8 @@ struct ProbeTarget {
   std::string ehlo_name;                        // empty: an address literal
   std::chrono::milliseconds timeout{10'000};    // per probe connection, all steps included
   ProxySettings proxy;                          // the test's proxy, which every probe connection goes through
+  AddressFamily address_family = AddressFamily::Any;  // the test's -4/-6 and source address
+  std::string local_address;
   static ProbeTarget from(const ConnectionSettings& settings);
 };
 
