@@ -381,3 +381,21 @@ TEST_CASE("The transcript store returns every line exactly across chunk boundari
   store.append(Event{0, Dir::Info, Phase::Done, false, "fresh"});
   CHECK(store.text(0) == "fresh");
 }
+
+TEST_CASE("Editor rules: client certificate fields follow encryption and the certificate; NTLMv1 needs a password login",
+          "[gui][rules][client-cert]") {
+  ConnectionSettings s;
+  auto r = editor_rules(s);
+  CHECK(r.client_cert_enabled);
+  CHECK_FALSE(r.client_key_enabled);  // no certificate yet
+  s.client_cert = "client.pem";
+  CHECK(editor_rules(s).client_key_enabled);
+  s.security = Security::None;
+  CHECK_FALSE(editor_rules(s).client_cert_enabled);
+  CHECK_FALSE(editor_rules(s).client_key_enabled);
+  CHECK_FALSE(editor_rules(s).allow_ntlmv1_enabled);  // Anonymous
+  s.anonymous = false;
+  CHECK(editor_rules(s).allow_ntlmv1_enabled);
+  s.auth_type = AuthType::GmailOAuth;
+  CHECK_FALSE(editor_rules(s).allow_ntlmv1_enabled);
+}

@@ -8,6 +8,14 @@
 
 namespace smtpwb::gui {
 
+namespace {
+void add_issue17_rules(const ConnectionSettings& s, EditorRules& r) {
+  r.client_cert_enabled = r.encryption_enabled;
+  r.client_key_enabled = r.client_cert_enabled && !s.client_cert.empty();
+  r.allow_ntlmv1_enabled = r.credentials_enabled && !is_oauth(s.auth_type);
+}
+}  // namespace
+
 EditorRules editor_rules(const ConnectionSettings& s) {
   EditorRules r;
   const bool oauth = is_oauth(s.auth_type);
@@ -23,6 +31,7 @@ EditorRules editor_rules(const ConnectionSettings& s) {
   r.encryption_enabled = s.encrypted();
   r.proxy_enabled = s.proxy.type != ProxyType::None;
   r.proxy_credentials_enabled = r.proxy_enabled && s.proxy.use_credentials;
+  add_issue17_rules(s, r);
   return r;
 }
 

@@ -21,6 +21,11 @@ struct EditorRules {
   bool encryption_enabled = true;       // mode, versions: off for "No encryption"
   bool proxy_enabled = false;           // address/port/credentials: off for proxy type None
   bool proxy_credentials_enabled = false;
+  // Issue 17: the client certificate needs TLS; its key and password need the certificate. NTLMv1 is a
+  // password mechanism's option: off for Anonymous and OAuth.
+  bool client_cert_enabled = true;
+  bool client_key_enabled = false;
+  bool allow_ntlmv1_enabled = false;
 };
 EditorRules editor_rules(const ConnectionSettings& s);
 
