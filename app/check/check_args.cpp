@@ -185,7 +185,7 @@ Authentication
   --password-stdin         read the password from the first line of standard input
   --anonymous              do not authenticate
   --sasl LIST              permitted mechanisms in order of preference, e.g. SCRAM-SHA-256,PLAIN
-                           (SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 CRAM-MD5 PLAIN LOGIN OAUTHBEARER XOAUTH2)
+                           (SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 CRAM-MD5 NTLM PLAIN LOGIN EXTERNAL OAUTHBEARER XOAUTH2)
   --auth TYPE              default | gmail-oauth | microsoft365-oauth
   --oauth-token-env VAR    an OAuth 2.0 access token from variable VAR (XOAUTH2/OAUTHBEARER as --user)
   --oauth-client-id ID     sign in with OAuth (prints the URL to open, waits for the loopback redirect)
