@@ -44,6 +44,18 @@ bool has_hint(const json& report, const std::string& id) {
   return false;
 }
 
+// Another program's output and exit status (stdout and stderr together).
+test::Run shell(const std::string& command) {
+  test::Run r;
+  FILE* p = ::popen((command + " 2>&1 </dev/null; echo EXIT=$?").c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  ::pclose(p);
+  return r;
+}
+
 // The Exim stack's facts; they name the mail stack's, which test::fact() reads.
 const std::map<std::string, std::string>& exim() {
   static const auto facts = [] {
@@ -194,4 +206,25 @@ TEST_CASE("NTLM: Exim's spa verifies only NTLMv1: NTLMv2 fails with a hint, --al
   CHECK(v1.run.out.find("(NTLMv1)") != std::string::npos);
   CHECK(test::leaks(v1.run.out + v1.report.dump(), password).empty());
   CHECK_FALSE(has_hint(v1.report, "ntlm-server-needs-ntlmv1"));
+}
+
+TEST_CASE("Client certificate: swaks (the reference client) agrees on the same Postfix listener, using the printed command",
+          "[postfix][client-cert][differential]") {
+  const std::string port = test::fact("MAILSTACK_CCERT_REQ_PORT");
+  auto ours = check(port, "--stop-after tls --print-commands " + client_cert_args());
+  INFO(ours.run.out);
+  REQUIRE(ours.run.status == 0);
+  auto at = ours.run.out.find("\nswaks ");
+  REQUIRE(at != std::string::npos);
+  std::string swaks = ours.run.out.substr(at + 1, ours.run.out.find('\n', at + 1) - at - 1);
+  CHECK(swaks.find("--tls-cert " + test::fact("MAILSTACK_CLIENT_CERT")) != std::string::npos);
+  auto with = shell(swaks);
+  INFO(with.out);
+  CHECK(with.out.find("EXIT=0") != std::string::npos);
+  auto cut = swaks.find(" --tls-cert");
+  auto without = shell(swaks.substr(0, cut) + swaks.substr(swaks.find(" --to ")));
+  INFO(without.out);
+  CHECK(without.out.find("421 4.7.1") != std::string::npos);
+  auto ours_without = check(port, "--stop-after tls");
+  CHECK(ours_without.run.status != 0);
 }
