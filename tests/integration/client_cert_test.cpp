@@ -149,6 +149,9 @@ TEST_CASE("Client certificate: key and file problems are configuration errors th
   auto mismatch = check(port, "--stop-after tls " + client_cert_args("MAILSTACK_CLIENT_CERT", "MAILSTACK_UNTRUSTED_CLIENT_KEY"));
   CHECK(mismatch.run.out.find("does not belong to the certificate") != std::string::npos);
 
+  auto missing = check(port, "--stop-after tls --client-cert /nonexistent/client.pem");
+  CHECK(missing.run.out.find("/nonexistent/client.pem cannot be read (no such file, or no permission)") != std::string::npos);
+
   auto p12 = check(port, "--stop-after tls --client-cert " + test::fact("MAILSTACK_CLIENT_P12"));
   CHECK(p12.report.at("failure").at("category") == "config");
   CHECK(p12.run.out.find("It looks like PKCS#12, which this build (mbedTLS 3.6) cannot read") != std::string::npos);

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include <filesystem>
+
 #include "smtpwb/charset.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/hints.hpp"
 
 namespace smtpwb::gui {
@@ -99,6 +102,24 @@ std::vector<FieldError> window_validate(const ConnectionSettings& s) {
 std::map<std::string, std::string> field_errors(const ConnectionSettings& s) {
   std::map<std::string, std::string> out;
   for (const auto& e : window_validate(s)) out.emplace(field_label(e.field, s), describe(e, s));
+  return out;
+}
+
+std::map<std::string, std::string> client_certificate_errors(const ConnectionSettings& s) {
+  std::map<std::string, std::string> out;
+  if (!s.encrypted() || s.client_cert.empty()) return out;
+  auto check = [&](const char* label, const std::string& path) {
+    if (path.empty()) return;
+    std::error_code ec;
+    std::string extension = std::filesystem::path(platform::path_from_utf8(path)).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!std::filesystem::is_regular_file(platform::path_from_utf8(path), ec))
+      out.emplace(label, std::string(label) + ": no such file");
+    else if (extension == ".p12" || extension == ".pfx")
+      out.emplace(label, std::string(label) + ": PKCS#12 cannot be read here; convert it to PEM (openssl pkcs12 -in FILE -out client.pem)");
+  };
+  check("Client certificate", s.client_cert);
+  check("Client key", s.client_key);
   return out;
 }
 

@@ -49,6 +49,9 @@ std::string describe(const FieldError& error, const ConnectionSettings& s);
 std::vector<FieldError> window_validate(const ConnectionSettings& s);
 // Those errors keyed by field label, for showing each message next to its field.
 std::map<std::string, std::string> field_errors(const ConnectionSettings& s);
+// The client certificate's files as the window sees them (issue 17), keyed by field label like
+// field_errors: a file that does not exist, or PKCS#12, which this build cannot read.
+std::map<std::string, std::string> client_certificate_errors(const ConnectionSettings& s);
 // One line for a refused Test: "Fix first: Port: ...; Address: ...".
 std::optional<std::string> test_refusal(const ConnectionSettings& s);
 

@@ -255,6 +255,7 @@ void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& 
   }
   ConnectionSettings& s = c->draft;
   Errors errors = field_errors(s);
+  errors.merge(client_certificate_errors(s));
   if (auto clash = wb.name_clash(s.name, c->id)) errors.emplace("Name", *clash);
 
   ImGui::BeginDisabled(!c->dirty());

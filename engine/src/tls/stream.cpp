@@ -385,10 +385,11 @@ void run_handshake(Stream::Tls& t, Deadline deadline, const CancelFlag& cancel, 
   }
 }
 std::string client_file_problem(const std::string& what, const std::string& path, int rc) {
-  std::string text = what + " " + path + " cannot be used: " + mbedtls_message(rc);
   auto bytes = read_file(path);
+  if (!bytes) return what + " " + path + " cannot be read (no such file, or no permission)";
+  std::string text = what + " " + path + " cannot be used: " + mbedtls_message(rc);
   // PKCS#12 (.p12/.pfx) is DER that starts with a SEQUENCE; mbedTLS 3.6 reads no PKCS#12 container.
-  if (bytes && !bytes->empty() && static_cast<unsigned char>((*bytes)[0]) == 0x30 && bytes->find("-----BEGIN") == std::string::npos &&
+  if (!bytes->empty() && static_cast<unsigned char>((*bytes)[0]) == 0x30 && bytes->find("-----BEGIN") == std::string::npos &&
       path.size() > 4 && (text::lower(path.substr(path.size() - 4)) == ".p12" || text::lower(path.substr(path.size() - 4)) == ".pfx"))
     text += ". It looks like PKCS#12, which this build (mbedTLS 3.6) cannot read: convert it to PEM with "
             "openssl pkcs12 -in FILE -out client.pem (certificate and encrypted key in one file; give that file as the "
