@@ -187,6 +187,10 @@ TEST_CASE("Client certificate: Exim (GnuTLS) tls_verify_hosts aborts without one
       CHECK(good.run.status == 0);
     }
   }
+  // The version probes send the certificate too: TLS 1.2 is not mistaken for "not offered".
+  auto probed = check(port, "--stop-after tls --probe-tls " + client_cert_args());
+  INFO(probed.run.out);
+  CHECK(probed.report.at("tls_probe").at("tls1.2").at("offered") == true);
 }
 
 TEST_CASE("NTLM: Exim's spa verifies only NTLMv1: NTLMv2 fails with a hint, --allow-ntlmv1 succeeds with a warning",

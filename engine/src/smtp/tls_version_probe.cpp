@@ -46,6 +46,9 @@ TlsProbeRow probe_with_mbedtls(const ProbeTarget& t, TlsVersion v, const net::Ca
   config.server_name = t.host;
   config.versions = TlsVersionSet{}.with(v);
   config.verify = false;
+  config.client_cert = t.client_cert;
+  config.client_key = t.client_key;
+  config.client_key_password = t.client_key_password;
   TlsFacts facts;
   try {
     c.stream().start_tls_client(config, deadline, facts);
@@ -121,6 +124,9 @@ ProbeTarget ProbeTarget::from(const ConnectionSettings& s) {
   t.ehlo_name = s.ehlo_name;
   t.timeout = std::chrono::seconds(s.timeout_s);
   t.proxy = s.proxy;
+  t.client_cert = s.client_cert;
+  t.client_key = s.client_key;
+  t.client_key_password = s.client_key_password;
   return t;
 }
 

@@ -20,6 +20,8 @@ struct ProbeTarget {
   std::string ehlo_name;                        // empty: an address literal
   std::chrono::milliseconds timeout{10'000};    // per probe connection, all steps included
   ProxySettings proxy;                          // the test's proxy, which every probe connection goes through
+  // The test's client certificate: a server that requires one would otherwise refuse every version.
+  std::string client_cert, client_key, client_key_password;  // the password is a secret
   static ProbeTarget from(const ConnectionSettings& settings);
 };
 
