@@ -23,7 +23,7 @@ source "$root/scripts/lib/debian-apt.sh"
 SYSTEM_PACKAGES=(
   build-essential dpkg-dev cmake pkg-config ninja-build
   libglfw3-dev libsecret-1-dev gnome-keyring libsecret-tools dbus libspdlog-dev libfmt-dev libstb-dev libfreetype-dev libgl-dev nlohmann-json3-dev nettle-dev sasl2-bin
-  postfix dovecot-core swaks curl python3 libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth libgl1-mesa-dri procps iproute2
+  postfix dovecot-core swaks curl python3 libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth xdotool libgl1-mesa-dri procps iproute2
   dante-server tinyproxy squid libpam-pwdfile libio-socket-socks-perl
   gnutls-bin libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libdb5.3 libpcre2-8-0 libcrypt1
   libldap-2.5-0 libmariadb3 libperl5.36 libpq5 libsasl2-2 libspf2-2 libsqlite3-0

@@ -214,6 +214,11 @@ Message
   --subject S              subject (default "SMTP Workbench test message")
   --body-file F            body text, UTF-8 (converted to the code page)
   --stop-after STEP        connect (after the greeting) | tls (after EHLO, STARTTLS and EHLO) | auth | rcpt
+  --smtputf8               UTF-8 addresses and headers (RFC 6531): MAIL FROM:<...> SMTPUTF8
+  --bdat                   send the message with BDAT chunks (RFC 3030 CHUNKING) instead of DATA
+  --dsn-notify LIST        NEVER, or a comma list of SUCCESS,FAILURE,DELAY (RFC 3461 NOTIFY on each RCPT)
+  --dsn-ret FULL|HDRS      return the whole message or its headers in a DSN (MAIL FROM RET=)
+  --dsn-envid ID           the envelope id a DSN quotes (printable ASCII, sent xtext-encoded as ENVID=)
 Probes
   --probe-tls              after the test, probe SSL 2 ... TLS 1.3 on the same port and mode (each a fresh
                            connection); with --stop-after connect the test before it is short
@@ -352,6 +357,9 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--client-cert", str(a.client_cert)},
       {"--client-key", str(a.client_key)},
       {"--client-key-password-env", str(a.client_key_password_env)},
+      {"--dsn-notify", str(a.dsn_notify)},
+      {"--dsn-ret", str(a.dsn_ret)},
+      {"--dsn-envid", str(a.dsn_envid)},
   };
   std::map<std::string, bool*> switches = {
       {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
@@ -361,6 +369,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--probe-tls", &a.probe_tls},   {"--find-settings", &a.find_settings},
       {"--print-commands", &a.print_commands}, {"--nagios", &a.nagios},
       {"--allow-ntlmv1", &a.allow_ntlmv1},
+      {"--smtputf8", &a.smtputf8},     {"--bdat", &a.bdat},
   };
 
   for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -394,6 +403,12 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
   if (a.from.has_value() != !a.to.empty()) return UsageError{"--from and --to go together"};
   if ((a.subject || a.body_file) && !a.from) return UsageError{"--subject and --body-file need --from and --to"};
   if (a.stop_after == StopAfter::Rcpt && !a.from) return UsageError{"--stop-after rcpt needs --from and --to"};
+  if (a.message_extensions() && !a.from)
+    return UsageError{"--smtputf8, --bdat and --dsn-notify/--dsn-ret/--dsn-envid need --from and --to"};
+  for (const auto& [flag, value] : {std::pair{"--dsn-notify", &a.dsn_notify}, {"--dsn-ret", &a.dsn_ret}, {"--dsn-envid", &a.dsn_envid}})
+    if (*value && (*value)->empty()) return UsageError{std::string(flag) + " needs a value"};
+  if (a.bdat && a.stop_after == StopAfter::Rcpt)
+    return UsageError{"--bdat sends the message, which --stop-after rcpt does not; leave one out"};
   if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
   if (auto e = check_oauth_args(a)) return e;
   if (auto e = check_plugin_args(a)) return e;

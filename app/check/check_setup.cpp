@@ -39,6 +39,9 @@ std::string flag_for(Field field, const ConnectionSettings& s) {
     case Field::From: return "--from";
     case Field::To: return "--to";
     case Field::Subject: return "--subject";
+    case Field::DsnNotify: return "--dsn-notify";
+    case Field::DsnRet: return "--dsn-ret";
+    case Field::DsnEnvid: return "--dsn-envid";
   }
   return "?";
 }
@@ -99,6 +102,15 @@ std::optional<SetupError> read_environment_secrets(const CheckArgs& args, CheckS
   return std::nullopt;
 }
 
+// Validated with the message (validate(TestRequest)): the errors then name the flags.
+void apply_message_extensions(const CheckArgs& args, MessageSpec& m) {
+  m.smtputf8 = args.smtputf8;
+  m.bdat = args.bdat;
+  if (args.dsn_notify) m.dsn_notify = *args.dsn_notify;
+  if (args.dsn_ret) m.dsn_ret = *args.dsn_ret;
+  if (args.dsn_envid) m.dsn_envid = *args.dsn_envid;
+}
+
 std::optional<SetupError> build_request(const CheckArgs& args, TestRequest& request) {
   if (args.stop_after) request.stop_after = *args.stop_after;
   if (!args.from) return std::nullopt;
@@ -111,6 +123,7 @@ std::optional<SetupError> build_request(const CheckArgs& args, TestRequest& requ
     if (!body) return usage("--body-file: cannot read " + *args.body_file);
     m.body_utf8 = *body;
   }
+  apply_message_extensions(args, m);
   request.message = m;
   return std::nullopt;
 }

@@ -2,7 +2,7 @@
 
 namespace smtpwb::gui {
 
-const char* kGuiUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test NAME [--screenshot FILE] [--password-env VAR] [--proxy-password-env VAR]]
+const char* kGuiUsage = R"(usage: smtp-workbench [--config-dir DIR] [--ui-state FILE] [--run-test NAME [--screenshot FILE] [--password-env VAR] [--proxy-password-env VAR]]
   --config-dir DIR    keep connections (DIR/connections/*.json) and window settings in DIR
                       instead of $XDG_CONFIG_HOME/smtp-workbench
   --run-test NAME     open the window, run the Test of the connection NAME, and exit with its status
@@ -11,6 +11,8 @@ const char* kGuiUsage = R"(usage: smtp-workbench [--config-dir DIR] [--run-test 
                       (saved passwords live in the desktop keyring, which scripts may not have)
   --proxy-password-env VAR
                       with --run-test: the proxy password, from environment variable VAR
+  --ui-state FILE     for automated tests: after every frame, write to FILE (JSON) where the
+                      window drew its tabs and splitters and which tabs are open
 )";
 
 std::variant<GuiArgs, GuiUsageError> parse_gui_args(const std::vector<std::string>& args) {
@@ -25,13 +27,14 @@ std::variant<GuiArgs, GuiUsageError> parse_gui_args(const std::vector<std::strin
     if (a == "--help" || a == "-h") {
       out.help = true;
     } else if (a == "--config-dir" || a == "--run-test" || a == "--screenshot" || a == "--password-env" ||
-               a == "--proxy-password-env") {
+               a == "--proxy-password-env" || a == "--ui-state") {
       auto v = value(a.c_str());
       if (!v) return GuiUsageError{a + ": needs a value"};
       if (a == "--config-dir") out.config_dir = *v;
       else if (a == "--run-test") out.run_test = *v;
       else if (a == "--password-env") out.password_env = *v;
       else if (a == "--proxy-password-env") out.proxy_password_env = *v;
+      else if (a == "--ui-state") out.ui_state = *v;
       else out.screenshot = *v;
     } else {
       return GuiUsageError{"unknown option \"" + a + "\""};

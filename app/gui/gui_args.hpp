@@ -13,6 +13,7 @@ struct GuiArgs {
   std::optional<std::string> screenshot;
   std::optional<std::string> password_env;  // with --run-test: the password, from this environment variable
   std::optional<std::string> proxy_password_env;  // with --run-test: the proxy password, likewise
+  std::optional<std::string> ui_state;  // for tests: where the window drew its tabs and splitters, each frame
   bool help = false;
 };
 

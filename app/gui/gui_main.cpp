@@ -4,6 +4,7 @@
 
 #include <GLFW/glfw3.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <stb_image_write.h>
@@ -21,40 +22,27 @@
 #include "model/workbench.hpp"
 #include "smtpwb/files.hpp"
 #include "smtpwb/platform.hpp"
+#include "views/ui_probe.hpp"
 #include "views/views.hpp"
+#include "window_prefs.hpp"
 
 namespace fs = std::filesystem;
 
 namespace smtpwb::gui {
 
 namespace {
-struct WindowPrefs {
-  int width = 1280, height = 820;
-  bool dark = true;
-  float left_width = 280;
-};
-
 WindowPrefs load_prefs(const fs::path& dir) {
-  WindowPrefs p;
   auto text = read_file(platform::utf8_from_path(dir / "window.json"));
-  if (!text) return p;
-  try {
-    auto j = nlohmann::json::parse(*text);
-    p.width = std::clamp(j.value("width", p.width), 400, 10000);
-    p.height = std::clamp(j.value("height", p.height), 300, 10000);
-    p.dark = j.value("dark", p.dark);
-    p.left_width = std::clamp(j.value("left_width", p.left_width), 150.0f, 900.0f);
-  } catch (const std::exception&) {
-    // Window geometry only: a damaged file falls back to defaults and is rewritten on exit.
-  }
-  return p;
+  return text ? parse_window_prefs(*text) : WindowPrefs{};
 }
 
 void save_prefs(const fs::path& dir, GLFWwindow* window, const ViewState& vs, float scale) {
-  int w = 0, h = 0;
-  glfwGetWindowSize(window, &w, &h);
-  nlohmann::json j{{"width", w}, {"height", h}, {"dark", vs.dark}, {"left_width", vs.left_width / scale}};
-  write_file_atomically(platform::utf8_from_path(dir / "window.json"), j.dump(2) + "\n");
+  WindowPrefs p;
+  glfwGetWindowSize(window, &p.width, &p.height);
+  p.dark = vs.dark;
+  p.left_width = vs.left_width / scale;
+  p.editor_height = vs.editor_height / scale;
+  write_file_atomically(platform::utf8_from_path(dir / "window.json"), window_prefs_json(p));
 }
 
 float content_scale(GLFWwindow* window) {
@@ -151,6 +139,22 @@ Run* start_automated_test(Workbench& wb, const std::string& name, const RunPassw
   return run;
 }
 
+// ImGui applies at most one change of a mouse button per frame (io.ConfigInputTrickleEventQueue), and a
+// tab selected by a press shows one frame later: a press and release that arrive in one batch (a touchpad
+// tap, remote desktop, automation) need several frames. So the loop draws until ImGui's input queue is
+// empty, and this many frames more, before it sleeps again.
+constexpr int kFramesAfterInput = 3;
+
+bool input_queued() { return ImGui::GetCurrentContext()->InputEventsQueue.Size > 0; }
+
+// --ui-state: where the last frame drew the widgets the views note (tabs, splitters), for a test that
+// drives the window from outside; written whole, so a reader never sees half a file.
+void write_ui_state(const std::string& path, long frame) {
+  nlohmann::json rects = nlohmann::json::object();
+  for (const auto& [key, r] : probe::all()) rects[key] = {r.x0, r.y0, r.x1, r.y1};
+  write_file_atomically(path, nlohmann::json{{"frame", frame}, {"rects", rects}}.dump() + "\n");
+}
+
 struct FrameLoop {
   GLFWwindow* window;
   Workbench& wb;
@@ -159,6 +163,7 @@ struct FrameLoop {
   float scale;
   Run* automated;
   int exit_status;
+  long frames_drawn = 0;
 
   // Draws until the window closes; returns the exit status.
   int run() {
@@ -170,13 +175,14 @@ struct FrameLoop {
       if (busy_frames > 0) glfwPollEvents();
       else glfwWaitEventsTimeout(30.0);  // and whenever a job wakes it: an event, a new phase, a probe row, the end
       busy_frames = std::max(busy_frames - 1, 0);
-      if (wb.poll()) busy_frames = 2;
+      if (input_queued()) busy_frames = std::max(busy_frames, kFramesAfterInput);
+      if (wb.poll()) busy_frames = std::max(busy_frames, 2);
       if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);
       if (style_dark != vs.dark) {
         apply_style(vs.dark, scale);
         style_dark = vs.dark;
       }
-      if (draw_frame(commands)) busy_frames = 2;
+      if (draw_frame(commands)) busy_frames = std::max(busy_frames, 2);
       if (automated && automated->finished && ++frames_after_finish >= 3) finish_automated_test();
       if (automated && automated->finished) busy_frames = std::max(busy_frames, 1);
       glfwSwapBuffers(window);
@@ -190,10 +196,12 @@ struct FrameLoop {
     ImGui_ImplGlfw_NewFrame();
     // --run-test drives the window itself: wherever the pointer rests, nothing should look hovered.
     if (args.run_test) ImGui::GetIO().AddMousePosEvent(-FLT_MAX, -FLT_MAX);
+    if (args.ui_state) probe::enable(true);  // only what this frame draws
     ImGui::NewFrame();
     commands.clear();
     draw_workbench(wb, vs, commands);
     ImGui::Render();
+    if (args.ui_state) write_ui_state(*args.ui_state, ++frames_drawn);
     for (const auto& cmd : commands) wb.apply(cmd);
     int w = 0, h = 0;
     glfwGetFramebufferSize(window, &w, &h);
@@ -251,6 +259,7 @@ int run_gui(const std::vector<std::string>& argv) {
   ViewState vs;
   vs.dark = prefs.dark;
   vs.left_width = prefs.left_width * scale;
+  vs.editor_height = prefs.editor_height * scale;
   load_fonts(vs, scale);
   apply_style(vs.dark, scale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);

@@ -64,6 +64,10 @@ constexpr std::pair<FailureCause, std::string_view> kCauseNames[] = {
     {FailureCause::NoCommonMechanism, "no-common-mechanism"},
     {FailureCause::CleartextCredentials, "cleartext-credentials"},
     {FailureCause::OAuthSignIn, "oauth-sign-in"},
+    // The test message asked for an extension the server's EHLO does not offer.
+    {FailureCause::NoSmtpUtf8, "no-smtputf8"},
+    {FailureCause::NoChunking, "no-chunking"},
+    {FailureCause::NoDsn, "no-dsn"},
 };
 
 constexpr std::pair<ProxyResult, std::string_view> kProxyResultNames[] = {

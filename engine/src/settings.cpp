@@ -7,6 +7,7 @@
 
 #include "smtpwb/charset.hpp"
 #include "smtpwb/platform.hpp"
+#include "smtpwb/printable.hpp"
 #include "text.hpp"
 
 namespace smtpwb {
@@ -90,8 +91,9 @@ std::string_view to_string(Field f) {
       "name", "group", "timeout_s", "code_page", "address", "port", "ehlo_name", "auth.domain",
       "auth.account", "auth.tenant", "auth.username", "auth.password", "encryption.versions", "encryption.sasl_mechanisms",
       "proxy.address", "proxy.port", "proxy.username", "proxy.password", "proxy.domain",
-      "message.from", "message.to", "message.subject"};
-  static_assert(std::size(kNames) == static_cast<std::size_t>(Field::Subject) + 1);
+      "message.from", "message.to", "message.subject",
+      "message.dsn.notify", "message.dsn.ret", "message.dsn.envid"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(Field::DsnEnvid) + 1);
   return kNames[static_cast<int>(f)];
 }
 std::string_view proxy_scheme(const ProxySettings& p) {
@@ -260,13 +262,84 @@ std::vector<FieldError> validate(const ConnectionSettings& s) {
   return errors;
 }
 
+std::optional<std::string> parse_dsn_notify(std::string_view text, std::string* problem) {
+  auto refuse = [&](std::string why) -> std::optional<std::string> {
+    if (problem) *problem = std::move(why);
+    return std::nullopt;
+  };
+  std::vector<std::string> seen;
+  std::string item;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != ',') {
+      if (text[i] != ' ' && text[i] != '\t') item += text[i];
+      continue;
+    }
+    item = text::upper(item);
+    if (item != "NEVER" && item != "SUCCESS" && item != "FAILURE" && item != "DELAY")
+      return refuse("\"" + item + "\" is not one of NEVER, SUCCESS, FAILURE, DELAY");
+    if (std::find(seen.begin(), seen.end(), item) != seen.end()) return refuse(item + " is given twice");
+    seen.push_back(item);
+    item.clear();
+  }
+  if (seen.size() > 1 && std::find(seen.begin(), seen.end(), "NEVER") != seen.end())
+    return refuse("NEVER stands alone; leave it out or give only SUCCESS, FAILURE and DELAY");
+  return text::join(seen, ",");
+}
+
+std::optional<std::string> parse_dsn_ret(std::string_view text) {
+  std::string value = text::upper(text);
+  if (value == "FULL" || value == "HDRS") return value;
+  return std::nullopt;
+}
+
+std::string xtext_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= '!' && c <= '~' && c != '+' && c != '=') out += static_cast<char>(c);
+    else out += {'+', kHex[c >> 4], kHex[c & 15]};
+  }
+  return out;
+}
+
+namespace {
+
+// Without SMTPUTF8 an address must be ASCII (RFC 5321); with it, well-formed UTF-8 (RFC 6531).
+void check_address_charset(Checker& c, Field field, const std::string& address, bool smtputf8) {
+  if (smtputf8) {
+    if (!is_valid_utf8(address)) c.add(field, "is not valid UTF-8");
+    return;
+  }
+  if (std::any_of(address.begin(), address.end(), [](unsigned char ch) { return ch >= 0x80; }))
+    c.add(field, "\"" + address + "\" has non-ASCII characters, which only SMTPUTF8 carries (RFC 6531): turn on "
+                 "SMTPUTF8 (check: --smtputf8)");
+}
+
+void check_dsn(Checker& c, const MessageSpec& m) {
+  std::string problem;
+  if (!m.dsn_notify.empty() && !c.line_break(Field::DsnNotify, m.dsn_notify) && !parse_dsn_notify(m.dsn_notify, &problem))
+    c.add(Field::DsnNotify, problem);
+  if (!m.dsn_ret.empty() && !c.line_break(Field::DsnRet, m.dsn_ret) && !parse_dsn_ret(m.dsn_ret))
+    c.add(Field::DsnRet, "\"" + m.dsn_ret + "\" is not one of FULL (the whole message) or HDRS (its headers)");
+  if (m.dsn_envid.empty() || c.line_break(Field::DsnEnvid, m.dsn_envid)) return;
+  if (!std::all_of(m.dsn_envid.begin(), m.dsn_envid.end(), [](unsigned char ch) { return ch >= 0x20 && ch < 0x7f; }))
+    c.add(Field::DsnEnvid, "has characters other than printable ASCII (RFC 3461 4.4)");
+  else if (xtext_encode(m.dsn_envid).size() > kMaxEnvidXtext)
+    c.add(Field::DsnEnvid, "is longer than 100 characters once xtext-encoded (RFC 3461 4.4)");
+}
+
+}  // namespace
+
 std::vector<FieldError> validate(const TestRequest& r) {
   std::vector<FieldError> errors;
   if (!r.message) return errors;
+  const MessageSpec& m = *r.message;
   Checker c(errors);
-  c.line_break(Field::From, r.message->from);
-  for (const auto& to : r.message->to) c.line_break(Field::To, to);
-  c.line_break(Field::Subject, r.message->subject);
+  if (!c.line_break(Field::From, m.from)) check_address_charset(c, Field::From, m.from, m.smtputf8);
+  for (const auto& to : m.to)
+    if (!c.line_break(Field::To, to)) check_address_charset(c, Field::To, to, m.smtputf8);
+  c.line_break(Field::Subject, m.subject);
+  check_dsn(c, m);
   return errors;
 }
 

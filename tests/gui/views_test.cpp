@@ -318,3 +318,80 @@ TEST_CASE("Encryption tab: client certificate, key and key password; Allow NTLMv
   CHECK(c.draft.client_key == "/home/me/client.key");
   CHECK(probe::find("field:Key password"));
 }
+
+TEST_CASE("Test email's SMTPUTF8, BDAT and DSN fields: errors under the field, NEVER disables the others, remembered",
+          "[gui][views][message]") {
+  Harness h;
+  h.wb.load();
+  h.frames(2);
+  REQUIRE(h.click("test-email"));
+  REQUIRE(h.click("email:from"));
+  h.type("jörg@demo.test");
+  REQUIRE(h.click("email:to"));
+  h.type("you@demo.test");
+  // A UTF-8 sender without SMTPUTF8: Send stays disabled, the problem names the box.
+  ViewState blocked = h.vs;
+  TestRequest req;
+  req.message = test_email_message(blocked);
+  REQUIRE_FALSE(validate(req).empty());
+  REQUIRE(h.click("email:send"));
+  CHECK(h.count<cmd::RunTest>() == 0);
+
+  REQUIRE(h.click("email:smtputf8"));
+  CHECK(h.vs.email_smtputf8);
+  REQUIRE(h.click("email:bdat"));
+  REQUIRE(h.click("email:notify-failure"));
+  REQUIRE(h.click("email:notify-never"));
+  CHECK(h.vs.email_notify_never);
+  CHECK(test_email_message(h.vs).dsn_notify == "NEVER");  // NEVER stands alone; the others are disabled
+  REQUIRE(h.click("email:notify-success"));
+  CHECK_FALSE(h.vs.email_notify_success);
+  REQUIRE(h.click("email:notify-never"));
+  CHECK(test_email_message(h.vs).dsn_notify == "FAILURE");
+  REQUIRE(h.click("email:dsn-envid"));
+  h.type("QQ 42");
+
+  REQUIRE(h.click("email:send"));
+  REQUIRE(h.count<cmd::RunTest>() == 1);
+  const auto& test = std::get<cmd::RunTest>(h.emitted.back());
+  REQUIRE(test.request.message);
+  const MessageSpec& m = *test.request.message;
+  CHECK(m.from == "jörg@demo.test");
+  CHECK(m.smtputf8);
+  CHECK(m.bdat);
+  CHECK(m.dsn_notify == "FAILURE");
+  CHECK(m.dsn_envid == "QQ 42");
+  // The demo server offers SMTPUTF8 but neither DSN nor CHUNKING: refused before MAIL FROM, with the hint.
+  Connection& demo = *h.wb.selected();
+  REQUIRE(h.frames_until([&] { return demo.current_run()->finished; }));
+  const auto& result = demo.current_run()->result;
+  REQUIRE_FALSE(result.ok);
+  CHECK(result.failure->cause == FailureCause::NoDsn);
+  REQUIRE_FALSE(result.hints.empty());
+  CHECK(result.hints.front().id == "dsn-not-offered");
+
+  Workbench again(h.dir.path, std::make_unique<MemorySecretStore>(), [] {});
+  again.load();
+  const auto& d = again.message_defaults();
+  CHECK(d.smtputf8);
+  CHECK(d.bdat);
+  CHECK(d.dsn_notify == "FAILURE");
+  CHECK(d.dsn_envid == "QQ 42");
+  ViewState reloaded;
+  load_test_email_fields(reloaded, d);
+  CHECK(reloaded.email_notify_failure);
+  CHECK_FALSE(reloaded.email_notify_never);
+  CHECK(test_email_message(reloaded).dsn_envid == "QQ 42");
+}
+
+TEST_CASE("Test email: BDAT does not apply when stopping after RCPT", "[gui][views][message]") {
+  ViewState vs;
+  vs.email_from = "a@demo.test";
+  vs.email_to = "b@demo.test";
+  vs.email_bdat = true;
+  CHECK(test_email_message(vs).bdat);
+  vs.stop_after = StopAfter::Rcpt;
+  CHECK_FALSE(test_email_message(vs).bdat);
+  vs.email_dsn_ret = 2;
+  CHECK(test_email_message(vs).dsn_ret == "HDRS");
+}

@@ -566,7 +566,12 @@ $HOST:$PORT_NTLM inet n - n - - smtpd
   -o smtpd_sasl_type=cyrus
   -o smtpd_sasl_path=smtpd
   -o smtpd_sasl_local_domain=$DOMAIN
-# 8. CCERT_ASK: STARTTLS required, asks for a client certificate issued by the client CA (optional).
+# 8. NOEXT: plain, without SMTPUTF8, CHUNKING and DSN in its EHLO reply (the test message's refusals).
+$HOST:$PORT_NOEXT inet n - n - - smtpd
+  -o syslog_name=postfix/noext
+  -o smtpd_tls_security_level=none
+  -o smtpd_discard_ehlo_keywords=smtputf8,chunking,dsn
+# 9. CCERT_ASK: STARTTLS required, asks for a client certificate issued by the client CA (optional).
 $HOST:$PORT_CCERT_ASK inet n - n - - smtpd
   -o syslog_name=postfix/ccert-ask
   -o smtpd_tls_security_level=encrypt
@@ -574,7 +579,7 @@ $HOST:$PORT_CCERT_ASK inet n - n - - smtpd
   -o smtpd_tls_CAfile=$TLS_DIR/client-ca.crt
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes
-# 9. CCERT_REQ: STARTTLS required, and a trusted client certificate too (smtpd_tls_req_ccert).
+# 10. CCERT_REQ: STARTTLS required, and a trusted client certificate too (smtpd_tls_req_ccert).
 $HOST:$PORT_CCERT_REQ inet n - n - - smtpd
   -o syslog_name=postfix/ccert-req
   -o smtpd_tls_security_level=encrypt
@@ -636,7 +641,7 @@ start_postfix() {
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
   python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" "$PORT_NTLM" \
-    "$PORT_TLS12_RSA" "$PORT_RSA" "$PORT_CCERT_ASK" "$PORT_CCERT_REQ" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
+    "$PORT_TLS12_RSA" "$PORT_RSA" "$PORT_NOEXT" "$PORT_CCERT_ASK" "$PORT_CCERT_REQ" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
 deadline = time.monotonic() + float(sys.argv[1])
@@ -689,6 +694,7 @@ MAILSTACK_NTLM_PORT=$PORT_NTLM
 MAILSTACK_TLS12_RSA_PORT=$PORT_TLS12_RSA
 MAILSTACK_IMPLICIT_TLS12_RSA_PORT=$PORT_IMPLICIT_TLS12_RSA
 MAILSTACK_RSA_PORT=$PORT_RSA
+MAILSTACK_NOEXT_PORT=$PORT_NOEXT
 MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
 MAILSTACK_CCERT_ASK_PORT=$PORT_CCERT_ASK
@@ -732,7 +738,7 @@ cmd_start() {
   rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA PORT_CCERT_ASK PORT_CCERT_REQ < <(pick_ports 12) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA PORT_NOEXT PORT_CCERT_ASK PORT_CCERT_REQ < <(pick_ports 13) ||
     fail "could not pick free ports"
   [[ -n "${PORT_CCERT_REQ:-}" ]] || fail "could not pick free ports"
 

@@ -82,6 +82,9 @@ std::string field_label(Field field, const ConnectionSettings& s) {
     case Field::From: return "From";
     case Field::To: return "To";
     case Field::Subject: return "Subject";
+    case Field::DsnNotify: return "DSN notify";
+    case Field::DsnRet: return "DSN return";
+    case Field::DsnEnvid: return "Envelope id";
   }
   return "?";
 }

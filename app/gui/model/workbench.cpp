@@ -445,6 +445,7 @@ void Workbench::run_test(Connection& c, const TestRequest& request, bool step_mo
     message_defaults_.to.clear();
     for (const auto& to : request.message->to) message_defaults_.to += (message_defaults_.to.empty() ? "" : ", ") + to;
     message_defaults_.subject = request.message->subject;
+    remember_message_extensions(*request.message);
     save_message_defaults();
   }
   auto run = std::make_unique<Run>();
@@ -553,8 +554,19 @@ bool Workbench::poll_run(Connection& c, Run& r) {
   return true;
 }
 
+void Workbench::remember_message_extensions(const MessageSpec& m) {
+  message_defaults_.smtputf8 = m.smtputf8;
+  message_defaults_.bdat = m.bdat;
+  message_defaults_.dsn_notify = m.dsn_notify;
+  message_defaults_.dsn_ret = m.dsn_ret;
+  message_defaults_.dsn_envid = m.dsn_envid;
+}
+
 void Workbench::save_message_defaults() {
-  nlohmann::json j{{"from", message_defaults_.from}, {"to", message_defaults_.to}, {"subject", message_defaults_.subject}};
+  const auto& d = message_defaults_;
+  nlohmann::json j{{"from", d.from}, {"to", d.to}, {"subject", d.subject}};
+  j.update({{"smtputf8", d.smtputf8}, {"bdat", d.bdat}, {"dsn_notify", d.dsn_notify}, {"dsn_ret", d.dsn_ret},
+            {"dsn_envid", d.dsn_envid}});
   std::error_code ec;
   fs::create_directories(config_dir_, ec);
   write_file_atomically(platform::utf8_from_path(config_dir_ / "test-email.json"), j.dump(2) + "\n");
@@ -568,6 +580,11 @@ void Workbench::load_message_defaults() {
     message_defaults_.from = j.value("from", "");
     message_defaults_.to = j.value("to", "");
     message_defaults_.subject = j.value("subject", message_defaults_.subject);
+    message_defaults_.smtputf8 = j.value("smtputf8", false);
+    message_defaults_.bdat = j.value("bdat", false);
+    message_defaults_.dsn_notify = j.value("dsn_notify", "");
+    message_defaults_.dsn_ret = j.value("dsn_ret", "");
+    message_defaults_.dsn_envid = j.value("dsn_envid", "");
   } catch (const std::exception&) {
     // Only remembered form values: a damaged file is ignored and rewritten on the next Test email.
   }

@@ -94,6 +94,9 @@ struct WriteOutcome {
 
 struct MessageDefaults {  // "Test email" fields, remembered between runs and restarts
   std::string from, to, subject = "SMTP Workbench test message";
+  // The SMTP extensions, as MessageSpec has them.
+  bool smtputf8 = false, bdat = false;
+  std::string dsn_notify, dsn_ret, dsn_envid;
 };
 
 class Workbench {
@@ -161,6 +164,7 @@ class Workbench {
   void forget_secrets(const ConnectionSettings& s);
   void give_id(StoredConnection& stored);
   void set_status(std::string text, bool error = false);
+  void remember_message_extensions(const MessageSpec& m);
   void save_message_defaults();
   void load_message_defaults();
 

@@ -30,11 +30,15 @@ std::optional<Rect> find(const std::string& key) {
   return it->second;
 }
 
+const std::map<std::string, Rect>& all() { return rects(); }
+
 bool tab_item(const char* label, bool select) {
   bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
   std::string name(label);
   auto id = name.find("###");
-  note("tab:" + (id == std::string::npos ? name : name.substr(id + 3)));
+  const std::string key = id == std::string::npos ? name : name.substr(id + 3);
+  note("tab:" + key);
+  if (open) note("open-tab:" + key);
   return open;
 }
 

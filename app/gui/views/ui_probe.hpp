@@ -1,6 +1,7 @@
 #pragma once
 // Where the last frame drew selected widgets, so tests can click them through ImGui's input events.
 // Off unless a test enables it; then each note() costs one map insert.
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,7 +16,9 @@ struct Rect {
 void enable(bool on);
 void note(const std::string& key);  // records ImGui's last item rectangle under `key`
 std::optional<Rect> find(const std::string& key);
-// ImGui::BeginTabItem, noting the tab as "tab:<label>" (or the part after "###"); `select` brings it forward.
+const std::map<std::string, Rect>& all();
+// ImGui::BeginTabItem, noting the tab as "tab:<label>" (or the part after "###"), and as "open-tab:<label>"
+// when it is the selected one; `select` brings it forward.
 bool tab_item(const char* label, bool select = false);
 
 }  // namespace smtpwb::gui::probe

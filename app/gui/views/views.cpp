@@ -1,8 +1,10 @@
 // The one list of views and how they share the window: connections on the left; the editor, the run
-// toolbar and the run's tabs (Transcript, TLS, Timeline) on the right; a status line at the bottom.
+// toolbar and the run's tabs (Transcript, TLS, Timeline) on the right, the editor above a draggable
+// splitter and the results below it; a status line at the bottom.
 #include <imgui.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <utility>
 
 #include "views/ui_probe.hpp"
@@ -28,6 +30,37 @@ void splitter(ViewState& vs, float height) {
   if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
   if (ImGui::IsItemActive()) vs.left_width = std::clamp(vs.left_width + ImGui::GetIO().MouseDelta.x, 150.0f, 900.0f);
   ImGui::SameLine(0, 0);
+}
+
+// A horizontal grip the width of the pane, in the gap under the editor: dragging it moves the editor's
+// lower edge. `shown` is the editor's height this frame, so a drag starts from what the user sees.
+void editor_splitter(ViewState& vs, float shown, float min_editor, float max_editor) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  ImGui::SetCursorPosY(ImGui::GetCursorPosY() - style.ItemSpacing.y);
+  ImGui::InvisibleButton("editor-splitter", ImVec2(-FLT_MIN, std::max(style.ItemSpacing.y * 2, ImGui::GetFontSize() * 0.4f)));
+  probe::note("editor-splitter");
+  const bool active = ImGui::IsItemActive();
+  if (!active && !ImGui::IsItemHovered()) return;
+  ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeNS);
+  ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  const float y = (a.y + b.y) / 2;
+  ImGui::GetWindowDrawList()->AddLine(ImVec2(a.x, y), ImVec2(b.x, y),
+                                      ImGui::GetColorU32(active ? ImGuiCol_SeparatorActive : ImGuiCol_SeparatorHovered), 2.0f);
+  if (active) vs.editor_height = std::clamp(shown + ImGui::GetIO().MouseDelta.y, min_editor, std::max(min_editor, max_editor));
+}
+
+// The connection editor above the results, as high as the splitter says (and its content needs).
+void editor_pane(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
+  const float line = ImGui::GetFrameHeightWithSpacing();
+  const float min_editor = line * 3, min_results = line * 8;
+  const float available = ImGui::GetContentRegionAvail().y;
+  const float shown = editor_pane_height(vs.editor_height, vs.editor_content_height, available, min_editor, min_results);
+  ImGui::BeginChild("editor", ImVec2(0, shown), true);
+  draw_connection_editor(wb, vs, out);
+  vs.editor_content_height = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;
+  ImGui::EndChild();
+  probe::note("editor");
+  editor_splitter(vs, shown, min_editor, std::min(vs.editor_content_height, available - min_results));
 }
 
 void run_tabs(const Workbench& wb, Connection& c, ViewState& vs, const Palette& p, std::vector<Command>& out) {
@@ -76,6 +109,11 @@ void status_line(Workbench& wb, const Palette& p) {
 }
 }  // namespace
 
+float editor_pane_height(float wanted, float content, float available, float min_editor, float min_results) {
+  const float floor = std::min(min_editor, content);
+  return std::max(std::min({wanted, content, available - min_results}), floor);
+}
+
 void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   const Palette& p = palette(vs.dark);
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
@@ -91,9 +129,7 @@ void draw_workbench(Workbench& wb, ViewState& vs, std::vector<Command>& out) {
   ImGui::EndChild();
   splitter(vs, ImGui::GetItemRectSize().y);
   ImGui::BeginChild("right", ImVec2(0, -status_height), false);
-  ImGui::BeginChild("editor", ImVec2(0, ImGui::GetContentRegionAvail().y * 0.45f), true);
-  draw_connection_editor(wb, vs, out);
-  ImGui::EndChild();
+  editor_pane(wb, vs, out);
   draw_run_toolbar(wb, vs, out);
   if (Connection* c = wb.selected()) run_tabs(wb, *c, vs, p, out);
   ImGui::EndChild();

@@ -56,7 +56,16 @@ std::vector<TimelineBar> timeline_bars(const std::vector<PhaseTiming>& phases);
 
 // Test from the toolbar: the request for Test with the chosen stop-after (RCPT goes through Test email).
 TestRequest test_request(StopAfter stop_after);
+// The editor pane's height above the results: what the user dragged it to (`wanted`), no more than its
+// content needs, and leaving the results at least `min_results` of `available`; `min_editor` (or the
+// content, when smaller) wins over `min_results` in a window too small for both.
+float editor_pane_height(float wanted, float content, float available, float min_editor, float min_results);
 // "a@x, b@y" → ["a@x", "b@y"]
 std::vector<std::string> split_addresses(const std::string& text);
+
+// Test email's extension fields: the message as the dialog's fields describe it (NOTIFY from its four
+// checkboxes, NEVER winning), and the dialog's fields filled from a remembered message.
+MessageSpec test_email_message(const ViewState& vs);
+void load_test_email_fields(ViewState& vs, const MessageDefaults& d);
 
 }  // namespace smtpwb::gui

@@ -29,6 +29,10 @@ enum class FailureCause {
   NoCommonMechanism,     // none of the permitted mechanisms is offered
   CleartextCredentials,  // we refused to send credentials over an unencrypted connection
   OAuthSignIn,           // the OAuth sign-in failed before any connection; `detail` holds the provider's error
+  // The test message asks for an extension the server's EHLO does not offer (checked before MAIL FROM).
+  NoSmtpUtf8,            // --smtputf8 without SMTPUTF8
+  NoChunking,            // --bdat without CHUNKING
+  NoDsn,                 // a DSN request without DSN
 };
 std::string_view to_string(FailureCause c);
 std::optional<FailureCause> failure_cause_from(std::string_view name);
@@ -168,6 +172,7 @@ struct MessageFacts {
   std::string transfer_encoding;
   std::size_t size_bytes = 0;
   std::string server_reply;  // final reply to DATA, e.g. "250 2.0.0 Ok: queued as 4Xy..."
+  std::size_t bdat_chunks = 0;  // BDAT commands sent (0: DATA, or nothing sent)
 };
 
 enum class ResolvedBy { Client, Proxy };

@@ -100,6 +100,7 @@ enum class Field {
   Username, Password, TlsVersions, SaslMechanisms,
   ProxyAddress, ProxyPort, ProxyUsername, ProxyPassword, ProxyDomain,
   From, To, Subject,
+  DsnNotify, DsnRet, DsnEnvid,  // the test message's DSN request (RFC 3461)
 };
 
 struct FieldError {
@@ -145,7 +146,25 @@ struct MessageSpec {
   std::vector<std::string> to;
   std::string subject = "SMTP Workbench test message";
   std::string body_utf8;  // converted to the connection's code page when sent
+  // The SMTP extensions the message is sent with; each one the server does not offer fails the test.
+  bool smtputf8 = false;   // RFC 6531/6532: UTF-8 addresses and raw UTF-8 headers, MAIL FROM ... SMTPUTF8
+  bool bdat = false;       // RFC 3030: BDAT chunks instead of DATA (CHUNKING)
+  std::string dsn_notify = {};  // RFC 3461 NOTIFY: "NEVER" or a comma list of SUCCESS, FAILURE, DELAY; "" for none
+  std::string dsn_ret = {};     // RET: "FULL" | "HDRS" | "" for the server's default
+  std::string dsn_envid = {};   // ENVID, printable ASCII; xtext-encoded when sent
+  bool wants_dsn() const { return !dsn_notify.empty() || !dsn_ret.empty() || !dsn_envid.empty(); }
 };
+
+// DSN (RFC 3461) values, shared by validation, the command line and the session.
+// NOTIFY as sent ("SUCCESS,FAILURE"), upper-cased and without spaces; nullopt with `problem` set when
+// it is neither NEVER alone nor a list of SUCCESS, FAILURE and DELAY without repeats.
+std::optional<std::string> parse_dsn_notify(std::string_view text, std::string* problem = nullptr);
+// RET as sent ("FULL" or "HDRS"), any case given.
+std::optional<std::string> parse_dsn_ret(std::string_view text);
+// RFC 3461 4.2 xtext: '+', '=' and bytes outside '!'..'~' as "+XX" (upper-case hex).
+std::string xtext_encode(std::string_view text);
+inline constexpr std::size_t kMaxEnvidXtext = 100;  // RFC 3461 4.4: ENVID at most 100 characters
+
 
 struct TestRequest {
   StopAfter stop_after = StopAfter::Quit;

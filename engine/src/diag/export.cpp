@@ -74,6 +74,13 @@ std::string label_of(const std::string& path) {
       {"tls/client_certificate_requested", "Client certificate requested"},
       {"tls/client_certificate_ca_names", "Accepted client certificate issuers"},
       {"tls/client_certificate_sent", "Client certificate sent"},
+      {"message/smtputf8", "SMTPUTF8"},
+      {"message/bdat", "BDAT (CHUNKING)"},
+      {"message/bdat_chunks", "BDAT chunks"},
+      {"message/dsn", "Delivery status notification (DSN)"},
+      {"message/dsn/notify", "NOTIFY"},
+      {"message/dsn/ret", "RET"},
+      {"message/dsn/envid", "ENVID"},
       {"auth/offered", "Offered by the server"},
       {"auth/permitted", "Enabled here"},
       {"auth/steps", "Exchange"},
@@ -418,6 +425,18 @@ std::string swaks_body(std::string body) {
   return body;
 }
 
+// The test message's extensions another client's line leaves out ("" when none is asked for).
+// curl (7.71 and later) sends SMTPUTF8 by itself when an address is UTF-8 and the server offers it.
+std::string extensions_not_carried(const TestRequest& req, const std::string& client, bool sends_smtputf8) {
+  if (!req.message) return {};
+  std::vector<std::string> missing;
+  if (req.message->smtputf8 && !sends_smtputf8) missing.emplace_back("SMTPUTF8");
+  if (req.message->bdat) missing.emplace_back("BDAT");
+  if (req.message->wants_dsn()) missing.emplace_back("DSN (NOTIFY, RET, ENVID)");
+  if (missing.empty()) return {};
+  return " " + client + " has no option for " + join(missing, ", ") + ": this line sends without.";
+}
+
 EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& req) {
   static const char* kNames[] = {"sslv2", "sslv3", "tlsv1", "tlsv1_1", "tlsv1_2", "tlsv1_3"};
   SwaksLine c;
@@ -462,6 +481,7 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
   std::string note = authenticates(s) ? "swaks asks for the password (or add --auth-password \"$SMTP_PASSWORD\" after setting that variable)."
                                       : "No authentication (anonymous).";
   if (s.proxy.type != ProxyType::None) note += " swaks cannot use a SOCKS or HTTP proxy: this line connects directly.";
+  note += extensions_not_carried(req, "swaks", false);
   return {"swaks", c.str(), note};
 }
 
@@ -510,6 +530,7 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
     return {"curl", "", "not given: the proxy user name contains ':', which curl would read as the start of the password"};
   std::string note = authenticates(s) ? "curl asks for the password (--user without one)." : "No authentication (anonymous).";
   if (req.message) note += " message.eml holds the message: headers, an empty line, the body.";
+  note += extensions_not_carried(req, "curl", true);
   return {"curl", c.str(), note};
 }
 

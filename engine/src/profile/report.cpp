@@ -35,11 +35,26 @@ json auth_steps_json(const std::vector<AuthStep>& steps) {
   for (const auto& s : steps) out.push_back({{"direction", s.direction}, {"text", s.text}});
   return out;
 }
+
 // Issue 17: whether the server asked for a client certificate, the CA names it accepts, the one we sent.
 void add_client_certificate_json(const TlsFacts& tls, json& out) {
   out["client_certificate_requested"] = tls.client_certificate_requested;
   out["client_certificate_ca_names"] = tls.client_certificate_ca_names;
   out["client_certificate_sent"] = tls.client_certificate_sent.empty() ? json(nullptr) : json(tls.client_certificate_sent);
+}
+
+// The extensions the message was asked to use (each one the server lacks fails the test before MAIL FROM,
+// so on success they were all used): message.smtputf8, message.bdat (+ bdat_chunks), message.dsn.
+json message_extensions_json(const MessageSpec& m, const MessageFacts& facts) {
+  json dsn = nullptr;
+  if (m.wants_dsn()) {
+    auto notify = parse_dsn_notify(m.dsn_notify);
+    auto ret = parse_dsn_ret(m.dsn_ret);
+    dsn = {{"notify", notify && !m.dsn_notify.empty() ? json(*notify) : json(nullptr)},
+           {"ret", ret ? json(*ret) : json(nullptr)},
+           {"envid", m.dsn_envid.empty() ? json(nullptr) : json(m.dsn_envid)}};
+  }
+  return {{"smtputf8", m.smtputf8}, {"bdat", m.bdat}, {"bdat_chunks", facts.bdat_chunks}, {"dsn", dsn}};
 }
 
 }  // namespace
@@ -136,6 +151,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
       out["message"]["from"] = request.message->from;
       out["message"]["to"] = request.message->to;
     }
+    if (request.message) out["message"].update(message_extensions_json(*request.message, r.message));
   }
   out["hints"] = hints_json(r.hints);
   json transcript = json::array();

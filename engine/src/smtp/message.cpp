@@ -1,5 +1,6 @@
 #include "smtpwb/smtp/message.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -155,7 +156,8 @@ BuiltMessage build_message(const MessageSpec& spec, const std::string& code_page
   d += "Date: " + std::string(date) + "\r\n";
   d += "From: " + spec.from + "\r\n";
   d += "To: " + to_list + "\r\n";
-  d += "Subject: " + encode_header_value(subject, msg.charset) + "\r\n";
+  // RFC 6532: an SMTPUTF8 message carries its headers in UTF-8 as they are.
+  d += "Subject: " + (spec.smtputf8 ? spec.subject : encode_header_value(subject, msg.charset)) + "\r\n";
   d += "Message-ID: <" + std::string(id) + "@" + id_domain + ">\r\n";
   d += "MIME-Version: 1.0\r\n";
   d += "Content-Type: text/plain; charset=" + msg.charset + "\r\n";
@@ -164,6 +166,34 @@ BuiltMessage build_message(const MessageSpec& spec, const std::string& code_page
   d += "\r\n";
   d += body;
   return msg;
+}
+
+std::vector<BdatChunk> bdat_chunks(std::string_view message, std::size_t chunk_size) {
+  std::vector<BdatChunk> chunks;
+  std::size_t at = 0;
+  do {
+    std::size_t n = std::min(chunk_size, message.size() - at);
+    const bool last = at + n == message.size();
+    chunks.push_back({"BDAT " + std::to_string(n) + (last ? " LAST" : ""), message.substr(at, n)});
+    at += n;
+  } while (at < message.size());
+  return chunks;
+}
+
+std::string mail_parameters(const MessageSpec& spec) {
+  std::string out;
+  if (spec.smtputf8) out += " SMTPUTF8";
+  if (auto ret = parse_dsn_ret(spec.dsn_ret)) out += " RET=" + *ret;
+  if (!spec.dsn_envid.empty()) out += " ENVID=" + xtext_encode(spec.dsn_envid);
+  return out;
+}
+
+std::string rcpt_parameters(const MessageSpec& spec, const std::string& to) {
+  std::string out;
+  if (auto notify = parse_dsn_notify(spec.dsn_notify); notify && !spec.dsn_notify.empty()) out += " NOTIFY=" + *notify;
+  // ORCPT's rfc822 type is ASCII only; a UTF-8 address would need RFC 6533's utf-8 type, so it goes without.
+  if (spec.wants_dsn() && is_ascii(to)) out += " ORCPT=rfc822;" + xtext_encode(to);
+  return out;
 }
 
 }  // namespace smtpwb::smtp

@@ -74,14 +74,61 @@ BuiltMessage build(Dialogue& d, const MessageSpec& spec) {
   }
 }
 
+void announce(Dialogue& d, const BuiltMessage& msg, const std::string& how) {
+  d.rec.info("Sending the message" + how + ": " + std::to_string(msg.data.size()) + " bytes, charset " + msg.charset + ", " +
+             msg.transfer_encoding);
+}
+
+// The reply to the message's end (the final dot or the last BDAT chunk).
+void finish(Dialogue& d, const Reply& done) {
+  d.res.message.server_reply = done.first_line();
+  expect(d, done, {250}, "The server did not accept the message");
+  d.res.message.accepted = true;
+}
+
 std::vector<Command> envelope(Dialogue& d, const MessageSpec& spec, const BuiltMessage& msg, std::size_t wire_size) {
   std::string mail = "MAIL FROM:<" + spec.from + ">";
   if (msg.needs_8bitmime) mail += " BODY=8BITMIME";
   if (d.caps.has("SIZE")) mail += " SIZE=" + std::to_string(wire_size);
+  mail += mail_parameters(spec);
   std::vector<Command> commands{{mail, Phase::Mail, {250}, "The server rejected the sender " + spec.from}};
   for (const auto& to : spec.to)
-    commands.push_back({"RCPT TO:<" + to + ">", Phase::Rcpt, {250, 251}, "The server rejected the recipient " + to});
+    commands.push_back({"RCPT TO:<" + to + ">" + rcpt_parameters(spec, to), Phase::Rcpt, {250, 251},
+                        "The server rejected the recipient " + to});
   return commands;
+}
+
+// An extension the message asks for and the server's EHLO does not offer fails the test before MAIL FROM,
+// rather than letting the server refuse (or, worse, ignore) the parameter.
+void require_extension(Dialogue& d, const char* keyword, FailureCause cause, const std::string& what) {
+  if (d.caps.has(keyword)) return;
+  if (d.rec.phase() != Phase::Mail) d.rec.begin_phase(Phase::Mail);
+  d.rec.fail_because(cause, FailureCategory::Smtp, "The server does not offer " + std::string(keyword) + " in its EHLO reply, so " +
+                                                        what + " cannot be sent; nothing was sent");
+}
+
+void require_extensions(Dialogue& d, const MessageSpec& spec) {
+  if (spec.smtputf8)
+    require_extension(d, "SMTPUTF8", FailureCause::NoSmtpUtf8, "a message with SMTPUTF8 (UTF-8 addresses and headers)");
+  if (spec.wants_dsn())
+    require_extension(d, "DSN", FailureCause::NoDsn, "the delivery status notification request (NOTIFY, RET, ENVID)");
+  if (spec.bdat && d.req.stop_after != StopAfter::Rcpt)
+    require_extension(d, "CHUNKING", FailureCause::NoChunking, "the message with BDAT");
+}
+
+// RFC 3030: each chunk's BDAT command and its bytes in one write, its 250 read before the next chunk.
+void send_bdat(Dialogue& d, const std::string& data) {
+  auto chunks = bdat_chunks(data);
+  bool first = true;
+  for (const auto& chunk : chunks) {
+    // Between chunks only BDAT or RSET may follow (RFC 3030 2): the step gate takes no typed command there.
+    d.client->send_raw(chunk.command + "\r\n" + std::string(chunk.payload), chunk.command, first);
+    d.rec.emit(Dir::Client, "<message chunk, " + std::to_string(chunk.payload.size()) + " bytes>", d.client->tls());
+    first = false;
+    Reply r = d.client->read_reply();
+    if (&chunk != &chunks.back()) expect(d, r, {250}, "The server refused a BDAT chunk");
+    else return finish(d, r);
+  }
 }
 
 // The message after "354"; pipelined (RFC 2920), QUIT follows the final dot and its reply is read after the dot's.
@@ -98,6 +145,15 @@ void send_body(Dialogue& d, const std::string& stuffed) {
     d.client->send_raw(stuffed + ".\r\n", body_display, false);
     d.rec.emit(Dir::Client, ".", tls);
   }
+}
+
+void send_with_bdat(Dialogue& d, const std::vector<Command>& envelope_commands, const BuiltMessage& msg) {
+  run_group(d, envelope_commands);
+  d.rec.begin_phase(Phase::Data);
+  d.res.message.attempted = true;
+  d.res.message.bdat_chunks = bdat_chunks(msg.data).size();
+  announce(d, msg, " with BDAT in " + std::to_string(d.res.message.bdat_chunks) + " chunk(s)");
+  send_bdat(d, msg.data);
 }
 
 }  // namespace
@@ -120,18 +176,16 @@ void send_message(Dialogue& d) {
     d.rec.fail_because(FailureCause::SizeLimit, FailureCategory::Smtp, "The message (" + std::to_string(msg.data.size()) +
                                                                 " bytes) exceeds the server's SIZE limit of " + std::to_string(*limit));
 
-  auto commands = envelope(d, spec, msg, stuffed.size());
+  require_extensions(d, spec);
+  auto commands = envelope(d, spec, msg, spec.bdat ? msg.data.size() : stuffed.size());
   if (d.req.stop_after == StopAfter::Rcpt) return run_group(d, commands);
+  if (spec.bdat) return send_with_bdat(d, commands, msg);
   commands.push_back({"DATA", Phase::Data, {354}, "The server refused DATA"});
   run_group(d, commands);
 
-  d.rec.info("Sending the message: " + std::to_string(msg.data.size()) + " bytes, charset " + msg.charset + ", " +
-             msg.transfer_encoding);
+  announce(d, msg, "");
   send_body(d, stuffed);
-  Reply done = d.client->read_reply();
-  facts.server_reply = done.first_line();
-  expect(d, done, {250}, "The server did not accept the message");
-  facts.accepted = true;
+  finish(d, d.client->read_reply());
 }
 
 }  // namespace smtpwb::smtp

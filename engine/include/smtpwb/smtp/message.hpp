@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smtpwb/charset.hpp"
 #include "smtpwb/settings.hpp"
@@ -34,7 +35,21 @@ struct BuiltMessage {
 };
 
 // use_8bit: the server offers 8BITMIME, so 8-bit text goes as it is; otherwise quoted-printable.
+// With spec.smtputf8 the headers are raw UTF-8 (RFC 6532) instead of RFC 2047 encoded words.
 BuiltMessage build_message(const MessageSpec& spec, const std::string& code_page, std::string_view ehlo_domain,
                            bool use_8bit);
+
+// RFC 3030: the message as BDAT chunks of at most chunk_size bytes, sent as they are (no dot-stuffing);
+// the last one says LAST. An empty message is one "BDAT 0 LAST".
+struct BdatChunk {
+  std::string command;  // "BDAT 65536" or "BDAT 120 LAST"
+  std::string_view payload;  // a view into the message
+};
+inline constexpr std::size_t kBdatChunkSize = 64 * 1024;
+std::vector<BdatChunk> bdat_chunks(std::string_view message, std::size_t chunk_size = kBdatChunkSize);
+
+// The envelope's extension parameters (RFC 6531, RFC 3461), each with its leading space; the spec is valid.
+std::string mail_parameters(const MessageSpec& spec);        // " SMTPUTF8 RET=HDRS ENVID=..."
+std::string rcpt_parameters(const MessageSpec& spec, const std::string& to);  // " NOTIFY=... ORCPT=rfc822;..."
 
 }  // namespace smtpwb::smtp
