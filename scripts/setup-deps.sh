@@ -13,7 +13,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps="$root/.deps"
 prefix="$deps/prefix"
 stamp="$deps/setup.stamp"
-stamp_version=5
+stamp_version=6
 
 die() { printf 'setup-deps: %s\n' "$*" >&2; exit 1; }
 step() { printf '== %s\n' "$*"; }
@@ -26,6 +26,7 @@ SYSTEM_PACKAGES=(
   postfix dovecot-core swaks curl python3 libio-socket-ssl-perl libnet-ssleay-perl libauthen-sasl-perl openssl ca-certificates xvfb xauth xdotool libgl1-mesa-dri procps iproute2
   dante-server tinyproxy squid libpam-pwdfile libio-socket-socks-perl
   gnutls-bin libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libdb5.3 libpcre2-8-0 libcrypt1
+  libldap-2.5-0 libmariadb3 libperl5.36 libpq5 libsasl2-2 libspf2-2 libsqlite3-0
   monitoring-plugins-basic prometheus prometheus-blackbox-exporter
 )
 # Packages whose system service the suite never uses: it runs its own instances on loopback ports
@@ -36,10 +37,11 @@ MBEDTLS_SUITE=forky
 MBEDTLS_MIN_PATCH=7
 TRIXIE_PACKAGES=(libimgui-dev)
 BACKPORTS_PACKAGES=(libcatch2-dev)
-# Exim (GnuTLS-based) for the interop matrix. As an MTA it conflicts with Postfix, so only its binary is
-# unpacked into the prefix (its libraries are ordinary Debian 12 packages above); the suite runs it with
-# its own configuration on loopback ports.
-BOOKWORM_PACKAGES=(exim4-daemon-light)
+# Exim (GnuTLS-based) for the interop matrix and the client-certificate and NTLM tests. As an MTA it
+# conflicts with Postfix, so only its binary is unpacked into the prefix (its libraries are ordinary
+# Debian 12 packages above); the suite runs it with its own configuration on loopback ports. The heavy
+# build, because only it has the spa (NTLMv1) authenticator; it is the light one plus more drivers.
+BOOKWORM_PACKAGES=(exim4-daemon-heavy)
 
 prefix_ready=0
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_version" ]] && [[ "${1:-}" != "--force" ]]; then

@@ -204,7 +204,7 @@ Authentication
   --password-stdin         read the password from the first line of standard input
   --anonymous              do not authenticate
   --sasl LIST              permitted mechanisms in order of preference, e.g. SCRAM-SHA-256,PLAIN
-                           (SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 CRAM-MD5 PLAIN LOGIN OAUTHBEARER XOAUTH2)
+                           (SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 CRAM-MD5 NTLM PLAIN LOGIN EXTERNAL OAUTHBEARER XOAUTH2)
   --auth TYPE              default | gmail-oauth | microsoft365-oauth
   --oauth-token-env VAR    an OAuth 2.0 access token from variable VAR (XOAUTH2/OAUTHBEARER as --user)
   --oauth-client-id ID     sign in with OAuth (prints the URL to open, waits for the loopback redirect)
@@ -215,6 +215,12 @@ Authentication
                            common, consumers
   --oauth-authority URL    microsoft365-oauth: the identity platform (default https://login.microsoftonline.com)
   --allow-plaintext-auth   allow credentials over an unencrypted connection
+  --allow-ntlmv1           let NTLM answer with NTLMv1 (legacy, crackable; Exim's spa authenticator needs it)
+Client certificate
+  --client-cert F          offer this certificate (PEM, optionally followed by its chain) when the server asks;
+                           also enables SASL EXTERNAL
+  --client-key F           its private key (PEM; default: the key in the --client-cert file)
+  --client-key-password-env VAR   the key's password from environment variable VAR
 Proxy
   --proxy URL              socks4://, socks4a://, socks5:// (server name resolved here), socks5h:// (resolved by
                            the proxy) or http:// (CONNECT), e.g. socks5h://proxy.example.com:1080; "none" for none
@@ -370,6 +376,9 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"--crit-ms", number("--crit-ms", a.crit_ms)},
       {"--cert-warn-days", number("--cert-warn-days", a.cert_warn_days)},
       {"--cert-crit-days", number("--cert-crit-days", a.cert_crit_days)},
+      {"--client-cert", str(a.client_cert)},
+      {"--client-key", str(a.client_key)},
+      {"--client-key-password-env", str(a.client_key_password_env)},
       {"--dsn-notify", str(a.dsn_notify)},
       {"--dsn-ret", str(a.dsn_ret)},
       {"--dsn-envid", str(a.dsn_envid)},
@@ -381,6 +390,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       {"-h", &a.help},                 {"--timestamps", &a.timestamps},
       {"--probe-tls", &a.probe_tls},   {"--find-settings", &a.find_settings},
       {"--print-commands", &a.print_commands}, {"--nagios", &a.nagios},
+      {"--allow-ntlmv1", &a.allow_ntlmv1},
       {"--smtputf8", &a.smtputf8},     {"--bdat", &a.bdat},
       {"-4", &a.ipv4},                 {"--ipv4", &a.ipv4},
       {"-6", &a.ipv6},                 {"--ipv6", &a.ipv6},
@@ -439,6 +449,8 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
     return UsageError{"--proxy none takes no --proxy-user, --proxy-password-env or --proxy-domain"};
   if (a.proxy_password_env && a.proxy && a.proxy->password)
     return UsageError{"--proxy-password-env and a password inside the --proxy URL contradict each other"};
+  if ((a.client_key || a.client_key_password_env) && !a.client_cert && a.profile.empty())
+    return UsageError{"--client-key and --client-key-password-env need --client-cert"};
   return std::nullopt;
 }
 
@@ -526,6 +538,9 @@ std::optional<UsageError> apply_check_args(const CheckArgs& a, ConnectionSetting
   if (a.code_page) s.code_page = *a.code_page;
   apply_proxy_args(a, s.proxy);
   apply_network_args(a, s);
+  if (a.client_cert) s.client_cert = *a.client_cert;
+  if (a.client_key) s.client_key = *a.client_key;
+  if (a.allow_ntlmv1) s.allow_ntlmv1 = true;
   return std::nullopt;
 }
 

@@ -52,6 +52,9 @@ struct CheckArgs {
   // WARNING and CRITICAL for the total time and the certificate's days left.
   bool nagios = false;
   std::optional<int> warn_ms, crit_ms, cert_warn_days, cert_crit_days;
+  // Client certificate (PEM files; the key's password from an environment variable) and legacy NTLMv1.
+  std::optional<std::string> client_cert, client_key, client_key_password_env;
+  bool allow_ntlmv1 = false;
   // The test message's SMTP extensions: SMTPUTF8 (RFC 6531), BDAT (RFC 3030), DSN (RFC 3461).
   bool smtputf8 = false, bdat = false;
   std::optional<std::string> dsn_notify, dsn_ret, dsn_envid;

@@ -91,6 +91,11 @@ std::optional<SetupError> read_environment_secrets(const CheckArgs& args, CheckS
     if (!v) return usage("--proxy-password-env: the environment variable " + *args.proxy_password_env + " is not set");
     setup.settings.proxy.password = *v;
   }
+  if (args.client_key_password_env) {
+    auto v = platform::env(*args.client_key_password_env);
+    if (!v) return usage("--client-key-password-env: the environment variable " + *args.client_key_password_env + " is not set");
+    setup.settings.client_key_password = *v;
+  }
   if (args.oauth_token_env) {
     auto token = env_value("--oauth-token-env", *args.oauth_token_env, error);
     if (!token) return usage(error);

@@ -381,3 +381,40 @@ TEST_CASE("The transcript store returns every line exactly across chunk boundari
   store.append(Event{0, Dir::Info, Phase::Done, false, "fresh"});
   CHECK(store.text(0) == "fresh");
 }
+
+TEST_CASE("Editor rules: client certificate fields follow encryption and the certificate; NTLMv1 needs a password login",
+          "[gui][rules][client-cert]") {
+  ConnectionSettings s;
+  auto r = editor_rules(s);
+  CHECK(r.client_cert_enabled);
+  CHECK_FALSE(r.client_key_enabled);  // no certificate yet
+  s.client_cert = "client.pem";
+  CHECK(editor_rules(s).client_key_enabled);
+  s.security = Security::None;
+  CHECK_FALSE(editor_rules(s).client_cert_enabled);
+  CHECK_FALSE(editor_rules(s).client_key_enabled);
+  CHECK_FALSE(editor_rules(s).allow_ntlmv1_enabled);  // Anonymous
+  s.anonymous = false;
+  CHECK(editor_rules(s).allow_ntlmv1_enabled);
+  s.auth_type = AuthType::GmailOAuth;
+  CHECK_FALSE(editor_rules(s).allow_ntlmv1_enabled);
+}
+
+TEST_CASE("Editor rules: a client certificate file that is missing or PKCS#12 is named under its field", "[gui][rules][client-cert]") {
+  guitest::TempDir dir;
+  ConnectionSettings s;
+  CHECK(client_certificate_errors(s).empty());
+  s.client_cert = (dir.path / "missing.pem").string();
+  CHECK(client_certificate_errors(s).at("Client certificate") == "Client certificate: no such file");
+  auto p12 = dir.path / "client.p12";
+  std::ofstream(p12) << "0";
+  s.client_cert = p12.string();
+  CHECK(client_certificate_errors(s).at("Client certificate").find("PKCS#12") != std::string::npos);
+  auto pem = dir.path / "client.pem";
+  std::ofstream(pem) << "-----BEGIN CERTIFICATE-----";
+  s.client_cert = pem.string();
+  CHECK(client_certificate_errors(s).empty());
+  s.security = Security::None;  // no TLS: the fields do not apply
+  s.client_cert = (dir.path / "missing.pem").string();
+  CHECK(client_certificate_errors(s).empty());
+}

@@ -208,3 +208,34 @@ TEST_CASE("Secrets: keys name the id, the server and the user", "[gui][secrets]"
   CHECK(secret_key(other, "proxy-password") != secret_key(s, "proxy-password"));
   CHECK(secret_key(other, "password") == key);
 }
+
+TEST_CASE("Secrets: a client key's password goes to the keyring, never into the file, and comes back", "[gui][secrets][client-cert]") {
+  guitest::TempDir dir;
+  MemorySecretStore store;
+  fs::path file;
+  {
+    Workbench wb(dir.path, std::make_unique<SharedStore>(store), [] {});
+    wb.load();
+    wb.apply(cmd::NewFromPreset{"gmail"});
+    Connection& c = *wb.selected();
+    c.draft.name = "Certificate";
+    c.draft.address = "smtp.cert.example";
+    c.draft.client_cert = "/home/me/client.pem";
+    c.draft.client_key = "/home/me/client.key";
+    c.draft.client_key_password = "Client-Key-Password-9";
+    wb.apply(cmd::Save{c.id});
+    REQUIRE(c.file);
+    file = *c.file;
+  }
+  auto text = read_file(file.string());
+  REQUIRE(text);
+  CHECK(text->find("Client-Key-Password-9") == std::string::npos);
+  CHECK(text->find("/home/me/client.key") != std::string::npos);
+  Workbench again(dir.path, std::make_unique<SharedStore>(store), [] {});
+  again.load();
+  const Connection* reloaded = nullptr;
+  for (const auto& c : again.connections())
+    if (c->draft.name == "Certificate") reloaded = c.get();
+  REQUIRE(reloaded);
+  CHECK(reloaded->draft.client_key_password == "Client-Key-Password-9");
+}

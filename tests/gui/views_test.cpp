@@ -286,6 +286,39 @@ TEST_CASE("A wrong password shows its hint first; the hint links to its transcri
   }
 }
 
+TEST_CASE("Encryption tab: client certificate, key and key password; Allow NTLMv1 beside the credentials", "[gui][views][client-cert]") {
+  Harness h;
+  h.wb.load();
+  Connection& c = select_new(h, "gmail");
+  c.draft.auth_type = AuthType::Default;
+  c.draft.anonymous = false;
+  REQUIRE(h.click("tab:Connection settings"));
+  h.frames(2);
+  REQUIRE(h.click("check:Allow NTLMv1"));
+  h.frames(2);
+  CHECK(c.draft.allow_ntlmv1);
+  REQUIRE(h.click("tab:Encryption"));
+  h.frames(2);
+  // The editor pane is shorter than the Encryption tab: scroll it down to the certificate rows.
+  auto anchor = probe::find("tab:Encryption");
+  REQUIRE(anchor);
+  ImGui::GetIO().AddMousePosEvent(anchor->cx(), anchor->cy());
+  for (int i = 0; i < 10; ++i) {
+    ImGui::GetIO().AddMouseWheelEvent(0, -5);
+    h.frames(1);
+  }
+  h.frames(2);
+  REQUIRE(h.click("field:Client certificate"));
+  h.type("/home/me/client.pem");
+  h.frames(2);
+  CHECK(c.draft.client_cert == "/home/me/client.pem");
+  REQUIRE(h.click("field:Client key"));
+  h.type("/home/me/client.key");
+  h.frames(2);
+  CHECK(c.draft.client_key == "/home/me/client.key");
+  CHECK(probe::find("field:Key password"));
+}
+
 TEST_CASE("Test email's SMTPUTF8, BDAT and DSN fields: errors under the field, NEVER disables the others, remembered",
           "[gui][views][message]") {
   Harness h;

@@ -257,6 +257,46 @@ EOF
   chmod 644 "$TLS_DIR/ca.crt" "$TLS_DIR/server.crt"
 }
 
+# Client certificates (issue 17): a separate client CA that the ccert listeners trust, a client
+# certificate for alice (ECDSA P-256), the same key encrypted with a password, and a certificate from
+# an unrelated CA that the listeners do not trust.
+readonly CLIENT_KEY_PASSWORD='Client-Key-Secret-7'
+make_client_tls() {
+  local tlslog=$LOG_DIR/tls.log
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$TLS_DIR/client-ca.key" -out "$TLS_DIR/client-ca.crt" -days 3650 \
+    -subj "/O=SMTP Workbench tests/CN=SMTP Workbench Client CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" >>"$tlslog" 2>&1 ||
+    fail "creating the client CA failed (see $tlslog)"
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$TLS_DIR/other-ca.key" -out "$TLS_DIR/other-ca.crt" -days 3650 -subj "/CN=Unrelated Client CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" >>"$tlslog" 2>&1 ||
+    fail "creating the unrelated CA failed (see $tlslog)"
+  printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n' \
+    >"$TLS_DIR/client.ext"
+  local ca
+  for ca in client other; do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TLS_DIR/$ca-client.key" \
+      -out "$TLS_DIR/$ca-client.csr" -subj "/O=SMTP Workbench tests/CN=$USER_ASCII" >>"$tlslog" 2>&1 ||
+      fail "creating a client key failed (see $tlslog)"
+    openssl x509 -req -in "$TLS_DIR/$ca-client.csr" -CA "$TLS_DIR/$ca-ca.crt" -CAkey "$TLS_DIR/$ca-ca.key" \
+      -set_serial "0x$(openssl rand -hex 16)" -days 825 -extfile "$TLS_DIR/client.ext" \
+      -out "$TLS_DIR/$ca-client.crt" >>"$tlslog" 2>&1 || fail "signing a client certificate failed (see $tlslog)"
+    rm -f "$TLS_DIR/$ca-client.csr"
+  done
+  mv "$TLS_DIR/other-client.crt" "$TLS_DIR/untrusted-client.crt"
+  mv "$TLS_DIR/other-client.key" "$TLS_DIR/untrusted-client.key"
+  openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$TLS_DIR/client-client.key" -out "$TLS_DIR/client-encrypted.key" \
+    -passout "pass:$CLIENT_KEY_PASSWORD" >>"$tlslog" 2>&1 || fail "encrypting the client key failed (see $tlslog)"
+  mv "$TLS_DIR/client-client.crt" "$TLS_DIR/client.crt"
+  mv "$TLS_DIR/client-client.key" "$TLS_DIR/client.key"
+  openssl pkcs12 -export -in "$TLS_DIR/client.crt" -inkey "$TLS_DIR/client.key" -out "$TLS_DIR/client.p12" \
+    -passout "pass:$CLIENT_KEY_PASSWORD" >>"$tlslog" 2>&1 || fail "writing the PKCS#12 client file failed (see $tlslog)"
+  rm -f "$TLS_DIR/other-ca.key" "$TLS_DIR/client-ca.key"
+  # The test runs as another user than root may: the client keys are test fixtures, readable.
+  chmod 644 "$TLS_DIR"/client*.crt "$TLS_DIR"/client*.key "$TLS_DIR/client.p12" "$TLS_DIR"/untrusted-client.* "$TLS_DIR/other-ca.crt"
+}
+
 write_dovecot_conf() {
   mkdir -p "$DV_DIR" "$DV_DIR/state"
   # passwd-file: user:{PLAIN}password:uid:gid:gecos:home:shell:extra. {PLAIN} lets every SASL
@@ -531,6 +571,22 @@ $HOST:$PORT_NOEXT inet n - n - - smtpd
   -o syslog_name=postfix/noext
   -o smtpd_tls_security_level=none
   -o smtpd_discard_ehlo_keywords=smtputf8,chunking,dsn
+# 9. CCERT_ASK: STARTTLS required, asks for a client certificate issued by the client CA (optional).
+$HOST:$PORT_CCERT_ASK inet n - n - - smtpd
+  -o syslog_name=postfix/ccert-ask
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_ask_ccert=yes
+  -o smtpd_tls_CAfile=$TLS_DIR/client-ca.crt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+# 10. CCERT_REQ: STARTTLS required, and a trusted client certificate too (smtpd_tls_req_ccert).
+$HOST:$PORT_CCERT_REQ inet n - n - - smtpd
+  -o syslog_name=postfix/ccert-req
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_tls_CAfile=$TLS_DIR/client-ca.crt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
 qmgr       unix  n       -       n       300     1       qmgr
@@ -602,7 +658,7 @@ start_postfix() {
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
   python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" "$PORT_NTLM" \
-    "$PORT_TLS12_RSA" "$PORT_RSA" "$PORT_NOEXT" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
+    "$PORT_TLS12_RSA" "$PORT_RSA" "$PORT_NOEXT" "$PORT_CCERT_ASK" "$PORT_CCERT_REQ" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
 deadline = time.monotonic() + float(sys.argv[1])
@@ -658,6 +714,15 @@ MAILSTACK_RSA_PORT=$PORT_RSA
 MAILSTACK_NOEXT_PORT=$PORT_NOEXT
 MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
+MAILSTACK_CCERT_ASK_PORT=$PORT_CCERT_ASK
+MAILSTACK_CCERT_REQ_PORT=$PORT_CCERT_REQ
+MAILSTACK_CLIENT_CERT=$TLS_DIR/client.crt
+MAILSTACK_CLIENT_KEY=$TLS_DIR/client.key
+MAILSTACK_CLIENT_KEY_ENCRYPTED=$TLS_DIR/client-encrypted.key
+MAILSTACK_CLIENT_KEY_PASSWORD=$CLIENT_KEY_PASSWORD
+MAILSTACK_CLIENT_P12=$TLS_DIR/client.p12
+MAILSTACK_UNTRUSTED_CLIENT_CERT=$TLS_DIR/untrusted-client.crt
+MAILSTACK_UNTRUSTED_CLIENT_KEY=$TLS_DIR/untrusted-client.key
 MAILSTACK_SERVER_NAME=$SERVER_NAME
 MAILSTACK_MAILDIR=$MAILDIR
 MAILSTACK_USER=$USER_ASCII
@@ -691,11 +756,12 @@ cmd_start() {
   rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA PORT_NOEXT < <(pick_ports 11) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA PORT_NOEXT PORT_CCERT_ASK PORT_CCERT_REQ < <(pick_ports 13) ||
     fail "could not pick free ports"
-  [[ -n "${PORT_NOEXT:-}" ]] || fail "could not pick free ports"
+  [[ -n "${PORT_CCERT_REQ:-}" ]] || fail "could not pick free ports"
 
   make_tls
+  make_client_tls
   make_maildir
   write_dovecot_conf
   make_oauth

@@ -39,6 +39,10 @@ inline std::string first_difference(const ConnectionSettings& a, const Connectio
   SMTPWB_CMP(proxy.username);
   SMTPWB_CMP(proxy.password);
   SMTPWB_CMP(proxy.resolve_via_proxy);
+  SMTPWB_CMP(client_cert);
+  SMTPWB_CMP(client_key);
+  SMTPWB_CMP(client_key_password);
+  SMTPWB_CMP(allow_ntlmv1);
 #undef SMTPWB_CMP
   return {};
 }

@@ -3,10 +3,21 @@
 #include <algorithm>
 #include <cctype>
 
+#include <filesystem>
+
 #include "smtpwb/charset.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/hints.hpp"
 
 namespace smtpwb::gui {
+
+namespace {
+void add_issue17_rules(const ConnectionSettings& s, EditorRules& r) {
+  r.client_cert_enabled = r.encryption_enabled;
+  r.client_key_enabled = r.client_cert_enabled && !s.client_cert.empty();
+  r.allow_ntlmv1_enabled = r.credentials_enabled && !is_oauth(s.auth_type);
+}
+}  // namespace
 
 EditorRules editor_rules(const ConnectionSettings& s) {
   EditorRules r;
@@ -24,6 +35,7 @@ EditorRules editor_rules(const ConnectionSettings& s) {
   r.proxy_enabled = s.proxy.type != ProxyType::None;
   r.proxy_credentials_enabled = r.proxy_enabled && s.proxy.use_credentials;
   r.submission_port_enabled = s.port != 587;
+  add_issue17_rules(s, r);
   return r;
 }
 
@@ -96,6 +108,24 @@ std::vector<FieldError> window_validate(const ConnectionSettings& s) {
 std::map<std::string, std::string> field_errors(const ConnectionSettings& s) {
   std::map<std::string, std::string> out;
   for (const auto& e : window_validate(s)) out.emplace(field_label(e.field, s), describe(e, s));
+  return out;
+}
+
+std::map<std::string, std::string> client_certificate_errors(const ConnectionSettings& s) {
+  std::map<std::string, std::string> out;
+  if (!s.encrypted() || s.client_cert.empty()) return out;
+  auto check = [&](const char* label, const std::string& path) {
+    if (path.empty()) return;
+    std::error_code ec;
+    std::string extension = std::filesystem::path(platform::path_from_utf8(path)).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!std::filesystem::is_regular_file(platform::path_from_utf8(path), ec))
+      out.emplace(label, std::string(label) + ": no such file");
+    else if (extension == ".p12" || extension == ".pfx")
+      out.emplace(label, std::string(label) + ": PKCS#12 cannot be read here; convert it to PEM (openssl pkcs12 -in FILE -out client.pem)");
+  };
+  check("Client certificate", s.client_cert);
+  check("Client key", s.client_key);
   return out;
 }
 

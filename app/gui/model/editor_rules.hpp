@@ -23,6 +23,11 @@ struct EditorRules {
   bool proxy_credentials_enabled = false;
   // Advanced network: port 587 is a submission port anyway, so its checkbox only applies to other ports.
   bool submission_port_enabled = true;
+  // Issue 17: the client certificate needs TLS; its key and password need the certificate. NTLMv1 is a
+  // password mechanism's option: off for Anonymous and OAuth.
+  bool client_cert_enabled = true;
+  bool client_key_enabled = false;
+  bool allow_ntlmv1_enabled = false;
 };
 EditorRules editor_rules(const ConnectionSettings& s);
 
@@ -46,6 +51,9 @@ std::string describe(const FieldError& error, const ConnectionSettings& s);
 std::vector<FieldError> window_validate(const ConnectionSettings& s);
 // Those errors keyed by field label, for showing each message next to its field.
 std::map<std::string, std::string> field_errors(const ConnectionSettings& s);
+// The client certificate's files as the window sees them (issue 17), keyed by field label like
+// field_errors: a file that does not exist, or PKCS#12, which this build cannot read.
+std::map<std::string, std::string> client_certificate_errors(const ConnectionSettings& s);
 // One line for a refused Test: "Fix first: Port: ...; Address: ...".
 std::optional<std::string> test_refusal(const ConnectionSettings& s);
 

@@ -31,6 +31,7 @@ std::string secret_key(const smtpwb::ConnectionSettings& s, const char* kind) {
   const bool proxy = k == "proxy-password";
   std::string binding = proxy ? s.proxy.address + "\n" + s.proxy.username : s.address + "\n" + s.username;
   if (k == "oauth-refresh-token") binding += "\n" + s.oauth_account;  // a token is for one account
+  if (k == "client-key-password") binding = s.client_key.empty() ? s.client_cert : s.client_key;  // a password is for one key file
   return "id:" + s.id + "\n" + kind + "\n" + binding;
 }
 

@@ -44,7 +44,7 @@ std::unique_ptr<SecretStore> open_secret_store();
 // Keys: one per saved connection (its stable id, not its display name) and kind, bound to the server
 // and the user the secret is for. A rename keeps the key; a file that reuses the id for another server
 // or user asks under another key and finds nothing.
-std::string secret_key(const smtpwb::ConnectionSettings& s, const char* kind /* "password" | "proxy-password" | "oauth-refresh-token" */);
+std::string secret_key(const smtpwb::ConnectionSettings& s, const char* kind /* "password" | "proxy-password" | "oauth-refresh-token" | "client-key-password" */);
 // The key older versions stored a secret under: the connection's display name (migrated on load).
 std::string legacy_secret_key(const std::string& connection_name, const char* kind);
 // A new stable id for a saved connection: 128 random bits in hex.

@@ -18,7 +18,7 @@ namespace smtpwb::gui {
 
 namespace {
 // Every secret a connection may keep in the store.
-constexpr const char* kSecretKinds[] = {"password", "proxy-password", "oauth-refresh-token"};
+constexpr const char* kSecretKinds[] = {"password", "proxy-password", "oauth-refresh-token", "client-key-password"};
 constexpr std::size_t kRunsKept = 20;
 
 std::int64_t unix_ms_now() {
@@ -347,7 +347,7 @@ bool Workbench::save(Connection& c) {
   store_secrets(c.draft);
   c.file = result.file;
   c.saved = c.draft;
-  bool has_secret = !c.draft.password.empty() || !c.draft.proxy.password.empty();
+  bool has_secret = !c.draft.password.empty() || !c.draft.proxy.password.empty() || !c.draft.client_key_password.empty();
   set_status("Saved \"" + c.draft.name + "\" to " + platform::utf8_from_path(result.file) +
              (has_secret && !secrets_->persistent() ? ". " + secrets_->description() : ""));
   return true;
@@ -360,11 +360,13 @@ void Workbench::store_secrets(const ConnectionSettings& s) {
   };
   keep("password", s.password);
   keep("proxy-password", s.proxy.password);
+  keep("client-key-password", s.client_key_password);
 }
 
 void Workbench::load_secrets(ConnectionSettings& s) {
   if (auto p = secrets_->get(secret_key(s, "password"))) s.password = *p;
   if (auto p = secrets_->get(secret_key(s, "proxy-password"))) s.proxy.password = *p;
+  if (auto p = secrets_->get(secret_key(s, "client-key-password"))) s.client_key_password = *p;
   if (is_demo(s) && s.password.empty() && s.username == kDemoUser) s.password = std::string(kDemoPassword);
 }
 

@@ -87,7 +87,24 @@ void common_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
   code_page_combo(s, vs, errors);
 }
 
-void encryption_tab(ConnectionSettings& s, const Errors& errors) {
+// A client certificate for servers that ask for one (and SASL EXTERNAL); its key's password is a secret
+// kept in the keyring like the others.
+void client_certificate_rows(ConnectionSettings& s, ViewState& vs, const EditorRules& rules, const Errors& errors) {
+  ImGui::BeginDisabled(!rules.client_cert_enabled);
+  text_field("Client certificate", s.client_cert, errors, "Client certificate");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("A PEM file: the certificate, optionally followed by its chain. Empty: none.");
+  ImGui::BeginDisabled(!rules.client_key_enabled);
+  text_field("Client key", s.client_key, errors, "Client key");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("A PEM file with the private key. Empty: the key is in the certificate file.");
+  password_field("Key password", s.client_key_password, vs.show_client_key_password, errors, "Key password");
+  ImGui::EndDisabled();
+  if (rules.client_cert_enabled && !s.client_cert.empty())
+    ImGui::TextDisabled("Sent when the server asks for a certificate; tick EXTERNAL to log in with it. PKCS#12 files must be "
+                        "converted to PEM first (openssl pkcs12 -in FILE -out client.pem).");
+  ImGui::EndDisabled();
+}
+
+void encryption_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
   Security security = s.security;
   if (combo("Security", security,
             {{Security::None, "No encryption"}, {Security::StartTls, "STARTTLS"}, {Security::Implicit, "Implicit TLS (from the first byte)"}}))
@@ -119,6 +136,7 @@ void encryption_tab(ConnectionSettings& s, const Errors& errors) {
   text_field("CA file (empty: system store)", s.ca_file, errors, "CA file");
   ImGui::EndDisabled();
   ImGui::Checkbox("Allow credentials without encryption", &s.allow_plaintext_auth);
+  client_certificate_rows(s, vs, rules, errors);
 }
 
 void proxy_tab(ConnectionSettings& s, ViewState& vs, const Errors& errors) {
@@ -199,6 +217,18 @@ void network_rows(ConnectionSettings& s, const EditorRules& rules, const Errors&
   ImGui::EndDisabled();
 }
 
+// NTLMv1 only on request, with the reason to hesitate next to it.
+void allow_ntlmv1_row(ConnectionSettings& s, const EditorRules& rules) {
+  if (!rules.anonymous_visible) return;  // OAuth: no password mechanism at all
+  ImGui::BeginDisabled(!rules.allow_ntlmv1_enabled);
+  ImGui::Checkbox("Allow NTLMv1 (legacy)", &s.allow_ntlmv1);
+  probe::note("check:Allow NTLMv1");
+  ImGui::EndDisabled();
+  if (rules.allow_ntlmv1_enabled && s.allow_ntlmv1)
+    ImGui::TextColored(kWarningColour, "NTLM answers with NTLMv1: a captured exchange can be cracked. Only for servers that "
+                                       "verify nothing else (Exim's spa).");
+}
+
 void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& errors, std::vector<Command>& out) {
   ConnectionSettings& s = c.draft;
   text_field("Address", s.address, errors);
@@ -218,12 +248,13 @@ void connection_tab(Workbench& wb, Connection& c, ViewState& vs, const Errors& e
   text_field((rules.username_label + "##user").c_str(), s.username, errors, rules.username_label.c_str());
   password_field((rules.password_label + "##password").c_str(), s.password, vs.show_password, errors, rules.password_label.c_str());
   ImGui::EndDisabled();
+  allow_ntlmv1_row(s, rules);
   if (rules.oauth_links_visible) oauth_rows(wb, c, rules, errors, out);
   network_rows(s, rules, errors);
 
   if (ImGui::BeginTabBar("connection-subtabs")) {
     if (probe::tab_item("Encryption")) {
-      encryption_tab(s, errors);
+      encryption_tab(s, vs, errors);
       ImGui::EndTabItem();
     }
     if (probe::tab_item("Proxy")) {
@@ -243,6 +274,7 @@ void draw_connection_editor(Workbench& wb, ViewState& vs, std::vector<Command>& 
   }
   ConnectionSettings& s = c->draft;
   Errors errors = field_errors(s);
+  errors.merge(client_certificate_errors(s));
   if (auto clash = wb.name_clash(s.name, c->id)) errors.emplace("Name", *clash);
 
   ImGui::BeginDisabled(!c->dirty());

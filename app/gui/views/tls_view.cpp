@@ -53,6 +53,14 @@ void certificate(const CertificateInfo& cert, const Palette& p) {
   }
   ImGui::PopID();
 }
+// Whether the server asked for a client certificate, which issuers it accepts, and what was sent.
+void client_certificate_facts(const TlsFacts& t) {
+  fact("Client cert.", !t.client_certificate_requested ? std::string("not requested by the server")
+                       : t.client_certificate_sent.empty() ? std::string("requested; none sent")
+                                                           : "requested; sent " + t.client_certificate_sent);
+  if (t.client_certificate_requested && t.client_certificate_ca_names.empty()) ImGui::BulletText("Accepted issuers: any (none named)");
+  for (const auto& name : t.client_certificate_ca_names) ImGui::BulletText("Accepted issuer: %s", name.c_str());
+}
 }  // namespace
 
 void draw_tls(const Run& run, const Palette& p) {
@@ -77,6 +85,7 @@ void draw_tls(const Run& run, const Palette& p) {
   for (const auto& e : t.verify_errors) ImGui::BulletText("%s", e.c_str());
   if (t.starttls_injection)
     ImGui::TextColored(p.error, "The server sent data after \"220\" to STARTTLS, before the handshake (discarded)");
+  client_certificate_facts(t);
   ImGui::Separator();
   for (const auto& cert : t.chain) certificate(cert, p);
 }

@@ -23,6 +23,7 @@ struct ViewState {
   std::string preset_region = "us-east-1";
   bool show_password = false;
   bool show_proxy_password = false;
+  bool show_client_key_password = false;
   std::string code_page_filter;
   bool step_mode = false;
   StopAfter stop_after = StopAfter::Quit;

@@ -106,6 +106,11 @@ struct TlsFacts {
   bool plaintext_answer = false;   // the server answered our ClientHello with plain SMTP
   RefusedBy version_refused_by = RefusedBy::Nobody;  // no common version: who refused
   std::vector<std::string> server_versions;  // after a refusal by the server: the older versions it offers ("TLS 1.0")
+  // Client certificates: whether the server sent a CertificateRequest, the CA names it lists (RFC 5246
+  // certificate_authorities, RFC 8446 extension 47; often none), and the subject of ours when we sent one.
+  bool client_certificate_requested = false;
+  std::vector<std::string> client_certificate_ca_names;
+  std::string client_certificate_sent;
 };
 
 struct MxRecord {
@@ -159,6 +164,10 @@ struct AuthFacts {
   // so that a refusal can be told apart (wrong resource, missing SMTP.Send, or SMTP AUTH disabled).
   bool token_is_jwt = false;
   std::string token_audience, token_scopes;
+  // NTLM: the version answered with, and whether the server's challenge lacked TargetInfo (the sign of
+  // a server that verifies only NTLMv1, such as Exim's spa authenticator).
+  std::string ntlm_version;  // "" (no NTLM), "v1", "v2"
+  bool ntlm_challenge_without_target_info = false;
 };
 
 struct MessageFacts {

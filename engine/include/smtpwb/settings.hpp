@@ -90,6 +90,11 @@ struct ConnectionSettings {
   AddressFamily address_family = AddressFamily::Any;
   std::string local_address;  // an IP literal; empty: the OS chooses
   bool submission_port = false;
+  // Client certificate and legacy NTLM (issue 17)
+  std::string client_cert;          // PEM file: our certificate, optionally followed by its chain; empty: none
+  std::string client_key;           // PEM file with its private key; empty: the key is in client_cert's file
+  std::string client_key_password;  // secret: decrypts an encrypted client_key
+  bool allow_ntlmv1 = false;        // NTLM may answer with NTLMv1 responses (crackable; only for servers that need it)
 
   bool encrypted() const { return security != Security::None; }
   bool operator==(const ConnectionSettings&) const = default;

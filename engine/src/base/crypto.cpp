@@ -1,5 +1,6 @@
 #include "base/crypto.hpp"
 
+#include <mbedtls/des.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
 #include <nettle/md4.h>
@@ -63,6 +64,37 @@ std::string pbkdf2(Hash h, std::string_view password, std::string_view salt, uns
   if (mbedtls_pkcs5_pbkdf2_hmac_ext(md_type(h), bytes(password), password.size(), bytes(salt), salt.size(), iterations,
                                     static_cast<std::uint32_t>(out.size()), reinterpret_cast<unsigned char*>(out.data())) != 0)
     throw std::runtime_error("PBKDF2 failed");
+  return out;
+}
+
+namespace {
+// 56 key bits in 7 bytes spread over 8 bytes, 7 bits each, the low bit for parity.
+std::string des_key(std::string_view seven) {
+  std::string key(8, '\0');
+  auto in = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(seven[i])); };
+  key[0] = static_cast<char>(in(0));
+  for (std::size_t i = 1; i < 7; ++i) key[i] = static_cast<char>(((in(i - 1) << (8 - i)) | (in(i) >> i)) & 0xFF);
+  key[7] = static_cast<char>((in(6) << 1) & 0xFF);
+  return key;
+}
+}  // namespace
+
+std::string desl(std::string_view key16, std::string_view challenge8) {
+  if (key16.size() != 16 || challenge8.size() != 8) throw std::invalid_argument("desl: wrong sizes");
+  std::string key = std::string(key16) + std::string(5, '\0');
+  std::string out;
+  for (std::size_t part = 0; part < 3; ++part) {
+    std::string k = des_key(std::string_view(key).substr(part * 7, 7));
+    auto* kb = reinterpret_cast<unsigned char*>(k.data());
+    mbedtls_des_key_set_parity(kb);
+    mbedtls_des_context ctx;
+    mbedtls_des_init(&ctx);
+    unsigned char block[8];
+    mbedtls_des_setkey_enc(&ctx, kb);
+    mbedtls_des_crypt_ecb(&ctx, reinterpret_cast<const unsigned char*>(challenge8.data()), block);
+    mbedtls_des_free(&ctx);
+    out.append(reinterpret_cast<char*>(block), 8);
+  }
   return out;
 }
 

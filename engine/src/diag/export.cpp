@@ -71,6 +71,9 @@ std::string label_of(const std::string& path) {
       {"tls/chain/not_before", "Valid from"},
       {"tls/chain/not_after", "Valid to"},
       {"tls/server_versions", "Versions the server offers"},
+      {"tls/client_certificate_requested", "Client certificate requested"},
+      {"tls/client_certificate_ca_names", "Accepted client certificate issuers"},
+      {"tls/client_certificate_sent", "Client certificate sent"},
       {"message/smtputf8", "SMTPUTF8"},
       {"message/bdat", "BDAT (CHUNKING)"},
       {"message/bdat_chunks", "BDAT chunks"},
@@ -445,6 +448,10 @@ EquivalentCommand swaks_command(const ConnectionSettings& s, const TestRequest& 
     c.value("--tls-protocol", join(versions, ","), "TLS versions");
     if (s.verify_certificate) c.flag("--tls-verify");
     if (!s.ca_file.empty()) c.value("--tls-ca-path", s.ca_file.front() == '-' ? "./" + s.ca_file : s.ca_file, "CA file");
+    if (!s.client_cert.empty()) {  // the key's password is a secret: swaks asks for none, it is left out
+      c.value("--tls-cert", s.client_cert, "client certificate");
+      c.value("--tls-key", s.client_key.empty() ? s.client_cert : s.client_key, "client key");
+    }
   }
   if (!s.ehlo_name.empty()) c.value("--ehlo", s.ehlo_name, "EHLO name");
   if (s.address_family != AddressFamily::Any) c.flag(s.address_family == AddressFamily::IPv4 ? "-4" : "-6");
@@ -497,6 +504,7 @@ EquivalentCommand curl_command(const ConnectionSettings& s, const TestRequest& r
     }
     if (!s.ca_file.empty()) c.arg("--cacert", s.ca_file);
     if (!s.verify_certificate) c.arg("--insecure");
+    if (!s.client_cert.empty()) c.arg("--cert", s.client_cert).arg("--key", s.client_key.empty() ? s.client_cert : s.client_key);
   }
   if (s.address_family != AddressFamily::Any) c.arg(s.address_family == AddressFamily::IPv4 ? "--ipv4" : "--ipv6");
   if (!s.local_address.empty()) c.arg("--interface", s.local_address);
@@ -548,6 +556,7 @@ EquivalentCommand openssl_command(const ConnectionSettings& s) {
   }
   if (!s.ca_file.empty()) c.arg("-CAfile", s.ca_file);
   if (s.address_family != AddressFamily::Any) c.arg(s.address_family == AddressFamily::IPv4 ? "-4" : "-6");
+  if (!s.client_cert.empty()) c.arg("-cert", s.client_cert).arg("-key", s.client_key.empty() ? s.client_cert : s.client_key);
   if (s.verify_certificate) c.arg("-verify_return_error").arg(ip ? "-verify_ip" : "-verify_hostname", s.address);
   std::string note = "Shows the handshake and the certificate chain, then lets you type SMTP commands (EHLO, QUIT).";
   if (!s.local_address.empty()) note += " openssl s_client cannot bind a local address: this line connects from any.";

@@ -155,6 +155,10 @@ const std::map<std::string, Placeholder>& placeholders() {
       {"foreign_greeting", [](const Facts& f) { return f.result ? f.result->server.foreign_greeting : ""; }},
       {"token_diagnosis", token_diagnosis},
       {"plaintext_findings", plaintext_findings},
+      {"client_ca_names", [](const Facts& f) {
+         return f.result && !f.result->tls.client_certificate_ca_names.empty() ? join(f.result->tls.client_certificate_ca_names, "; ")
+                                                                               : std::string("any CA (the server named none)");
+       }},
       {"tenant", [](const Facts& f) { return f.settings.oauth_tenant.empty() ? std::string("organizations") : f.settings.oauth_tenant; }},
   };
   return kAll;
@@ -251,6 +255,18 @@ struct HintCatalogue::Rule {
   std::vector<FailureCause> causes;
   std::vector<ForeignProtocol> foreign_protocols;  // ServerFacts::foreign_protocol ("" matches none seen)
   std::vector<std::string> unless;
+  // Issue 17: client certificates (TlsFacts, ConnectionSettings::client_cert) and legacy NTLM (AuthFacts).
+  std::optional<bool> client_certificate_requested, client_certificate_given, ntlm_challenge_without_target_info, allow_ntlmv1;
+
+  bool issue17_needs_session() const { return client_certificate_requested || ntlm_challenge_without_target_info; }
+  bool issue17_settings_hold(const ConnectionSettings& s) const {
+    if (client_certificate_given && *client_certificate_given == s.client_cert.empty()) return false;
+    return !allow_ntlmv1 || *allow_ntlmv1 == s.allow_ntlmv1;
+  }
+  bool issue17_facts_hold(const SessionResult& r) const {
+    if (client_certificate_requested && *client_certificate_requested != r.tls.client_certificate_requested) return false;
+    return !ntlm_challenge_without_target_info || *ntlm_challenge_without_target_info == r.auth.ntlm_challenge_without_target_info;
+  }
 
   bool about_reply() const { return !reply_codes.empty() || !enhanced_codes.empty() || !reply_text.empty() || reply_regex; }
   bool needs_session() const {
@@ -258,7 +274,7 @@ struct HintCatalogue::Rule {
            !verify_errors.empty() || starttls_injection || plaintext_answer || tls_on_silent_port ||
            resolved_via_search_domain || plaintext_submission || version_refused_by || auth_offered_empty || auth_common_mechanism ||
            !capability.empty() || !capability_missing.empty() || !proxy_results.empty() ||
-           !auth_mechanisms.empty() || !causes.empty() || !foreign_protocols.empty();
+           !auth_mechanisms.empty() || !causes.empty() || !foreign_protocols.empty() || issue17_needs_session();
   }
 
   bool settings_hold(const ConnectionSettings& s) const {
@@ -267,7 +283,7 @@ struct HintCatalogue::Rule {
     if (!auth_types.empty() && std::find(auth_types.begin(), auth_types.end(), s.auth_type) == auth_types.end()) return false;
     if (anonymous && *anonymous != (s.auth_type == AuthType::Default && s.anonymous)) return false;
     if (bare_name && *bare_name != is_bare_name(s.address)) return false;
-    return true;
+    return issue17_settings_hold(s);
   }
 
   bool failure_holds(const Failure* f) const {
@@ -317,7 +333,7 @@ struct HintCatalogue::Rule {
       if (!has_capability(r.server, c)) return false;
     for (const auto& c : capability_missing)
       if (has_capability(r.server, c)) return false;
-    return true;
+    return issue17_facts_hold(r);
   }
 };
 
@@ -478,6 +494,10 @@ class RuleReader {
         r.foreign_protocols = named<ForeignProtocol>(v, field, &foreign_protocol_from, "a protocol (ForeignProtocol in result.hpp)");
       else if (key == "proxy_result")
         r.proxy_results = named<ProxyResult>(v, field, &proxy_result_from, "a proxy result (ProxyResult in result.hpp)");
+      else if (key == "client_certificate_requested") r.client_certificate_requested = boolean(v, field);
+      else if (key == "client_certificate_given") r.client_certificate_given = boolean(v, field);
+      else if (key == "ntlm_challenge_without_target_info") r.ntlm_challenge_without_target_info = boolean(v, field);
+      else if (key == "allow_ntlmv1") r.allow_ntlmv1 = boolean(v, field);
       else if (key == "unless") {
         r.unless = strings(v, field);
         for (const auto& id : r.unless)

@@ -1,5 +1,6 @@
 // NTLM (MS-NLMP) as SMTP servers use it (AUTH NTLM): negotiate, challenge, and an NTLMv2 authenticate
-// message. No NTLMv1: its responses can be cracked from a captured exchange. No signing or sealing
+// message. NTLMv1 only when the user allows it explicitly (Identity::ntlmv1): its responses can be
+// cracked from a captured exchange, but some servers (Exim's spa) verify nothing else. No signing or sealing
 // (SMTP uses none), so no session key is sent. The messages only: SASL (AUTH NTLM) and the HTTP proxy
 // (Proxy-Authorization) each carry them their own way.
 #include "net/ntlm.hpp"
@@ -116,11 +117,19 @@ std::uint64_t filetime_now() {
   return static_cast<std::uint64_t>(since_1970.count() + kTicks1601To1970);
 }
 
-Message authenticate_message(const Challenge& c, const Identity& id) {
-  if (!(c.flags & kNtlm) && !(c.flags & kExtendedSessionSecurity))
-    throw Error("the server's NTLM challenge does not offer NTLM authentication");
-  const bool unicode = c.flags & kUnicode;
-  auto encode = [&](const std::string& s) { return unicode ? utf16le(s) : s; };
+struct Responses {
+  std::string lm, nt;
+};
+
+// MS-NLMP 3.3.1 without extended session security: DESL of the NT hash over the server challenge.
+// The LM response repeats the NT response (no LM hash is ever computed).
+Responses ntlmv1_responses(const Challenge& c, const Identity& id) {
+  std::string nt = crypto::desl(crypto::md4(utf16le(id.password)), c.server_challenge);
+  return {nt, nt};
+}
+
+// MS-NLMP 3.3.2: NTOWFv2, the NTLMv2 and LMv2 responses.
+Responses ntlmv2_responses(const Challenge& c, const Identity& id) {
 
   std::uint64_t timestamp = id.timestamp;
   bool server_timestamp = false;
@@ -131,8 +140,6 @@ Message authenticate_message(const Challenge& c, const Identity& id) {
     }
   });
   std::string client_challenge = id.client_challenge.empty() ? crypto::random_bytes(8) : id.client_challenge;
-
-  // MS-NLMP 3.3.2: NTOWFv2, the NTLMv2 and LMv2 responses.
   std::string nt_hash = crypto::md4(utf16le(id.password));
   std::string ntowf_v2 = crypto::hmac(Hash::Md5, nt_hash, utf16le(text::upper(id.user) + id.domain));
   std::string temp = std::string("\x01\x01", 2) + std::string(6, '\0');
@@ -144,8 +151,18 @@ Message authenticate_message(const Challenge& c, const Identity& id) {
   std::string lm_response = server_timestamp
                                 ? std::string(24, '\0')
                                 : crypto::hmac(Hash::Md5, ntowf_v2, c.server_challenge + client_challenge) + client_challenge;
+  return {lm_response, nt_response};
+}
+
+Message authenticate_message(const Challenge& c, const Identity& id) {
+  if (!(c.flags & kNtlm) && !(c.flags & kExtendedSessionSecurity))
+    throw Error("the server's NTLM challenge does not offer NTLM authentication");
+  const bool unicode = c.flags & kUnicode;
+  auto encode = [&](const std::string& s) { return unicode ? utf16le(s) : s; };
+  auto [lm_response, nt_response] = id.ntlmv1 ? ntlmv1_responses(c, id) : ntlmv2_responses(c, id);
 
   std::uint32_t flags = (c.flags & kClientFlags) | kNtlm | (unicode ? kUnicode : kOem);
+  if (id.ntlmv1) flags &= ~kExtendedSessionSecurity;  // plain NTLMv1, not the NTLM2 session response
   std::string domain = encode(id.domain), user = encode(id.user), workstation;
   std::string m(kSignature, 8);
   put_le(m, 3, 4);
@@ -165,7 +182,7 @@ Message authenticate_message(const Challenge& c, const Identity& id) {
   field("");  // EncryptedRandomSessionKey: none (no KEY_EXCH)
   put_le(m, flags, 4);
   return Message{m + payload,
-              "NTLM AUTHENTICATE_MESSAGE (NTLMv2), domain \"" + id.domain + "\", user \"" + id.user +
+              std::string("NTLM AUTHENTICATE_MESSAGE (") + (id.ntlmv1 ? "NTLMv1" : "NTLMv2") + "), domain \"" + id.domain + "\", user \"" + id.user +
                   "\", workstation (none), responses " + masked_secret() + ", flags " + flag_names(flags)};
 }
 
@@ -221,6 +238,15 @@ Message Client::authenticate(std::string_view challenge) const {
     throw;
   } catch (const std::exception& e) {
     throw Error(std::string("the server's NTLM challenge cannot be answered: ") + e.what());
+  }
+}
+
+bool challenge_has_target_info(std::string_view challenge) {
+  try {
+    Challenge c = parse_challenge(challenge);
+    return (c.flags & kTargetInfo) && !c.target_info.empty();
+  } catch (const std::exception&) {
+    return false;
   }
 }
 

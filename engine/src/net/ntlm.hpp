@@ -26,6 +26,7 @@ struct Identity {
   std::string password;          // secret
   std::string client_challenge;  // empty: random per message
   std::uint64_t timestamp = 0;   // FILETIME used when the server sends none
+  bool ntlmv1 = false;           // answer with NTLMv1 (legacy, crackable): only when the user allows it
 };
 
 class Client {
@@ -39,10 +40,20 @@ class Client {
   Message authenticate(std::string_view challenge) const;
   // A CHALLENGE_MESSAGE decoded for the transcript; empty when it cannot be read.
   std::string describe_challenge(std::string_view challenge) const;
+  // Legacy servers (Exim's spa authenticator) verify only NTLMv1 responses.
+  void use_ntlmv1(bool on) { id_.ntlmv1 = on; }
 
  private:
   Identity id_;
 };
+
+// Whether a (decoded) CHALLENGE_MESSAGE carries TargetInfo. Servers that verify NTLMv2 send it (its AV
+// pairs go into the NTLMv2 response); one without it, such as Exim's spa, likely verifies only NTLMv1.
+bool challenge_has_target_info(std::string_view challenge);
+
+// Whether a (decoded) CHALLENGE_MESSAGE carries TargetInfo. Servers that verify NTLMv2 send it (its AV
+// pairs go into the NTLMv2 response); one without it, such as Exim's spa, likely verifies only NTLMv1.
+bool challenge_has_target_info(std::string_view challenge);
 
 // "DOMAIN\user" from a separate domain, unless the user name already names one.
 std::string account(const std::string& domain, const std::string& user);

@@ -81,6 +81,8 @@ class ObjectReader {
   std::optional<ProfileError> unknown_fields() const {
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
       if (std::find(known_.begin(), known_.end(), it.key()) != known_.end()) continue;
+      if (it.key() == "client_key_password")
+        return ProfileError{where(it.key().c_str()) + "secrets are never stored in profiles; pass it with --client-key-password-env"};
       if (it.key() == "password" || it.key() == "client_secret")
         return ProfileError{where(it.key().c_str()) + "secrets are never stored in profiles; pass them with " +
                             (path_ == "proxy" ? "--proxy-password-env" : "--password-env, --password-file or --password-stdin")};
@@ -122,6 +124,7 @@ std::optional<ProfileError> read_auth(const json& j, ConnectionSettings& s) {
   SMTPWB_TRY(r.string("domain", s.auth_domain));
   SMTPWB_TRY(r.string("account", s.oauth_account));
   SMTPWB_TRY(r.string("tenant", s.oauth_tenant));
+  SMTPWB_TRY(r.boolean("allow_ntlmv1", s.allow_ntlmv1));
   return r.unknown_fields();
 }
 
@@ -169,6 +172,8 @@ std::optional<ProfileError> read_encryption(const json& j, ConnectionSettings& s
   SMTPWB_TRY(r.boolean("verify_certificate", s.verify_certificate));
   SMTPWB_TRY(r.string("ca_file", s.ca_file));
   SMTPWB_TRY(r.boolean("allow_plaintext_auth", s.allow_plaintext_auth));
+  SMTPWB_TRY(r.string("client_cert", s.client_cert));
+  SMTPWB_TRY(r.string("client_key", s.client_key));
   return r.unknown_fields();
 }
 
@@ -199,6 +204,13 @@ json connection_json(const ConnectionSettings& s) {
   return {{"address_family", to_string(s.address_family)},
           {"local_address", s.local_address},
           {"submission_port", s.submission_port}};
+}
+
+// Client certificate files and the NTLMv1 permission; the key's password is a secret and never stored.
+void add_issue17_keys(const ConnectionSettings& s, json& j) {
+  j["encryption"]["client_cert"] = s.client_cert;
+  j["encryption"]["client_key"] = s.client_key;
+  j["auth"]["allow_ntlmv1"] = s.allow_ntlmv1;
 }
 
 }  // namespace
@@ -234,6 +246,7 @@ json profile_json(const ConnectionSettings& s) {
   if (s.address_family != AddressFamily::Any || !s.local_address.empty() || s.submission_port)
     j["connection"] = connection_json(s);
   if (!s.id.empty()) j["id"] = s.id;
+  add_issue17_keys(s, j);
   return j;
 }
 

@@ -50,6 +50,14 @@ json auth_steps_json(const std::vector<AuthStep>& steps) {
   for (const auto& s : steps) out.push_back({{"direction", s.direction}, {"text", s.text}});
   return out;
 }
+
+// Issue 17: whether the server asked for a client certificate, the CA names it accepts, the one we sent.
+void add_client_certificate_json(const TlsFacts& tls, json& out) {
+  out["client_certificate_requested"] = tls.client_certificate_requested;
+  out["client_certificate_ca_names"] = tls.client_certificate_ca_names;
+  out["client_certificate_sent"] = tls.client_certificate_sent.empty() ? json(nullptr) : json(tls.client_certificate_sent);
+}
+
 // The extensions the message was asked to use (each one the server lacks fails the test before MAIL FROM,
 // so on success they were all used): message.smtputf8, message.bdat (+ bdat_chunks), message.dsn.
 json message_extensions_json(const MessageSpec& m, const MessageFacts& facts) {
@@ -138,6 +146,7 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                   {"chain", chain},
                   {"starttls_injection", r.tls.starttls_injection},
                   {"server_versions", r.tls.server_versions}};
+    add_client_certificate_json(r.tls, out["tls"]);
   } else {
     out["tls"] = nullptr;
   }

@@ -49,13 +49,34 @@ class Login final : public Mechanism {
   int step_ = 0;
 };
 
+// RFC 4422 appendix A: the identity comes from outside SASL (here the TLS client certificate); the
+// client sends only the authorization identity, empty to take the one the certificate implies.
+class External final : public Mechanism {
+ public:
+  explicit External(Credentials c) : authzid_(c.authzid.empty() ? c.username : c.authzid) {}
+  std::string name() const override { return "EXTERNAL"; }
+  std::optional<Step> initial_response() override {
+    sent_ = true;
+    return Step{authzid_, "authzid=\"" + authzid_ + "\" (the identity comes from the client certificate)", false};
+  }
+  Step respond(std::string_view) override {
+    if (sent_) throw SaslError("the server sent a second EXTERNAL challenge");
+    return *initial_response();
+  }
+
+ private:
+  std::string authzid_;
+  bool sent_ = false;
+};
+
 }  // namespace
 
 // Strongest first: mutual authentication without revealing the password (SCRAM), then challenge-response
 // (DIGEST-MD5 also proves the server; CRAM-MD5 and NTLMv2 do not), then the password in the clear (inside TLS).
+// EXTERNAL (the TLS client certificate) last: it is chosen only when a certificate was sent.
 const std::vector<std::string>& supported_mechanisms() {
   static const std::vector<std::string> kMechs = {"SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "CRAM-MD5", "NTLM",
-                                                  "PLAIN",         "LOGIN",       "OAUTHBEARER", "XOAUTH2"};
+                                                  "PLAIN",         "LOGIN",       "EXTERNAL",    "OAUTHBEARER", "XOAUTH2"};
   return kMechs;
 }
 
@@ -91,6 +112,7 @@ std::string choose_mechanism(const std::vector<std::string>& permitted, const st
 std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentials& credentials) {
   if (name == "PLAIN") return std::make_unique<Plain>(credentials);
   if (name == "LOGIN") return std::make_unique<Login>(credentials);
+  if (name == "EXTERNAL") return std::make_unique<External>(credentials);
   if (name == "CRAM-MD5") return detail::make_cram_md5(credentials);
   if (name == "DIGEST-MD5") return detail::make_digest_md5(credentials);
   if (name == "SCRAM-SHA-1") return detail::make_scram(crypto::Hash::Sha1, credentials);

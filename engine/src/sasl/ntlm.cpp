@@ -43,7 +43,11 @@ class Ntlm final : public Mechanism {
 std::string ntlm_account(const std::string& domain, const std::string& user) { return net::ntlm::account(domain, user); }
 
 std::unique_ptr<Mechanism> make_ntlm(const Credentials& c, std::string client_challenge, std::optional<std::uint64_t> timestamp) {
-  return std::make_unique<Ntlm>(net::ntlm::Client(c.username, c.password, std::move(client_challenge), timestamp));
+  net::ntlm::Client client(c.username, c.password, std::move(client_challenge), timestamp);
+  client.use_ntlmv1(c.allow_ntlmv1);
+  return std::make_unique<Ntlm>(std::move(client));
 }
+
+bool ntlm_challenge_has_target_info(std::string_view challenge) { return net::ntlm::challenge_has_target_info(challenge); }
 
 }  // namespace smtpwb::sasl::detail

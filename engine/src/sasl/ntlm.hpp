@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "smtpwb/sasl/mechanism.hpp"
 
@@ -17,6 +18,9 @@ namespace smtpwb::sasl::detail {
 // known-answer tests only (default: random).
 std::unique_ptr<Mechanism> make_ntlm(const Credentials& c, std::string client_challenge = {},
                                      std::optional<std::uint64_t> timestamp = std::nullopt);
+
+// Whether a decoded CHALLENGE_MESSAGE carries TargetInfo (NTLMv2 servers send it; Exim's spa does not).
+bool ntlm_challenge_has_target_info(std::string_view challenge);
 
 // "DOMAIN\user" from a separate domain, unless the user name already names one.
 std::string ntlm_account(const std::string& domain, const std::string& user);

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "sasl/ntlm.hpp"
 #include "smtp/dialogue.hpp"
 #include "smtpwb/base64.hpp"
@@ -31,11 +33,28 @@ void note_token_claims(Dialogue& d) {
              (auth.token_scopes.empty() ? std::string("(none)") : auth.token_scopes));
 }
 
+// EXTERNAL rests on the client certificate: without one sent in this TLS session it cannot work.
+void drop_external_without_certificate(Dialogue& d) {
+  auto& permitted = d.res.auth.permitted;
+  auto it = std::find(permitted.begin(), permitted.end(), "EXTERNAL");
+  if (it == permitted.end() || !d.res.tls.client_certificate_sent.empty()) return;
+  permitted.erase(it);
+  if (!d.s.sasl_mechanisms.empty())
+    d.rec.info(std::string("SASL EXTERNAL needs a client certificate sent in the TLS handshake (") +
+               (d.s.client_cert.empty() ? "none is configured" : "the server did not ask for one") + "); skipping it");
+}
+
+// Client certificate with SASL EXTERNAL chosen explicitly: authenticating needs no user name or password.
+bool external_requested(const ConnectionSettings& s) {
+  return !s.client_cert.empty() && std::find(s.sasl_mechanisms.begin(), s.sasl_mechanisms.end(), "EXTERNAL") != s.sasl_mechanisms.end();
+}
+
 // The mechanism chosen from those the settings permit and the server offers; fails when there is none.
 std::string choose(Dialogue& d, bool bearer) {
   auto& auth = d.res.auth;
   std::vector<std::string> skipped;
   auth.permitted = sasl::permitted_mechanisms(d.s.sasl_mechanisms, bearer, &skipped);
+  drop_external_without_certificate(d);
   for (const auto& m : skipped) d.rec.info("SASL mechanism " + m + " is not implemented in this build; skipping it");
   if (auth.offered.empty())
     d.rec.fail_because(FailureCause::NoAuthOffered, FailureCategory::Auth,
@@ -68,6 +87,8 @@ Reply answer_challenge(Dialogue& d, const Reply& r, sasl::Mechanism& mech) {
   std::string text = r.lines.empty() ? std::string() : r.lines.front();
   auto challenge = base64_decode(text);
   if (!challenge) d.rec.fail(FailureCategory::Auth, "The server's SASL challenge is not valid base64: \"" + text.substr(0, 60) + "\"", &r);
+  if (mech.name() == "NTLM" && !challenge->empty())
+    d.res.auth.ntlm_challenge_without_target_info = !sasl::detail::ntlm_challenge_has_target_info(*challenge);
   std::string readable = mech.describe_challenge(*challenge);
   if (readable.empty()) readable = printable(*challenge);
   auth_step(d, "server", "334 " + readable);
@@ -87,12 +108,22 @@ Reply answer_challenge(Dialogue& d, const Reply& r, sasl::Mechanism& mech) {
   return d.command(wire, (step.secret ? sasl::mask() : (wire.empty() ? "(empty)" : wire)) + " (" + step.display + ")");
 }
 
+// NTLMv1 only when allowed, and then loudly: a captured exchange gives the password hash away.
+void note_ntlm_version(Dialogue& d, sasl::Credentials& credentials) {
+  credentials.allow_ntlmv1 = d.s.allow_ntlmv1;
+  d.res.auth.ntlm_version = d.s.allow_ntlmv1 ? "v1" : "v2";
+  if (d.s.allow_ntlmv1)
+    d.rec.emit(Dir::Error, "WARNING: NTLMv1 allowed (--allow-ntlmv1): its response can be cracked from a captured "
+                           "exchange to recover the password hash; use it only for a legacy server that verifies nothing else");
+}
+
 // One SASL exchange (RFC 4954). Every step goes to the transcript as sent (base64, unless it carries a
 // secret) and decoded, secrets masked, and into the report's auth steps.
 void sasl_exchange(Dialogue& d, const std::string& chosen, bool bearer) {
   std::string user = bearer && !d.opt.oauth_user.empty() ? d.opt.oauth_user : d.s.username;
   if (chosen == "NTLM") user = sasl::detail::ntlm_account(d.s.auth_domain, user);
   sasl::Credentials credentials{user, bearer ? d.opt.oauth_access_token : d.s.password, {}, d.s.address, d.s.port};
+  if (chosen == "NTLM") note_ntlm_version(d, credentials);
   auto mech = sasl::make_mechanism(chosen, credentials);
   Reply r = start_exchange(d, chosen, *mech);
   for (int round = 0; r.code == 334; ++round) {
@@ -116,7 +147,7 @@ void authenticate(Dialogue& d) {
   d.rec.begin_phase(Phase::Auth);
   auto& auth = d.res.auth;
   auth.offered = d.caps.auth_mechanisms();
-  if (d.s.auth_type == AuthType::Default && d.s.anonymous) {
+  if (d.s.auth_type == AuthType::Default && d.s.anonymous && !external_requested(d.s)) {
     auth.result = AuthResult::Skipped;
     d.rec.info("Anonymous: not authenticating");
     return;

@@ -40,6 +40,20 @@ void report_chain(Dialogue& d) {
     d.rec.emit(tls.verification_enabled ? Dir::Error : Dir::Tls, "Certificate NOT verified: " + join(tls.verify_errors, "; "));
 }
 
+// Whether the server asked for a client certificate, whose CA names it accepts, and what we sent.
+void report_client_certificate(Dialogue& d) {
+  const auto& tls = d.res.tls;
+  if (!tls.client_certificate_requested) {
+    if (!d.s.client_cert.empty()) d.rec.tls_info("The server did not ask for a client certificate; ours was not sent");
+    return;
+  }
+  d.rec.tls_info("The server asked for a client certificate" +
+                 (tls.client_certificate_ca_names.empty() ? std::string(" (it names no accepted CAs)")
+                                                          : ", issued by one of: " + join(tls.client_certificate_ca_names, "; ")));
+  d.rec.tls_info(tls.client_certificate_sent.empty() ? std::string("No client certificate sent (none configured)")
+                                                     : "Client certificate sent: " + tls.client_certificate_sent);
+}
+
 // The server refused every version allowed here: ask which of the other versions it offers (one fresh
 // connection each, through the same proxy: an mbedTLS handshake for TLS 1.2/1.3, a hand-built ClientHello
 // for older ones, of which only the first answer is read), so the report names them instead of leaving
@@ -99,6 +113,10 @@ void tls_handshake(Dialogue& d) {
   config.verify = d.s.verify_certificate;
   config.ca_file = d.s.ca_file;
   config.extra_ca_file = d.opt.extra_ca_file;
+  config.client_cert = d.s.client_cert;
+  config.client_key = d.s.client_key;
+  config.client_key_password = d.s.client_key_password;
+  if (!config.client_cert.empty()) d.rec.tls_info("Client certificate " + config.client_cert + " (offered when the server asks)");
   d.rec.tls_info("Starting TLS (" + display_names(d.s.tls_versions) + "), server name " + config.server_name +
                  (config.verify ? "" : ", certificate verification OFF"));
   auto& tls = d.res.tls;
@@ -106,10 +124,13 @@ void tls_handshake(Dialogue& d) {
     d.client->stream().start_tls_client(config, d.deadline(), tls);
   } catch (const net::TrustStoreError& e) {
     d.rec.fail(FailureCategory::Config, e.what());
+  } catch (const net::ClientCertificateError& e) {
+    d.rec.fail(FailureCategory::Config, e.what());
   } catch (const net::CertificateError&) {
     report_chain(d);
     d.rec.fail(FailureCategory::Certificate, "The server's certificate is not trusted: " + join(tls.verify_errors, "; "));
   } catch (const net::TlsError& e) {
+    report_client_certificate(d);
     fail_handshake(d, e);
   } catch (const net::NetError& e) {
     d.rec.fail_because(FailureCause::Reset, FailureCategory::Tls, std::string("The connection failed during the TLS handshake: ") + e.what());
@@ -119,6 +140,7 @@ void tls_handshake(Dialogue& d) {
   }
   d.rec.tls_info("TLS established: " + tls.version + ", cipher " + tls.cipher + (tls.group.empty() ? "" : ", group " + tls.group));
   report_chain(d);
+  report_client_certificate(d);
 }
 
 }  // namespace smtpwb::smtp

@@ -46,6 +46,9 @@ TlsProbeRow probe_with_mbedtls(const ProbeTarget& t, TlsVersion v, const net::Ca
   config.server_name = t.host;
   config.versions = TlsVersionSet{}.with(v);
   config.verify = false;
+  config.client_cert = t.client_cert;
+  config.client_key = t.client_key;
+  config.client_key_password = t.client_key_password;
   TlsFacts facts;
   try {
     c.stream().start_tls_client(config, deadline, facts);
@@ -123,6 +126,9 @@ ProbeTarget ProbeTarget::from(const ConnectionSettings& s) {
   t.proxy = s.proxy;
   t.address_family = s.address_family;
   t.local_address = s.local_address;
+  t.client_cert = s.client_cert;
+  t.client_key = s.client_key;
+  t.client_key_password = s.client_key_password;
   return t;
 }
 

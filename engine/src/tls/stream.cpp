@@ -19,10 +19,14 @@
 #include <mutex>
 
 #include "smtpwb/cert_facts.hpp"
+#include "smtpwb/files.hpp"
 #include "smtpwb/platform.hpp"
+#include "smtpwb/tls_wire.hpp"
 #include "tls/cert_names.hpp"
+#include "tls/certificate_request.hpp"
 #include "tls/handshake_sniffer.hpp"
 #include "tls/trust_store.hpp"
+#include "text.hpp"
 
 namespace smtpwb::net {
 
@@ -181,6 +185,14 @@ static void init_tls() {
   });
 }
 
+// After MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE the alert is still in the input buffer; in TLS 1.3 it came
+// encrypted, out of the sniffer's sight. E.g. certificate_required when a client certificate was due.
+std::string received_alert(const mbedtls_ssl_context& ssl, int rc) {
+  const unsigned char* msg = ssl.MBEDTLS_PRIVATE(in_msg);
+  if (rc != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE || !msg || ssl.MBEDTLS_PRIVATE(in_msgtype) != MBEDTLS_SSL_MSG_ALERT) return {};
+  return " (the server sent the alert \"" + tls_wire::alert_name(msg[1]) + "\")";
+}
+
 struct Stream::Tls {
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config conf;
@@ -196,6 +208,8 @@ struct Stream::Tls {
   // the client's Finished and the EHLO after STARTTLS then share one segment (one flight, one packet).
   bool corked = false;
   std::string pending;
+  bool certificate_requested = false;  // the server sent a CertificateRequest
+  std::vector<std::string> requested_authorities;  // its CA names, DER
 
   Tls() {
     mbedtls_ssl_init(&ssl);
@@ -311,7 +325,7 @@ std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
         wait_ready(fd_.get(), rc == MBEDTLS_ERR_SSL_WANT_READ ? Wait::Read : Wait::Write, deadline, cancel_, "waiting for the server");
         continue;
       }
-      NetError e("TLS read failed: " + mbedtls_message(rc));
+      NetError e("TLS read failed: " + mbedtls_message(rc) + received_alert(tls_->ssl, rc));
       throw e;
     }
     Transfer got = receive_some(fd_.get(), buf, n);
@@ -326,11 +340,39 @@ std::size_t Stream::read_some(char* buf, std::size_t n, Deadline deadline) {
 }
 
 namespace {
+// mbedTLS parses the CertificateRequest without exposing it; right after the step that processed it the
+// message is still in the input buffer (or, when none came, the next message, kept for the next step).
+void note_certificate_request(Stream::Tls& t) {
+  const mbedtls_ssl_context& ssl = t.ssl;
+  const unsigned char* msg = ssl.MBEDTLS_PRIVATE(in_msg);
+  std::size_t length = ssl.MBEDTLS_PRIVATE(in_hslen);
+  if (ssl.MBEDTLS_PRIVATE(in_msgtype) != MBEDTLS_SSL_MSG_HANDSHAKE || !msg || length < 4 ||
+      msg[0] != MBEDTLS_SSL_HS_CERTIFICATE_REQUEST)
+    return;
+  t.certificate_requested = true;
+  bool tls13 = mbedtls_ssl_get_version_number(&ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+  t.requested_authorities = certificate_request_authorities(
+      std::string_view(reinterpret_cast<const char*>(msg) + 4, length - 4), tls13);
+}
+
+int handshake_step(Stream::Tls& t) {
+  const int before = t.ssl.MBEDTLS_PRIVATE(state);
+  int rc = mbedtls_ssl_handshake_step(&t.ssl);
+  if (rc == 0 && before == MBEDTLS_SSL_CERTIFICATE_REQUEST && t.ssl.MBEDTLS_PRIVATE(state) != before)
+    note_certificate_request(t);
+  return rc;
+}
+
+int handshake(Stream::Tls& t) {
+  int rc = 0;
+  while (rc == 0 && !mbedtls_ssl_is_handshake_over(&t.ssl)) rc = handshake_step(t);
+  return rc;
+}
+
 void run_handshake(Stream::Tls& t, Deadline deadline, const CancelFlag& cancel, int& rc_out) {
-  mbedtls_ssl_context& ssl = t.ssl;
   const SocketHandle fd = t.fd;
   while (true) {
-    int rc = mbedtls_ssl_handshake(&ssl);
+    int rc = handshake(t);
     if (rc == 0 || (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE &&
                     rc != MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)) {
       rc_out = rc;
@@ -342,6 +384,42 @@ void run_handshake(Stream::Tls& t, Deadline deadline, const CancelFlag& cancel, 
     wait_ready(fd, rc == MBEDTLS_ERR_SSL_WANT_READ ? Wait::Read : Wait::Write, deadline, cancel, "during the TLS handshake");
   }
 }
+std::string client_file_problem(const std::string& what, const std::string& path, int rc) {
+  auto bytes = read_file(path);
+  if (!bytes) return what + " " + path + " cannot be read (no such file, or no permission)";
+  std::string text = what + " " + path + " cannot be used: " + mbedtls_message(rc);
+  // PKCS#12 (.p12/.pfx) is DER that starts with a SEQUENCE; mbedTLS 3.6 reads no PKCS#12 container.
+  if (!bytes->empty() && static_cast<unsigned char>((*bytes)[0]) == 0x30 && bytes->find("-----BEGIN") == std::string::npos &&
+      path.size() > 4 && (text::lower(path.substr(path.size() - 4)) == ".p12" || text::lower(path.substr(path.size() - 4)) == ".pfx"))
+    text += ". It looks like PKCS#12, which this build (mbedTLS 3.6) cannot read: convert it to PEM with "
+            "openssl pkcs12 -in FILE -out client.pem (certificate and encrypted key in one file; give that file as the "
+            "client certificate and the key's password as before)";
+  return text;
+}
+
+// Our certificate and key, offered when the server sends a CertificateRequest.
+void load_client_identity(Stream::Tls& t, const TlsClientConfig& config) {
+  if (config.client_cert.empty()) {
+    if (!config.client_key.empty()) throw ClientCertificateError("a client key was given without a client certificate");
+    return;
+  }
+  int rc = mbedtls_x509_crt_parse_file(&t.own_chain.crt, config.client_cert.c_str());
+  if (rc < 0 || !t.own_chain.crt.raw.p)
+    throw ClientCertificateError(client_file_problem("The client certificate", config.client_cert, rc));
+  const std::string& key_file = config.client_key.empty() ? config.client_cert : config.client_key;
+  const char* password = config.client_key_password.empty() ? nullptr : config.client_key_password.c_str();
+  rc = mbedtls_pk_parse_keyfile(&t.own_key, key_file.c_str(), password, mbedtls_ctr_drbg_random, &rng().drbg);
+  if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
+    throw ClientCertificateError("The client key " + key_file + " is encrypted: give its password (--client-key-password-env)");
+  if (rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
+    throw ClientCertificateError("The client key " + key_file + " could not be decrypted: the password is wrong");
+  if (rc != 0) throw ClientCertificateError(client_file_problem("The client key", key_file, rc));
+  if (mbedtls_pk_check_pair(&t.own_chain.crt.pk, &t.own_key, mbedtls_ctr_drbg_random, &rng().drbg) != 0)
+    throw ClientCertificateError("The client key " + key_file + " does not belong to the certificate in " + config.client_cert);
+  if ((rc = mbedtls_ssl_conf_own_cert(&t.conf, &t.own_chain.crt, &t.own_key)))
+    throw ClientCertificateError("The client certificate cannot be used: " + mbedtls_message(rc));
+}
+
 }  // namespace
 
 void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, TlsFacts& facts) {
@@ -362,6 +440,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
   // still check (OPTIONAL) so that the report says what is wrong with the certificate.
   mbedtls_ssl_conf_authmode(&t->conf, config.verify ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_OPTIONAL);
   mbedtls_ssl_conf_verify(&t->conf, &Tls::verify_cb, t.get());
+  load_client_identity(*t, config);
   if (int rc = mbedtls_ssl_setup(&t->ssl, &t->conf)) throw TlsError("TLS setup failed: " + mbedtls_message(rc));
   if (int rc = mbedtls_ssl_set_hostname(&t->ssl, config.server_name.c_str()))
     throw TlsError("TLS server name: " + mbedtls_message(rc));
@@ -374,14 +453,22 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
     if (!facts.chain.empty() && facts.chain.front().depth == 0)
       facts.san_match = matching_san(facts.chain.front().subject_alt_names, config.server_name);
   };
+  auto publish_request = [&] {
+    facts.client_certificate_requested = t->certificate_requested;
+    facts.client_certificate_ca_names.clear();
+    for (const auto& der : t->requested_authorities) facts.client_certificate_ca_names.push_back(distinguished_name_text(der));
+    if (t->certificate_requested && t->own_chain.crt.raw.p) facts.client_certificate_sent = describe(t->own_chain.crt, 0, 0).subject;
+  };
   int rc = 0;
   try {
     run_handshake(*t, deadline, cancel_, rc);
   } catch (...) {
     publish_chain();
+    publish_request();
     throw;
   }
   publish_chain();
+  publish_request();
   facts.group = t->sniffer.group_name();
   // The session's verify result (-1: none yet) together with what the callback saw per certificate.
   std::uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
@@ -408,6 +495,7 @@ void Stream::start_tls_client(const TlsClientConfig& config, Deadline deadline, 
                                                                           (facts.verify_errors.empty() ? std::string("?") : facts.verify_errors.front()));
     std::string message = "TLS handshake failed: " + mbedtls_message(rc);
     if (t->sniffer.alert() >= 0) message += " (the server sent the alert \"" + t->sniffer.alert_name() + "\")";
+    else message += received_alert(t->ssl, rc);
     TlsError e(message);
     e.server_refused_version = t->sniffer.alert() == 70;  // protocol_version
     e.no_common_version = rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION || e.server_refused_version;

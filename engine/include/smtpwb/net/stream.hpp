@@ -18,6 +18,10 @@ struct TlsClientConfig {
   bool verify = true;
   std::string ca_file;        // empty: the system CA store
   std::string extra_ca_file;  // added to the trust anchors (demo server)
+  // Client certificate (PEM): offered when the server asks for one.
+  std::string client_cert;
+  std::string client_key;           // empty: the key is in client_cert's file
+  std::string client_key_password;  // secret
 };
 
 struct TlsServerIdentity {
@@ -35,6 +39,9 @@ struct TlsError : std::runtime_error {
   int server_version = -1;  // the version the ServerHello chose (wire number), -1 when none came
   bool peer_closed = false; // the server closed the connection during the handshake
   bool connection_lost = false;  // a socket error during the handshake (e.g. a reset)
+};
+struct ClientCertificateError : std::runtime_error {  // our certificate or key cannot be loaded
+  using std::runtime_error::runtime_error;
 };
 struct TrustStoreError : std::runtime_error {  // the CA file or the system store cannot be loaded
   using std::runtime_error::runtime_error;

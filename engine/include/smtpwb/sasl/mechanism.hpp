@@ -18,6 +18,7 @@ struct Credentials {
   std::string authzid;
   std::string service_host;  // the server's name: DIGEST-MD5 digest-uri, OAUTHBEARER host
   int service_port = 0;      // OAUTHBEARER port (0: not sent)
+  bool allow_ntlmv1 = false; // NTLM answers with NTLMv1 (legacy; the user allowed it explicitly)
 };
 
 struct Step {

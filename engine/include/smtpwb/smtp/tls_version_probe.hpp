@@ -22,6 +22,8 @@ struct ProbeTarget {
   ProxySettings proxy;                          // the test's proxy, which every probe connection goes through
   AddressFamily address_family = AddressFamily::Any;  // the test's -4/-6 and source address
   std::string local_address;
+  // The test's client certificate: a server that requires one would otherwise refuse every version.
+  std::string client_cert, client_key, client_key_password;  // the password is a secret
   static ProbeTarget from(const ConnectionSettings& settings);
 };
 
