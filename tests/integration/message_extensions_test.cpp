@@ -148,6 +148,31 @@ TEST_CASE("DSN: NOTIFY, RET and ENVID are sent, accepted, and Postfix's report q
   CHECK_FALSE(report.empty());
 }
 
+TEST_CASE("DSN with SMTPUTF8: a UTF-8 recipient's ORCPT=utf-8 is accepted, and Postfix's success report quotes it",
+          "[postfix][message][dsn][smtputf8]") {
+  auto marker = unique_marker("orcpt-utf8");
+  MessageSpec spec;
+  spec.from = test::fact("MAILSTACK_USER");
+  spec.to = {"zoë.müller+dsn@example.test"};  // '+' is escaped in unitext as \x{2B}, the ë and ü are not
+  spec.subject = marker;
+  spec.smtputf8 = true;
+  spec.dsn_notify = "success";
+  spec.dsn_envid = marker;
+  TestRequest req;
+  req.message = spec;
+  auto r = run_session(test::stack_settings("MAILSTACK_SUBMISSION_PORT"), req);
+  INFO((r.failure ? r.failure->message : ""));
+  REQUIRE(r.ok);
+  CHECK(client_line(r, "RCPT TO:<zoë.müller+dsn@example.test> NOTIFY=SUCCESS ORCPT=utf-8;zoë.müller\\x{2B}dsn@example.test"));
+  // Postfix decodes the parameter (\x{2B} back to '+') and quotes the original recipient in its
+  // report, an RFC 6533 message/global-delivery-status.
+  std::string report = test::wait_for_delivery("Original-Envelope-Id: " + marker);
+  REQUIRE_FALSE(report.empty());
+  INFO(report);
+  CHECK(report.find("Content-Type: message/global-delivery-status") != std::string::npos);
+  CHECK(report.find("\nOriginal-Recipient: utf-8;zoë.müller+dsn@example.test\n") != std::string::npos);
+}
+
 TEST_CASE("Without SMTPUTF8, CHUNKING or DSN in the EHLO reply the test stops before MAIL FROM, with its hint",
           "[postfix][message][hints]") {
   struct Case {

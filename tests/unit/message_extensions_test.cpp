@@ -127,10 +127,28 @@ TEST_CASE("Envelope parameters: SMTPUTF8, RET and ENVID on MAIL FROM; NOTIFY and
   CHECK(smtp::mail_parameters(m) == " SMTPUTF8 RET=HDRS ENVID=env+20id+2B1");
   m.dsn_notify = "failure,delay";
   CHECK(smtp::rcpt_parameters(m, "b+tag@example.test") == " NOTIFY=FAILURE,DELAY ORCPT=rfc822;b+2Btag@example.test");
-  // ORCPT's rfc822 type is ASCII only: a UTF-8 recipient goes without it.
-  CHECK(smtp::rcpt_parameters(m, "jörg@example.test") == " NOTIFY=FAILURE,DELAY");
+  // ORCPT's rfc822 type is ASCII only: a UTF-8 recipient gets RFC 6533's utf-8 type, UTF-8 as it is.
+  CHECK(smtp::rcpt_parameters(m, "jörg+x@example.test") == " NOTIFY=FAILURE,DELAY ORCPT=utf-8;jörg\\x{2B}x@example.test");
   m.dsn_notify.clear();
   CHECK(smtp::rcpt_parameters(m, "b@example.test") == " ORCPT=rfc822;b@example.test");
+  // Without SMTPUTF8 there is no unitext (and no UTF-8 recipient on the wire either): no ORCPT.
+  m.smtputf8 = false;
+  CHECK(smtp::rcpt_parameters(m, "jörg@example.test").empty());
+}
+
+TEST_CASE("ORCPT utf-8-addr-unitext (RFC 6533 3): UTF-8 as it is, '\\', '+', '=', space and controls as \\x{HEX}",
+          "[message][dsn][smtputf8]") {
+  CHECK(smtp::utf8_addr_unitext("zoë.müller@example.test") == "zoë.müller@example.test");
+  CHECK(smtp::utf8_addr_unitext("用户@例子.广告") == "用户@例子.广告");
+  CHECK(smtp::utf8_addr_unitext("😀@example.test") == "😀@example.test");
+  // xtext's specials, which unitext escapes its own way: "\x{" HEXPOINT "}", never "+XX".
+  CHECK(smtp::utf8_addr_unitext("a+b=c@example.test") == "a\\x{2B}b\\x{3D}c@example.test");
+  CHECK(smtp::utf8_addr_unitext("back\\slash@example.test") == "back\\x{5C}slash@example.test");
+  CHECK(smtp::utf8_addr_unitext("\"two words\"@example.test") == "\"two\\x{20}words\"@example.test");
+  CHECK(smtp::utf8_addr_unitext("tab\t\x01\x7f") == "tab\\x{09}\\x{01}\\x{7F}");
+  // Every other printable ASCII character (QCHAR) stays.
+  CHECK(smtp::utf8_addr_unitext("!#$%&'*/?^_`{|}~-.@[]<>") == "!#$%&'*/?^_`{|}~-.@[]<>");
+  CHECK(smtp::utf8_addr_unitext("") == "");
 }
 
 TEST_CASE("BDAT framing: chunks of the chunk size, the last one LAST, bytes unchanged", "[message][bdat]") {

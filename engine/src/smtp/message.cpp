@@ -188,11 +188,30 @@ std::string mail_parameters(const MessageSpec& spec) {
   return out;
 }
 
+std::string utf8_addr_unitext(std::string_view address) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : address) {
+    if (c >= 0x80 || (c > ' ' && c < 0x7F && c != '\\' && c != '+' && c != '=')) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x{";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      out += '}';
+    }
+  }
+  return out;
+}
+
 std::string rcpt_parameters(const MessageSpec& spec, const std::string& to) {
   std::string out;
   if (auto notify = parse_dsn_notify(spec.dsn_notify); notify && !spec.dsn_notify.empty()) out += " NOTIFY=" + *notify;
-  // ORCPT's rfc822 type is ASCII only; a UTF-8 address would need RFC 6533's utf-8 type, so it goes without.
-  if (spec.wants_dsn() && is_ascii(to)) out += " ORCPT=rfc822;" + xtext_encode(to);
+  if (!spec.wants_dsn()) return out;
+  // ORCPT's rfc822 type is ASCII only. A UTF-8 address takes RFC 6533's utf-8 type; its unitext form
+  // (UTF-8 as it is) needs SMTPUTF8, without which a UTF-8 recipient cannot be sent at all.
+  if (is_ascii(to)) out += " ORCPT=rfc822;" + xtext_encode(to);
+  else if (spec.smtputf8) out += " ORCPT=utf-8;" + utf8_addr_unitext(to);
   return out;
 }
 

@@ -52,4 +52,8 @@ std::vector<BdatChunk> bdat_chunks(std::string_view message, std::size_t chunk_s
 std::string mail_parameters(const MessageSpec& spec);        // " SMTPUTF8 RET=HDRS ENVID=..."
 std::string rcpt_parameters(const MessageSpec& spec, const std::string& to);  // " NOTIFY=... ORCPT=rfc822;..."
 
+// RFC 6533 3 utf-8-addr-unitext, for "ORCPT=utf-8;" with SMTPUTF8: UTF-8 stays as it is; space, controls,
+// DEL, '\', '+' and '=' become "\x{HEX}" (two upper-case hex digits, the ASCII code point).
+std::string utf8_addr_unitext(std::string_view address);
+
 }  // namespace smtpwb::smtp
