@@ -249,6 +249,74 @@ TEST_CASE("check --smtputf8 --bdat --dsn-*: the JSON report says what was used; 
   CHECK(refusal["failure"]["message"].get<std::string>().find("CHUNKING") != std::string::npos);
 }
 
+namespace {
+
+std::size_t index_of(const SessionResult& r, const Event* e) { return static_cast<std::size_t>(e - r.transcript.data()); }
+
+MessageSpec three_chunk_message(const std::string& marker) {
+  MessageSpec m;
+  m.from = test::fact("MAILSTACK_USER");
+  m.to = {"rcpt@example.test"};
+  m.subject = marker;
+  for (int i = 0; i < 2500; ++i) m.body_utf8 += std::to_string(i) + " a line of the body, long enough to fill three chunks\n";
+  m.bdat = true;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("BDAT with PIPELINING: every chunk goes out before the first chunk's reply is read", "[postfix][message][bdat]") {
+  auto marker = unique_marker("bdat-pipelined");
+  TestRequest req;
+  req.message = three_chunk_message(marker);
+  auto r = run_session(test::stack_settings("MAILSTACK_SUBMISSION_PORT"), req);
+  INFO((r.failure ? r.failure->message : ""));
+  REQUIRE(r.ok);
+  REQUIRE(r.message.bdat_chunks == 3);
+  std::vector<std::size_t> bdat, replies;
+  for (std::size_t i = 0; i < r.transcript.size(); ++i) {
+    const auto& e = r.transcript[i];
+    if (e.dir == Dir::Client && e.text.rfind("BDAT ", 0) == 0) bdat.push_back(i);
+    if (e.dir == Dir::Server && !bdat.empty() && e.text.rfind("250", 0) == 0) replies.push_back(i);
+  }
+  REQUIRE(bdat.size() == 3);
+  REQUIRE(replies.size() >= 3);
+  // The transcript shows what was written when it was written: three commands (with their bytes), then three replies.
+  CHECK(bdat.back() < replies.front());
+  CHECK(r.transcript[replies[2]].text.find("queued") != std::string::npos);
+  CHECK(r.message.server_reply.find("queued") != std::string::npos);
+  CHECK_FALSE(test::wait_for_delivery(marker).empty());
+}
+
+TEST_CASE("BDAT pipelined past Postfix's message_size_limit: the refused chunk is named, the later replies are read",
+          "[postfix][message][bdat]") {
+  auto marker = unique_marker("bdat-too-big");
+  ConnectionSettings s = noext_settings();
+  s.port = test::port("MAILSTACK_SIZELIMIT_PORT");  // 100000 bytes at most, SIZE not offered
+  TestRequest req;
+  req.message = three_chunk_message(marker);
+  req.message->from = "sender@example.test";
+  auto r = run_session(s, req);
+  REQUIRE_FALSE(r.ok);
+  INFO(r.failure->message);
+  CHECK(r.message.attempted);
+  CHECK_FALSE(r.message.accepted);
+  CHECK(r.failure->phase == Phase::Data);
+  CHECK(r.failure->reply_code == 552);
+  CHECK(r.failure->message.rfind("The server refused BDAT chunk 2 of 3 (BDAT 65536): 552 5.3.4", 0) == 0);
+  const Event* last = client_line(r, "BDAT ");
+  for (const auto& e : r.transcript)
+    if (e.dir == Dir::Client && e.text.rfind("BDAT ", 0) == 0) last = &e;
+  std::vector<std::string> replies;  // after the last chunk went out: one reply per chunk, in order
+  for (std::size_t i = index_of(r, last); i < r.transcript.size(); ++i)
+    if (r.transcript[i].dir == Dir::Server) replies.push_back(r.transcript[i].text.substr(0, 3));
+  REQUIRE(replies.size() >= 3);
+  CHECK(replies[0] == "250");
+  CHECK(replies[1] == "552");  // "Chunk exceeds message size limit": the failure
+  CHECK(replies[2] == "551");  // "Discarded ... bytes after earlier error": read and shown all the same
+  CHECK(test::wait_for_delivery(marker, std::chrono::seconds(2)).empty());
+}
+
 TEST_CASE("Step mode pauses before each BDAT chunk, which carries its bytes when stepped", "[postfix][message][bdat][step]") {
   auto marker = unique_marker("bdat-step");
   MessageSpec spec;

@@ -587,6 +587,13 @@ $HOST:$PORT_CCERT_REQ inet n - n - - smtpd
   -o smtpd_tls_CAfile=$TLS_DIR/client-ca.crt
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_auth_only=yes
+# 11. SIZELIMIT: plain, messages up to 100000 bytes, SIZE hidden so that the client sends a larger one
+#     and smtpd refuses it in the middle (a refused BDAT chunk).
+$HOST:$PORT_SIZELIMIT inet n - n - - smtpd
+  -o syslog_name=postfix/sizelimit
+  -o smtpd_tls_security_level=none
+  -o message_size_limit=100000
+  -o smtpd_discard_ehlo_keywords=size
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
 qmgr       unix  n       -       n       300     1       qmgr
@@ -658,7 +665,7 @@ start_postfix() {
 # Wait until every port greets with "220 " (implicit-TLS port: after the handshake).
 wait_for_banners() {
   python3 - "$START_TIMEOUT" "$PORT_PLAIN" "$PORT_SUBMISSION" "$PORT_TLS12" "$PORT_TLS13" "$PORT_OAUTH" "$PORT_NTLM" \
-    "$PORT_TLS12_RSA" "$PORT_RSA" "$PORT_NOEXT" "$PORT_CCERT_ASK" "$PORT_CCERT_REQ" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
+    "$PORT_TLS12_RSA" "$PORT_RSA" "$PORT_NOEXT" "$PORT_CCERT_ASK" "$PORT_CCERT_REQ" "$PORT_SIZELIMIT" "tls:$PORT_IMPLICIT" "tls:$PORT_IMPLICIT_TLS12_RSA" <<'EOF' || fail "not every SMTP port answered with a 220 banner within ${START_TIMEOUT}s"
 import socket, ssl, sys, time
 
 deadline = time.monotonic() + float(sys.argv[1])
@@ -716,6 +723,7 @@ MAILSTACK_OAUTH_TOKEN=$OAUTH_TOKEN
 MAILSTACK_CA_FILE=$TLS_DIR/ca.crt
 MAILSTACK_CCERT_ASK_PORT=$PORT_CCERT_ASK
 MAILSTACK_CCERT_REQ_PORT=$PORT_CCERT_REQ
+MAILSTACK_SIZELIMIT_PORT=$PORT_SIZELIMIT
 MAILSTACK_CLIENT_CERT=$TLS_DIR/client.crt
 MAILSTACK_CLIENT_KEY=$TLS_DIR/client.key
 MAILSTACK_CLIENT_KEY_ENCRYPTED=$TLS_DIR/client-encrypted.key
@@ -756,9 +764,9 @@ cmd_start() {
   rm -rf "$D/env" "$D/env.tmp" "$TLS_DIR" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DV_DIR" "$CY_DIR" "$MAILDIR" "$LOG_DIR"
   install -d -m 755 "$D" "$LOG_DIR"
 
-  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA PORT_NOEXT PORT_CCERT_ASK PORT_CCERT_REQ < <(pick_ports 13) ||
+  read -r PORT_PLAIN PORT_SUBMISSION PORT_IMPLICIT PORT_TLS12 PORT_TLS13 PORT_OAUTH PORT_NTLM PORT_TLS12_RSA PORT_IMPLICIT_TLS12_RSA PORT_RSA PORT_NOEXT PORT_CCERT_ASK PORT_CCERT_REQ PORT_SIZELIMIT < <(pick_ports 14) ||
     fail "could not pick free ports"
-  [[ -n "${PORT_CCERT_REQ:-}" ]] || fail "could not pick free ports"
+  [[ -n "${PORT_SIZELIMIT:-}" ]] || fail "could not pick free ports"
 
   make_tls
   make_client_tls

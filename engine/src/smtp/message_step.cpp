@@ -116,19 +116,76 @@ void require_extensions(Dialogue& d, const MessageSpec& spec) {
     require_extension(d, "CHUNKING", FailureCause::NoChunking, "the message with BDAT");
 }
 
+std::string chunk_refusal(std::size_t index, std::size_t count, const BdatChunk& chunk) {
+  return "The server refused BDAT chunk " + std::to_string(index + 1) + " of " + std::to_string(count) + " (" +
+         chunk.command + ")";
+}
+
+// The reply to chunk `index`: the last one's ends the message, any other's must be 250.
+void check_chunk_reply(Dialogue& d, const Reply& r, std::size_t index, const std::vector<BdatChunk>& chunks) {
+  if (index + 1 < chunks.size()) return expect(d, r, {250}, chunk_refusal(index, chunks.size(), chunks[index]));
+  d.res.message.server_reply = r.first_line();
+  if (chunks.size() > 1) expect(d, r, {250}, chunk_refusal(index, chunks.size(), chunks[index]));
+  finish(d, r);
+}
+
 // RFC 3030: each chunk's BDAT command and its bytes in one write, its 250 read before the next chunk.
+void send_bdat_one_by_one(Dialogue& d, const std::vector<BdatChunk>& chunks) {
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    // Between chunks only BDAT or RSET may follow (RFC 3030 2): the step gate takes no typed command there.
+    d.client->send_raw(chunks[i].command + "\r\n" + std::string(chunks[i].payload), chunks[i].command, i == 0);
+    d.rec.emit(Dir::Client, "<message chunk, " + std::to_string(chunks[i].payload.size()) + " bytes>", d.client->tls());
+    check_chunk_reply(d, d.client->read_reply(), i, chunks);
+  }
+}
+
+// Writes every chunk, BDAT command and bytes, without waiting for a reply. A server that refuses a chunk
+// may stop reading or close; then the replies already sent say why, so the write's failure is kept for
+// when they do not.
+std::optional<WireError> write_chunks(Dialogue& d, const std::vector<BdatChunk>& chunks) {
+  const bool tls = d.client->tls();
+  for (const auto& chunk : chunks) {
+    d.rec.emit(Dir::Client, chunk.command, tls);
+    d.rec.emit(Dir::Client, "<message chunk, " + std::to_string(chunk.payload.size()) + " bytes>", tls);
+    try {
+      d.client->write_bytes(chunk.command + "\r\n" + std::string(chunk.payload));
+    } catch (const WireError& e) {
+      return e;
+    }
+  }
+  return std::nullopt;
+}
+
+// RFC 3030 4.2 with RFC 2920: all chunks go out first, then their replies are read in order (and shown
+// after the commands, as for MAIL and RCPT). The first refusal fails the message naming its chunk; the
+// replies after it are still read, so the transcript shows what the server said to the rest.
+void send_bdat_pipelined(Dialogue& d, const std::vector<BdatChunk>& chunks) {
+  auto write_failed = write_chunks(d, chunks);
+  std::optional<Failed> refused;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    Reply r;
+    try {
+      r = d.client->read_reply();
+    } catch (const WireError&) {
+      if (refused) break;  // e.g. the server closed after refusing: its refusal is the news
+      if (write_failed) throw *write_failed;
+      throw;
+    }
+    if (refused) continue;
+    try {
+      check_chunk_reply(d, r, i, chunks);
+    } catch (Failed& f) {
+      refused = std::move(f);
+    }
+  }
+  if (refused) throw *refused;
+  if (write_failed) throw *write_failed;
+}
+
 void send_bdat(Dialogue& d, const std::string& data) {
   auto chunks = bdat_chunks(data);
-  bool first = true;
-  for (const auto& chunk : chunks) {
-    // Between chunks only BDAT or RSET may follow (RFC 3030 2): the step gate takes no typed command there.
-    d.client->send_raw(chunk.command + "\r\n" + std::string(chunk.payload), chunk.command, first);
-    d.rec.emit(Dir::Client, "<message chunk, " + std::to_string(chunk.payload.size()) + " bytes>", d.client->tls());
-    first = false;
-    Reply r = d.client->read_reply();
-    if (&chunk != &chunks.back()) expect(d, r, {250}, "The server refused a BDAT chunk");
-    else return finish(d, r);
-  }
+  if (d.pipelining()) return send_bdat_pipelined(d, chunks);
+  send_bdat_one_by_one(d, chunks);
 }
 
 // The message after "354"; pipelined (RFC 2920), QUIT follows the final dot and its reply is read after the dot's.
