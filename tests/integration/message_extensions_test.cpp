@@ -352,6 +352,36 @@ TEST_CASE("Step mode pauses before each BDAT chunk, which carries its bytes when
   CHECK_FALSE(test::wait_for_delivery(marker).empty());
 }
 
+TEST_CASE("Step mode pipelines no BDAT chunk: after Postfix refuses chunk 2, chunk 3 is never sent", "[postfix][message][bdat][step]") {
+  ConnectionSettings s = noext_settings();
+  s.port = test::port("MAILSTACK_SIZELIMIT_PORT");
+  TestRequest req;
+  req.message = three_chunk_message(unique_marker("bdat-step-too-big"));
+  req.message->from = "sender@example.test";
+  auto gate = std::make_shared<StepGate>();
+  SessionOptions options;
+  options.step_gate = gate;
+  Session session(s, req, std::make_shared<EventQueue>(), options);
+  session.start();
+  std::vector<std::string> bdat_pauses;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!session.finished() && std::chrono::steady_clock::now() < until) {
+    if (!gate->waiting()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    if (gate->pending().rfind("BDAT ", 0) == 0) bdat_pauses.push_back(gate->pending());
+    gate->step();
+  }
+  session.wait();
+  const auto& r = session.result();
+  REQUIRE_FALSE(r.ok);
+  INFO(r.failure->message);
+  CHECK(bdat_pauses == std::vector<std::string>{"BDAT 65536", "BDAT 65536"});
+  CHECK(r.failure->message.rfind("The server refused BDAT chunk 2 of 3 (BDAT 65536): 552", 0) == 0);
+  for (const auto& e : r.transcript) CHECK_FALSE((e.dir == Dir::Client && e.text.find(" LAST") != std::string::npos));
+}
+
 #ifdef SMTPWB_WITH_GUI
 #include "model/workbench.hpp"
 #include "views/views.hpp"
