@@ -1,11 +1,11 @@
 #include "check/check_args.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
 #include <functional>
 #include <map>
 
+#include "check/arg_text.hpp"
 #include "smtpwb/platform.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 
@@ -25,29 +25,6 @@ std::vector<std::string> split_list(const std::string& text) {
     }
   }
   if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-std::optional<int> to_int(const std::string& s) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
-      return std::nullopt;
-    out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
   return out;
 }
 
@@ -172,7 +149,7 @@ std::optional<UsageError> parse_proxy_url(const std::string& url, ProxyUrl& out)
   }
   out.port = out.type == ProxyType::Http ? 8080 : 1080;
   if (!port_text.empty()) {
-    auto n = to_int(port_text);
+    auto n = parse_int(port_text);
     if (!n || *n < 1 || *n > 65535) return bad("has the port \"" + port_text + "\", which is not a TCP port (1-65535)");
     out.port = *n;
   }
@@ -286,7 +263,7 @@ Setter store(std::string& dst) {
 
 Setter store_number(const char* flag, std::optional<int>& dst) {
   return [flag, &dst](const std::string& v) -> std::optional<UsageError> {
-    auto n = to_int(v);
+    auto n = parse_int(v);
     if (!n) return UsageError{std::string(flag) + ": \"" + v + "\" is not a whole number"};
     dst = *n;
     return std::nullopt;
@@ -349,7 +326,7 @@ std::map<std::string, Setter> flags_with_value(CheckArgs& a) {
       {"--demo-fault", store(a.demo_fault)},
       {"--find-ports", Setter([&a](const std::string& v) -> std::optional<UsageError> {
          for (const auto& item : split_list(v)) {
-           auto n = to_int(item);
+           auto n = parse_int(item);
            if (!n || *n < 1 || *n > 65535) return UsageError{"--find-ports: \"" + item + "\" is not a TCP port"};
            a.find_ports.push_back(*n);
          }
