@@ -1,11 +1,11 @@
 #include "check/check_args.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
 #include <functional>
 #include <map>
 
+#include "check/arg_text.hpp"
 #include "smtpwb/platform.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
 
@@ -25,29 +25,6 @@ std::vector<std::string> split_list(const std::string& text) {
     }
   }
   if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-std::optional<int> to_int(const std::string& s) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
-      return std::nullopt;
-    out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
   return out;
 }
 
@@ -172,7 +149,7 @@ std::optional<UsageError> parse_proxy_url(const std::string& url, ProxyUrl& out)
   }
   out.port = out.type == ProxyType::Http ? 8080 : 1080;
   if (!port_text.empty()) {
-    auto n = to_int(port_text);
+    auto n = parse_int(port_text);
     if (!n || *n < 1 || *n > 65535) return bad("has the port \"" + port_text + "\", which is not a TCP port (1-65535)");
     out.port = *n;
   }
@@ -272,60 +249,68 @@ Exit status: 0 ok, 1 internal error, 2 usage or settings error, 3 dns, 4 connect
 )";
 }
 
-std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv, CheckArgs& a) {
-  using Setter = std::function<std::optional<UsageError>(const std::string&)>;
-  auto str = [](std::optional<std::string>& dst) {
-    return Setter([&dst](const std::string& v) -> std::optional<UsageError> { dst = v; return std::nullopt; });
+namespace {
+
+using Setter = std::function<std::optional<UsageError>(const std::string&)>;
+
+Setter store(std::optional<std::string>& dst) {
+  return [&dst](const std::string& v) -> std::optional<UsageError> { dst = v; return std::nullopt; };
+}
+
+Setter store(std::string& dst) {
+  return [&dst](const std::string& v) -> std::optional<UsageError> { dst = v; return std::nullopt; };
+}
+
+Setter store_number(const char* flag, std::optional<int>& dst) {
+  return [flag, &dst](const std::string& v) -> std::optional<UsageError> {
+    auto n = parse_int(v);
+    if (!n) return UsageError{std::string(flag) + ": \"" + v + "\" is not a whole number"};
+    dst = *n;
+    return std::nullopt;
   };
-  auto plain = [](std::string& dst) {
-    return Setter([&dst](const std::string& v) -> std::optional<UsageError> { dst = v; return std::nullopt; });
+}
+
+Setter store_password(CheckArgs& a, PasswordSource src) {
+  return [&a, src](const std::string& v) -> std::optional<UsageError> {
+    if (a.password_source != PasswordSource::None)
+      return UsageError{"give only one of --password-env, --password-file, --password-stdin"};
+    a.password_source = src;
+    a.password_ref = v;
+    return std::nullopt;
   };
-  auto number = [](const char* flag, std::optional<int>& dst) {
-    return Setter([flag, &dst](const std::string& v) -> std::optional<UsageError> {
-      auto n = to_int(v);
-      if (!n) return UsageError{std::string(flag) + ": \"" + v + "\" is not a whole number"};
-      dst = *n;
-      return std::nullopt;
-    });
-  };
-  auto password = [&a](PasswordSource src) {
-    return Setter([&a, src](const std::string& v) -> std::optional<UsageError> {
-      if (a.password_source != PasswordSource::None)
-        return UsageError{"give only one of --password-env, --password-file, --password-stdin"};
-      a.password_source = src;
-      a.password_ref = v;
-      return std::nullopt;
-    });
-  };
-  std::map<std::string, Setter> with_value = {
-      {"--host", str(a.host)},
-      {"--port", number("--port", a.port)},
-      {"--security", str(a.security)},
-      {"--tls-versions", str(a.tls_versions)},
-      {"--user", str(a.user)},
-      {"--password-env", password(PasswordSource::Env)},
-      {"--password-file", password(PasswordSource::File)},
-      {"--sasl", str(a.sasl)},
-      {"--ca-file", str(a.ca_file)},
-      {"--ehlo", str(a.ehlo)},
-      {"--timeout", number("--timeout", a.timeout)},
-      {"--code-page", str(a.code_page)},
-      {"--name", str(a.name)},
-      {"--group", str(a.group)},
-      {"--from", str(a.from)},
+}
+
+// Every flag that takes a value, and where it goes.
+std::map<std::string, Setter> flags_with_value(CheckArgs& a) {
+  return {
+      {"--host", store(a.host)},
+      {"--port", store_number("--port", a.port)},
+      {"--security", store(a.security)},
+      {"--tls-versions", store(a.tls_versions)},
+      {"--user", store(a.user)},
+      {"--password-env", store_password(a, PasswordSource::Env)},
+      {"--password-file", store_password(a, PasswordSource::File)},
+      {"--sasl", store(a.sasl)},
+      {"--ca-file", store(a.ca_file)},
+      {"--ehlo", store(a.ehlo)},
+      {"--timeout", store_number("--timeout", a.timeout)},
+      {"--code-page", store(a.code_page)},
+      {"--name", store(a.name)},
+      {"--group", store(a.group)},
+      {"--from", store(a.from)},
       {"--to", Setter([&a](const std::string& v) -> std::optional<UsageError> {
          for (auto& t : split_list(v)) a.to.push_back(t);
          return std::nullopt;
        })},
-      {"--subject", str(a.subject)},
-      {"--body-file", str(a.body_file)},
+      {"--subject", store(a.subject)},
+      {"--body-file", store(a.body_file)},
       {"--stop-after", Setter([&a](const std::string& v) -> std::optional<UsageError> {
          auto s = parse_stop_after(v);
          if (!s || *s == StopAfter::Quit) return UsageError{"--stop-after: \"" + v + "\" is not one of connect, tls, auth, rcpt"};
          a.stop_after = s;
          return std::nullopt;
        })},
-      {"--json", plain(a.json_file)},
+      {"--json", store(a.json_file)},
       {"--color", Setter([&a](const std::string& v) -> std::optional<UsageError> {
          if (v == "auto") a.color = ColorMode::Auto;
          else if (v == "always") a.color = ColorMode::Always;
@@ -333,15 +318,15 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
          else return UsageError{"--color: \"" + v + "\" is not one of auto, always, never"};
          return std::nullopt;
        })},
-      {"--profile", plain(a.profile)},
-      {"--save-profile", plain(a.save_profile)},
-      {"--log-file", plain(a.log_file)},
-      {"--report-md", plain(a.report_md)},
-      {"--report-html", plain(a.report_html)},
-      {"--demo-fault", str(a.demo_fault)},
+      {"--profile", store(a.profile)},
+      {"--save-profile", store(a.save_profile)},
+      {"--log-file", store(a.log_file)},
+      {"--report-md", store(a.report_md)},
+      {"--report-html", store(a.report_html)},
+      {"--demo-fault", store(a.demo_fault)},
       {"--find-ports", Setter([&a](const std::string& v) -> std::optional<UsageError> {
          for (const auto& item : split_list(v)) {
-           auto n = to_int(item);
+           auto n = parse_int(item);
            if (!n || *n < 1 || *n > 65535) return UsageError{"--find-ports: \"" + item + "\" is not a TCP port"};
            a.find_ports.push_back(*n);
          }
@@ -354,49 +339,57 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
          a.proxy = url;
          return std::nullopt;
        })},
-      {"--proxy-user", str(a.proxy_user)},
-      {"--proxy-password-env", str(a.proxy_password_env)},
-      {"--proxy-domain", str(a.proxy_domain)},
+      {"--proxy-user", store(a.proxy_user)},
+      {"--proxy-password-env", store(a.proxy_password_env)},
+      {"--proxy-domain", store(a.proxy_domain)},
       {"--auth", Setter([&a](const std::string& v) -> std::optional<UsageError> {
          if (!parse_auth_type(v))
            return UsageError{"--auth: \"" + v + "\" is not one of default, gmail-oauth, microsoft365-oauth"};
          a.auth = v;
          return std::nullopt;
        })},
-      {"--oauth-token-env", str(a.oauth_token_env)},
-      {"--oauth-client-id", str(a.oauth_client_id)},
-      {"--oauth-client-secret-env", str(a.oauth_client_secret_env)},
-      {"--oauth-auth-url", str(a.oauth_auth_url)},
-      {"--oauth-token-url", str(a.oauth_token_url)},
-      {"--oauth-scope", str(a.oauth_scope)},
-      {"--oauth-tenant", str(a.oauth_tenant)},
-      {"--oauth-authority", str(a.oauth_authority)},
-      {"--local-address", str(a.local_address)},
-      {"--warn-ms", number("--warn-ms", a.warn_ms)},
-      {"--crit-ms", number("--crit-ms", a.crit_ms)},
-      {"--cert-warn-days", number("--cert-warn-days", a.cert_warn_days)},
-      {"--cert-crit-days", number("--cert-crit-days", a.cert_crit_days)},
-      {"--client-cert", str(a.client_cert)},
-      {"--client-key", str(a.client_key)},
-      {"--client-key-password-env", str(a.client_key_password_env)},
-      {"--dsn-notify", str(a.dsn_notify)},
-      {"--dsn-ret", str(a.dsn_ret)},
-      {"--dsn-envid", str(a.dsn_envid)},
+      {"--oauth-token-env", store(a.oauth_token_env)},
+      {"--oauth-client-id", store(a.oauth_client_id)},
+      {"--oauth-client-secret-env", store(a.oauth_client_secret_env)},
+      {"--oauth-auth-url", store(a.oauth_auth_url)},
+      {"--oauth-token-url", store(a.oauth_token_url)},
+      {"--oauth-scope", store(a.oauth_scope)},
+      {"--oauth-tenant", store(a.oauth_tenant)},
+      {"--oauth-authority", store(a.oauth_authority)},
+      {"--local-address", store(a.local_address)},
+      {"--warn-ms", store_number("--warn-ms", a.warn_ms)},
+      {"--crit-ms", store_number("--crit-ms", a.crit_ms)},
+      {"--cert-warn-days", store_number("--cert-warn-days", a.cert_warn_days)},
+      {"--cert-crit-days", store_number("--cert-crit-days", a.cert_crit_days)},
+      {"--client-cert", store(a.client_cert)},
+      {"--client-key", store(a.client_key)},
+      {"--client-key-password-env", store(a.client_key_password_env)},
+      {"--dsn-notify", store(a.dsn_notify)},
+      {"--dsn-ret", store(a.dsn_ret)},
+      {"--dsn-envid", store(a.dsn_envid)},
   };
-  std::map<std::string, bool*> switches = {
-      {"--anonymous", &a.anonymous},   {"--allow-plaintext-auth", &a.allow_plaintext_auth},
-      {"--no-verify", &a.no_verify},   {"--demo", &a.demo},
-      {"--quiet", &a.quiet},           {"--help", &a.help},
-      {"-h", &a.help},                 {"--timestamps", &a.timestamps},
-      {"--probe-tls", &a.probe_tls},   {"--find-settings", &a.find_settings},
+}
+
+std::map<std::string, bool*> switch_flags(CheckArgs& a) {
+  return {
+      {"--anonymous", &a.anonymous}, {"--allow-plaintext-auth", &a.allow_plaintext_auth},
+      {"--no-verify", &a.no_verify}, {"--demo", &a.demo},
+      {"--quiet", &a.quiet},        {"--help", &a.help},
+      {"-h", &a.help},              {"--timestamps", &a.timestamps},
+      {"--probe-tls", &a.probe_tls}, {"--find-settings", &a.find_settings},
       {"--print-commands", &a.print_commands}, {"--nagios", &a.nagios},
       {"--allow-ntlmv1", &a.allow_ntlmv1},
-      {"--smtputf8", &a.smtputf8},     {"--bdat", &a.bdat},
-      {"-4", &a.ipv4},                 {"--ipv4", &a.ipv4},
-      {"-6", &a.ipv6},                 {"--ipv6", &a.ipv6},
+      {"--smtputf8", &a.smtputf8},  {"--bdat", &a.bdat},
+      {"-4", &a.ipv4},              {"--ipv4", &a.ipv4},
+      {"-6", &a.ipv6},              {"--ipv6", &a.ipv6},
       {"--submission-port", &a.submission_port}, {"--probe-plaintext", &a.probe_plaintext},
   };
+}
 
+// argv into `a`: every flag known, every value present and well-formed on its own.
+std::optional<UsageError> read_flags(const std::vector<std::string>& argv, CheckArgs& a) {
+  const auto with_value = flags_with_value(a);
+  const auto switches = switch_flags(a);
   for (std::size_t i = 0; i < argv.size(); ++i) {
     std::string arg = argv[i], value;
     bool inline_value = false;
@@ -411,7 +404,7 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
       continue;
     }
     if (arg == "--password-stdin") {
-      if (auto e = password(PasswordSource::Stdin)("")) return e;
+      if (auto e = store_password(a, PasswordSource::Stdin)("")) return e;
       continue;
     }
     if (arg == "--password") return UsageError{"--password is not accepted (it would show in the process list); use --password-env, --password-file or --password-stdin"};
@@ -423,8 +416,10 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
     }
     if (auto e = w->second(value)) return e;
   }
-  if (a.help) return std::nullopt;
-  if (a.anonymous && a.user) return UsageError{"--anonymous and --user contradict each other"};
+  return std::nullopt;
+}
+
+std::optional<UsageError> check_message_args(const CheckArgs& a) {
   if (a.from.has_value() != !a.to.empty()) return UsageError{"--from and --to go together"};
   if ((a.subject || a.body_file) && !a.from) return UsageError{"--subject and --body-file need --from and --to"};
   if (a.stop_after == StopAfter::Rcpt && !a.from) return UsageError{"--stop-after rcpt needs --from and --to"};
@@ -434,15 +429,20 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
     if (*value && (*value)->empty()) return UsageError{std::string(flag) + " needs a value"};
   if (a.bdat && a.stop_after == StopAfter::Rcpt)
     return UsageError{"--bdat sends the message, which --stop-after rcpt does not; leave one out"};
-  if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
-  if (auto e = check_oauth_args(a)) return e;
-  if (auto e = check_plugin_args(a)) return e;
-  if (auto e = check_network_args(a)) return e;
+  return std::nullopt;
+}
+
+// What the test runs against: the demo, a host, a profile; find settings alone.
+std::optional<UsageError> check_target_args(const CheckArgs& a) {
   if (a.demo && a.host) return UsageError{"--demo chooses the host itself; leave out --host"};
   if (!a.demo && !a.host && a.profile.empty()) return UsageError{"--host is required (or --profile, or --demo)"};
   if (!a.find_ports.empty() && !a.find_settings) return UsageError{"--find-ports needs --find-settings"};
   if (a.find_settings && (a.probe_tls || a.demo || a.from))
     return UsageError{"--find-settings runs alone: leave out --probe-tls, --demo and --from/--to"};
+  return std::nullopt;
+}
+
+std::optional<UsageError> check_proxy_and_cert_args(const CheckArgs& a) {
   if ((a.proxy_user || a.proxy_password_env || a.proxy_domain) && !a.proxy && a.profile.empty())
     return UsageError{"--proxy-user, --proxy-password-env and --proxy-domain need --proxy"};
   if (a.proxy && a.proxy->type == ProxyType::None && (a.proxy_user || a.proxy_password_env || a.proxy_domain))
@@ -451,6 +451,19 @@ std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv,
     return UsageError{"--proxy-password-env and a password inside the --proxy URL contradict each other"};
   if ((a.client_key || a.client_key_password_env) && !a.client_cert && a.profile.empty())
     return UsageError{"--client-key and --client-key-password-env need --client-cert"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<UsageError> parse_check_args(const std::vector<std::string>& argv, CheckArgs& a) {
+  if (auto e = read_flags(argv, a)) return e;
+  if (a.help) return std::nullopt;
+  if (a.anonymous && a.user) return UsageError{"--anonymous and --user contradict each other"};
+  if (auto e = check_message_args(a)) return e;
+  if (a.demo_fault && !a.demo) return UsageError{"--demo-fault needs --demo"};
+  for (auto check : {check_oauth_args, check_plugin_args, check_network_args, check_target_args, check_proxy_and_cert_args})
+    if (auto e = check(a)) return e;
   return std::nullopt;
 }
 

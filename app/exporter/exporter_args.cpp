@@ -1,17 +1,10 @@
 #include "exporter/exporter_args.hpp"
 
-#include <charconv>
+#include "check/arg_text.hpp"
 
 namespace smtpwb::app {
 
 namespace {
-
-std::optional<int> to_int(const std::string& s) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 std::optional<std::string> apply(const std::string& flag, const std::string& value, ExporterArgs& a) {
   if (flag == "--listen") {
@@ -24,7 +17,7 @@ std::optional<std::string> apply(const std::string& flag, const std::string& val
   } else if (flag == "--secrets-file") {
     a.secrets_file = value;
   } else if (flag == "--max-concurrent") {
-    auto n = to_int(value);
+    auto n = parse_int(value);
     if (!n || *n < 1 || *n > 1024) return "--max-concurrent: \"" + value + "\" is not a number from 1 to 1024";
     a.max_concurrent = *n;
   } else {
@@ -48,7 +41,7 @@ std::optional<std::pair<std::string, int>> split_host_port(const std::string& te
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
-  auto n = to_int(port);
+  auto n = parse_int(port);
   if (host.empty() || !n || *n < 0 || *n > 65535) return std::nullopt;
   return std::pair{host, *n};
 }

@@ -2,16 +2,11 @@
 
 #include <cctype>
 
+#include "check/arg_text.hpp"
+
 namespace smtpwb::app {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -79,25 +74,6 @@ std::optional<std::string> HttpRequest::header(const std::string& lower_name) co
 std::size_t request_head_end(std::string_view received) {
   auto end = received.find("\r\n\r\n");
   return end == std::string_view::npos ? end : end + 4;
-}
-
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else if (c != '%') {
-      out += c;
-    } else {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-  }
-  return out;
 }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query) {

@@ -37,7 +37,6 @@ std::size_t request_head_end(std::string_view received);
 std::optional<HttpRequest> parse_request_head(std::string_view head, std::string& error);
 // application/x-www-form-urlencoded: '&'-separated, '+' is a space, %XX escapes; nullopt for a bad escape.
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query);
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 // The whole response, with Content-Length and "Connection: close".
 std::string serialize(const HttpResponse& response);
