@@ -182,6 +182,7 @@ TEST_CASE("Client certificate: Exim's external authenticator accepts SASL EXTERN
   REQUIRE(o.run.status == 0);
   CHECK(o.report.at("auth").at("mechanism") == "EXTERNAL");
   CHECK(o.report.at("auth").at("result") == "ok");
+  CHECK(o.report.at("auth").at("ntlm_version").is_null());  // not NTLM
   CHECK(o.report.at("tls").at("client_certificate_ca_names") == json::array({kClientCaName}));
 
   // Without a certificate sent, EXTERNAL is not tried (it could only fail).
@@ -221,12 +222,14 @@ TEST_CASE("NTLM: Exim's spa verifies only NTLMv1: NTLMv2 fails with a hint, --al
   INFO(v2.run.out);
   CHECK(v2.run.status != 0);
   CHECK(v2.report.at("failure").at("reply_code") == 535);
+  CHECK(v2.report.at("auth").at("ntlm_version") == "NTLMv2");  // the version refused is named too
   CHECK(has_hint(v2.report, "ntlm-server-needs-ntlmv1"));
 
   auto v1 = check(port, args + " --allow-ntlmv1", "P='" + password + "'");
   INFO(v1.run.out);
   REQUIRE(v1.run.status == 0);
   CHECK(v1.report.at("auth").at("result") == "ok");
+  CHECK(v1.report.at("auth").at("ntlm_version") == "NTLMv1");
   CHECK(v1.run.out.find("WARNING: NTLMv1 allowed") != std::string::npos);
   CHECK(v1.run.out.find("(NTLMv1)") != std::string::npos);
   CHECK(test::leaks(v1.run.out + v1.report.dump(), password).empty());
