@@ -116,14 +116,9 @@ bool write_json(const std::string& target, const nlohmann::ordered_json& report)
 
 // --find-settings: no test, only the port finder. Exit 0 when some combination works, else 4 (connect).
 int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings, FILE* out) {
-  FinderTarget target;
-  target.host = settings.address;
+  FinderTarget target = FinderTarget::from(settings);
   if (!args.find_ports.empty()) target.ports = args.find_ports;
   if (args.timeout) target.timeout = std::chrono::seconds(*args.timeout);
-  target.ehlo_name = settings.ehlo_name;
-  target.proxy = settings.proxy;
-  target.address_family = settings.address_family;
-  target.local_address = settings.local_address;
   auto rows = find_settings(target);
   auto rec = recommend(rows);
   if (!args.quiet) std::fputs(format_find_settings(target, rows, rec).c_str(), out);

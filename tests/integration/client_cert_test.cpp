@@ -66,6 +66,24 @@ const std::map<std::string, std::string>& exim() {
   return facts;
 }
 
+// `check --find-settings` on one port of 127.0.0.1 (under the stack's server name); its JSON report.
+json find_settings(const std::string& port, const std::string& args, const std::string& env = {}) {
+  test::TempDir dir;
+  auto json_path = dir.path / "found.json";
+  auto run = test::run_binary("check --host " + test::fact("MAILSTACK_SERVER_NAME") + " --find-settings --find-ports " + port +
+                              " --timeout 5 --color never --json " + json_path.string() + " " + args + " 2>&1",
+                              env);
+  INFO(run.out);
+  return json::parse(test::slurp(json_path));
+}
+
+const json& finder_row(const json& report, const std::string& mode) {
+  for (const auto& row : report.at("find_settings"))
+    if (row.at("mode") == mode) return row;
+  FAIL("no " << mode << " row in " << report.dump());
+  throw;
+}
+
 }  // namespace
 
 TEST_CASE("Client certificate: a server that asks is reported with its CA names, TLS 1.2 and 1.3", "[postfix][client-cert]") {
@@ -164,6 +182,7 @@ TEST_CASE("Client certificate: Exim's external authenticator accepts SASL EXTERN
   REQUIRE(o.run.status == 0);
   CHECK(o.report.at("auth").at("mechanism") == "EXTERNAL");
   CHECK(o.report.at("auth").at("result") == "ok");
+  CHECK(o.report.at("auth").at("ntlm_version").is_null());  // not NTLM
   CHECK(o.report.at("tls").at("client_certificate_ca_names") == json::array({kClientCaName}));
 
   // Without a certificate sent, EXTERNAL is not tried (it could only fail).
@@ -203,12 +222,14 @@ TEST_CASE("NTLM: Exim's spa verifies only NTLMv1: NTLMv2 fails with a hint, --al
   INFO(v2.run.out);
   CHECK(v2.run.status != 0);
   CHECK(v2.report.at("failure").at("reply_code") == 535);
+  CHECK(v2.report.at("auth").at("ntlm_version") == "NTLMv2");  // the version refused is named too
   CHECK(has_hint(v2.report, "ntlm-server-needs-ntlmv1"));
 
   auto v1 = check(port, args + " --allow-ntlmv1", "P='" + password + "'");
   INFO(v1.run.out);
   REQUIRE(v1.run.status == 0);
   CHECK(v1.report.at("auth").at("result") == "ok");
+  CHECK(v1.report.at("auth").at("ntlm_version") == "NTLMv1");
   CHECK(v1.run.out.find("WARNING: NTLMv1 allowed") != std::string::npos);
   CHECK(v1.run.out.find("(NTLMv1)") != std::string::npos);
   CHECK(test::leaks(v1.run.out + v1.report.dump(), password).empty());
@@ -234,4 +255,43 @@ TEST_CASE("Client certificate: swaks (the reference client) agrees on the same P
   CHECK(without.out.find("421 4.7.1") != std::string::npos);
   auto ours_without = check(port, "--stop-after tls");
   CHECK(ours_without.run.status != 0);
+}
+
+TEST_CASE("Client certificate: find settings sends it to Postfix smtpd_tls_req_ccert", "[postfix][client-cert][finder]") {
+  const std::string port = test::fact("MAILSTACK_CCERT_REQ_PORT");
+  auto without = find_settings(port, "");
+  INFO(without.dump(2));
+  const auto& refused = finder_row(without, "starttls");
+  CHECK(refused.at("tls_version").is_string());  // Postfix completes the handshake, then refuses EHLO
+  CHECK(refused.at("error").get<std::string>().find("421") != std::string::npos);
+  CHECK(without.at("recommended").at("mode") == "plain");  // the wrong verdict a certificate-less finder gives
+
+  auto with = find_settings(port, client_cert_args());
+  INFO(with.dump(2));
+  CHECK(finder_row(with, "starttls").at("error").is_null());
+  CHECK(finder_row(with, "starttls").at("auth_after_tls").size() > 0);
+  CHECK(with.at("recommended").at("mode") == "starttls");
+  CHECK(with.at("recommended").at("port") == std::stoi(port));
+
+  // An encrypted key: without its password the row says so; with it (from the environment, as for the
+  // test) the row works.
+  const std::string encrypted_key = client_cert_args("MAILSTACK_CLIENT_CERT", "MAILSTACK_CLIENT_KEY_ENCRYPTED");
+  auto no_password = find_settings(port, encrypted_key);
+  CHECK(finder_row(no_password, "starttls").at("error").get<std::string>().find("is encrypted: give its password") !=
+        std::string::npos);
+  auto encrypted = find_settings(port, encrypted_key + " --client-key-password-env SMTPWB_KEY_PW",
+                                 "SMTPWB_KEY_PW='" + test::fact("MAILSTACK_CLIENT_KEY_PASSWORD") + "'");
+  CHECK(finder_row(encrypted, "starttls").at("error").is_null());
+}
+
+TEST_CASE("Client certificate: find settings sends it to Exim tls_verify_hosts", "[eximstack][client-cert][finder]") {
+  const std::string port = exim().at("EXIM_CCERT_REQ_PORT");
+  auto without = find_settings(port, "");
+  INFO(without.dump(2));
+  CHECK(finder_row(without, "starttls").at("error").is_string());  // GnuTLS aborts the handshake with an alert
+  auto with = find_settings(port, client_cert_args());
+  INFO(with.dump(2));
+  CHECK(finder_row(with, "starttls").at("error").is_null());
+  CHECK(finder_row(with, "starttls").at("tls_version").is_string());
+  CHECK(with.at("recommended").at("mode") == "starttls");
 }

@@ -251,16 +251,19 @@ TEST_CASE("check: NTLM, the password nowhere in output, log or report (raw, base
   test::TempDir dir;
   auto json_path = dir.path / "report.json";
   auto log_path = dir.path / "engine.log";
+  auto md_path = dir.path / "report.md";
   std::string password = test::fact("MAILSTACK_PASSWORD");
   auto run = test::run_binary("check --host localhost --port " + test::fact("MAILSTACK_NTLM_PORT") + " --ca-file " +
                                   test::fact("MAILSTACK_CA_FILE") + " --color never --timeout 10 --user 'EXAMPLE\\alice'" +
                                   " --password-env SMTPWB_PW --stop-after auth --json " + json_path.string() +
-                                  " --log-file " + log_path.string(),
+                                  " --log-file " + log_path.string() + " --report-md " + md_path.string(),
                               "SMTPWB_PW=" + password);
   INFO(run.out);
   CHECK(run.status == 0);
   auto report = nlohmann::json::parse(test::slurp(json_path));
   CHECK(report["auth"]["mechanism"] == "NTLM");
+  CHECK(report["auth"]["ntlm_version"] == "NTLMv2");  // Cyrus SASL's NTLM plugin verifies NTLMv2
+  CHECK(test::slurp(md_path).find("| NTLM version | NTLMv2 |") != std::string::npos);
   REQUIRE(report["auth"]["steps"].size() == 4);
   CHECK(report["auth"]["steps"][1]["text"].get<std::string>().find("target \"MAIL.EXAMPLE.TEST\"") != std::string::npos);
   for (const auto& text : {run.out, test::slurp(log_path), report.dump()}) require_no_secret(text, password);

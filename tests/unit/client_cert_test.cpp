@@ -8,8 +8,11 @@
 #include "check/check_args.hpp"
 #include "net/ntlm.hpp"
 #include "smtpwb/hints.hpp"
+#include "smtpwb/net/stream.hpp"
+#include "smtpwb/port_finder.hpp"
 #include "smtpwb/report.hpp"
 #include "smtpwb/sasl/mechanism.hpp"
+#include "smtpwb/smtp/tls_version_probe.hpp"
 #include "tls/certificate_request.hpp"
 
 using namespace smtpwb;
@@ -183,4 +186,36 @@ TEST_CASE("check args: --client-cert, --client-key, --client-key-password-env, -
   auto err = app::parse_check_args({"--host", "h", "--client-key", "k.pem"}, b);
   REQUIRE(err);
   CHECK(err->message.find("--client-cert") != std::string::npos);
+}
+
+TEST_CASE("TLS client configs: the session's and every probe's carry the test's client certificate", "[tls][client-cert][finder]") {
+  ConnectionSettings s;
+  s.address = "mail.example.com";
+  s.tls_versions = TlsVersionSet{}.with(TlsVersion::Tls13);
+  s.verify_certificate = true;
+  s.ca_file = "/etc/ca.pem";
+  s.client_cert = "/home/me/client.pem";
+  s.client_key = "/home/me/client.key";
+  s.client_key_password = "Key-Secret-42";
+
+  const auto session = net::session_tls_config(s);
+  CHECK(session.server_name == "mail.example.com");
+  CHECK(session.verify);
+  CHECK(session.ca_file == "/etc/ca.pem");
+  CHECK(session.versions.contains(TlsVersion::Tls13));
+  CHECK_FALSE(session.versions.contains(TlsVersion::Tls12));
+
+  const auto finder = FinderTarget::from(s);
+  const auto version_probe = ProbeTarget::from(s);
+  for (const auto* own : {&session.client_certificate, &finder.client_certificate, &version_probe.client_certificate}) {
+    CHECK(own->cert == "/home/me/client.pem");
+    CHECK(own->key == "/home/me/client.key");
+    CHECK(own->key_password == "Key-Secret-42");
+  }
+  CHECK(finder.host == "mail.example.com");
+
+  auto probe = net::probe_tls_config(finder.host, finder.client_certificate);
+  CHECK_FALSE(probe.verify);  // what the port speaks is the question, not trust
+  CHECK(probe.client_certificate.cert == "/home/me/client.pem");
+  CHECK(probe.client_certificate.key_password == "Key-Secret-42");
 }

@@ -190,3 +190,17 @@ TEST_CASE("Report model: without proxy, TLS or message the sections say so", "[r
   CHECK(md.find("No message was sent.") != std::string::npos);
   CHECK(md.rfind("# SMTP Workbench report: mx.example.org:25 (failed)\n", 0) == 0);
 }
+
+TEST_CASE("Report model: the NTLM version in all three formats, null without NTLM", "[report][export][ntlm]") {
+  CHECK(report_json(settings(), request(), result())["auth"]["ntlm_version"].is_null());
+  auto r = result();
+  r.auth.mechanism = "NTLM";
+  r.auth.ntlm_version = "NTLMv1";
+  const auto report = report_json(settings(), request(), r);
+  CHECK(report["auth"]["ntlm_version"] == "NTLMv1");
+  const auto md = report_markdown(report);
+  CHECK(md.find("| NTLM version | NTLMv1 |") != std::string::npos);
+  const auto html = report_html(report);
+  CHECK(html.find("NTLM version") != std::string::npos);
+  CHECK(html.find("NTLMv1") != std::string::npos);
+}

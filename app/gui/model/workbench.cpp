@@ -543,12 +543,7 @@ void Workbench::probe_plaintext(Connection& c) {
 void Workbench::find_settings(Connection& c) {
   if (auto errors = field_errors(c.draft); errors.count("Address")) return set_status(errors["Address"], true);
   if (is_demo(c.draft)) return set_status("Find settings tries the standard ports; the demo server runs on free local ports", true);
-  FinderTarget target;
-  target.host = c.draft.address;
-  target.ehlo_name = c.draft.ehlo_name;
-  target.proxy = c.draft.proxy;
-  target.address_family = c.draft.address_family;
-  target.local_address = c.draft.local_address;
+  FinderTarget target = FinderTarget::from(c.draft);
   target.timeout = std::chrono::seconds(std::clamp(c.draft.timeout_s, 1, 10));
   c.port_finder_host = target.host;
   c.port_finder.reset();

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "smtpwb/net/stream.hpp"
 #include "smtpwb/probe_runner.hpp"
 #include "smtpwb/settings.hpp"
 
@@ -29,6 +30,11 @@ struct FinderTarget {
   ProxySettings proxy;                        // the connection's proxy, which every try goes through
   AddressFamily address_family = AddressFamily::Any;  // the connection's -4/-6
   std::string local_address;                          // the connection's source address
+  // The connection's client certificate: a server that requires one refuses the TLS rows without it.
+  net::ClientCertificate client_certificate;
+  // Host, EHLO name, proxy, family, source address and client certificate of a connection; the ports and
+  // the timeout stay the finder's.
+  static FinderTarget from(const ConnectionSettings& settings);
 };
 
 struct FinderRow {

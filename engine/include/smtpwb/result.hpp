@@ -166,7 +166,7 @@ struct AuthFacts {
   std::string token_audience, token_scopes;
   // NTLM: the version answered with, and whether the server's challenge lacked TargetInfo (the sign of
   // a server that verifies only NTLMv1, such as Exim's spa authenticator).
-  std::string ntlm_version;  // "" (no NTLM), "v1", "v2"
+  std::string ntlm_version;  // "" (no NTLM), "NTLMv1", "NTLMv2" (JSON auth.ntlm_version)
   bool ntlm_challenge_without_target_info = false;
 };
 

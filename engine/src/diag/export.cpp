@@ -84,6 +84,7 @@ std::string label_of(const std::string& path) {
       {"auth/offered", "Offered by the server"},
       {"auth/permitted", "Enabled here"},
       {"auth/steps", "Exchange"},
+      {"auth/ntlm_version", "NTLM version"},
       {"settings/ehlo_name", "EHLO name"},
   };
   if (auto it = kLabels.find(path); it != kLabels.end()) return it->second;

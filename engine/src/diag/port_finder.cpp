@@ -13,12 +13,11 @@ namespace {
 constexpr Security kModes[] = {Security::None, Security::StartTls, Security::Implicit};
 
 void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline deadline, FinderRow& row) {
-  net::TlsClientConfig config;
-  config.server_name = t.host;
-  config.verify = false;
   TlsFacts facts;
   try {
-    c.stream().start_tls_client(config, deadline, facts);
+    c.stream().start_tls_client(net::probe_tls_config(t.host, t.client_certificate), deadline, facts);
+  } catch (const net::ClientCertificateError& e) {
+    throw smtp::ProbeFailure(e.what());
   } catch (const net::TlsError& e) {
     if (e.peer_spoke_plaintext) throw smtp::ProbeFailure("not TLS: the server answered \"" + e.plaintext_sample + "\"");
     throw smtp::ProbeFailure(e.what());
@@ -80,6 +79,17 @@ std::vector<FinderRow> untried_rows(const FinderTarget& t) {
 }
 
 }  // namespace
+
+FinderTarget FinderTarget::from(const ConnectionSettings& s) {
+  FinderTarget t;
+  t.host = s.address;
+  t.ehlo_name = s.ehlo_name;
+  t.proxy = s.proxy;
+  t.address_family = s.address_family;
+  t.local_address = s.local_address;
+  t.client_certificate = net::ClientCertificate::from(s);
+  return t;
+}
 
 std::string_view finder_mode_name(Security s) { return s == Security::None ? "plain" : to_string(s); }
 

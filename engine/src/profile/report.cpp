@@ -154,7 +154,8 @@ json report_json(const ConnectionSettings& s, const TestRequest& request, const 
                  {"result", to_string(r.auth.result)},
                  {"offered", r.auth.offered},
                  {"permitted", r.auth.permitted},
-                 {"steps", auth_steps_json(r.auth.steps)}};
+                 {"steps", auth_steps_json(r.auth.steps)},
+                 {"ntlm_version", r.auth.ntlm_version.empty() ? json(nullptr) : json(r.auth.ntlm_version)}};
   if (r.auth.token_is_jwt) out["auth"]["token"] = {{"audience", r.auth.token_audience}, {"scopes", r.auth.token_scopes}};
   if (r.message.attempted || request.message) {
     out["message"] = {{"attempted", r.message.attempted},

@@ -111,7 +111,7 @@ Reply answer_challenge(Dialogue& d, const Reply& r, sasl::Mechanism& mech) {
 // NTLMv1 only when allowed, and then loudly: a captured exchange gives the password hash away.
 void note_ntlm_version(Dialogue& d, sasl::Credentials& credentials) {
   credentials.allow_ntlmv1 = d.s.allow_ntlmv1;
-  d.res.auth.ntlm_version = d.s.allow_ntlmv1 ? "v1" : "v2";
+  d.res.auth.ntlm_version = d.s.allow_ntlmv1 ? "NTLMv1" : "NTLMv2";
   if (d.s.allow_ntlmv1)
     d.rec.emit(Dir::Error, "WARNING: NTLMv1 allowed (--allow-ntlmv1): its response can be cracked from a captured "
                            "exchange to recover the password hash; use it only for a legacy server that verifies nothing else");

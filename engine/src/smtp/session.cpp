@@ -177,7 +177,7 @@ class Runner {
     if (stream.tls()) return;
     auto wait = std::clamp(std::chrono::milliseconds(s().timeout_s * 250), std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
     std::string text_answer;
-    if (net::answers_tls(stream, s().address, wait, &text_answer)) {
+    if (net::answers_tls(stream, net::probe_tls_config(s().address, net::ClientCertificate::from(s())), wait, &text_answer)) {
       d_.res.server.tls_on_silent_port = true;
       rec_.error("No greeting, but the port answered a TLS handshake: it expects implicit TLS from the first byte");
     }

@@ -107,16 +107,10 @@ std::string name_server_versions(Dialogue& d) {
 
 void tls_handshake(Dialogue& d) {
   d.rec.begin_phase(Phase::TlsHandshake);
-  net::TlsClientConfig config;
-  config.server_name = d.s.address;
-  config.versions = d.s.tls_versions;
-  config.verify = d.s.verify_certificate;
-  config.ca_file = d.s.ca_file;
+  net::TlsClientConfig config = net::session_tls_config(d.s);
   config.extra_ca_file = d.opt.extra_ca_file;
-  config.client_cert = d.s.client_cert;
-  config.client_key = d.s.client_key;
-  config.client_key_password = d.s.client_key_password;
-  if (!config.client_cert.empty()) d.rec.tls_info("Client certificate " + config.client_cert + " (offered when the server asks)");
+  if (!config.client_certificate.cert.empty())
+    d.rec.tls_info("Client certificate " + config.client_certificate.cert + " (offered when the server asks)");
   d.rec.tls_info("Starting TLS (" + display_names(d.s.tls_versions) + "), server name " + config.server_name +
                  (config.verify ? "" : ", certificate verification OFF"));
   auto& tls = d.res.tls;

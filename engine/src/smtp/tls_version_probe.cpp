@@ -42,13 +42,7 @@ smtp::ProbeConnection open(const ProbeTarget& t, net::Deadline deadline, const n
 TlsProbeRow probe_with_mbedtls(const ProbeTarget& t, TlsVersion v, const net::CancelFlag& cancel) {
   auto deadline = net::Deadline::in(t.timeout);
   auto c = open(t, deadline, cancel);
-  net::TlsClientConfig config;
-  config.server_name = t.host;
-  config.versions = TlsVersionSet{}.with(v);
-  config.verify = false;
-  config.client_cert = t.client_cert;
-  config.client_key = t.client_key;
-  config.client_key_password = t.client_key_password;
+  auto config = net::probe_tls_config(t.host, t.client_certificate, TlsVersionSet{}.with(v));
   TlsFacts facts;
   try {
     c.stream().start_tls_client(config, deadline, facts);
@@ -126,9 +120,7 @@ ProbeTarget ProbeTarget::from(const ConnectionSettings& s) {
   t.proxy = s.proxy;
   t.address_family = s.address_family;
   t.local_address = s.local_address;
-  t.client_cert = s.client_cert;
-  t.client_key = s.client_key;
-  t.client_key_password = s.client_key_password;
+  t.client_certificate = net::ClientCertificate::from(s);
   return t;
 }
 

@@ -2,10 +2,7 @@
 
 namespace smtpwb::net {
 
-bool answers_tls(Stream& stream, const std::string& server_name, std::chrono::milliseconds wait, std::string* text_answer) {
-  TlsClientConfig config;
-  config.server_name = server_name;
-  config.verify = false;
+bool answers_tls(Stream& stream, const TlsClientConfig& config, std::chrono::milliseconds wait, std::string* text_answer) {
   TlsFacts scratch;
   try {
     stream.start_tls_client(config, Deadline::in(wait), scratch);
@@ -16,6 +13,7 @@ bool answers_tls(Stream& stream, const std::string& server_name, std::chrono::mi
     if (e.peer_spoke_plaintext && text_answer) *text_answer = e.plaintext_sample;
     return e.no_common_version;
   } catch (const TrustStoreError&) {
+  } catch (const ClientCertificateError&) {  // the session's TLS step names the file's problem
   } catch (const NetError&) {
   } catch (const TimedOut&) {
   }

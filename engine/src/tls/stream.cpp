@@ -399,15 +399,16 @@ std::string client_file_problem(const std::string& what, const std::string& path
 
 // Our certificate and key, offered when the server sends a CertificateRequest.
 void load_client_identity(Stream::Tls& t, const TlsClientConfig& config) {
-  if (config.client_cert.empty()) {
-    if (!config.client_key.empty()) throw ClientCertificateError("a client key was given without a client certificate");
+  const ClientCertificate& own = config.client_certificate;
+  if (own.cert.empty()) {
+    if (!own.key.empty()) throw ClientCertificateError("a client key was given without a client certificate");
     return;
   }
-  int rc = mbedtls_x509_crt_parse_file(&t.own_chain.crt, config.client_cert.c_str());
+  int rc = mbedtls_x509_crt_parse_file(&t.own_chain.crt, own.cert.c_str());
   if (rc < 0 || !t.own_chain.crt.raw.p)
-    throw ClientCertificateError(client_file_problem("The client certificate", config.client_cert, rc));
-  const std::string& key_file = config.client_key.empty() ? config.client_cert : config.client_key;
-  const char* password = config.client_key_password.empty() ? nullptr : config.client_key_password.c_str();
+    throw ClientCertificateError(client_file_problem("The client certificate", own.cert, rc));
+  const std::string& key_file = own.key.empty() ? own.cert : own.key;
+  const char* password = own.key_password.empty() ? nullptr : own.key_password.c_str();
   rc = mbedtls_pk_parse_keyfile(&t.own_key, key_file.c_str(), password, mbedtls_ctr_drbg_random, &rng().drbg);
   if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
     throw ClientCertificateError("The client key " + key_file + " is encrypted: give its password (--client-key-password-env)");
@@ -415,7 +416,7 @@ void load_client_identity(Stream::Tls& t, const TlsClientConfig& config) {
     throw ClientCertificateError("The client key " + key_file + " could not be decrypted: the password is wrong");
   if (rc != 0) throw ClientCertificateError(client_file_problem("The client key", key_file, rc));
   if (mbedtls_pk_check_pair(&t.own_chain.crt.pk, &t.own_key, mbedtls_ctr_drbg_random, &rng().drbg) != 0)
-    throw ClientCertificateError("The client key " + key_file + " does not belong to the certificate in " + config.client_cert);
+    throw ClientCertificateError("The client key " + key_file + " does not belong to the certificate in " + own.cert);
   if ((rc = mbedtls_ssl_conf_own_cert(&t.conf, &t.own_chain.crt, &t.own_key)))
     throw ClientCertificateError("The client certificate cannot be used: " + mbedtls_message(rc));
 }

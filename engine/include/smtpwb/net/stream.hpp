@@ -12,17 +12,32 @@
 
 namespace smtpwb::net {
 
+// The test's client certificate (PEM): offered when the server asks for one.
+struct ClientCertificate {
+  std::string cert;          // empty: none
+  std::string key;           // empty: the key is in cert's file
+  std::string key_password;  // secret
+  static ClientCertificate from(const ConnectionSettings& settings);
+};
+
 struct TlsClientConfig {
   std::string server_name;  // SNI and the name the certificate must match
   TlsVersionSet versions = TlsVersionSet::modern();
   bool verify = true;
   std::string ca_file;        // empty: the system CA store
   std::string extra_ca_file;  // added to the trust anchors (demo server)
-  // Client certificate (PEM): offered when the server asks for one.
-  std::string client_cert;
-  std::string client_key;           // empty: the key is in client_cert's file
-  std::string client_key_password;  // secret
+  ClientCertificate client_certificate;
 };
+
+// Every TLS client connection made for a test takes its config from one of these two, so that none
+// forgets the test's client certificate: a server that requires one refuses a connection without it, and
+// a probe would then report a wrong verdict.
+// The test's own handshake: its server name, versions, verification, CA file and client certificate.
+TlsClientConfig session_tls_config(const ConnectionSettings& settings);
+// A probe's handshake (find settings, version probes, a silent port): what the server speaks is the
+// question, so the certificate is not verified; the versions are the probe's.
+TlsClientConfig probe_tls_config(const std::string& server_name, const ClientCertificate& certificate,
+                                 TlsVersionSet versions = TlsVersionSet::modern());
 
 struct TlsServerIdentity {
   std::string chain_pem;  // leaf first

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 
+#include "smtpwb/net/stream.hpp"
 #include "smtpwb/settings.hpp"
 
 namespace smtpwb {
@@ -23,7 +24,7 @@ struct ProbeTarget {
   AddressFamily address_family = AddressFamily::Any;  // the test's -4/-6 and source address
   std::string local_address;
   // The test's client certificate: a server that requires one would otherwise refuse every version.
-  std::string client_cert, client_key, client_key_password;  // the password is a secret
+  net::ClientCertificate client_certificate;
   static ProbeTarget from(const ConnectionSettings& settings);
 };
 
