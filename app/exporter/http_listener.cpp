@@ -1,20 +1,13 @@
+// The exporter's listener on the engine's sockets (smtpwb/net/io.hpp: poll or WSAPoll, a wake pair):
+// the same code on every OS. What differs per OS (the open-file limit) is in open_files_<os>.cpp.
 #include "exporter/http_listener.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <vector>
+
+#include "smtpwb/net/io.hpp"
 
 namespace smtpwb::app {
 
@@ -23,26 +16,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kReadLimit = std::chrono::seconds(10);   // the whole request head
 constexpr auto kWriteLimit = std::chrono::seconds(30);  // the whole response
-constexpr int kPollSliceMs = 100;
-
-struct OwnedFd {
-  int fd = -1;
-  explicit OwnedFd(int f = -1) : fd(f) {}
-  OwnedFd(OwnedFd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-  OwnedFd& operator=(OwnedFd&& o) noexcept {
-    std::swap(fd, o.fd);
-    return *this;
-  }
-  ~OwnedFd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
+constexpr std::chrono::milliseconds kPollSlice{100};
+constexpr auto kResolveLimit = std::chrono::seconds(10);
 
 // Finished responses, handed over from worker threads; it outlives the listener while replies are pending.
 struct Outbox {
   std::mutex mutex;
   std::vector<std::pair<std::uint64_t, std::string>> ready;
-  OwnedFd wake_read, wake_write;
+  net::Fd wake_read, wake_write;
   void post(std::uint64_t id, std::string bytes) {
     {
       std::lock_guard lock(mutex);
@@ -52,56 +33,47 @@ struct Outbox {
   }
   void poke() const {
     char byte = 1;
-    [[maybe_unused]] auto n = ::write(wake_write.fd, &byte, 1);  // a full pipe is awake enough
+    net::send_some(wake_write.get(), &byte, 1);  // a full buffer is awake enough
   }
 };
 
 enum class Stage { Reading, Waiting, Writing };
 
 struct Connection {
-  OwnedFd fd;
+  net::Fd socket;
   Stage stage = Stage::Reading;
   std::string in, out;
   std::size_t sent = 0;
   Clock::time_point deadline;
 };
 
-std::string endpoint_text(const sockaddr_storage& ss) {
-  char host[INET6_ADDRSTRLEN] = {};
-  if (ss.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
-    inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(ntohs(a.sin6_port));
+// The address to listen on: an IP literal as it is, a name by its first address.
+net::Address listen_address(const std::string& host, const std::string& where) {
+  if (auto literal = net::parse_ip_address(host)) return *literal;
+  net::CancelFlag never{false};
+  try {
+    auto found = net::resolve(host, 0, net::Deadline::in(kResolveLimit), never);
+    if (!found.empty()) return found.front();
+  } catch (const std::exception& e) {
+    throw ListenError("cannot listen on " + where + ": " + e.what());
   }
-  const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
-  inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
-  return std::string(host) + ":" + std::to_string(ntohs(a.sin_port));
+  throw ListenError("cannot listen on " + where + ": the name has no address");
 }
 
-OwnedFd listen_on(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
+net::Fd listen_on(const std::string& host, int port) {
   const std::string where = host + " port " + std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
-    throw ListenError("cannot listen on " + where + ": " + gai_strerror(rc));
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
-  OwnedFd fd(::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd.fd < 0) throw ListenError("cannot listen on " + where + ": " + std::strerror(errno));
-  int one = 1;
-  ::setsockopt(fd.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (found->ai_family == AF_INET6) ::setsockopt(fd.fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);  // this address only
-  if (::bind(fd.fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd.fd, SOMAXCONN) != 0)
-    throw ListenError("cannot listen on " + where + ": " + std::strerror(errno));
-  return fd;
+  net::Address address = listen_address(host, where);
+  try {
+    return net::listen_tcp(address, port);
+  } catch (const net::NetError& e) {
+    throw ListenError("cannot listen on " + where + ": " + e.what());
+  }
 }
 
 }  // namespace
 
 struct HttpListener::Impl {
-  OwnedFd listen_fd;
+  net::Fd listen_socket;
   std::size_t max_connections = 0;
   std::shared_ptr<Outbox> outbox = std::make_shared<Outbox>();
   std::map<std::uint64_t, Connection> connections;
@@ -110,10 +82,10 @@ struct HttpListener::Impl {
 
   void accept_new() {
     while (connections.size() < max_connections) {
-      int fd = ::accept4(listen_fd.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN, or an error of that one connection (ECONNABORTED, EMFILE: retried later)
+      net::Fd socket = net::accept_connection(listen_socket.get());
+      if (!socket) return;  // none waiting, or an error of that one connection (retried later)
       Connection c;
-      c.fd = OwnedFd(fd);
+      c.socket = std::move(socket);
       c.deadline = Clock::now() + kReadLimit;
       connections.emplace(next_id++, std::move(c));
     }
@@ -129,10 +101,10 @@ struct HttpListener::Impl {
   // Reads what arrived; once the head is complete, hands the request to the handler.
   bool on_readable(std::uint64_t id, Connection& c) {
     char buf[4096];
-    ssize_t n = ::recv(c.fd.fd, buf, sizeof buf, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return false;  // gone
-    if (n < 0 || c.stage != Stage::Reading) return true;  // nothing, or bytes after the request: ignored
-    c.in.append(buf, static_cast<std::size_t>(n));
+    net::Transfer got = net::receive_some(c.socket.get(), buf, sizeof buf);
+    if (got.bytes == 0 || got.failed()) return false;  // gone
+    if (got.again() || c.stage != Stage::Reading) return true;  // nothing, or bytes after the request: ignored
+    c.in.append(buf, static_cast<std::size_t>(got.bytes));
     auto end = request_head_end(c.in);
     if (end == std::string::npos) {
       if (c.in.size() > kMaxRequestHead) respond(c, text_response(413, "request head too large"));
@@ -153,17 +125,17 @@ struct HttpListener::Impl {
   }
 
   bool on_writable(Connection& c) {
-    ssize_t n = ::send(c.fd.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
-    if (n < 0) return errno == EAGAIN || errno == EINTR;
-    c.sent += static_cast<std::size_t>(n);
+    net::Transfer put = net::send_some(c.socket.get(), c.out.data() + c.sent, c.out.size() - c.sent);
+    if (put.bytes < 0) return put.again();
+    c.sent += static_cast<std::size_t>(put.bytes);
     if (c.sent < c.out.size()) return true;
-    ::shutdown(c.fd.fd, SHUT_WR);
+    net::shutdown_send(c.socket.get());
     return false;  // done: HTTP/1.1 with "Connection: close"
   }
 
   void deliver_replies() {
     char drain[256];
-    while (::read(outbox->wake_read.fd, drain, sizeof drain) > 0) {
+    while (net::receive_some(outbox->wake_read.get(), drain, sizeof drain).bytes > 0) {
     }
     std::vector<std::pair<std::uint64_t, std::string>> ready;
     {
@@ -198,53 +170,50 @@ struct HttpListener::Impl {
   }
 
   void serve_once() {
-    std::vector<pollfd> fds;
+    // The wake socket first, the listener second (only while there is room), then the connections.
+    std::vector<net::PollEntry> entries{{outbox->wake_read.get(), net::Wait::Read}};
+    const bool room = connections.size() < max_connections;
+    if (room) entries.push_back({listen_socket.get(), net::Wait::Read});
+    const std::size_t first = entries.size();
     std::vector<std::uint64_t> ids;
-    fds.push_back({outbox->wake_read.fd, POLLIN, 0});
-    fds.push_back({listen_fd.fd, static_cast<short>(connections.size() < max_connections ? POLLIN : 0), 0});
     for (auto& [id, c] : connections) {
-      fds.push_back({c.fd.fd, static_cast<short>(c.stage == Stage::Writing ? POLLOUT : POLLIN), 0});
+      entries.push_back({c.socket.get(), c.stage == Stage::Writing ? net::Wait::Write : net::Wait::Read});
       ids.push_back(id);
     }
-    if (::poll(fds.data(), fds.size(), kPollSliceMs) < 0) return;  // EINTR: a signal, look at `stop`
-    if (fds[0].revents) deliver_replies();
+    if (!net::wait_any(entries, kPollSlice)) {
+      expire(Clock::now());
+      return;  // a timeout or a signal: look at `stop`
+    }
+    if (entries[0].ready) deliver_replies();
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (!fds[i + 2].revents) continue;
+      if (!entries[first + i].ready) continue;
       auto it = connections.find(ids[i]);
       if (it == connections.end()) continue;
       bool keep = it->second.stage == Stage::Writing ? on_writable(it->second) : on_readable(ids[i], it->second);
       if (!keep) connections.erase(it);
     }
-    if (fds[1].revents) accept_new();
+    if (room && entries[1].ready) accept_new();
     expire(Clock::now());
   }
 };
 
 HttpListener::HttpListener(const std::string& host, int port, std::size_t max_connections) : impl_(std::make_unique<Impl>()) {
-  impl_->listen_fd = listen_on(host, port);
+  impl_->listen_socket = listen_on(host, port);
   impl_->max_connections = max_connections;
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_NONBLOCK | O_CLOEXEC) != 0) throw ListenError(std::string("pipe: ") + std::strerror(errno));
-  impl_->outbox->wake_read = OwnedFd(pipe_fds[0]);
-  impl_->outbox->wake_write = OwnedFd(pipe_fds[1]);
+  try {
+    auto [read_end, write_end] = net::wake_pair();
+    impl_->outbox->wake_read = std::move(read_end);
+    impl_->outbox->wake_write = std::move(write_end);
+  } catch (const net::NetError& e) {
+    throw ListenError(std::string("the listener's wake-up socket: ") + e.what());
+  }
 }
 
 HttpListener::~HttpListener() = default;
 
-int HttpListener::port() const {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  ::getsockname(impl_->listen_fd.fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  return ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(ss).sin6_port)
-                                  : ntohs(reinterpret_cast<sockaddr_in&>(ss).sin_port);
-}
+int HttpListener::port() const { return net::bound_port(impl_->listen_socket.get()); }
 
-std::string HttpListener::address() const {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  ::getsockname(impl_->listen_fd.fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  return endpoint_text(ss);
-}
+std::string HttpListener::address() const { return net::bound_endpoint(impl_->listen_socket.get()); }
 
 void HttpListener::serve(const Handler& handler, const std::atomic<bool>& stop) {
   impl_->handler = &handler;
@@ -253,16 +222,5 @@ void HttpListener::serve(const Handler& handler, const std::atomic<bool>& stop) 
 }
 
 void HttpListener::wake() { impl_->outbox->poke(); }
-
-std::size_t raise_open_file_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-  }
-  return limit.rlim_cur == RLIM_INFINITY ? 1u << 20 : static_cast<std::size_t>(limit.rlim_cur);
-}
 
 }  // namespace smtpwb::app
