@@ -66,7 +66,7 @@ std::size_t parse_length(const std::string& bytes) {
 
 int parse_certificate_file(mbedtls_x509_crt& chain, const std::string& path) {
   auto bytes = read_file(path);
-  if (!bytes) return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+  if (!bytes) return MBEDTLS_ERR_PK_FILE_IO_ERROR;  // what mbedtls_x509_crt_parse_file says
   return mbedtls_x509_crt_parse(&chain, reinterpret_cast<const unsigned char*>(bytes->c_str()), parse_length(*bytes));
 }
 
