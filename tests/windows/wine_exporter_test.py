@@ -63,10 +63,11 @@ class Exporter:
                    WINEDLLOVERRIDES=os.environ.get("WINEDLLOVERRIDES", "mscoree,mshtml="))
         self.err_path = tmp / "exporter.err"
         self.out_path = tmp / "exporter.out"
-        self.process = subprocess.Popen(
-            ["wine", exe, "exporter", "--listen", "127.0.0.1:%d" % port, "--config-dir", windows_path(config),
-             "--secrets-file", windows_path(secrets), "--max-concurrent", "4"],
-            env=env, stdin=subprocess.DEVNULL, stdout=open(self.out_path, "wb"), stderr=open(self.err_path, "wb"))
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.process = subprocess.Popen(
+                ["wine", exe, "exporter", "--listen", "127.0.0.1:%d" % port, "--config-dir", windows_path(config),
+                 "--secrets-file", windows_path(secrets), "--max-concurrent", "4"],
+                env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
 
     def stderr(self):
         return self.err_path.read_text(encoding="utf-8", errors="replace")
@@ -124,10 +125,8 @@ def check_refuses_shared_secrets(wine_run, exe, tmp, config, f):
     """A secrets file that Everyone may read (mode 0644: Wine gives Everyone read access) is refused."""
     shared = tmp / "shared-secrets.json"
     write_secrets(shared, f, 0o644)
-    env = dict(os.environ)
     run = subprocess.run([wine_run, exe, "exporter", "--listen", "127.0.0.1:%d" % free_port(), "--config-dir",
-                          windows_path(config), "--secrets-file", windows_path(shared)],
-                         env=env, capture_output=True, timeout=120)
+                          windows_path(config), "--secrets-file", windows_path(shared)], capture_output=True, timeout=120)
     err = run.stderr.decode("utf-8", "replace")
     if run.returncode != 2 or "other users can read" not in err or "icacls" not in err:
         fail("a secrets file readable by Everyone was not refused", run)
