@@ -56,6 +56,9 @@ int serve(const std::vector<std::string>& argv) {
   }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+#ifdef SIGBREAK
+  std::signal(SIGBREAK, on_stop_signal);  // Ctrl+Break in a Windows console (Ctrl+C arrives as SIGINT)
+#endif
   std::fprintf(stderr, "smtp-workbench exporter: listening on %s; %zu modules in %s; at most %d probes at once\n",
                listener->address().c_str(), modules.names().size(), platform::utf8_from_path(modules.directory()).c_str(),
                args.max_concurrent);

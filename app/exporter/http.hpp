@@ -1,6 +1,6 @@
 #pragma once
 // The little HTTP/1.1 the exporter speaks: a request head parsed into a value, a response written as
-// text. Pure functions; the sockets are in http_listener_posix.cpp.
+// text. Pure functions; the sockets are in http_listener.cpp.
 #include <cstddef>
 #include <functional>
 #include <map>

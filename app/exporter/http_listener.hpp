@@ -1,7 +1,6 @@
 #pragma once
-// The exporter's HTTP listener. Every socket call of the exporter is in http_listener_posix.cpp (POSIX
-// sockets and poll()), so that porting it to Winsock means writing http_listener_windows.cpp, which for
-// now refuses to listen.
+// The exporter's HTTP listener, on the engine's sockets (smtpwb/net/io.hpp), the same on Linux and
+// Windows; only the open-file limit differs per OS (open_files_posix.cpp, open_files_windows.cpp).
 //
 // One thread serves every connection (non-blocking sockets, one poll()); a handler answers at once or
 // hands the reply to another thread. So the number of threads does not grow with the number of
@@ -38,7 +37,7 @@ class HttpListener {
   std::string address() const;  // "127.0.0.1:9125", "[::1]:9125"
   // Serves until `stop` turns true; it is checked at least every 100 ms and after wake().
   void serve(const Handler& handler, const std::atomic<bool>& stop);
-  void wake();  // async-signal-safe (a write to a pipe)
+  void wake();  // from any thread; on Linux async-signal-safe (a send on a socket pair)
 
  private:
   struct Impl;
@@ -46,7 +45,7 @@ class HttpListener {
 };
 
 // Raises the soft limit of open files to the hard limit (each scrape in flight holds a socket); returns
-// the new soft limit.
+// the new soft limit. On Windows, where there is no such limit, a fixed cap.
 std::size_t raise_open_file_limit();
 
 }  // namespace smtpwb::app

@@ -100,11 +100,8 @@ std::optional<std::map<std::string, ModuleSecrets>> load_secrets(const std::stri
     error = path + ": cannot be read";
     return std::nullopt;
   }
-  const auto others = fs::perms::group_all | fs::perms::others_all;
-  if ((status.permissions() & others) != fs::perms::none) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.permissions() & fs::perms::mask));
-    error = path + ": other users can read or change it (mode " + mode + "); make it private: chmod 600 " + path;
+  if (auto problem = private_file_problem(path); !problem.empty()) {
+    error = path + ": " + problem;
     return std::nullopt;
   }
   auto text = read_file(path);

@@ -1,6 +1,6 @@
 #pragma once
 // What the exporter answers: /probe runs a module's Test on the worker pool, /metrics gives the
-// exporter's own counters, anything else is 404. No sockets here (http_listener_posix.cpp has them), so the
+// exporter's own counters, anything else is 404. No sockets here (http_listener.cpp has them), so the
 // routing is tested in-process.
 #include <atomic>
 #include <map>

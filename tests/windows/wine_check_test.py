@@ -2,7 +2,7 @@
 """smtp-workbench.exe check under Wine against the suite's Linux Postfix (tests/servers/mailstack.sh).
 
 usage: wine_check_test.py WINE_RUN EXE MAILSTACK_ENV CASE
-CASE: starttls-auth-message | wrong-password | latin1-message | demo-probe
+CASE: starttls-auth-message | wrong-password | latin1-message | demo-probe | unicode-paths
 Exit 0 on success, 1 with the reason on failure, 77 (skipped) when wine-run.sh skips.
 """
 import json
@@ -150,8 +150,32 @@ def case_demo_probe(wine_run, exe, f):
         fail("the TLS probe table does not show TLS 1.3 offered and TLS 1.0 not offered", run)
 
 
+def case_unicode_paths(wine_run, exe, f):
+    # --ca-file and --log-file in folders whose names are outside the ANSI code page (Wine's is 1252 here):
+    # opened through the wide API, not fopen with a narrow path.
+    with tempfile.TemporaryDirectory() as tmp:
+        certs = pathlib.Path(tmp) / "Zertifikate-日本"
+        logs = pathlib.Path(tmp) / "Protokoll-日本"
+        certs.mkdir()
+        logs.mkdir()
+        ca = certs / "ca-証明書.crt"
+        ca.write_bytes(pathlib.Path(f["MAILSTACK_CA_FILE"]).read_bytes())
+        log = logs / "check.log"
+        args = ["--host", f["MAILSTACK_HOST"], "--port", f["MAILSTACK_TLS13_PORT"], "--security", "starttls",
+                "--ca-file", windows_path(ca), "--log-file", windows_path(log), "--color", "never", "--timeout", "20",
+                "--stop-after", "tls", "--json", "-"]
+        run = run_check(wine_run, exe, args, {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+        if run.returncode != 0:
+            fail("check with --ca-file in %s exited with %d, not 0" % (certs.name, run.returncode), run)
+        report = json.loads(run.stdout)
+        if report["tls"]["verified"] is not True or report["tls"]["version"] != "TLSv1.3":
+            fail("the certificate was not verified against the CA file in " + certs.name, run)
+        if not log.exists() or "STARTTLS" not in log.read_text(encoding="utf-8", errors="replace"):
+            fail("the log file in %s was not written" % logs.name, run)
+
+
 CASES = {"demo-probe": case_demo_probe, "starttls-auth-message": case_starttls_auth_message, "wrong-password": case_wrong_password,
-         "latin1-message": case_latin1_message}
+         "latin1-message": case_latin1_message, "unicode-paths": case_unicode_paths}
 
 if __name__ == "__main__":
     if len(sys.argv) != 5 or sys.argv[4] not in CASES:

@@ -18,5 +18,10 @@ std::string check_writable(const std::string& path);
 // Creates path if it does not exist (private, mode 0600 on Linux), keeping an existing file and its
 // contents. Returns an error message, or empty.
 std::string create_private_file(const std::string& path);
+// Why a file that holds secrets is not private, or empty when it is (the exporter's --secrets-file).
+// Linux: group or other users have any permission bit (mode and the chmod that fixes it). Windows: its
+// access control list lets Everyone, Authenticated Users, Users, Guests or Anonymous read or change it
+// (or it has none), named with the icacls command that fixes it.
+std::string private_file_problem(const std::string& path);
 
 }  // namespace smtpwb

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -76,6 +77,16 @@ std::string create_private_file(const std::string& path) {
   if (fd < 0) return std::strerror(errno);
   ::close(fd);
   return {};
+}
+
+std::string private_file_problem(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  const auto others = std::filesystem::perms::group_all | std::filesystem::perms::others_all;
+  if (ec || (status.permissions() & others) == std::filesystem::perms::none) return {};
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.permissions() & std::filesystem::perms::mask));
+  return std::string("other users can read or change it (mode ") + mode + "); make it private: chmod 600 " + path;
 }
 
 }  // namespace smtpwb

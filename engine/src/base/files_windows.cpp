@@ -3,6 +3,7 @@
 // to the wide API. Privacy comes from the folder: the configuration lives under %APPDATA%, which only
 // its user can read; a report written elsewhere gets that folder's permissions.
 #include <windows.h>
+#include <aclapi.h>
 
 #include <filesystem>
 #include <random>
@@ -96,6 +97,51 @@ std::string create_private_file(const std::string& path) {
   if (file == INVALID_HANDLE_VALUE) return last_error();
   CloseHandle(file);
   return {};
+}
+
+namespace {
+
+// The groups that stand for "other users": an allowed entry for one of them exposes the file.
+struct OtherUsers {
+  WELL_KNOWN_SID_TYPE type;
+  const char* name;
+};
+constexpr OtherUsers kOtherUsers[] = {{WinWorldSid, "Everyone"},
+                                      {WinAuthenticatedUserSid, "Authenticated Users"},
+                                      {WinBuiltinUsersSid, "Users"},
+                                      {WinBuiltinGuestsSid, "Guests"},
+                                      {WinAnonymousSid, "Anonymous"}};
+constexpr ACCESS_MASK kReadOrChange = FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | GENERIC_READ |
+                                      GENERIC_WRITE | GENERIC_ALL | WRITE_DAC | WRITE_OWNER;
+
+// The name of the first "other users" group that an allowed entry of the list lets read or change.
+std::string exposed_to(const ACL& dacl) {
+  for (DWORD i = 0; i < dacl.AceCount; ++i) {
+    void* entry = nullptr;
+    if (!GetAce(const_cast<ACL*>(&dacl), i, &entry)) continue;
+    auto* ace = static_cast<ACCESS_ALLOWED_ACE*>(entry);
+    if (ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE || (ace->Mask & kReadOrChange) == 0) continue;
+    for (const auto& group : kOtherUsers) {
+      if (IsWellKnownSid(reinterpret_cast<PSID>(&ace->SidStart), group.type)) return group.name;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string private_file_problem(const std::string& path) {
+  PACL dacl = nullptr;
+  PSECURITY_DESCRIPTOR descriptor = nullptr;
+  const std::wstring wide = platform::path_from_utf8(path).wstring();
+  DWORD rc = GetNamedSecurityInfoW(wide.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl,
+                                   nullptr, &descriptor);
+  if (rc != ERROR_SUCCESS) return "its permissions cannot be read: " + platform::error_text(static_cast<int>(rc));
+  std::string who = dacl ? exposed_to(*dacl) : std::string("Everyone");  // no list: everyone has full access
+  LocalFree(descriptor);
+  if (who.empty()) return {};
+  return "other users can read or change it (" + who + " is allowed to); make it private: icacls \"" + path +
+         "\" /inheritance:r /grant:r \"%USERNAME%\":F";
 }
 
 }  // namespace smtpwb

@@ -1,15 +1,17 @@
 #include "smtpwb/log.hpp"
 
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <mutex>
 
 #include "smtpwb/event_format.hpp"
 #include "smtpwb/files.hpp"
+#include "smtpwb/platform.hpp"
 #include "smtpwb/printable.hpp"
 
 namespace smtpwb::log {
@@ -24,6 +26,27 @@ std::shared_ptr<spdlog::logger> current() {
   std::lock_guard lock(g_mutex);
   return g_logger;
 }
+
+// Appends to a file opened by its UTF-8 path through the OS's path type. spdlog's own file sink opens a
+// narrow path, which on Windows means the ANSI code page: a path outside it could not be opened.
+class PathFileSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit PathFileSink(const std::string& path)
+      : out_(platform::path_from_utf8(path), std::ios::binary | std::ios::app) {
+    if (!out_) throw spdlog::spdlog_ex("cannot be opened for appending");
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    out_.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+  void flush_() override { out_.flush(); }
+
+ private:
+  std::ofstream out_;
+};
 }  // namespace
 
 std::string open_file(const std::string& path) {
@@ -31,7 +54,7 @@ std::string open_file(const std::string& path) {
   // so a symlink there is followed as they asked. An existing file keeps its mode.
   if (auto error = create_private_file(path); !error.empty()) return "log file " + path + ": " + error;
   try {
-    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
+    auto sink = std::make_shared<PathFileSink>(path);
     auto logger = std::make_shared<spdlog::logger>("smtpwb", sink);
     // "\n" on every OS (spdlog's default on Windows is "\r\n"): one log format, and a CR in the file is
     // then always the server's, shown escaped.

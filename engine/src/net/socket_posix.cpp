@@ -219,4 +219,49 @@ void reset_on_close(SocketHandle socket) {
   ::setsockopt(fd_of(socket), SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
 }
 
+Fd listen_tcp(Address address, int port) {
+  auto* sa = reinterpret_cast<sockaddr*>(address.storage.data());
+  if (sa->sa_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(sa)->sin6_port = htons(static_cast<uint16_t>(port));
+  else reinterpret_cast<sockaddr_in*>(sa)->sin_port = htons(static_cast<uint16_t>(port));
+  Fd fd(::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) throw socket_error("", errno);
+  int one = 1;
+  ::setsockopt(fd_of(fd.get()), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (sa->sa_family == AF_INET6) ::setsockopt(fd_of(fd.get()), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(fd_of(fd.get()), sa, address.length) != 0 || ::listen(fd_of(fd.get()), SOMAXCONN) != 0)
+    throw socket_error("", errno);
+  return fd;
+}
+
+std::string bound_endpoint(SocketHandle socket) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd_of(socket), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  const std::string host = address_text(reinterpret_cast<sockaddr*>(&ss));
+  const std::string port = std::to_string(bound_port(socket));
+  return ss.ss_family == AF_INET6 ? "[" + host + "]:" + port : host + ":" + port;
+}
+
+int bound_port(SocketHandle socket) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd_of(socket), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  return ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(ss).sin6_port)
+                                  : ntohs(reinterpret_cast<sockaddr_in&>(ss).sin_port);
+}
+
+bool wait_any(std::vector<PollEntry>& entries, std::chrono::milliseconds timeout) {
+  std::vector<pollfd> fds;
+  for (auto& e : entries) fds.push_back({fd_of(e.socket), static_cast<short>(e.wait == Wait::Read ? POLLIN : POLLOUT), 0});
+  int r = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
+  for (std::size_t i = 0; i < entries.size(); ++i) entries[i].ready = r > 0 && fds[i].revents != 0;
+  return r > 0;
+}
+
+std::pair<Fd, Fd> wake_pair() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) throw socket_error("socketpair: ", errno);
+  return {Fd(fds[0]), Fd(fds[1])};
+}
+
 }  // namespace smtpwb::net

@@ -286,4 +286,54 @@ void reset_on_close(SocketHandle socket) {
   ::setsockopt(sock(socket), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&no_linger), sizeof no_linger);
 }
 
+Fd listen_tcp(Address address, int port) {
+  start_winsock();
+  auto* sa = reinterpret_cast<sockaddr*>(address.storage.data());
+  if (sa->sa_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(sa)->sin6_port = htons(static_cast<u_short>(port));
+  else reinterpret_cast<sockaddr_in*>(sa)->sin_port = htons(static_cast<u_short>(port));
+  Fd fd(handle(::socket(sa->sa_family, SOCK_STREAM, IPPROTO_TCP)));
+  if (!fd) throw socket_error("", WSAGetLastError());
+  SetHandleInformation(reinterpret_cast<HANDLE>(sock(fd.get())), HANDLE_FLAG_INHERIT, 0);
+  make_non_blocking(sock(fd.get()));
+  BOOL one = TRUE;
+  ::setsockopt(sock(fd.get()), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
+  DWORD v6_only = 1;
+  if (sa->sa_family == AF_INET6)
+    ::setsockopt(sock(fd.get()), IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char*>(&v6_only), sizeof v6_only);
+  if (::bind(sock(fd.get()), sa, static_cast<int>(address.length)) != 0 || ::listen(sock(fd.get()), SOMAXCONN) != 0)
+    throw socket_error("", WSAGetLastError());
+  return fd;
+}
+
+std::string bound_endpoint(SocketHandle socket) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (::getsockname(sock(socket), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  const std::string host = address_text(reinterpret_cast<sockaddr*>(&ss));
+  const std::string port = std::to_string(bound_port(socket));
+  return ss.ss_family == AF_INET6 ? "[" + host + "]:" + port : host + ":" + port;
+}
+
+int bound_port(SocketHandle socket) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (::getsockname(sock(socket), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  return ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(ss).sin6_port)
+                                  : ntohs(reinterpret_cast<sockaddr_in&>(ss).sin_port);
+}
+
+bool wait_any(std::vector<PollEntry>& entries, std::chrono::milliseconds timeout) {
+  std::vector<WSAPOLLFD> fds;
+  for (auto& e : entries) fds.push_back({sock(e.socket), static_cast<SHORT>(e.wait == Wait::Read ? POLLRDNORM : POLLWRNORM), 0});
+  int r = ::WSAPoll(fds.data(), static_cast<ULONG>(fds.size()), static_cast<INT>(timeout.count()));
+  for (std::size_t i = 0; i < entries.size(); ++i) entries[i].ready = r > 0 && fds[i].revents != 0;
+  return r > 0;
+}
+
+std::pair<Fd, Fd> wake_pair() {
+  auto pair = connected_pair();
+  make_non_blocking(sock(pair.second.get()));  // connected_pair leaves it blocking, for tests
+  return pair;
+}
+
 }  // namespace smtpwb::net

@@ -6,6 +6,7 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -56,6 +57,30 @@ Rng& rng() {
   return r;
 }
 
+// mbedTLS's *_parse_file functions open a narrow path with fopen, which on Windows means the ANSI code
+// page; so the files are read here through the UTF-8 path helpers and parsed from memory. A PEM buffer
+// includes its terminating NUL (what mbedTLS's own file loading passes), DER its bytes only.
+std::size_t parse_length(const std::string& bytes) {
+  return bytes.find("-----BEGIN ") != std::string::npos ? bytes.size() + 1 : bytes.size();
+}
+
+int parse_certificate_file(mbedtls_x509_crt& chain, const std::string& path) {
+  auto bytes = read_file(path);
+  if (!bytes) return MBEDTLS_ERR_PK_FILE_IO_ERROR;  // what mbedtls_x509_crt_parse_file says
+  return mbedtls_x509_crt_parse(&chain, reinterpret_cast<const unsigned char*>(bytes->c_str()), parse_length(*bytes));
+}
+
+int parse_key_file(mbedtls_pk_context& key, const std::string& path, const char* password) {
+  auto bytes = read_file(path);
+  if (!bytes) return MBEDTLS_ERR_PK_FILE_IO_ERROR;
+  const std::size_t password_length = password ? std::strlen(password) : 0;
+  int rc = mbedtls_pk_parse_key(&key, reinterpret_cast<const unsigned char*>(bytes->c_str()), parse_length(*bytes),
+                                reinterpret_cast<const unsigned char*>(password), password_length,
+                                mbedtls_ctr_drbg_random, &rng().drbg);
+  mbedtls_platform_zeroize(bytes->data(), bytes->size());  // the key
+  return rc;
+}
+
 // Parsing the system store costs milliseconds; parse each set of trust anchors once per process.
 // The parsed chains are only read afterwards, which mbedTLS allows from several threads.
 std::shared_ptr<CertChain> trust_anchors(const std::string& ca_file, const std::string& extra) {
@@ -69,13 +94,13 @@ std::shared_ptr<CertChain> trust_anchors(const std::string& ca_file, const std::
     load_system_trust_store(chain->crt);
   } else {
     // A positive result counts certificates that could not be parsed; a bundle where some parse is usable.
-    int rc = mbedtls_x509_crt_parse_file(&chain->crt, ca_file.c_str());
+    int rc = parse_certificate_file(chain->crt, ca_file);
     if (rc < 0 || chain->crt.raw.p == nullptr)
       throw TrustStoreError("CA file " + ca_file + " cannot be used: " +
                             (rc < 0 ? mbedtls_message(rc) : std::string("no certificate in it")));
   }
   if (!extra.empty()) {
-    int rc = mbedtls_x509_crt_parse_file(&chain->crt, extra.c_str());
+    int rc = parse_certificate_file(chain->crt, extra);
     if (rc < 0) throw TrustStoreError("CA file " + extra + " cannot be used: " + mbedtls_message(rc));
   }
   cache[key] = chain;
@@ -404,12 +429,12 @@ void load_client_identity(Stream::Tls& t, const TlsClientConfig& config) {
     if (!own.key.empty()) throw ClientCertificateError("a client key was given without a client certificate");
     return;
   }
-  int rc = mbedtls_x509_crt_parse_file(&t.own_chain.crt, own.cert.c_str());
+  int rc = parse_certificate_file(t.own_chain.crt, own.cert);
   if (rc < 0 || !t.own_chain.crt.raw.p)
     throw ClientCertificateError(client_file_problem("The client certificate", own.cert, rc));
   const std::string& key_file = own.key.empty() ? own.cert : own.key;
   const char* password = own.key_password.empty() ? nullptr : own.key_password.c_str();
-  rc = mbedtls_pk_parse_keyfile(&t.own_key, key_file.c_str(), password, mbedtls_ctr_drbg_random, &rng().drbg);
+  rc = parse_key_file(t.own_key, key_file, password);
   if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
     throw ClientCertificateError("The client key " + key_file + " is encrypted: give its password (--client-key-password-env)");
   if (rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)

@@ -117,6 +117,26 @@ Fd accept_connection(SocketHandle listener, int* error = nullptr);
 // Two connected stream sockets (a socketpair on Linux, a loopback connection on Windows), for tests.
 std::pair<Fd, Fd> connected_pair();
 
+// For servers (the exporter's listener). A non-blocking listening socket on `address` at `port` (0: any
+// free one). An IPv6 address listens on IPv6 only. On Linux SO_REUSEADDR lets a restart bind while old
+// connections linger; on Windows that option would let another program take the port, so it is used
+// exclusively (SO_EXCLUSIVEADDRUSE). Throws NetError.
+Fd listen_tcp(Address address, int port);
+// The address a socket is bound to with its port ("127.0.0.1:9125", "[::1]:9125"), and the port alone.
+std::string bound_endpoint(SocketHandle socket);
+int bound_port(SocketHandle socket);
+// One wait on many sockets (poll, WSAPoll). After it, `ready` tells which can be read or written now, or
+// have an error or hang-up that the next call reports. False when none is (timeout, a signal).
+struct PollEntry {
+  SocketHandle socket = kNoSocket;
+  Wait wait = Wait::Read;
+  bool ready = false;
+};
+bool wait_any(std::vector<PollEntry>& entries, std::chrono::milliseconds timeout);
+// Two connected sockets, both non-blocking, to wake a thread in wait_any on the first from another
+// thread (on Linux also from a signal handler): send a byte on the second. A full buffer is awake enough.
+std::pair<Fd, Fd> wake_pair();
+
 // One non-blocking transfer: what the socket takes or has now. Never raises SIGPIPE.
 struct Transfer {
   std::ptrdiff_t bytes = 0;  // >= 0: bytes moved (a receive of 0: the peer closed)
