@@ -148,36 +148,28 @@ constexpr int kFramesAfterInput = 3;
 bool input_queued() { return ImGui::GetCurrentContext()->InputEventsQueue.Size > 0; }
 
 // ImGui applies a move and the press after it in one frame, but a tab item (it allows overlap) is only
-// hovered when nothing else was in the frame before: a move and a click in one batch (automation, remote
-// desktop, a tap somewhere new) pressed nothing. So a button event that follows a move waits, with every
-// event after it, for the next frame, which then sees the pointer already resting on the tab.
-class PressAfterMove {
- public:
-  // Before ImGui::NewFrame: the held events first (they are older than any new ones), then hold again.
-  void split(ImVector<ImGuiInputEvent>& queue) {
-    if (!held_.empty()) {
-      ImVector<ImGuiInputEvent> merged;
-      merged.reserve(static_cast<int>(held_.size()) + queue.Size);
-      for (const auto& e : held_) merged.push_back(e);
-      for (const auto& e : queue) merged.push_back(e);
-      queue.swap(merged);
-      held_.clear();
-    }
-    bool moved = false;
-    for (int i = 0; i < queue.Size; ++i) {
-      if (queue[i].Type == ImGuiInputEventType_MousePos) moved = true;
-      if (queue[i].Type == ImGuiInputEventType_MouseButton && moved) {
-        held_.assign(queue.begin() + i, queue.end());
-        queue.resize(i);
-        return;
-      }
-    }
+// hovered when the frame before had the pointer on it or on nothing: a move and a click in one batch
+// (automation, remote desktop, a tap somewhere new) pressed nothing. ImGui's own rule for touch screens
+// gives the move a frame of its own; here a wheel event of zero between them does (a button change after a
+// wheel event waits for the next frame). The events stay in ImGui's queue, in order, so nothing is lost.
+void give_moves_a_frame_before_a_press(ImGuiContext& g) {
+  auto& queue = g.InputEventsQueue;
+  bool moved = false;
+  for (int i = 0; i < queue.Size; ++i) {
+    const auto type = queue[i].Type;
+    if (type == ImGuiInputEventType_MousePos) moved = true;
+    if (type == ImGuiInputEventType_MouseWheel) moved = false;
+    if (type != ImGuiInputEventType_MouseButton || !moved) continue;
+    ImGuiInputEvent barrier{};
+    barrier.Type = ImGuiInputEventType_MouseWheel;
+    barrier.Source = ImGuiInputSource_Mouse;
+    barrier.EventId = g.InputEventsNextEventId++;
+    barrier.MouseWheel.MouseSource = ImGuiMouseSource_Mouse;
+    queue.insert(queue.begin() + i, barrier);
+    moved = false;
+    ++i;
   }
-  bool holding() const { return !held_.empty(); }
-
- private:
-  std::vector<ImGuiInputEvent> held_;
-};
+}
 
 // --ui-state: where the last frame drew the widgets the views note (tabs, splitters), for a test that
 // drives the window from outside; written whole, so a reader never sees half a file.
@@ -201,15 +193,14 @@ struct FrameLoop {
   int run() {
     int frames_after_finish = 0;
     int busy_frames = 2;  // a few frames after any activity let hover and layout settle
-    PressAfterMove press_after_move;
     bool style_dark = vs.dark;
     std::vector<Command> commands;
     while (!glfwWindowShouldClose(window)) {
       if (busy_frames > 0) glfwPollEvents();
       else glfwWaitEventsTimeout(30.0);  // and whenever a job wakes it: an event, a new phase, a probe row, the end
       busy_frames = std::max(busy_frames - 1, 0);
-      press_after_move.split(ImGui::GetCurrentContext()->InputEventsQueue);
-      if (input_queued() || press_after_move.holding()) busy_frames = std::max(busy_frames, kFramesAfterInput);
+      give_moves_a_frame_before_a_press(*ImGui::GetCurrentContext());
+      if (input_queued()) busy_frames = std::max(busy_frames, kFramesAfterInput);
       if (wb.poll()) busy_frames = std::max(busy_frames, 2);
       if (ImGui::GetIO().WantTextInput || ImGui::IsMouseDown(ImGuiMouseButton_Left)) busy_frames = std::max(busy_frames, 1);
       if (style_dark != vs.dark) {

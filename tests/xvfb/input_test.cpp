@@ -149,6 +149,14 @@ TEST_CASE("A move and a click in one batch switch the editor tabs and the result
     INFO("tab " << tab);
     CHECK(w.has(std::string("open-tab:") + tab));
   }
+  // A move and a press in one batch, the release in a later one: the press still selects the tab, and the
+  // release is not lost (a button left held down keeps the window drawing, and wait_idle fails).
+  Rect r = w.rect("tab:TLS");
+  w.xdotool("mousemove --window {w} " + std::to_string(r.cx()) + " " + std::to_string(r.cy()) + " mousedown 1");
+  std::this_thread::sleep_for(300ms);
+  w.xdotool("mouseup 1");
+  w.wait_idle();
+  CHECK(w.has("open-tab:TLS"));
 }
 
 TEST_CASE("Dragging the splitter between the editor and the results", "[gui][xvfb][input]") {
