@@ -123,7 +123,7 @@ int run_find_settings(const CheckArgs& args, const ConnectionSettings& settings,
   auto rec = recommend(rows);
   if (!args.quiet) std::fputs(format_find_settings(target, rows, rec).c_str(), out);
   if (!args.json_file.empty()) {
-    nlohmann::ordered_json report = {{"host", target.host},
+    nlohmann::ordered_json report = {{"host", target.route.host},
                                      {"find_settings", find_settings_json(rows)},
                                      {"recommended", recommendation_json(rec)}};
     if (!write_json(args.json_file, report)) return 1;

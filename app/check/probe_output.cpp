@@ -31,7 +31,7 @@ std::string outcome_text(const TlsProbeRow& r) {
 }  // namespace
 
 std::string format_tls_probe(const ProbeTarget& t, const std::vector<TlsProbeRow>& rows) {
-  std::string out = "=== TLS version probe of " + t.host + ":" + std::to_string(t.port) +
+  std::string out = "=== TLS version probe of " + t.route.host + ":" + std::to_string(t.port) +
                     " (" + std::string(display_name(t.security)) + ")\n";
   for (const auto& r : rows) {
     out += "    " + pad(std::string(display_name(r.version)), 10) + pad(outcome_text(r), 14) +
@@ -56,7 +56,7 @@ std::string format_find_settings(const FinderTarget& t, const std::vector<Finder
   std::vector<std::size_t> width(table.front().size(), 0);
   for (const auto& line : table)
     for (std::size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
-  std::string out = "=== Find settings for " + t.host + "\n";
+  std::string out = "=== Find settings for " + t.route.host + "\n";
   for (const auto& line : table) {
     out += "    ";
     for (std::size_t c = 0; c + 1 < line.size(); ++c) out += pad(line[c], width[c] + 2);

@@ -159,7 +159,7 @@ TEST_CASE("An engine job starts the engine with a hook that wakes the window, an
 
 TEST_CASE("Probe TLS as a job: every row wakes the window as it starts and as it ends", "[gui][job][probe]") {
   ProbeTarget target;
-  target.host = "127.0.0.1";
+  target.route.host = "127.0.0.1";
   target.port = closed_port();
   target.security = Security::Implicit;
   target.timeout = std::chrono::milliseconds(2000);

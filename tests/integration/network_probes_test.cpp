@@ -123,7 +123,7 @@ TEST_CASE("check --probe-plaintext: AUTH before TLS on a submission port is a fi
 TEST_CASE("Find settings: a port silent in plain text costs no timeout once its implicit-TLS probe answered",
           "[finder][network][postfix]") {
   FinderTarget target;
-  target.host = "127.0.0.1";
+  target.route.host = "127.0.0.1";
   const int implicit = test::port("MAILSTACK_IMPLICIT_PORT");
   target.ports = {test::port("MAILSTACK_PLAIN_PORT"), test::port("MAILSTACK_SUBMISSION_PORT"), implicit,
                   test::port("MAILSTACK_TLS13_PORT")};

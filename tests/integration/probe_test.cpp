@@ -26,7 +26,7 @@ using Catch::Matchers::ContainsSubstring;
 namespace {
 
 ProbeTarget stack_target(const std::string& port_key, Security mode = Security::StartTls) {
-  return ProbeTarget{test::fact("MAILSTACK_SERVER_NAME"), test::port(port_key), mode, "", std::chrono::seconds(10), {}};
+  return ProbeTarget{{test::fact("MAILSTACK_SERVER_NAME")}, test::port(port_key), mode, std::chrono::seconds(10)};
 }
 
 const TlsProbeRow& row(const std::vector<TlsProbeRow>& rows, TlsVersion v) { return rows.at(static_cast<std::size_t>(v)); }
@@ -117,7 +117,7 @@ TEST_CASE("TLS probe: the TLS 1.3-only listener offers exactly TLS 1.3", "[probe
 TEST_CASE("TLS probe: a TLS 1.0-only OpenSSL server; answering TLS 1.0 to a 1.1/1.2 hello is not offering them",
           "[probe][legacy]") {
   LegacyTlsServer server;
-  ProbeTarget target{"localhost", server.port, Security::Implicit, "", std::chrono::seconds(10), {}};
+  ProbeTarget target{{"localhost"}, server.port, Security::Implicit, std::chrono::seconds(10)};
   auto rows = probe_tls(target);
   const auto& tls10 = row(rows, TlsVersion::Tls10);
   INFO(tls10.detail);
@@ -135,7 +135,7 @@ TEST_CASE("TLS probe: a TLS 1.0-only OpenSSL server; answering TLS 1.0 to a 1.1/
 TEST_CASE("TLS probe: progress and cancel against a server that never answers", "[probe]") {
   int port = 0;
   auto silent = net::listen_loopback(port);  // connections complete in the backlog; nothing is ever said
-  TlsProbe probe(ProbeTarget{"127.0.0.1", port, Security::StartTls, "", std::chrono::seconds(30), {}});
+  TlsProbe probe(ProbeTarget{{"127.0.0.1"}, port, Security::StartTls, std::chrono::seconds(30)});
   CHECK(probe.progress().total == 6);
   CHECK(probe.progress().done == 0);
   probe.start();
@@ -179,7 +179,7 @@ TEST_CASE("check --probe-tls: the JSON contract against the TLS 1.2-only and 1.3
 
 TEST_CASE("Port finder: plain, submission and implicit listeners; implicit TLS with AUTH is recommended", "[finder][postfix]") {
   FinderTarget target;
-  target.host = "localhost";
+  target.route.host = "localhost";
   int plain = test::port("MAILSTACK_PLAIN_PORT"), submission = test::port("MAILSTACK_SUBMISSION_PORT"),
       implicit = test::port("MAILSTACK_IMPLICIT_PORT");
   target.ports = {plain, submission, implicit};

@@ -207,14 +207,14 @@ TEST_CASE("TLS client configs: the session's and every probe's carry the test's 
 
   const auto finder = FinderTarget::from(s);
   const auto version_probe = ProbeTarget::from(s);
-  for (const auto* own : {&session.client_certificate, &finder.client_certificate, &version_probe.client_certificate}) {
+  for (const auto* own : {&session.client_certificate, &finder.route.client_certificate, &version_probe.route.client_certificate}) {
     CHECK(own->cert == "/home/me/client.pem");
     CHECK(own->key == "/home/me/client.key");
     CHECK(own->key_password == "Key-Secret-42");
   }
-  CHECK(finder.host == "mail.example.com");
+  CHECK(finder.route.host == "mail.example.com");
 
-  auto probe = net::probe_tls_config(finder.host, finder.client_certificate);
+  auto probe = net::probe_tls_config(finder.route.host, finder.route.client_certificate);
   CHECK_FALSE(probe.verify);  // what the port speaks is the question, not trust
   CHECK(probe.client_certificate.cert == "/home/me/client.pem");
   CHECK(probe.client_certificate.key_password == "Key-Secret-42");

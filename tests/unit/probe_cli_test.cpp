@@ -90,7 +90,7 @@ TEST_CASE("tls_probe_json: keyed by version, offered/cipher/error", "[probe]") {
   CHECK(j["tls1.3"]["error"] == "no answer (timeout)");
 
   ProbeTarget t;
-  t.host = "mail.example.com";
+  t.route.host = "mail.example.com";
   t.port = 587;
   t.security = Security::StartTls;
   t.timeout = std::chrono::seconds(5);
@@ -102,7 +102,7 @@ TEST_CASE("tls_probe_json: keyed by version, offered/cipher/error", "[probe]") {
 
 TEST_CASE("format_find_settings: a row per port and mode, then the recommendation", "[finder]") {
   FinderTarget t;
-  t.host = "mail.example.com";
+  t.route.host = "mail.example.com";
   std::vector<FinderRow> rows = {working(587, Security::StartTls), failing(465, Security::Implicit)};
   auto text = app::format_find_settings(t, rows, recommend(rows));
   CHECK_THAT(text, ContainsSubstring("587   starttls  ok"));

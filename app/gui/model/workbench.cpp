@@ -504,7 +504,7 @@ void Workbench::probe_tls(Connection& c) {
     return set_status(std::string("The demo server could not start: ") + e.what(), true);
   }
   ProbeTarget target = ProbeTarget::from(target_settings);
-  c.tls_probe_target = target.host + ":" + std::to_string(target.port) +
+  c.tls_probe_target = target.route.host + ":" + std::to_string(target.port) +
                        " (" + std::string(display_name(target.security)) + ")";
   c.tls_probe.reset();  // cancels and joins a previous probe
   c.tls_probe = std::make_unique<TlsProbeJob>(wake_, target);
@@ -545,11 +545,11 @@ void Workbench::find_settings(Connection& c) {
   if (is_demo(c.draft)) return set_status("Find settings tries the standard ports; the demo server runs on free local ports", true);
   FinderTarget target = FinderTarget::from(c.draft);
   target.timeout = std::chrono::seconds(std::clamp(c.draft.timeout_s, 1, 10));
-  c.port_finder_host = target.host;
+  c.port_finder_host = target.route.host;
   c.port_finder.reset();
   c.port_finder = std::make_unique<PortFinderJob>(wake_, target);
   c.port_finder->start();
-  set_status("Trying ports 25, 465, 587 and 2525 of " + target.host);
+  set_status("Trying ports 25, 465, 587 and 2525 of " + target.route.host);
 }
 
 void Workbench::apply_found_settings(Connection& c, int port, Security security) {

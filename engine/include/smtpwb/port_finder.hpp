@@ -15,6 +15,7 @@
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/probe_runner.hpp"
 #include "smtpwb/settings.hpp"
+#include "smtpwb/smtp/probe_route.hpp"
 
 namespace smtpwb {
 
@@ -23,17 +24,10 @@ namespace smtpwb {
 std::string_view finder_mode_name(Security s);
 
 struct FinderTarget {
-  std::string host;
+  ProbeRoute route;  // host, EHLO name, proxy, family, source address, client certificate: the connection's
   std::vector<int> ports = {25, 465, 587, 2525};
   std::chrono::milliseconds timeout{5'000};  // per connection, all steps included
-  std::string ehlo_name;                      // empty: an address literal
-  ProxySettings proxy;                        // the connection's proxy, which every try goes through
-  AddressFamily address_family = AddressFamily::Any;  // the connection's -4/-6
-  std::string local_address;                          // the connection's source address
-  // The connection's client certificate: a server that requires one refuses the TLS rows without it.
-  net::ClientCertificate client_certificate;
-  // Host, EHLO name, proxy, family, source address and client certificate of a connection; the ports and
-  // the timeout stay the finder's.
+  // The route of a connection; the ports and the timeout stay the finder's.
   static FinderTarget from(const ConnectionSettings& settings);
 };
 

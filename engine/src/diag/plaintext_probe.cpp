@@ -8,7 +8,7 @@ namespace {
 
 void run_probe(const ConnectionSettings& s, const std::string& sender, const std::atomic<bool>& cancel,
                PlaintextProbeFacts& out) {
-  smtp::ProbeEndpoint endpoint{s.address, s.port, s.proxy, s.address_family, s.local_address};
+  smtp::ProbeEndpoint endpoint{ProbeRoute::from(s), s.port};
   smtp::ProbeConnection c(endpoint, net::Deadline::in(std::chrono::seconds(s.timeout_s)), cancel);
   auto caps = c.greet(s.ehlo_name);
   out.auth_mechanisms = caps.auth_mechanisms();

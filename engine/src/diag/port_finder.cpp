@@ -15,7 +15,7 @@ constexpr Security kModes[] = {Security::None, Security::StartTls, Security::Imp
 void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline deadline, FinderRow& row) {
   TlsFacts facts;
   try {
-    c.stream().start_tls_client(net::probe_tls_config(t.host, t.client_certificate), deadline, facts);
+    c.stream().start_tls_client(net::probe_tls_config(t.route.host, t.route.client_certificate), deadline, facts);
   } catch (const net::ClientCertificateError& e) {
     throw smtp::ProbeFailure(e.what());
   } catch (const net::TlsError& e) {
@@ -28,14 +28,14 @@ void handshake(smtp::ProbeConnection& c, const FinderTarget& t, net::Deadline de
 // greeted (if given) is set as soon as the greeting has arrived.
 void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFlag& cancel, FinderRow& row,
               std::atomic<bool>* greeted) {
-  smtp::ProbeConnection c({t.host, row.port, t.proxy, t.address_family, t.local_address}, deadline, cancel);
+  smtp::ProbeConnection c({t.route, row.port}, deadline, cancel);
   row.reachable = true;
   if (row.mode == Security::Implicit) handshake(c, t, deadline, row);
   auto greeting = c.read_reply();
   if (greeted) greeted->store(true);
   row.banner = greeting.first_line();
   if (greeting.code != 220) throw smtp::ProbeFailure("greeting " + greeting.first_line());
-  auto caps = c.ehlo(t.ehlo_name);
+  auto caps = c.ehlo(t.route.ehlo_name);
   if (row.mode == Security::Implicit) {
     row.auth_after_tls = caps.auth_mechanisms();
   } else {
@@ -45,7 +45,7 @@ void run_mode(const FinderTarget& t, net::Deadline deadline, const net::CancelFl
   if (row.mode == Security::StartTls) {
     c.starttls(caps);
     handshake(c, t, deadline, row);
-    row.auth_after_tls = c.ehlo(t.ehlo_name).auth_mechanisms();
+    row.auth_after_tls = c.ehlo(t.route.ehlo_name).auth_mechanisms();
   }
   c.quit();
 }
@@ -82,12 +82,7 @@ std::vector<FinderRow> untried_rows(const FinderTarget& t) {
 
 FinderTarget FinderTarget::from(const ConnectionSettings& s) {
   FinderTarget t;
-  t.host = s.address;
-  t.ehlo_name = s.ehlo_name;
-  t.proxy = s.proxy;
-  t.address_family = s.address_family;
-  t.local_address = s.local_address;
-  t.client_certificate = net::ClientCertificate::from(s);
+  t.route = ProbeRoute::from(s);
   return t;
 }
 

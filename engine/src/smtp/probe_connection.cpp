@@ -6,12 +6,7 @@ namespace smtpwb::smtp {
 
 ProbeConnection::ProbeConnection(const ProbeEndpoint& endpoint, net::Deadline deadline, const net::CancelFlag& cancel)
     : cancel_(&cancel) {
-  ConnectionSettings where;
-  where.address = endpoint.host;
-  where.port = endpoint.port;
-  where.proxy = endpoint.proxy;
-  where.address_family = endpoint.address_family;
-  where.local_address = endpoint.local_address;
+  ConnectionSettings where = endpoint.route.connector_settings(endpoint.port);
   where.timeout_s = static_cast<int>(std::max<long long>(1, deadline.remaining_ms() / 1000));
   SessionResult unrecorded;
   Recorder recorder(unrecorded);

@@ -11,6 +11,7 @@
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/settings.hpp"
 #include "smtpwb/smtp/capabilities.hpp"
+#include "smtpwb/smtp/probe_route.hpp"
 
 namespace smtpwb::smtp {
 
@@ -19,13 +20,10 @@ struct ProbeFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Where a probe connects: the server, and the proxy to go through (type None: directly).
+// Where a probe connects: one port of the server, reached by the test's route (its proxy, -4/-6, source address).
 struct ProbeEndpoint {
-  std::string host;
+  ProbeRoute route;
   int port = 0;
-  ProxySettings proxy;
-  AddressFamily address_family = AddressFamily::Any;  // as the test's -4/-6
-  std::string local_address;                          // as the test's --local-address
 };
 
 class ProbeConnection {

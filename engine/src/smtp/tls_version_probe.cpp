@@ -32,8 +32,8 @@ std::string answered_instead(int wire) {
 
 // Connects and, for STARTTLS, speaks the SMTP preamble; afterwards the next bytes are TLS.
 smtp::ProbeConnection open(const ProbeTarget& t, net::Deadline deadline, const net::CancelFlag& cancel) {
-  smtp::ProbeConnection c({t.host, t.port, t.proxy, t.address_family, t.local_address}, deadline, cancel);
-  if (t.security == Security::StartTls) c.starttls(c.greet(t.ehlo_name));
+  smtp::ProbeConnection c({t.route, t.port}, deadline, cancel);
+  if (t.security == Security::StartTls) c.starttls(c.greet(t.route.ehlo_name));
   return c;
 }
 
@@ -42,7 +42,7 @@ smtp::ProbeConnection open(const ProbeTarget& t, net::Deadline deadline, const n
 TlsProbeRow probe_with_mbedtls(const ProbeTarget& t, TlsVersion v, const net::CancelFlag& cancel) {
   auto deadline = net::Deadline::in(t.timeout);
   auto c = open(t, deadline, cancel);
-  auto config = net::probe_tls_config(t.host, t.client_certificate, TlsVersionSet{}.with(v));
+  auto config = net::probe_tls_config(t.route.host, t.route.client_certificate, TlsVersionSet{}.with(v));
   TlsFacts facts;
   try {
     c.stream().start_tls_client(config, deadline, facts);
@@ -83,7 +83,7 @@ TlsProbeRow probe_by_hand(const ProbeTarget& t, TlsVersion v, const net::CancelF
   bool sslv2 = v == TlsVersion::Ssl2;
   std::string bytes;
   try {
-    c.stream().write_all(sslv2 ? tls_wire::build_sslv2_client_hello() : tls_wire::build_client_hello(wire_version(v), t.host),
+    c.stream().write_all(sslv2 ? tls_wire::build_sslv2_client_hello() : tls_wire::build_client_hello(wire_version(v), t.route.host),
                          deadline);
     char buf[4096];
     while (true) {
@@ -112,15 +112,10 @@ bool TlsProbeRow::risk() const {
 
 ProbeTarget ProbeTarget::from(const ConnectionSettings& s) {
   ProbeTarget t;
-  t.host = s.address;
+  t.route = ProbeRoute::from(s);
   t.port = s.port;
   t.security = s.security;
-  t.ehlo_name = s.ehlo_name;
   t.timeout = std::chrono::seconds(s.timeout_s);
-  t.proxy = s.proxy;
-  t.address_family = s.address_family;
-  t.local_address = s.local_address;
-  t.client_certificate = net::ClientCertificate::from(s);
   return t;
 }
 

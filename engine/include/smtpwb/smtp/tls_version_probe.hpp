@@ -11,20 +11,15 @@
 
 #include "smtpwb/net/stream.hpp"
 #include "smtpwb/settings.hpp"
+#include "smtpwb/smtp/probe_route.hpp"
 
 namespace smtpwb {
 
 struct ProbeTarget {
-  std::string host;
+  ProbeRoute route;  // host, EHLO name, proxy, family, source address, client certificate: the test's
   int port = 0;
-  Security security = Security::StartTls;      // StartTls or Implicit
-  std::string ehlo_name;                        // empty: an address literal
-  std::chrono::milliseconds timeout{10'000};    // per probe connection, all steps included
-  ProxySettings proxy;                          // the test's proxy, which every probe connection goes through
-  AddressFamily address_family = AddressFamily::Any;  // the test's -4/-6 and source address
-  std::string local_address;
-  // The test's client certificate: a server that requires one would otherwise refuse every version.
-  net::ClientCertificate client_certificate;
+  Security security = Security::StartTls;    // StartTls or Implicit
+  std::chrono::milliseconds timeout{10'000};  // per probe connection, all steps included
   static ProbeTarget from(const ConnectionSettings& settings);
 };
 
