@@ -317,20 +317,12 @@ TEST_CASE("BDAT pipelined past Postfix's message_size_limit: the refused chunk i
   CHECK(test::wait_for_delivery(marker, std::chrono::seconds(2)).empty());
 }
 
-TEST_CASE("Step mode pauses before each BDAT chunk, which carries its bytes when stepped", "[postfix][message][bdat][step]") {
-  auto marker = unique_marker("bdat-step");
-  MessageSpec spec;
-  spec.from = test::fact("MAILSTACK_USER");
-  spec.to = {"rcpt@example.test"};
-  spec.subject = marker;
-  spec.body_utf8 = std::string(70000, 'x') + "\n";
-  spec.bdat = true;
-  TestRequest req;
-  req.message = spec;
+// A step-mode session stepped through to its end (30 s at most): its result and every BDAT command it paused before.
+std::pair<SessionResult, std::vector<std::string>> run_stepping(const ConnectionSettings& s, const TestRequest& req) {
   auto gate = std::make_shared<StepGate>();
   SessionOptions options;
   options.step_gate = gate;
-  Session session(test::stack_settings("MAILSTACK_SUBMISSION_PORT"), req, std::make_shared<EventQueue>(), options);
+  Session session(s, req, std::make_shared<EventQueue>(), options);
   session.start();
   std::vector<std::string> bdat_pauses;
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -343,7 +335,20 @@ TEST_CASE("Step mode pauses before each BDAT chunk, which carries its bytes when
     gate->step();  // clears waiting() until the session pauses again
   }
   session.wait();
-  const auto& r = session.result();
+  return {session.take_result(), bdat_pauses};
+}
+
+TEST_CASE("Step mode pauses before each BDAT chunk, which carries its bytes when stepped", "[postfix][message][bdat][step]") {
+  auto marker = unique_marker("bdat-step");
+  MessageSpec spec;
+  spec.from = test::fact("MAILSTACK_USER");
+  spec.to = {"rcpt@example.test"};
+  spec.subject = marker;
+  spec.body_utf8 = std::string(70000, 'x') + "\n";
+  spec.bdat = true;
+  TestRequest req;
+  req.message = spec;
+  auto [r, bdat_pauses] = run_stepping(test::stack_settings("MAILSTACK_SUBMISSION_PORT"), req);
   INFO((r.failure ? r.failure->message : ""));
   REQUIRE(r.ok);
   REQUIRE(bdat_pauses.size() == 2);
@@ -358,23 +363,7 @@ TEST_CASE("Step mode pipelines no BDAT chunk: after Postfix refuses chunk 2, chu
   TestRequest req;
   req.message = three_chunk_message(unique_marker("bdat-step-too-big"));
   req.message->from = "sender@example.test";
-  auto gate = std::make_shared<StepGate>();
-  SessionOptions options;
-  options.step_gate = gate;
-  Session session(s, req, std::make_shared<EventQueue>(), options);
-  session.start();
-  std::vector<std::string> bdat_pauses;
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!session.finished() && std::chrono::steady_clock::now() < until) {
-    if (!gate->waiting()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
-    }
-    if (gate->pending().rfind("BDAT ", 0) == 0) bdat_pauses.push_back(gate->pending());
-    gate->step();
-  }
-  session.wait();
-  const auto& r = session.result();
+  auto [r, bdat_pauses] = run_stepping(s, req);
   REQUIRE_FALSE(r.ok);
   INFO(r.failure->message);
   CHECK(bdat_pauses == std::vector<std::string>{"BDAT 65536", "BDAT 65536"});
